@@ -1,0 +1,3 @@
+from tcalc.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,196 @@
+"""Reverse-mode autograd: the graph nodes, grad mode, and the backward engine.
+
+An op (tcalc.ops) is a forward on ndarrays plus a backward that maps the gradient of the
+output to gradients of the inputs. Backwards are written with tcalc's own differentiable
+ops, so with create_graph the gradient is itself a graph: that is what makes
+`grad(grad(f))` work. The engine sums each input gradient back to the input's shape
+(broadcasting) and dtype, so no op has to.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .errors import AutogradError
+from .tensor import Tensor
+
+_grad_enabled = True
+
+
+def is_grad_enabled() -> bool:
+    return _grad_enabled
+
+
+@contextmanager
+def grad_mode(enabled: bool):
+    global _grad_enabled
+    saved, _grad_enabled = _grad_enabled, enabled
+    try:
+        yield
+    finally:
+        _grad_enabled = saved
+
+
+def no_grad():
+    return grad_mode(False)
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One differentiable operation: its PyTorch node name, forward and backward side by side.
+
+    forward(*arrays, **params) -> ndarray
+    backward(node, grad) -> one gradient (Tensor or None) per input; `node.inputs`,
+    `node.output` and `node.params` are what the forward saw.
+    `saves` says whether PyTorch keeps tensors for the backward (a second backward through a
+    freed graph fails only then).
+    """
+
+    name: str
+    forward: Callable
+    backward: Callable | None
+    saves: bool = True
+
+
+class Node:
+    """A grad_fn: the op that made a tensor, its inputs, and what its backward needs."""
+
+    __slots__ = ("op", "inputs", "params", "_output", "freed", "__weakref__")
+
+    def __init__(self, op: Op, inputs: tuple, params: dict, output: Tensor):
+        self.op = op
+        self.inputs = inputs  # Tensors or Python numbers, as passed to the op
+        self.params = params
+        self._output = output.data  # the value only: keeping the Tensor would make a cycle
+        self.freed = False
+
+    @property
+    def name(self) -> str:
+        return self.op.name
+
+    @property
+    def output(self) -> Tensor:
+        return Tensor(self._output)
+
+    def __repr__(self) -> str:
+        return f"<{self.op.name} object at {id(self):#x}>"
+
+
+def apply(op: Op, inputs: tuple, arrays: tuple, **params) -> Tensor:
+    """Run op.forward on `arrays` (the inputs as ndarrays, already promoted) and, when any
+    input requires grad and grad mode is on, record the node."""
+    out = op.forward(*arrays, **params)
+    if not isinstance(out, np.ndarray):
+        out = np.asarray(out)
+    result = Tensor(out)
+    if _grad_enabled and op.backward is not None:
+        for x in inputs:
+            if type(x) is Tensor and x.requires_grad:
+                result.requires_grad = True
+                result.grad_fn = Node(op, inputs, params, result)
+                break
+    return result
+
+
+# ---- the engine --------------------------------------------------------------------
+
+def _topological_order(roots: list[Node]) -> list[Node]:
+    """Nodes reachable from roots, each after every node that feeds it a gradient."""
+    order, visited = [], set()
+    for root in roots:
+        if id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, iter(_parents(root)))]
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if id(parent) not in visited:
+                    visited.add(id(parent))
+                    stack.append((parent, iter(_parents(parent))))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _parents(node: Node):
+    for x in node.inputs:
+        if type(x) is Tensor and x.grad_fn is not None:
+            yield x.grad_fn
+
+
+def _fit(grad: Tensor, like: Tensor) -> Tensor:
+    """Sum a broadcast gradient back to the input's shape and cast it to its dtype."""
+    from . import ops
+
+    if grad.data.shape != like.data.shape:
+        grad = ops.sum_to(grad, like.data.shape)
+    if grad.data.dtype != like.data.dtype:
+        grad = ops.to_dtype(grad, like.dtype)
+    return grad
+
+
+def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_graph: bool,
+                 create_graph: bool, inputs: list[Tensor] | None = None) -> list[Tensor | None] | None:
+    """Propagate gradients from `outputs`. Without `inputs` (Tensor.backward), leaf
+    gradients accumulate into `.grad`; with `inputs` (grad()), their gradients are returned
+    and no `.grad` changes."""
+    roots = [t.grad_fn for t in outputs if t.grad_fn is not None]
+    grads: dict[int, Tensor] = {}
+    wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
+    results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
+
+    def deliver(tensor: Tensor, grad: Tensor) -> None:
+        if tensor.grad_fn is not None:
+            key = id(tensor.grad_fn)
+            grads[key] = grad if key not in grads else grads[key] + grad
+        if wanted is not None:
+            i = wanted.get(id(tensor))
+            if i is not None:
+                results[i] = grad if results[i] is None else results[i] + grad
+        elif tensor.grad_fn is None and tensor.requires_grad:
+            _accumulate(tensor, grad, create_graph)
+
+    with grad_mode(create_graph):
+        for t, g in zip(outputs, grad_outputs):
+            if wanted is not None and id(t) in wanted:
+                results[wanted[id(t)]] = g
+            if t.grad_fn is not None:
+                deliver(t, g) if wanted is None else grads.__setitem__(id(t.grad_fn), g)
+            elif wanted is None:
+                _accumulate(t, g, create_graph)
+        for node in _topological_order(roots):
+            grad = grads.pop(id(node), None)
+            if grad is None:
+                continue
+            if node.freed and node.op.saves:
+                raise AutogradError(
+                    "Trying to backward through the graph a second time (or directly access saved "
+                    "tensors after they have already been freed). Saved intermediate values of the "
+                    "graph are freed when you call .backward() or autograd.grad(). Specify "
+                    "retain_graph=True if you need to backward through the graph a second time or "
+                    "if you need to access saved tensors after calling backward.",
+                    hint="pass retain_graph=True to the first backward() to keep the graph")
+            input_grads = node.op.backward(node, grad)
+            if not retain_graph:
+                node.freed = True
+            for x, g in zip(node.inputs, input_grads):
+                if g is not None and type(x) is Tensor and x.requires_grad:
+                    deliver(x, _fit(g, x))
+    return results if inputs is not None else None
+
+
+def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
+    """`.grad` accumulates in place (keeping its id, as PyTorch does) unless building a graph."""
+    if leaf.grad is None:
+        leaf.grad = grad if create_graph else Tensor(np.array(grad.data, copy=True))
+    elif create_graph:
+        leaf.grad = leaf.grad + grad
+    else:
+        leaf.grad.data += grad.data

@@ -1,0 +1,180 @@
+"""The command line: arguments, exit codes, and the only place (with the shell) that prints.
+
+    tcalc                  the interactive shell (on a terminal)
+    tcalc -e PROGRAM       run program text
+    tcalc FILE.tc ...      run scripts in order, sharing one session
+    tcalc - (or a pipe)    read the program from standard input
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+USAGE = """usage: tcalc [options] [-e PROGRAM | FILE.tc ... | -]
+
+A tensor calculator that answers exactly as PyTorch would.
+
+  tcalc                 start the interactive shell
+  tcalc -e PROGRAM      run PROGRAM and print what its statements print
+  tcalc FILE.tc ...     run script files in order, sharing one session
+  tcalc -               read the program from standard input (also: a pipe)
+
+options:
+  -e, --eval PROGRAM    program text to run (may be given more than once)
+  --no-color            never colour the output (also: NO_COLOR=1)
+  -h, --help            show this help
+  --version             print the version
+"""
+
+EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_args(argv: list[str]) -> dict:
+    options = {"programs": [], "files": [], "color": None, "help": False, "version": False}
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-e", "--eval"):
+            program = next(args, None)
+            if program is None:
+                raise UsageError(f"{arg} needs a program, e.g. tcalc -e \"arange(4)\"")
+            options["programs"].append(program)
+        elif arg.startswith("--eval="):
+            options["programs"].append(arg.split("=", 1)[1])
+        elif arg == "--no-color":
+            options["color"] = False
+        elif arg in ("-h", "--help"):
+            options["help"] = True
+        elif arg == "--version":
+            options["version"] = True
+        elif arg == "--":
+            options["files"].extend(args)
+        elif arg.startswith("-") and arg != "-":
+            raise UsageError(f"unknown option {arg!r}")
+        else:
+            options["files"].append(arg)
+    if options["programs"] and options["files"]:
+        raise UsageError("give either -e PROGRAM or script files, not both")
+    return options
+
+
+class Output:
+    """Writes values to stdout and errors to stderr; colour only on a terminal."""
+
+    def __init__(self, color: bool | None):
+        no_color = "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb"
+        self.color = sys.stdout.isatty() and not no_color if color is None else color
+        self.error_color = sys.stderr.isatty() and not no_color if color is None else color
+        self._console = None
+
+    def value(self, value) -> None:
+        from .render import value_text
+
+        text = value_text(value)
+        if self.color:
+            self._rich().print(_highlight(text), soft_wrap=True)
+        else:
+            sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+
+    def error(self, text: str) -> None:
+        sys.stdout.flush()
+        if self.error_color:
+            from rich.console import Console
+            from rich.text import Text
+
+            first, _, rest = text.partition("\n")
+            styled = Text(first, style="bold red")
+            if rest:
+                styled.append("\n" + rest)
+            Console(stderr=True, highlight=False).print(styled, soft_wrap=True)
+        else:
+            sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+
+    def _rich(self):
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(highlight=False)
+        return self._console
+
+
+def _highlight(text: str):
+    from rich.highlighter import ReprHighlighter
+    from rich.text import Text
+
+    return ReprHighlighter()(Text(text))
+
+
+def run_source(session, source: str, filename: str, output: Output) -> bool:
+    """Run one program; prints its values as they come. False if it stopped at an error."""
+    from .errors import TcalcError
+    from .render import error_text
+
+    try:
+        for value in session.run(source):
+            output.value(value)
+    except TcalcError as err:
+        output.error(error_text(err, source, filename))
+        return False
+    return True
+
+
+def _read_script(path: str) -> str:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read()
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{path} is not UTF-8 text (byte {err.start})") from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        options = parse_args(argv)
+        if options["help"]:
+            sys.stdout.write(USAGE)
+            return EXIT_OK
+        if options["version"]:
+            from . import __version__
+
+            sys.stdout.write(f"tcalc {__version__}\n")
+            return EXIT_OK
+        output = Output(options["color"])
+        if not options["programs"] and not options["files"]:
+            if sys.stdin.isatty():
+                from .repl import run_shell
+
+                return run_shell(output)
+            options["files"] = ["-"]
+        jobs = [(p, "<-e>") for p in options["programs"]]
+        for path in options["files"]:
+            source = sys.stdin.read() if path == "-" else _read_script(path)
+            jobs.append((source, "<stdin>" if path == "-" else path))
+    except UsageError as err:
+        sys.stderr.write(f"tcalc: {err}\n(run 'tcalc --help' for usage)\n")
+        return EXIT_USAGE
+
+    from .evaluator import Session
+
+    session = Session()
+    try:
+        for source, filename in jobs:
+            if not run_source(session, source, filename, output):
+                return EXIT_PROGRAM_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`tcalc script.tc | head`): stop quietly, like other tools.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    return EXIT_OK

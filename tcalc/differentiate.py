@@ -1,0 +1,112 @@
+"""The user's side of autograd: Tensor.backward, grad(y, x) and grad(f)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .autograd import grad_mode, run_backward
+from .errors import AutogradError, TcalcTypeError
+from .ops import _base
+from .tensor import Tensor
+from .values import CALLABLES, GradFunction
+
+
+def _implicit_gradient(y: Tensor, gradient) -> Tensor:
+    if gradient is None:
+        if y.data.size != 1:
+            raise AutogradError("grad can be implicitly created only for scalar outputs",
+                                hint="reduce it first (y.sum().backward()) or pass gradient= "
+                                     "with the shape of the output")
+        return Tensor(np.ones_like(y.data))
+    gradient = _base.as_tensor(gradient)
+    if gradient.data.shape != y.data.shape:
+        raise AutogradError(
+            f"Mismatch in shape: grad_output[0] has a shape of {_size(gradient)} and output[0] "
+            f"has a shape of {_size(y)}.")
+    return gradient
+
+
+def _size(t: Tensor) -> str:
+    return "torch.Size([" + ", ".join(str(n) for n in t.data.shape) + "])"
+
+
+def backward(y, gradient=None, retain_graph=None, create_graph=False) -> None:
+    y = _base.as_tensor(y)
+    if not y.requires_grad:
+        raise AutogradError("element 0 of tensors does not require grad and does not have a grad_fn",
+                            hint="call requires_grad_() on the inputs before computing y")
+    retain = create_graph if retain_graph is None else bool(retain_graph)
+    run_backward([y], [_implicit_gradient(y, gradient)], retain_graph=retain,
+                 create_graph=bool(create_graph))
+
+
+def grad(outputs, inputs=None, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False, argnums=0):
+    """`grad(y, x)`: dy/dx as a tensor (a tuple for a tuple of inputs); `grad(f)`: the
+    gradient function of f."""
+    if isinstance(outputs, CALLABLES):
+        if inputs is not None:
+            raise TcalcTypeError("grad(f) takes the function only; call the result: grad(f)(x)")
+        return GradFunction(outputs, argnums)
+    if inputs is None:
+        raise TcalcTypeError("grad() needs the output and the inputs: grad(y, x), or a function: "
+                             "grad(f)")
+    many = isinstance(inputs, (tuple, list))
+    xs = [_base.as_tensor(x) for x in (inputs if many else (inputs,))]
+    y = _base.as_tensor(outputs)
+    for x in xs:
+        if not x.requires_grad:
+            raise AutogradError("One of the differentiated Tensors does not require grad",
+                                hint="call x.requires_grad_() before computing y")
+    if not y.requires_grad:
+        raise AutogradError("element 0 of tensors does not require grad and does not have a grad_fn")
+    retain = create_graph if retain_graph is None else bool(retain_graph)
+    results = run_backward([y], [_implicit_gradient(y, grad_outputs)], retain_graph=retain,
+                           create_graph=bool(create_graph), inputs=xs)
+    for i, r in enumerate(results):
+        if r is None:
+            if not allow_unused:
+                raise AutogradError("One of the differentiated Tensors appears to not have been used "
+                                    "in the graph. Set allow_unused=True if this is the desired "
+                                    "behavior.")
+        elif not create_graph:
+            results[i] = Tensor(r.data)
+    return tuple(results) if many else results[0]
+
+
+def call_grad_function(gf: GradFunction, args: tuple, kwargs: dict, call) -> object:
+    """Evaluate grad(f)(*args): differentiate f at args with respect to args[argnums].
+
+    The gradient is built with create_graph, so that grad(grad(f)) differentiates it again; it
+    stays attached to the graph only when an outer differentiation is watching the arguments.
+    """
+    argnums = gf.argnums if isinstance(gf.argnums, tuple) else (gf.argnums,)
+    args = list(args)
+    watched, outer = [], []
+    for i in argnums:
+        if not -len(args) <= i < len(args):
+            raise TcalcTypeError(f"grad: argnums {i} is out of range for {len(args)} arguments")
+        x = args[i]
+        if not (type(x) is Tensor or isinstance(x, (int, float))) or isinstance(x, bool):
+            raise TcalcTypeError("grad(f)(x): the differentiated arguments must be tensors")
+        x = _base.as_tensor(x)
+        if not x.dtype.is_floating_point:
+            raise AutogradError("only Tensors of floating point dtype can require gradients",
+                                hint="pass a float tensor, e.g. tensor(2.0) or x.float()")
+        outer.append(x.requires_grad)
+        # A fresh handle on x: inside an outer grad it stays connected to x's graph.
+        inner = x + 0.0 if x.requires_grad else Tensor(x.data, requires_grad=True)
+        args[i] = inner
+        watched.append(inner)
+    with grad_mode(True):
+        y = call(gf.function, tuple(args), kwargs)
+        if type(y) is not Tensor or y.data.size != 1:
+            raise AutogradError("grad(f)(x) needs f to return a tensor with a single element",
+                                hint="make f return a scalar, e.g. sum(...) of its result")
+        if not y.requires_grad:
+            results = [Tensor(np.zeros_like(w.data)) for w in watched]
+        else:
+            results = run_backward([y], [Tensor(np.ones_like(y.data))], retain_graph=True,
+                                   create_graph=True, inputs=watched)
+    results = [Tensor(np.zeros_like(w.data)) if r is None else r for r, w in zip(results, watched)]
+    results = [r if any(outer) else Tensor(r.data) for r in results]
+    return tuple(results) if isinstance(gf.argnums, tuple) else results[0]

@@ -1,0 +1,105 @@
+"""Helpers shared by every op module: operands to arrays, and the binary/unary skeletons."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes
+from ..autograd import Op, apply
+from ..errors import ShapeError, TcalcTypeError
+from ..tensor import Tensor
+
+Number = (bool, int, float)
+
+
+def is_number(x) -> bool:
+    return isinstance(x, Number)
+
+
+def array_of(x, dtype: dtypes.DType) -> np.ndarray:
+    """An operand (Tensor or Python number) as an ndarray of `dtype`, without copying when
+    it already is one."""
+    if type(x) is Tensor:
+        data = x.data
+        return data if data.dtype == dtype.numpy else data.astype(dtype.numpy)
+    return np.asarray(x, dtype=dtype.numpy)
+
+
+def check_operand(x, op_name: str) -> None:
+    if type(x) is not Tensor and not isinstance(x, Number):
+        from ..render import type_name
+
+        raise TcalcTypeError(f"unsupported operand type for {op_name}: {type_name(x)}")
+
+
+def broadcast_shape(a: tuple, b: tuple) -> tuple:
+    """PyTorch's broadcasting, with its message when two sizes clash."""
+    if a == b:
+        return a
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    out = []
+    for i, (x, y) in enumerate(zip(pa, pb)):
+        if x != y and x != 1 and y != 1:
+            raise ShapeError(
+                f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
+                f"non-singleton dimension {i}",
+                hint=_broadcast_hint(tuple(a), tuple(b), i),
+            )
+        out.append(y if x == 1 else x)
+    return tuple(out)
+
+
+def _broadcast_hint(a: tuple, b: tuple, clash: int) -> str:
+    n = max(len(a), len(b))
+    left = "(" + ", ".join(str(s) for s in a) + ")"
+    right = "(" + ", ".join(str(s) for s in b) + ")"
+    width = max(len(left), len(right))
+    return (f"shapes line up from the right for broadcasting:\n  a: {left:>{width}}\n"
+            f"  b: {right:>{width}}\n  dimension {clash - n} clashes; sizes must be equal or 1 "
+            f"(try .T, reshape, unsqueeze, or @ for a matrix product)")
+
+
+def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DType | None = None) -> Tensor:
+    """An elementwise op on two operands with PyTorch's promotion and broadcasting.
+    `compute` is the dtype the forward runs in (default: the promoted dtype)."""
+    check_operand(a, op.name)
+    check_operand(b, op.name)
+    if type(a) is Tensor and type(b) is Tensor:
+        broadcast_shape(a.data.shape, b.data.shape)
+    dtype = compute or result or dtypes.result_type(a, b)
+    out = apply(op, (a, b), (array_of(a, dtype), array_of(b, dtype)))
+    if result is not None and out.data.dtype != result.numpy:
+        out.data = out.data.astype(result.numpy)
+    return out
+
+
+def unary(op: Op, x, float_only: bool = False) -> Tensor:
+    """An elementwise op on one tensor; `float_only` ops turn ints into the default float."""
+    x = as_tensor(x)
+    dtype = x.dtype
+    if float_only and not dtype.is_floating_point:
+        dtype = dtypes.DEFAULT_FLOAT
+    return apply(op, (x,), (array_of(x, dtype),))
+
+
+def as_tensor(x) -> Tensor:
+    if type(x) is Tensor:
+        return x
+    if isinstance(x, Number):
+        return Tensor(np.asarray(x, dtype=dtypes.of_scalar(x).numpy))
+    from ..render import type_name
+
+    raise TcalcTypeError(f"expected a tensor, got {type_name(x)}")
+
+
+def normalize_dim(dim: int, ndim: int) -> int:
+    """A possibly negative dim as an index, with PyTorch's IndexError wording."""
+    from ..errors import TcalcIndexError
+
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise TcalcTypeError(f"dim must be an int, not {type(dim).__name__}")
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise TcalcIndexError(
+            f"Dimension out of range (expected to be in range of [{-size}, {size - 1}], but got {dim})")
+    return dim % size

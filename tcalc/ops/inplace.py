@@ -1,0 +1,90 @@
+"""In-place ops (`add_`, `X += Y`, `zero_`, ...): they write into the tensor's own memory,
+so id(X) and every view of X see the change, as in PyTorch."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes
+from ..autograd import is_grad_enabled
+from ..errors import AutogradError, DTypeError
+from ..tensor import Tensor
+from ._base import as_tensor, broadcast_shape, check_operand
+from .elementwise import add, div, mul, sub
+
+_NUMPY_INPLACE = {add: np.add, sub: np.subtract, mul: np.multiply}
+
+
+def _check_leaf(x: Tensor) -> None:
+    if is_grad_enabled() and x.requires_grad and x.is_leaf:
+        raise AutogradError(
+            "a leaf Variable that requires grad is being used in an in-place operation.",
+            hint="update it outside autograd, on x.detach() (or x.data), or use x = x + ...")
+
+
+def apply_inplace(function, x, other) -> Tensor:
+    """x = function(x, other), written into x's storage; the result keeps x's dtype."""
+    x = as_tensor(x)
+    check_operand(other, "in-place op")
+    _check_leaf(x)
+    result_dtype = dtypes.result_type(x, other)
+    if function is div and not result_dtype.is_floating_point:
+        result_dtype = dtypes.DEFAULT_FLOAT
+    if not dtypes.can_cast(result_dtype, x.dtype):
+        raise DTypeError(
+            f"result type {result_dtype.torch_name} can't be cast to the desired output type "
+            f"{x.dtype.torch_name}",
+            hint=f"convert the tensor first (e.g. x = x.{_method_for(result_dtype)}()) or use x = x + ...")
+    if type(other) is Tensor:
+        shape = broadcast_shape(x.data.shape, other.data.shape)
+        if shape != x.data.shape:
+            raise DTypeError(
+                f"output with shape {list(x.data.shape)} doesn't match the broadcast shape "
+                f"{list(shape)}")
+    tracked = is_grad_enabled() and (x.requires_grad or (type(other) is Tensor and other.requires_grad))
+    if not tracked and function in _NUMPY_INPLACE and result_dtype is x.dtype:
+        # The common case: no graph, no conversion, so no temporary as large as x.
+        operand = other.data if type(other) is Tensor else other
+        _NUMPY_INPLACE[function](x.data, operand, out=x.data, casting="unsafe")
+        return x
+    old = Tensor(x.data.copy(), x.requires_grad, x.grad_fn) if tracked else x
+    result = function(old, other)
+    x.data[...] = result.data.astype(x.data.dtype, copy=False)
+    if tracked:
+        x.requires_grad, x.grad_fn = True, result.grad_fn
+    return x
+
+
+def _method_for(dtype: dtypes.DType) -> str:
+    return {"float32": "float", "float64": "double", "int64": "long"}.get(dtype.name, "float")
+
+
+def add_(x, other, alpha=1):
+    return apply_inplace(add, x, other if alpha == 1 else mul(other, alpha))
+
+
+def sub_(x, other, alpha=1):
+    return apply_inplace(sub, x, other if alpha == 1 else mul(other, alpha))
+
+
+def mul_(x, other):
+    return apply_inplace(mul, x, other)
+
+
+def div_(x, other):
+    return apply_inplace(div, x, other)
+
+
+def fill_(x, value):
+    x = as_tensor(x)
+    _check_leaf(x)
+    if type(value) is Tensor:
+        if value.data.ndim:
+            raise DTypeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                             f"{value.data.ndim} dimensions.")
+        value = value.data.item()
+    x.data[...] = value
+    return x
+
+
+def zero_(x):
+    return fill_(x, 0)

@@ -1,0 +1,94 @@
+"""The Tensor: an ndarray plus what autograd needs. Behaviour lives in tcalc.ops."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes
+
+
+class Tensor:
+    """A value of the tcalc language.
+
+    `data` is always an ndarray (0-d for scalars); tensors made by `Y = X` share it, and
+    views (slices, reshape, .T) share memory with their base as in PyTorch.
+    `grad_fn` is the autograd Node that made it, None for leaves.
+    """
+
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "__weakref__")
+
+    def __init__(self, data: np.ndarray, requires_grad: bool = False, grad_fn=None):
+        self.data = data
+        self.requires_grad = requires_grad
+        self.grad: Tensor | None = None
+        self.grad_fn = grad_fn
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        return dtypes.of_array(self.data)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def __repr__(self) -> str:  # for debugging only; users see tcalc.render
+        from .printing import tensor_repr
+
+        name = self.grad_fn.name if self.grad_fn is not None else None
+        return tensor_repr(self.data, requires_grad=self.requires_grad, grad_fn_name=name)
+
+    # Python operators, for writing gradient formulas in tcalc.ops; the evaluator does not
+    # use them (it dispatches through its own table).
+    def __add__(self, other):
+        return _ops().add(self, other)
+
+    def __radd__(self, other):
+        return _ops().add(other, self)
+
+    def __sub__(self, other):
+        return _ops().sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops().sub(other, self)
+
+    def __mul__(self, other):
+        return _ops().mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops().mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops().div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops().div(other, self)
+
+    def __neg__(self):
+        return _ops().neg(self)
+
+    def __pow__(self, other):
+        return _ops().pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops().pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops().matmul(self, other)
+
+
+def _ops():
+    from . import ops
+
+    return ops
+
+
+class Size(tuple):
+    """torch.Size: a tuple of ints that prints as PyTorch prints it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"torch.Size([{', '.join(str(n) for n in self)}])"

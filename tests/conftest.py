@@ -1,0 +1,38 @@
+"""Shared helpers: run tcalc programs in-process or through the installed command."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tcalc.errors import TcalcError
+from tcalc.evaluator import Session
+from tcalc.render import value_text
+
+
+def run_program(source: str, session: Session | None = None) -> tuple[str, TcalcError | None]:
+    """What a script prints, and the error it stopped at (None if it ran to the end)."""
+    session = session or Session()
+    printed = []
+    try:
+        for value in session.run(source):
+            printed.append(value_text(value) + "\n")
+    except TcalcError as err:
+        return "".join(printed), err
+    return "".join(printed), None
+
+
+def tcalc_command(*args: str, stdin: str | None = None, env: dict | None = None,
+                  timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run the tcalc command as a user would (`python -m tcalc` of the tested install)."""
+    full_env = dict(os.environ, NO_COLOR="1")
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "tcalc", *args], input=stdin, capture_output=True,
+                          text=True, env=full_env, timeout=timeout)
+
+
+@pytest.fixture
+def session() -> Session:
+    return Session()

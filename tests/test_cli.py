@@ -1,0 +1,85 @@
+"""The command line as a user meets it: -e, scripts, pipes, exit codes, stdout vs stderr."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import tcalc_command
+
+SEED_CELLS = Path(__file__).resolve().parents[2] / "shared" / "tools" / "seed_cells.json"
+
+
+def test_eval_prints_pytorch_text():
+    result = tcalc_command("-e", "arange(12).reshape(3, 4).sum(axis=0)")
+    assert result.returncode == 0
+    assert result.stdout == "tensor([12, 15, 18, 21])\n"
+    assert result.stderr == ""
+
+
+def test_semicolon_rule():
+    result = tcalc_command("-e", "x = arange(4); x\na = x.float(); a.sum(); a.mean()\na.sum(), a.mean()")
+    assert result.stdout == ("tensor([0, 1, 2, 3])\ntensor(1.5000)\n"
+                             "(tensor(6.), tensor(1.5000))\n")
+
+
+def test_pipe_reads_program_from_stdin():
+    result = tcalc_command(stdin="import torch\nx = torch.tensor([1., 2.])\nx * 2\n")
+    assert result.returncode == 0
+    assert result.stdout == "tensor([2., 4.])\n"
+
+
+def test_dash_reads_stdin():
+    result = tcalc_command("-", stdin="1 + 1\n")
+    assert (result.returncode, result.stdout) == (0, "2\n")
+
+
+def test_scripts_share_one_session(tmp_path: Path):
+    first = tmp_path / "a.tc"
+    second = tmp_path / "b.tc"
+    first.write_text("x = arange(3)\n", encoding="utf-8")
+    second.write_text("x + 1 # 注释 in UTF-8\n", encoding="utf-8")
+    result = tcalc_command(str(first), str(second))
+    assert (result.returncode, result.stdout) == (0, "tensor([1, 2, 3])\n")
+
+
+def test_program_error_exit_1_with_place_and_caret(tmp_path: Path):
+    script = tmp_path / "bad.tc"
+    script.write_text("x = arange(3)\nx\ny = x + arange(4)\nx * 10\n", encoding="utf-8")
+    result = tcalc_command(str(script))
+    assert result.returncode == 1
+    # Output before the error is printed; the script stops at the error.
+    assert result.stdout == "tensor([0, 1, 2])\n"
+    assert f"{script}:3:" in result.stderr
+    assert "y = x + arange(4)" in result.stderr
+    assert "^" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_syntax_error_is_reported_not_raised():
+    result = tcalc_command("-e", "x = (1 + ")
+    assert result.returncode == 1
+    assert "<-e>:1:" in result.stderr and "syntax error" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_usage_errors_exit_2():
+    assert tcalc_command("--bogus").returncode == 2
+    missing = tcalc_command("no/such/file.tc")
+    assert missing.returncode == 2 and "no/such/file.tc" in missing.stderr
+    assert tcalc_command("-e").returncode == 2
+
+
+def test_no_colour_when_piped():
+    result = tcalc_command("-e", "tensor([1.5, -2.0])", env={"NO_COLOR": ""})
+    assert "\x1b[" not in result.stdout
+
+
+def test_seed_notebook_cells_run_in_order(tmp_path: Path):
+    """Every deterministic cell of the seed notebook prints what the notebook shows."""
+    cells = json.loads(SEED_CELLS.read_text(encoding="utf-8"))
+    program = Path(__file__).resolve().parents[1] / "examples" / "seed.tc"
+    result = tcalc_command(str(program))
+    assert result.returncode == 0, result.stderr
+    shown = [c["shown"] for c in cells if c["shown"] and "randn" not in c["code"] and "id(Y)" not in c["code"]]
+    for text in shown:
+        assert text + "\n" in result.stdout

@@ -1,0 +1,30 @@
+"""Golden programs: tcalc must print what PyTorch 2.13 printed for the same program.
+
+The expected outputs (.out) and refusals (.err) were recorded from PyTorch by
+tests/record/record_golden.py; torch is not needed to run these tests.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_program
+
+GOLDEN = Path(__file__).parent / "golden"
+PROGRAMS = sorted(GOLDEN.rglob("*.tc"))
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=[str(p.relative_to(GOLDEN)) for p in PROGRAMS])
+def test_prints_what_pytorch_prints(path: Path):
+    printed, error = run_program(path.read_text(encoding="utf-8"))
+    expected = path.with_suffix(".out").read_text(encoding="utf-8")
+    refusal = path.with_suffix(".err")
+    if refusal.exists():
+        line = int(refusal.read_text(encoding="utf-8").split(":")[0].split()[1])
+        assert error is not None, f"PyTorch refused line {line} ({refusal.read_text().strip()}); tcalc ran it"
+        assert error.kind != "internal error", error.message
+        assert error.span is not None and error.span.line == line, (error.span, error.message)
+    else:
+        assert error is None, f"{error.kind} at {error.span}: {error.message}"
+    assert printed == expected
