@@ -8,6 +8,7 @@ ops, so with create_graph the gradient is itself a graph: that is what makes
 """
 from __future__ import annotations
 
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
@@ -58,13 +59,17 @@ class Op:
 class Node:
     """A grad_fn: the op that made a tensor, its inputs, and what its backward needs."""
 
-    __slots__ = ("op", "inputs", "params", "_output", "freed", "__weakref__")
+    __slots__ = ("op", "inputs", "params", "_output", "_output_ref", "freed", "__weakref__")
 
     def __init__(self, op: Op, inputs: tuple, params: dict, output: Tensor):
         self.op = op
         self.inputs = inputs  # Tensors or Python numbers, as passed to the op
         self.params = params
-        self._output = output.data  # the value only: keeping the Tensor would make a cycle
+        # The output Tensor itself would make a reference cycle (tensor -> node -> tensor),
+        # so keep its value and a weak reference: while the tensor lives (its consumers hold
+        # it), backwards see it with its graph, which second derivatives need.
+        self._output = output.data
+        self._output_ref = weakref.ref(output)
         self.freed = False
 
     @property
@@ -73,7 +78,8 @@ class Node:
 
     @property
     def output(self) -> Tensor:
-        return Tensor(self._output)
+        tensor = self._output_ref()
+        return tensor if tensor is not None else Tensor(self._output)
 
     def __repr__(self) -> str:
         return f"<{self.op.name} object at {id(self):#x}>"

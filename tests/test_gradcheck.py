@@ -126,3 +126,17 @@ def test_second_derivative_by_nested_grad():
     second = grad(first, x)
     assert np.isclose(first.data, 3 * 1.5 ** 2)
     assert np.isclose(second.data, 6 * 1.5)
+
+
+@pytest.mark.parametrize("name,f,second", [
+    ("exp", ops.exp, lambda x: np.exp(x)),
+    ("tanh", ops.tanh, lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2)),
+    ("sigmoid", ops.sigmoid, lambda x: (s := 1 / (1 + np.exp(-x))) * (1 - s) * (1 - 2 * s)),
+    ("sqrt", ops.sqrt, lambda x: -0.25 * x ** -1.5),
+    ("reciprocal", ops.reciprocal, lambda x: 2 * x ** -3),
+    ("sin", ops.sin, lambda x: -np.sin(x)),
+])
+def test_second_derivatives_of_ops_whose_gradient_uses_their_output(name, f, second):
+    x = Tensor(np.array(0.7), requires_grad=True)
+    first = grad(f(x), x, create_graph=True)
+    np.testing.assert_allclose(grad(first, x).data, second(0.7), rtol=1e-10)
