@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import AutogradError
+from .limits import LIMITS
 from .tensor import Tensor
 
 _grad_enabled = True
@@ -91,6 +92,10 @@ def apply(op: Op, inputs: tuple, arrays: tuple, **params) -> Tensor:
     out = op.forward(*arrays, **params)
     if not isinstance(out, np.ndarray):
         out = np.asarray(out)
+    if out.size > LIMITS.max_elements:  # a view as large as a broadcast (expand) is refused too
+        from .limits import check_elements
+
+        check_elements(out.size)
     result = Tensor(out)
     if _grad_enabled and op.backward is not None:
         for x in inputs:

@@ -22,8 +22,16 @@ A tensor calculator that answers exactly as PyTorch would.
 options:
   -e, --eval PROGRAM    program text to run (may be given more than once)
   --no-color            never colour the output (also: NO_COLOR=1)
+  --limits              show the limits in effect, their flags and variables, and exit
+  --max-elements N      elements in one tensor (also: TCALC_MAX_ELEMENTS=N)
+  --max-total-elements N, --max-list-items N, --max-int-digits N, --max-depth N,
+  --max-recursion N, --max-input N
+                        the other limits (see --limits); N may be 1000000, 1_000_000, 1M, 1e6
   -h, --help            show this help
   --version             print the version
+
+A statement that fails changes nothing; a script stops at its first error.
+Exit status: 0 success, 1 an error in the program, 2 a usage error.
 """
 
 EXIT_OK, EXIT_PROGRAM_ERROR, EXIT_USAGE = 0, 1, 2
@@ -33,10 +41,41 @@ class UsageError(Exception):
     pass
 
 
+def _limit_flags() -> dict[str, str]:
+    from .limits import TABLE
+
+    return {limit.flag: limit.name for limit in TABLE}
+
+
+def _count(text: str, source: str) -> int:
+    from .limits import parse_count
+
+    try:
+        return parse_count(text)
+    except ValueError as err:
+        raise UsageError(f"{source}: {err}") from None
+
+
+def limits_from_environment(environ) -> dict[str, int]:
+    from .limits import TABLE
+
+    return {limit.name: _count(environ[limit.env], limit.env)
+            for limit in TABLE if environ.get(limit.env, "").strip()}
+
+
 def parse_args(argv: list[str]) -> dict:
-    options = {"programs": [], "files": [], "color": None, "help": False, "version": False}
+    options = {"programs": [], "files": [], "color": None, "help": False, "version": False,
+               "limits": {}, "show_limits": False}
+    flags = _limit_flags()
     args = iter(argv)
     for arg in args:
+        flag, eq, inline = arg.partition("=")
+        if flag in flags:
+            value = inline if eq else next(args, None)
+            if value is None:
+                raise UsageError(f"{flag} needs a number, e.g. {flag} 1000000")
+            options["limits"][flags[flag]] = _count(value, flag)
+            continue
         if arg in ("-e", "--eval"):
             program = next(args, None)
             if program is None:
@@ -44,6 +83,8 @@ def parse_args(argv: list[str]) -> dict:
             options["programs"].append(program)
         elif arg.startswith("--eval="):
             options["programs"].append(arg.split("=", 1)[1])
+        elif arg == "--limits":
+            options["show_limits"] = True
         elif arg == "--no-color":
             options["color"] = False
         elif arg in ("-h", "--help"):
@@ -110,16 +151,20 @@ def _highlight(text: str):
     return ReprHighlighter()(Text(text))
 
 
-def run_source(session, source: str, filename: str, output: Output) -> bool:
-    """Run one program; prints its values as they come. False if it stopped at an error."""
-    from .errors import TcalcError
+def run_source(session, source: str, filename: str, output: Output, atomic: bool = False) -> bool:
+    """Run one program; prints its values as they come. False if it stopped at an error.
+    `atomic` (the shell) undoes the whole text when a statement fails."""
+    from .errors import InternalError, TcalcError
     from .render import error_text
 
     try:
-        for value in session.run(source):
+        for value in session.run(source, atomic=atomic):
             output.value(value)
     except TcalcError as err:
         output.error(error_text(err, source, filename))
+        return False
+    except RecursionError:  # printing a value nested deeper than Python can follow
+        output.error(error_text(InternalError("the value is nested too deeply to print"), source, filename))
         return False
     return True
 
@@ -147,6 +192,12 @@ def main(argv: list[str] | None = None) -> int:
             from . import __version__
 
             sys.stdout.write(f"tcalc {__version__}\n")
+            return EXIT_OK
+        from . import limits
+
+        limits.configure({**limits_from_environment(os.environ), **options["limits"]})
+        if options["show_limits"]:
+            sys.stdout.write(limits.describe())
             return EXIT_OK
         output = Output(options["color"])
         if not options["programs"] and not options["files"]:

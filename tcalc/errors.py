@@ -24,11 +24,15 @@ class TcalcError(Exception):
 
     kind = "error"
 
-    def __init__(self, message: str, span: Span | None = None, hint: str | None = None):
+    def __init__(self, message: str, span: Span | None = None, hint: str | None = None,
+                 labels: tuple[tuple[Span, str], ...] = ()):
         super().__init__(message)
         self.message = message
         self.span = span
         self.hint = hint
+        # Secondary places, each with a short note (rustc's `-` underlines): for `a * b`
+        # the operands' shapes under the operands, the caret under the operator.
+        self.labels = tuple(labels)
 
     def at(self, span: Span | None) -> "TcalcError":
         """Attach a place if the error has none yet (the innermost place wins)."""

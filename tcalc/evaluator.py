@@ -10,15 +10,15 @@ from typing import Iterator
 
 import numpy as np
 
-from . import ast, builtins, dtypes, ops
+from . import ast, builtins, dtypes, limits, ops
 from .differentiate import call_grad_function
-from .errors import (InternalError, LimitError, Span, TcalcError, TcalcIndexError, TcalcNameError, TcalcTypeError,
-                     TcalcValueError)
+from .errors import (DTypeError, InternalError, LimitError, ShapeError, Span, TcalcError, TcalcIndexError,
+                     TcalcNameError, TcalcTypeError, TcalcValueError)
+from .hints import attribute_hint, broadcast_hint, hint_for, name_hint, operand_note
+from .journal import Journal
 from .parser import parse
 from .tensor import Size, Tensor
 from .values import CALLABLES, BoundMethod, Builtin, GradFunction, Namespace, UserFunction
-
-MAX_CALL_DEPTH = 200
 
 _BINARY = {
     "+": ops.add, "-": ops.sub, "*": ops.mul, "/": ops.div, "//": ops.floor_divide,
@@ -29,33 +29,60 @@ _COMPARE = {"==": ops.eq, "!=": ops.ne, "<": ops.lt, "<=": ops.le, ">": ops.gt, 
 
 
 class Session:
-    """The variables of one run (a shell, or scripts run together)."""
+    """The variables of one run (a shell, or scripts run together).
+
+    Statements are atomic: a statement that fails leaves every variable as it was, names
+    and tensor contents alike (see tcalc.journal). `run(text, atomic=True)` makes the whole
+    text one unit, as the shell does for a line.
+    """
 
     def __init__(self):
         self.globals: dict[str, object] = builtins.global_names()
         self.call_depth = 0
+        self.journal: Journal | None = None
+        self._final: ast.Node | None = None  # the node whose mutation ends the statement
+        self._source_lines: list[str] = []
 
     # ---- statements -----------------------------------------------------------------------
 
-    def run(self, text: str) -> Iterator[object]:
+    def run(self, text: str, atomic: bool = False) -> Iterator[object]:
         """Run a program; yields each value a statement prints, as it goes."""
+        limits.check_input(len(text))
         program = parse(text)
-        for statement in program.statements:
-            value = self.execute(statement)
-            if value is not None:
-                yield value
-
-    def execute(self, node: ast.Node) -> object:
-        """Run one statement; returns the value to print, or None."""
+        self._source_lines = text.split("\n")
+        if not atomic:
+            for statement in program.statements:
+                value = self.execute(statement)
+                if value is not None:
+                    yield value
+            return
+        outer = Journal(self.globals)
+        values = []
         try:
-            return _STATEMENTS[type(node)](self, node)
-        except TcalcError as err:
-            raise err.at(node.span)
-        except RecursionError:
-            raise LimitError("expression nested too deeply", node.span) from None
-        except Exception as err:  # a bug in tcalc: report it at the statement, never a traceback
-            raise InternalError(f"{type(err).__name__}: {err}", node.span,
-                                "this is a bug in tcalc; the session is unchanged") from err
+            for i, statement in enumerate(program.statements):
+                values.append(self.execute(statement, outer, last=i == len(program.statements) - 1))
+        except BaseException:
+            outer.rollback(self.globals)
+            raise
+        yield from (v for v in values if v is not None)
+
+    def execute(self, node: ast.Node, outer: Journal | None = None, last: bool = True) -> object:
+        """Run one statement; returns the value to print, or None. On an error, every
+        variable is as it was before the statement."""
+        limits.set_live_elements(_live_elements(self.globals))
+        journal = self.journal = Journal(self.globals)
+        self._final = _final_action(node) if (outer is None or last) else None
+        try:
+            value = _STATEMENTS[type(node)](self, node)
+        except BaseException as err:
+            journal.rollback(self.globals)
+            self.call_depth = 0
+            raise _as_tcalc_error(err, node) from None
+        finally:
+            self.journal, self._final = None, None
+        if outer is not None:
+            outer.absorb(journal)
+        return value
 
     def _expr_stmt(self, node: ast.ExprStmt):
         value = self.eval(node.value, None)
@@ -63,9 +90,11 @@ class Session:
 
     def _assign(self, node: ast.Assign):
         value = self.eval(node.value, None)
-        self.bind(node.targets, value)
+        self.bind(node.targets, value, final=node.targets is self._final)
 
-    def bind(self, target: ast.Node, value) -> None:
+    def bind(self, target: ast.Node, value, final: bool = False) -> None:
+        """Bind `value` to a target. `final` says nothing can fail after this write, so a
+        tensor written into needs no copy for undoing."""
         if isinstance(target, ast.Name):
             self._check_rebind(target)
             self.globals[target.id] = value
@@ -76,13 +105,23 @@ class Session:
         elif isinstance(target, ast.Index):
             obj = self.eval(target.value, None)
             index = self._index(target, None)
+            if not final:
+                self._remember(obj)
             self._guard(target, lambda: ops.setitem(obj, index, value))
         elif isinstance(target, ast.Attribute):
             obj = self.eval(target.value, None)
             setter = builtins.SETTABLE.get(target.attr) if type(obj) is Tensor else None
             if setter is None:
-                raise TcalcTypeError(f"cannot set attribute {target.attr!r}", target.span)
+                raise TcalcTypeError(f"cannot set attribute {target.attr!r}", target.span,
+                                     "only x.requires_grad and x.grad can be assigned"
+                                     if type(obj) is Tensor else None)
+            self._remember(obj, contents=False)
             self._guard(target, lambda: setter(obj, value))
+
+    def _remember(self, obj, contents: bool = True) -> None:
+        """Note a tensor's state before the statement changes it, so a failure can undo it."""
+        if self.journal is not None and type(obj) is Tensor:
+            self.journal.tensor(obj, contents)
 
     def _check_rebind(self, target: ast.Name) -> None:
         if target.id == "torch":
@@ -92,13 +131,17 @@ class Session:
         if type(value) is Tensor:
             if value.data.ndim == 0:
                 raise TcalcTypeError("cannot unpack a 0-d tensor", span)
-            items = [ops.getitem(value, i) for i in range(value.data.shape[0])]
+            if value.data.shape[0] != count:
+                items = [None] * value.data.shape[0]  # only the count matters below
+            else:
+                items = [ops.getitem(value, i) for i in range(count)]
         elif isinstance(value, (tuple, list)):
             items = list(value)
         else:
             raise TcalcTypeError(f"cannot unpack {_type_name(value)}", span)
         if len(items) != count:
-            raise TcalcValueError(f"expected {count} values to unpack, got {len(items)}", span)
+            raise TcalcValueError(f"{'too many' if len(items) > count else 'not enough'} values to "
+                                  f"unpack (expected {count}, got {len(items)})", span)
         return items
 
     def _aug_assign(self, node: ast.AugAssign):
@@ -109,11 +152,15 @@ class Session:
         if type(current) is Tensor and node.op in _INPLACE:
             # In place, as PyTorch's `X += Y`: id(X) does not change. `X[i] += v` updates
             # the selection, then writes it back (advanced indexing selects a copy).
-            result = self._guard(node, lambda: ops.apply_inplace(function, current, value))
+            if node is not self._final:
+                self._remember(current)
+            result = self._operator(node, node.op, current, value,
+                                    lambda: ops.apply_inplace(function, current, value))
             if isinstance(target, ast.Index):
-                self.bind(target, result)
+                self.bind(target, result, final=node is self._final)
             return None
-        result = self._guard(node, lambda: self._binary(function, current, value, node.op))
+        result = self._operator(node, node.op, current, value,
+                                lambda: self._binary(function, current, value, node.op))
         self.bind(target, result)
 
     def _function_def(self, node: ast.FunctionDef):
@@ -142,7 +189,8 @@ class Session:
             raise err.at(node.span)
         except MemoryError:
             raise LimitError("out of memory", node.span,
-                             "the result is too large for this machine") from None
+                             "the result is too large for this machine; "
+                             + limits.BY_NAME["max_elements"].how_to_raise.replace("raise", "lower")) from None
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as err:
             raise TcalcValueError(str(err) or type(err).__name__, node.span) from None
 
@@ -152,15 +200,9 @@ class Session:
         try:
             return self.globals[node.id]
         except KeyError:
+            known = list(self.globals) + list(scope or ())
             raise TcalcNameError(f"name '{node.id}' is not defined", node.span,
-                                 self._suggest(node.id, scope)) from None
-
-    def _suggest(self, name: str, scope) -> str | None:
-        import difflib
-
-        known = list(self.globals) + list(scope or ())
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.7)
-        return f"did you mean '{close[0]}'?" if close else None
+                                 name_hint(node.id, known, self.globals["torch"].members)) from None
 
     def _constant(self, node: ast.Constant, scope):
         return node.value
@@ -174,7 +216,44 @@ class Session:
     def _binop(self, node: ast.BinOp, scope):
         left = self.eval(node.left, scope)
         right = self.eval(node.right, scope)
-        return self._guard(node, lambda: self._binary(_BINARY[node.op], left, right, node.op))
+        return self._operator(node, node.op, left, right,
+                              lambda: self._binary(_BINARY[node.op], left, right, node.op))
+
+    def _operator(self, node, op: str, left, right, thunk):
+        """Run a binary operator (`a * b`, `X += Y`). A shape or dtype fault of the operator
+        itself puts the caret under the operator, notes each operand's shape and dtype under
+        the operand, and explains how the shapes line up for broadcasting."""
+        if type(left) is Tensor and type(right) is Tensor:
+            _precheck_size(op, left, right)
+
+        def explained():
+            try:
+                return thunk()
+            except (ShapeError, DTypeError, TcalcTypeError) as err:
+                if err.span is None:
+                    self._explain(err, node, op, left, right)
+                raise
+
+        return self._guard(node, explained)
+
+    def _explain(self, err: TcalcError, node, op: str, left, right) -> None:
+        if isinstance(node, ast.BinOp):
+            err.span = node.op_span
+            sides = (node.left, node.right)
+        else:  # X += Y: the whole statement
+            err.span = node.span
+            sides = (node.target, node.value)
+        err.labels = tuple((side.span, operand_note(v)) for side, v in zip(sides, (left, right))
+                           if operand_note(v) and side.span.line == err.span.line)
+        if isinstance(err, ShapeError) and type(left) is Tensor and type(right) is Tensor:
+            texts = [self._text(side.span) for side in sides]
+            err.hint = broadcast_hint(op, left.data.shape, right.data.shape, *texts) or err.hint
+
+    def _text(self, span: Span) -> str | None:
+        """The source text of a one-line span, for hints that quote the user's operands."""
+        if span.line != span.end_line or not 0 < span.line <= len(self._source_lines):
+            return None
+        return self._source_lines[span.line - 1][span.column - 1:span.end_column - 1]
 
     def _binary(self, function, left, right, op: str):
         if _is_number(left) and _is_number(right):
@@ -239,7 +318,7 @@ class Session:
                 return obj.members[name]
             except KeyError:
                 raise TcalcNameError(f"module '{obj.name}' has no attribute '{name}'", node.span,
-                                     _close(name, obj.members)) from None
+                                     attribute_hint(name, obj.members)) from None
         if type(obj) is Tensor:
             getter = builtins.ATTRIBUTES.get(name)
             if getter is not None:
@@ -248,20 +327,39 @@ class Session:
             if method is not None:
                 return BoundMethod(name, method, obj)
             raise TcalcNameError(f"'Tensor' object has no attribute '{name}'", node.span,
-                                 _close(name, {**builtins.ATTRIBUTES, **builtins.METHODS}))
+                                 attribute_hint(name, {**builtins.ATTRIBUTES, **builtins.METHODS}))
         if isinstance(obj, Size) or isinstance(obj, tuple) and hasattr(obj, "_fields"):
             return self._guard(node, lambda: _field(obj, name))
         if isinstance(obj, np.ndarray) and name in ("shape", "dtype", "T", "ndim", "size"):
             return _numpy_attribute(obj, name)
         if isinstance(obj, dtypes.DType) and name == "is_floating_point":
             return obj.is_floating_point
-        raise TcalcTypeError(f"'{_type_name(obj)}' object has no attribute '{name}'", node.span)
+        raise TcalcTypeError(f"'{_type_name(obj)}' object has no attribute '{name}'", node.span,
+                             attribute_hint(name, ()))
 
     def _call(self, node: ast.Call, scope):
         func = self.eval(node.func, scope)
         args = tuple(self.eval(a, scope) for a in node.args)
         kwargs = {k.name: self.eval(k.value, scope) for k in node.keywords}
+        if node is not self._final and self.journal is not None:
+            self._journal_call(func, args)
         return self._guard(node, lambda: self.call(func, args, kwargs))
+
+    def _journal_call(self, func, args: tuple) -> None:
+        """Before a call that changes tensors (`x.add_(1)`, `y.backward()`), note what it
+        may change, unless it is the last thing its statement does."""
+        name = getattr(func, "name", "") if isinstance(func, (Builtin, BoundMethod)) else ""
+        receiver = func.receiver if isinstance(func, BoundMethod) else (args[0] if args else None)
+        if name in ("backward", "grad"):
+            for x in (receiver,) + tuple(args):
+                if type(x) is Tensor:
+                    self.journal.graph(x)
+                elif isinstance(x, (tuple, list)):
+                    for item in x:
+                        if type(item) is Tensor:
+                            self.journal.graph(item)
+        elif name.endswith("_"):
+            self._remember(receiver, contents=name not in _FLAG_ONLY)
 
     def call(self, func, args: tuple, kwargs: dict):
         """Call any callable value of the language."""
@@ -287,10 +385,7 @@ class Session:
         if len(args) > len(params) or len(scope) != len(params):
             raise TcalcTypeError(f"{func.name}() takes {len(params)} argument"
                                  f"{'s' if len(params) != 1 else ''} ({len(args) + len(kwargs)} given)")
-        if self.call_depth >= MAX_CALL_DEPTH:
-            raise LimitError(f"recursion deeper than {MAX_CALL_DEPTH} calls",
-                             hint="does the function call itself without an end? "
-                                  "use `a if condition else b` to stop")
+        limits.check_recursion(self.call_depth, func.name)
         self.call_depth += 1
         try:
             return self.eval(func.body, scope)
@@ -321,6 +416,80 @@ class Session:
 
 
 _INPLACE = {"+", "-", "*", "/"}
+_FLAG_ONLY = {"requires_grad_"}  # methods that change a tensor's flags, not its elements
+
+
+def _final_action(statement: ast.Node) -> ast.Node | None:
+    """The node whose change to a tensor is the last thing `statement` does: nothing can fail
+    after it, so it needs no copy for undoing (`X += Y` on a huge X stays cheap)."""
+    if isinstance(statement, ast.ExprStmt) and isinstance(statement.value, ast.Call):
+        return statement.value
+    if isinstance(statement, ast.Assign):
+        if isinstance(statement.targets, ast.Index):
+            return statement.targets
+        if isinstance(statement.targets, ast.Name) and isinstance(statement.value, ast.Call):
+            return statement.value
+    if isinstance(statement, ast.AugAssign):
+        return statement
+    return None
+
+
+def _as_tcalc_error(err: BaseException, node: ast.Node) -> BaseException:
+    """Every failure of a statement as a TcalcError at its place, with a hint if we know one."""
+    if isinstance(err, TcalcError):
+        err.at(node.span)
+        if err.hint is None:
+            err.hint = hint_for(err)
+        return err
+    if isinstance(err, RecursionError):
+        return limits.refuse("max_depth", "the statement nests or recurses too deeply for Python")\
+            .at(node.span)
+    if isinstance(err, MemoryError):
+        return LimitError("out of memory", node.span, "the result is too large for this machine")
+    if isinstance(err, Exception):  # a bug in tcalc: report it at the statement, never a traceback
+        return InternalError(f"{type(err).__name__}: {err}", node.span,
+                             "this is a bug in tcalc; the session is unchanged")
+    return err  # KeyboardInterrupt, SystemExit: the caller's business
+
+
+def _live_elements(names: dict) -> int:
+    """Elements held by the tensors the session's variables reach (views counted once)."""
+    seen: set[int] = set()
+    total = 0
+    stack = list(names.values())
+    while stack:
+        value = stack.pop()
+        if type(value) is Tensor:
+            for array in (value.data, value.grad.data if type(value.grad) is Tensor else None):
+                if array is None:
+                    continue
+                base = array
+                while isinstance(base.base, np.ndarray):
+                    base = base.base
+                if id(base) not in seen:
+                    seen.add(id(base))
+                    total += base.size
+        elif isinstance(value, (tuple, list)) and len(seen) < 100_000:
+            stack.extend(value)
+    return total
+
+
+def _precheck_size(op: str, a: Tensor, b: Tensor) -> None:
+    """Refuse a result too large before any work: broadcasting and `@`."""
+    sa, sb = a.data.shape, b.data.shape
+    if op == "@":
+        if len(sa) >= 2 and len(sb) >= 2:
+            try:
+                batch = np.broadcast_shapes(sa[:-2], sb[:-2])
+            except ValueError:
+                return
+            limits.check_shape(batch + (sa[-2], sb[-1]), "the product")
+        return
+    try:
+        shape = np.broadcast_shapes(sa, sb)
+    except ValueError:
+        return
+    limits.check_shape(shape, "the result")
 
 
 def _slice_bound(value, span: Span):
@@ -354,13 +523,6 @@ def _field(obj, name):
 def _numpy_attribute(obj: np.ndarray, name: str):
     return {"shape": lambda: obj.shape, "dtype": lambda: obj.dtype, "T": lambda: obj.T,
             "ndim": lambda: obj.ndim, "size": lambda: obj.size}[name]()
-
-
-def _close(name: str, table) -> str | None:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(table), n=1, cutoff=0.7)
-    return f"did you mean '{close[0]}'?" if close else None
 
 
 def _call_python(name: str, function, args: tuple, kwargs: dict):
@@ -397,8 +559,6 @@ def _is_number(x) -> bool:
 
 
 def _python_arithmetic(op: str, a, b):
-    from .limits import check_power
-
     if op == "/":
         if b == 0:
             raise TcalcValueError("division by zero", hint="for inf, divide tensors: tensor(1.) / 0")
@@ -406,17 +566,23 @@ def _python_arithmetic(op: str, a, b):
     if op in ("//", "%") and b == 0:
         raise TcalcValueError("integer division or modulo by zero")
     if op == "**":
-        check_power(a, b)
+        limits.check_int_result(op, a, b)
         if a == 0 and b < 0:
             raise TcalcValueError("0.0 cannot be raised to a negative power")
+    if op == "*":
+        limits.check_int_result(op, a, b)
     if op == "@":
         raise TcalcTypeError("unsupported operand type(s) for @: numbers")
     if op in ("&", "|", "^") and (isinstance(a, float) or isinstance(b, float)):
         raise TcalcTypeError(f"unsupported operand type(s) for {op}: 'float'")
     try:
-        return _PYTHON_OPS[op](a, b)
+        result = _PYTHON_OPS[op](a, b)
     except OverflowError:
         raise TcalcValueError("numerical result out of range") from None
+    if isinstance(result, int) and result.bit_length() > limits.LIMITS.max_int_digits * 3.32:
+        raise limits.refuse("max_int_digits", f"the result of {op} has more than "
+                            f"{limits.LIMITS.max_int_digits:,} digits")
+    return result
 
 
 _PYTHON_OPS = {
@@ -436,11 +602,10 @@ def _python_compare(op: str, a, b):
 
 def _sequence_arithmetic(op: str, a, b):
     if op == "+" and type(a) is type(b) and isinstance(a, (tuple, list)):
+        limits.check_list(len(a) + len(b))
         return a + b
     if op == "*" and isinstance(a, (tuple, list)) and isinstance(b, int) and not isinstance(b, bool):
-        from .limits import check_elements
-
-        check_elements(len(a) * b)
+        limits.check_list(len(a) * b)
         return a * b
     raise TcalcTypeError(f"unsupported operand type(s) for {op}: {_type_name(a)} and {_type_name(b)}",
                          hint="make a tensor first: tensor([...])")

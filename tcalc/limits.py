@@ -1,33 +1,208 @@
-"""Limits that protect the machine: checked before the work starts, never after."""
+"""Limits that protect the machine: checked before the work starts, never after.
+
+A calculator receives whatever people type: `zeros(10**6, 10**6)`, `9 ** 9 ** 9`, ten
+thousand nested brackets, `f(x) = f(x)`. Each of these is refused with a LimitError that
+names the limit and says how to raise it, before any memory is allocated.
+
+Every limit has a command-line flag (`--max-elements N`) and an environment variable
+(`TCALC_MAX_ELEMENTS=N`); `tcalc --limits` shows the values in effect. The core never
+reads the environment itself: the CLI calls `configure()`.
+"""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from .errors import LimitError
 
 
+@dataclass(frozen=True)
+class Limit:
+    name: str  # the field of Limits, e.g. max_elements
+    default: int
+    what: str  # for `tcalc --limits` and for refusals
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def env(self) -> str:
+        return "TCALC_" + self.name.upper()
+
+    @property
+    def how_to_raise(self) -> str:
+        return f"raise it with {self.flag} N or {self.env}=N (see tcalc --limits)"
+
+
+TABLE = (
+    Limit("max_elements", 250_000_000, "elements in one tensor (1 GB of float32)"),
+    Limit("max_total_elements", 1_000_000_000, "elements in all tensors the session's variables hold"),
+    Limit("max_list_items", 10_000_000, "items in one list or tuple (`[0] * n`)"),
+    Limit("max_int_digits", 4_300, "decimal digits of a Python integer (literals, `**`, `*`, `<<`)"),
+    Limit("max_depth", 200, "nesting depth of brackets and operators in one statement"),
+    Limit("max_recursion", 200, "depth of calls to user functions (`f(x) = f(x)`)"),
+    Limit("max_input", 10_000_000, "characters of program text in one run"),
+)
+BY_NAME = {limit.name: limit for limit in TABLE}
+
+
 @dataclass
 class Limits:
-    max_elements: int = 250_000_000  # per tensor: 1 GB of float32
-    max_int_digits: int = 4300  # as Python caps int <-> str conversion
+    max_elements: int = BY_NAME["max_elements"].default
+    max_total_elements: int = BY_NAME["max_total_elements"].default
+    max_list_items: int = BY_NAME["max_list_items"].default
+    max_int_digits: int = BY_NAME["max_int_digits"].default
+    max_depth: int = BY_NAME["max_depth"].default
+    max_recursion: int = BY_NAME["max_recursion"].default
+    max_input: int = BY_NAME["max_input"].default
 
 
 LIMITS = Limits()
+assert {f.name for f in fields(Limits)} == set(BY_NAME)
+
+# Elements held by the session's variables when the current statement started; the
+# evaluator keeps it up to date so that allocations are checked against the total.
+_live_elements = 0
 
 
-def check_elements(count: int) -> None:
+def set_live_elements(count: int) -> None:
+    global _live_elements
+    _live_elements = count
+
+
+def parse_count(text: str) -> int:
+    """`250000000`, `250_000_000`, `250M`, `1G`, `64k`, `1e9`: a non-negative integer."""
+    raw = text.strip().replace("_", "").replace(",", "")
+    scale = 1
+    suffixes = {"k": 10 ** 3, "m": 10 ** 6, "g": 10 ** 9, "t": 10 ** 12}
+    if raw[-1:].lower() in suffixes:
+        raw, scale = raw[:-1], suffixes[raw[-1].lower()]
+    try:
+        value = float(raw) if any(c in raw for c in ".eE") else int(raw)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a count (examples: 1000000, 1_000_000, 1M, 1e6)") from None
+    if not math.isfinite(value) or value < 0 or value * scale > 10 ** 18:
+        raise ValueError(f"{text!r} is not a count between 0 and 10**18")
+    return int(value * scale)
+
+
+def configure(values: dict[str, int]) -> None:
+    """Set limits by field name (the CLI passes the environment's and the flags' values)."""
+    for name, value in values.items():
+        if name not in BY_NAME:
+            raise KeyError(name)
+        setattr(LIMITS, name, value)
+    _python_int_digits()
+
+
+def _python_int_digits() -> None:
+    """Python refuses int <-> str beyond 4300 digits; tcalc's own limit takes its place."""
+    import sys
+
+    if hasattr(sys, "set_int_max_str_digits"):
+        sys.set_int_max_str_digits(0 if LIMITS.max_int_digits > 4300 else 4300 + 10)
+
+
+def describe() -> str:
+    """The table `tcalc --limits` prints."""
+    rows = [("limit", "value", "flag", "environment", "what")]
+    for limit in TABLE:
+        rows.append((limit.name, f"{getattr(LIMITS, limit.name):,}", limit.flag + " N", limit.env,
+                     limit.what))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(w) if i != 1 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(r[:4], widths))) + "  " + r[4]
+             for r in rows]
+    return "\n".join(lines) + "\nN accepts 1000000, 1_000_000, 1M or 1e6.\n"
+
+
+def refuse(name: str, message: str, hint: str | None = None) -> LimitError:
+    limit = BY_NAME[name]
+    text = f"{message} (limit {name} = {getattr(LIMITS, name):,})"
+    return LimitError(text, hint=(hint + "; " if hint else "") + limit.how_to_raise)
+
+
+# ---- checks, each called before the work it protects ---------------------------------------
+
+def check_elements(count: int, what: str = "a tensor") -> None:
+    """A tensor of `count` elements is about to be allocated."""
     if count > LIMITS.max_elements:
-        raise LimitError(
-            f"a tensor of {count:,} elements exceeds the limit of {LIMITS.max_elements:,} elements",
-            hint="raise it with --max-elements N or TCALC_MAX_ELEMENTS=N")
+        raise refuse("max_elements", f"{what} of {count:,} elements is too large")
+    if _live_elements + count > LIMITS.max_total_elements:
+        raise refuse("max_total_elements",
+                     f"{what} of {count:,} elements would bring the session's tensors to "
+                     f"{_live_elements + count:,} elements",
+                     "free some with `name = None`")
+
+
+def check_shape(shape, what: str = "the result") -> None:
+    count = 1
+    for n in shape:
+        count *= int(n)
+    check_elements(count, what)
+
+
+def check_list(count: int) -> None:
+    if count > LIMITS.max_list_items:
+        raise refuse("max_list_items", f"a list of {count:,} items is too long",
+                     "make a tensor instead: zeros(n), full((n,), value)")
+
+
+def _digits(n: int) -> float:
+    return abs(n).bit_length() * 0.30103
+
+
+def check_int_literal(text: str) -> None:
+    digits = len(text.replace("_", "").lstrip("0"))
+    if digits > LIMITS.max_int_digits:
+        raise refuse("max_int_digits", f"an integer literal of {digits:,} digits is too long",
+                     "write a float (1e300) for a huge value")
+
+
+def check_int_result(op: str, a, b) -> None:
+    """Refuse an operation on Python ints whose result would have too many digits, before
+    computing it: `9 ** 9 ** 9` answers at once."""
+    if not (isinstance(a, int) and isinstance(b, int)):
+        return
+    if op == "**":
+        if b <= 0 or abs(a) <= 1:
+            return
+        digits = b * math.log10(abs(a))
+    elif op == "*":
+        digits = _digits(a) + _digits(b)
+    elif op == "<<":
+        digits = _digits(a) + max(b, 0) * 0.30103
+    else:
+        return
+    if digits > LIMITS.max_int_digits:
+        raise refuse("max_int_digits",
+                     f"{_short(a)} {op} {_short(b)} would have about {digits:,.0f} digits",
+                     "use floats (e.g. 9.0 ** 9) for huge values")
+
+
+def _short(n: int) -> str:
+    text = str(n) if _digits(n) < 30 else f"<{_digits(n):,.0f}-digit int>"
+    return text
 
 
 def check_power(base, exponent) -> None:
-    """`9 ** 9 ** 9` on Python ints would run for minutes: refuse huge integer powers."""
-    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 and abs(base) > 1:
-        digits = exponent * math.log10(abs(base))
-        if digits > LIMITS.max_int_digits:
-            raise LimitError(
-                f"{base} ** {exponent} would have about {digits:,.0f} digits, more than the limit "
-                f"of {LIMITS.max_int_digits:,}", hint="use floats (e.g. 9.0 ** 9) for huge values")
+    """Kept for callers of the first version: `base ** exponent` on Python ints."""
+    check_int_result("**", base, exponent)
+
+
+def check_depth(depth: int) -> None:
+    if depth > LIMITS.max_depth:
+        raise refuse("max_depth", f"the statement is nested more than {LIMITS.max_depth} levels deep",
+                     "split it into several statements with intermediate names")
+
+
+def check_recursion(depth: int, name: str) -> None:
+    if depth >= LIMITS.max_recursion:
+        raise refuse("max_recursion", f"{name}() called itself more than {LIMITS.max_recursion} times deep",
+                     "does the function call itself without an end? stop it with `a if condition else b`")
+
+
+def check_input(length: int) -> None:
+    if length > LIMITS.max_input:
+        raise refuse("max_input", f"the program is {length:,} characters long")

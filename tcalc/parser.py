@@ -10,8 +10,8 @@ from pathlib import Path
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from . import ast
-from .errors import Span, TcalcSyntaxError
+from . import ast, limits
+from .errors import Span, TcalcError, TcalcSyntaxError
 
 _OPEN = {"LPAR", "LSQB"}
 _CLOSE = {"RPAR", "RSQB"}
@@ -61,60 +61,218 @@ def parse(text: str) -> ast.Program:
         tree = _lark().parse(text)
     except UnexpectedInput as err:
         raise _syntax_error(err, text) from None
+    _check_depth(tree)
     return _ToAst(text).program(tree)
 
 
-# ---- syntax errors -----------------------------------------------------------------
+def _check_depth(tree: Tree) -> None:
+    """The AST pass and the evaluator recurse: refuse a statement nested too deeply (ten
+    thousand brackets) before they start. Walks the tree without recursion."""
+    limit = limits.LIMITS.max_depth
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit + 2:  # start -> line -> statement do not count
+            err = limits.refuse("max_depth", f"this statement nests more than {limit} levels deep",
+                                "split it into several statements with intermediate names")
+            raise err.at(_span(node))
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 
-_TOKEN_WORDS = {
-    "RPAR": "')'", "RSQB": "']'", "LPAR": "'('", "LSQB": "'['", "COMMA": "','",
+
+# ---- syntax errors -----------------------------------------------------------------
+#
+# Lark reports the token it did not expect and the terminals it would have accepted;
+# a person wants to read "expected an expression or ')'", and, for the common slips, what
+# to write instead.
+
+_EXPRESSION_START = {"NAME", "INT", "FLOAT", "STRING", "LPAR", "LSQB", "MINUS", "PLUS", "TILDE",
+                     "NOT", "TRUE", "FALSE", "NONE"}
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "DSLASH", "PERCENT", "AT", "POW", "BAR", "CARET",
+              "AMP", "COMP_OP", "IF", "OR", "AND", "DOT", "LPAR", "LSQB"}
+_WORDS = {
     "NAME": "a name", "INT": "a number", "FLOAT": "a number", "STRING": "a string",
-    "_NL": "end of line", "$END": "end of input", "COLON": "':'", "EQUAL": "'='",
-    "SEMI": "';'", "DOT": "'.'",
+    "_NL": "the end of the line", "$END": "the end of the input", "COMP_OP": "a comparison",
+    "AUGOP": "an update such as '+='", "ELLIPSIS": "'...'",
+}
+_CLOSER = {"(": ")", "[": "]"}
+_LOOKALIKES = {
+    "×": "*", "·": "* (or @ for a matrix product)", "÷": "/", "−": "-", "–": "-", "—": "-",
+    "²": "** 2", "³": "** 3", "√": "sqrt(x)", "≤": "<=", "≥": ">=", "≠": "!=", "…": "...",
+    "‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": "a plain space", "（": "(", "）": ")",
+    "，": ",", "＝": "=", "!": "`not x`, or != to compare", "{": "tensor([...]) or a list [...]",
+    "}": "tensor([...]) or a list [...]", "`": "'text' for a string", "?": "`a if condition else b`",
+    "$": "a name such as x", "\\": "a backslash only at the very end of a line, to continue it",
 }
 
 
 def _describe(token_type: str) -> str:
-    return _TOKEN_WORDS.get(token_type, token_type.lower())
+    if token_type in _WORDS:
+        return _WORDS[token_type]
+    pattern = _TERMINALS().get(token_type)
+    return f"'{pattern}'" if pattern is not None else token_type.lower()
+
+
+@lru_cache(maxsize=1)
+def _TERMINALS() -> dict[str, str]:
+    """Terminal name -> its literal text, for terminals that are plain strings."""
+    from lark.lexer import PatternStr
+
+    return {t.name: t.pattern.value for t in _lark().terminals if isinstance(t.pattern, PatternStr)}
+
+
+def _expected_words(expected) -> list[str]:
+    expected = {t for t in expected if not t.startswith("__")}
+    words = []
+    if "NAME" in expected and "INT" in expected:
+        words.append("an expression")
+        expected -= _EXPRESSION_START
+    operators = expected & _OPERATORS
+    if len(operators) >= 5:
+        expected -= _OPERATORS
+        if "EQUAL" in expected or "AUGOP" in expected:
+            expected -= {"EQUAL", "AUGOP"}
+        expected.discard("SEMI")
+    for t in sorted(expected, key=lambda t: (t in ("_NL", "$END"), _describe(t))):
+        word = _describe(t)
+        if word not in words:
+            words.append(word)
+    if len(operators) >= 5:
+        words.append("an operator")
+    return words
+
+
+def _word_list(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def _syntax_error(err: UnexpectedInput, text: str) -> TcalcSyntaxError:
     line, column = max(err.line, 1), max(err.column, 1)
-    width = 1
+    width, hint = 1, None
     if isinstance(err, UnexpectedToken):
         token = err.token
-        if token.type in ("$END", "_NL"):
-            found = "the end of the line"
-            # Point just past the last real character of the statement.
+        kind = token.type
+        expected = _expected_words(err.expected)
+        if kind in ("$END", "_NL"):
+            opened = _unclosed_bracket(text, len(text) if kind == "$END" else token.start_pos)
+            if opened is not None:
+                char, o_line, o_col = opened
+                return TcalcSyntaxError(f"'{char}' was never closed", Span(o_line, o_col, o_line, o_col + 1),
+                                        f"close it with '{_CLOSER[char]}'")
+            found = "end of line" if kind == "_NL" else "end of input"
             line, column = _end_of_text_before(text, token)
         else:
-            found = repr(str(token))
+            found = _token_words(token)
             width = max(len(str(token)), 1)
-        expected = sorted({_describe(t) for t in err.expected if not t.startswith("__")})
         message = f"unexpected {found}"
-        hint = _expected_hint(expected)
-        if token.type in ("$END", "_NL") and _open_brackets(text):
-            hint = "a bracket is still open: close it"
+        if expected:
+            hint = "expected " + _word_list(expected) + " here"
+        hint = _token_hint(token, text, err) or hint
+        if kind in ("RPAR", "RSQB"):
+            opened = _unclosed_bracket(text, token.start_pos)
+            if opened is None:
+                message = f"unmatched '{token}'"
+                hint = f"remove it, or add the '{'(' if kind == 'RPAR' else '['}' it closes"
+            elif _CLOSER[opened[0]] != str(token):
+                message = f"'{token}' does not close '{opened[0]}' (line {opened[1]}, column {opened[2]})"
+                hint = f"close it with '{_CLOSER[opened[0]]}'"
     elif isinstance(err, UnexpectedCharacters):
-        char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
-        message = f"unexpected character {char!r}"
-        hint = None
+        pos = err.pos_in_stream
+        char = text[pos] if pos < len(text) else ""
+        message = f"unexpected character {char!r}" + (f" (U+{ord(char):04X})" if char and not char.isascii() else "")
         if char in "'\"":
             message = "unterminated string"
             hint = "close the string with the same quote on the same line"
-    elif isinstance(err, UnexpectedEOF):
-        message, hint = "unexpected end of input", None
-    else:  # pragma: no cover - lark has no other kinds today
-        message, hint = "invalid syntax", None
+        elif char in _LOOKALIKES:
+            hint = f"write {_LOOKALIKES[char]}"
+        elif err.allowed:
+            words = _expected_words(err.allowed)
+            hint = ("expected " + _word_list(words) + " here") if words else None
+    else:  # pragma: no cover - UnexpectedEOF is not raised by an LALR parser
+        message = "unexpected end of input"
     return TcalcSyntaxError(message, Span(line, column, line, column + width), hint)
 
 
-def _expected_hint(expected: list[str]) -> str | None:
-    if not expected:
-        return None
-    if len(expected) > 6:
-        return "expected an expression or an operator here"
-    return "expected " + ", ".join(expected[:-1]) + (" or " if len(expected) > 1 else "") + expected[-1]
+def _token_words(token: Token) -> str:
+    kind, text = token.type, str(token)
+    if kind == "NAME":
+        return f"name '{text}'"
+    if kind in ("INT", "FLOAT"):
+        return f"number {text}"
+    if kind == "STRING":
+        return "string " + (text if len(text) <= 20 else text[:17] + "...")
+    if kind in ("IF", "ELSE", "OR", "AND", "NOT", "IMPORT", "FROM", "AS"):
+        return f"keyword '{text}'"
+    return f"'{text}'"
+
+
+def _token_hint(token: Token, text: str, err: UnexpectedToken) -> str | None:
+    """What to write instead, for the usual slips."""
+    kind, before = token.type, text[: token.start_pos or 0]
+    previous = before.rstrip()[-1:] if before.rstrip() else ""
+    words = before.split()
+    if words and words[-1] in _PYTHON_STATEMENTS and kind not in ("LPAR", "EQUAL", "AUGOP", "DOT"):
+        return _PYTHON_STATEMENTS[words[-1]]
+    if kind in _EXPRESSION_START - {"MINUS", "PLUS", "LPAR", "LSQB", "NOT"} and (
+            "COMMA" in err.expected or _OPERATORS & set(err.expected)):
+        if kind == "NAME" and before[-1:].isdigit():
+            return f"write {before.split()[-1] if before.split() else ''} * {token}: multiplication needs *"
+        if "RSQB" in err.expected or "RPAR" in err.expected:
+            return "missing ',' between the items?"
+        return "missing an operator between the two?"
+    if kind == "EQUAL" and before[-1:] in ("=", "<", ">", "!"):
+        return "to compare, write =="
+    if kind == "EQUAL" and "COMP_OP" in err.expected:
+        return "to compare, write ==; to name a value, put the name on the left: x = ..."
+    if kind in ("AMP", "BAR") and previous in "&|":
+        return "write `and` / `or` for truth values (one & or | is elementwise on tensors)"
+    if kind == "NAME" and str(token) in ("lambda", "def"):
+        return "define a function as `f(x) = expression`"
+    if kind == "COLON" and _unclosed_bracket(text, token.start_pos or 0) is None:
+        return "tcalc has no blocks; use `a if condition else b`, and f(x) = expression for functions"
+    return None
+
+
+_PYTHON_STATEMENTS = {
+    "if": "tcalc has no if statement; write `a if condition else b`",
+    "for": "tcalc has no loops; tensors work on all elements at once (x * 2, x.sum())",
+    "while": "tcalc has no loops; tensors work on all elements at once (x * 2, x.sum())",
+    "def": "define a function as `f(x) = expression`",
+    "lambda": "define a function as `f(x) = expression`",
+    "return": "a function's body is one expression: `f(x) = expression`",
+    "print": "tcalc prints the value of each statement: write `x`, not `print x`",
+    "del": "to free a variable, bind it to something else: x = None",
+}
+
+
+def _unclosed_bracket(text: str, end: int) -> tuple[str, int, int] | None:
+    """The innermost bracket still open at `end` (outside strings and comments), with its
+    line and column, or None. A closer with no opener is ignored."""
+    stack: list[tuple[str, int, int]] = []
+    line, col, i, quote = 1, 1, 0, None
+    while i < min(end, len(text)):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i, col = i + 2, col + 2
+                continue
+            if ch == quote or ch == "\n":
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            while i < end and text[i] != "\n":
+                i += 1
+            continue
+        elif ch in "([":
+            stack.append((ch, line, col))
+        elif ch in ")]" and stack:
+            stack.pop()
+        if ch == "\n":
+            line, col = line + 1, 1
+        else:
+            col += 1
+        i += 1
+    return stack[-1] if stack else None
 
 
 def _end_of_text_before(text: str, token: Token) -> tuple[int, int]:
@@ -123,10 +281,6 @@ def _end_of_text_before(text: str, token: Token) -> tuple[int, int]:
     line = before.count("\n") + 1
     column = len(before) - (before.rfind("\n") + 1) + 1
     return line, column
-
-
-def _open_brackets(text: str) -> bool:
-    return text.count("(") + text.count("[") > text.count(")") + text.count("]")
 
 
 # ---- tree -> AST -------------------------------------------------------------------
@@ -231,6 +385,10 @@ class _ToAst:
         return ast.Name(span, str(ch[0]))
 
     def x_int_lit(self, t, span, ch):
+        try:
+            limits.check_int_literal(str(ch[0]))
+        except TcalcError as err:
+            raise err.at(span) from None
         return ast.Constant(span, int(str(ch[0]).replace("_", "")))
 
     def x_float_lit(self, t, span, ch):

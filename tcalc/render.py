@@ -51,30 +51,94 @@ def type_name(value) -> str:
 
 
 # ---- diagnostics -----------------------------------------------------------------------
+#
+#   file.tc:3:7: shape error: The size of tensor a (3) must match the size of tensor b (4) ...
+#     |
+#   3 | y = x + arange(4)
+#     |     - ^ --------- shape (4,)
+#     |     |
+#     |     shape (3,)
+#     = hint: shapes line up from the right for broadcasting: ...
+#
+# The first line is the headline (PyTorch's wording where PyTorch has one); the caret marks
+# the fault, `-` marks other places with a note; the hint teaches the usual fix.
 
 def error_text(err: TcalcError, source: str, filename: str) -> str:
     """`file:line:col: kind: message`, the source line, a caret range, and a hint."""
     span = err.span
     if span is None:
         out = f"{filename}: {err.kind}: {err.message}"
-        return out + (f"\n  hint: {err.hint}" if err.hint else "")
-    lines = source.splitlines() or [""]
+        return out + "".join(f"\n  {i and ' ' * 6 or 'hint: '}{h}"
+                             for i, h in enumerate((err.hint or "").splitlines()))
+    lines = [line.rstrip("\r") for line in source.split("\n")] or [""]  # lines as Lark counts them
     line_no = min(max(span.line, 1), len(lines))
     text = lines[line_no - 1]
-    start = max(span.column, 1)
-    end = span.end_column if span.end_line == span.line else len(text) + 1
-    end = max(end, start + 1)
     gutter = " " * len(str(line_no))
-    display = text.expandtabs(1)
-    caret = " " * (start - 1) + "^" * (min(end, len(display) + 2) - start)
-    parts = [
-        f"{filename}:{span.line}:{span.column}: {err.kind}: {err.message}",
-        f"{gutter} |",
-        f"{line_no} | {display}",
-        f"{gutter} | {caret}",
-    ]
+    marks = [(span.column, _end_column(span, text), "^", "")]
+    for label_span, note in getattr(err, "labels", ()):
+        if label_span.line == line_no and label_span.end_line == line_no:
+            marks.append((label_span.column, _end_column(label_span, text), "-", note))
+    parts = [f"{filename}:{span.line}:{span.column}: {err.kind}: {err.message}",
+             f"{gutter} |", f"{line_no} | {_visible(text)}"]
+    parts.extend(f"{gutter} | {row}".rstrip() for row in _underlines(marks, text))
     if err.hint:
         hint_lines = err.hint.splitlines()
         parts.append(f"{gutter} = hint: {hint_lines[0]}")
         parts.extend(f"{gutter}         {h}" for h in hint_lines[1:])
     return "\n".join(parts)
+
+
+def _end_column(span, text: str) -> int:
+    end = span.end_column if span.end_line == span.line else len(text) + 1
+    return max(end, span.column + 1)
+
+
+def _underlines(marks, text: str) -> list[str]:
+    """The row of carets and dashes, then the notes of the dashed places, rustc style."""
+    cells: dict[int, str] = {}
+    placed = []
+    for start, end, char, note in marks:
+        a, b = _width(text, start), _width(text, end)
+        b = max(b, a + 1)
+        for col in range(a, b):
+            if char == "^" or col not in cells:
+                cells[col] = char
+        if note:
+            placed.append((a, b, note))
+    row = "".join(cells.get(c, " ") for c in range(max(cells) + 1))
+    rows = [row]
+    placed.sort()
+    if placed and placed[-1][1] >= len(row.rstrip()):
+        # The rightmost note fits on the underline row itself.
+        rows[0] = row.rstrip() + " " + placed.pop()[2]
+    while placed:
+        starts = [p[0] for p in placed]
+        rows.append(_row({s: "|" for s in starts}))
+        last = placed.pop()
+        rows.append(_row({s: "|" for s in starts[:-1]}).ljust(last[0]) + last[2])
+    return rows
+
+
+def _row(cells: dict[int, str]) -> str:
+    return "".join(cells.get(c, " ") for c in range(max(cells) + 1)) if cells else ""
+
+
+def _char_width(ch: str) -> int:
+    import unicodedata
+
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def _width(text: str, column: int) -> int:
+    """The display column (0-based) of the 1-based character column `column` of `text`."""
+    prefix = text[: max(column - 1, 0)]
+    return sum(_char_width(c) for c in prefix) + max(column - 1 - len(text), 0)
+
+
+def _visible(text: str) -> str:
+    """The source line as it is safe to show: tabs as one space, control characters (an
+    escape sequence in a pasted line) as U+FFFD, so carets stay aligned."""
+    return "".join(" " if c == "\t" else "\ufffd" if (ord(c) < 32 or 0x7f <= ord(c) < 0xa0) else c
+                   for c in text)

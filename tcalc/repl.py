@@ -79,6 +79,6 @@ def run_shell(output: Output) -> int:
             continue
         count += 1
         try:
-            run_source(session, text, f"<line {count}>", output)
+            run_source(session, text, f"<line {count}>", output, atomic=True)
         except KeyboardInterrupt:
             output.error("interrupted")
