@@ -5,7 +5,9 @@ the innermost node being evaluated.
 """
 from __future__ import annotations
 
+import inspect
 import sys
+from functools import lru_cache
 from typing import Iterator
 
 import numpy as np
@@ -77,7 +79,8 @@ class Session:
         except BaseException as err:
             journal.rollback(self.globals)
             self.call_depth = 0
-            raise _as_tcalc_error(err, node) from None
+            converted = _as_tcalc_error(err, node)
+            raise converted from (err if isinstance(converted, InternalError) else None)
         finally:
             self.journal, self._final = None, None
         if outer is not None:
@@ -246,7 +249,8 @@ class Session:
         err.labels = tuple((side.span, operand_note(v)) for side, v in zip(sides, (left, right))
                            if operand_note(v) and side.span.line == err.span.line)
         if isinstance(err, ShapeError) and type(left) is Tensor and type(right) is Tensor:
-            texts = [self._text(side.span) for side in sides]
+            # Quote the operands only from this statement's text, not from a function body.
+            texts = [self._text(side.span) if self.call_depth == 0 else None for side in sides]
             err.hint = broadcast_hint(op, left.data.shape, right.data.shape, *texts) or err.hint
 
     def _text(self, span: Span) -> str | None:
@@ -389,6 +393,17 @@ class Session:
         self.call_depth += 1
         try:
             return self.eval(func.body, scope)
+        except TcalcError as err:
+            # The body's places belong to the text that defined f, which may be another
+            # script or shell line: report at the call in this statement instead.
+            if not getattr(err, "relocated", False):
+                err.relocated = True
+                err.span, err.labels = None, ()
+                err.hint = f"raised inside {func.name}(); " + err.hint if err.hint else \
+                    f"raised inside {func.name}()"
+            else:
+                err.span = None
+            raise
         finally:
             self.call_depth -= 1
 
@@ -531,6 +546,10 @@ def _call_python(name: str, function, args: tuple, kwargs: dict):
         kwargs = dict(kwargs)
         kwargs["dim"] = kwargs.pop("axis")
     kwargs = {k: _dtype_argument(v) if k == "dtype" else v for k, v in kwargs.items()}
+    position = _dtype_position(function)
+    if position is not None and position < len(args):
+        # A dtype given by position (`arange(0, 4, 1, float64)`) is checked like dtype=.
+        args = args[:position] + (_dtype_argument(args[position]),) + args[position + 1:]
     try:
         return function(*args, **kwargs)
     except TypeError as err:
@@ -539,6 +558,21 @@ def _call_python(name: str, function, args: tuple, kwargs: dict):
             raise TcalcTypeError(f"{name}() received an invalid combination of arguments: "
                                  f"{_binding_problem(str(err))}") from None
         raise
+
+
+@lru_cache(maxsize=None)
+def _dtype_position(function) -> int | None:
+    """The index of a positional `dtype` parameter of a table function, if it has one."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    for i, p in enumerate(parameters):
+        if p.kind in (p.VAR_POSITIONAL, p.KEYWORD_ONLY, p.VAR_KEYWORD):
+            return None
+        if p.name == "dtype":
+            return i
+    return None
 
 
 def _binding_problem(message: str) -> str:

@@ -78,6 +78,7 @@ def error_text(err: TcalcError, source: str, filename: str) -> str:
     for label_span, note in getattr(err, "labels", ()):
         if label_span.line == line_no and label_span.end_line == line_no:
             marks.append((label_span.column, _end_column(label_span, text), "-", note))
+    text, marks = _window(text, marks)
     parts = [f"{filename}:{span.line}:{span.column}: {err.kind}: {err.message}",
              f"{gutter} |", f"{line_no} | {_visible(text)}"]
     parts.extend(f"{gutter} | {row}".rstrip() for row in _underlines(marks, text))
@@ -86,6 +87,31 @@ def error_text(err: TcalcError, source: str, filename: str) -> str:
         parts.append(f"{gutter} = hint: {hint_lines[0]}")
         parts.extend(f"{gutter}         {h}" for h in hint_lines[1:])
     return "\n".join(parts)
+
+
+WINDOW = 100  # characters of a long source line shown around the fault
+
+
+def _window(text: str, marks: list) -> tuple[str, list]:
+    """A long line (a pasted tensor, a generated program) is cut to a window around the
+    caret, with ... at the cut ends; marks outside the window are dropped."""
+    if len(text) <= WINDOW + 20:
+        return text, marks
+    start = max(marks[0][0] - 1 - WINDOW // 3, 0)
+    end = min(start + WINDOW, len(text))
+    start = max(min(start, end - WINDOW), 0)
+    prefix, suffix = ("..." if start > 0 else ""), ("..." if end < len(text) else "")
+    shift = start - len(prefix)
+    limit = len(prefix) + (end - start) + 1
+    shown = []
+    for a, b, char, note in marks:
+        a, b = a - shift, min(b - shift, limit)
+        if a < len(prefix) + 1 or a >= limit:
+            if char != "^":
+                continue
+            a = min(max(a, len(prefix) + 1), limit - 1)
+        shown.append((a, max(b, a + 1), char, note))
+    return prefix + text[start:end] + suffix, shown
 
 
 def _end_column(span, text: str) -> int:
