@@ -379,7 +379,7 @@ class _ToAst:
     def expr(self, item) -> ast.Node:
         if isinstance(item, Token):  # only NAME-like leaves reach here via ?rules
             raise AssertionError(item)
-        return getattr(self, "x_" + item.data)(item, _span(item), item.children)
+        return _EXPRESSION_NODES[item.data](self, item, _span(item), item.children)
 
     def x_name(self, t, span, ch):
         return ast.Name(span, str(ch[0]))
@@ -481,6 +481,10 @@ class _ToAst:
         if isinstance(item, Tree) and item.data == "ellipsis":
             return ast.EllipsisExpr(_span(item))
         return self.expr(item)
+
+
+# Tree node name (from the grammar) -> the method building its AST node.
+_EXPRESSION_NODES = {name[2:]: method for name, method in vars(_ToAst).items() if name.startswith("x_")}
 
 
 def _with_span(node: ast.Node, span: Span) -> ast.Node:

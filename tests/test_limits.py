@@ -1,0 +1,119 @@
+"""Limits: refused before the work starts, with the limit's name and how to raise it."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from conftest import run_program, tcalc_command
+from tcalc import limits
+
+
+@pytest.fixture(autouse=True)
+def default_limits():
+    saved = replace(limits.LIMITS)
+    yield
+    limits.configure({name: getattr(saved, name) for name in vars(saved)})
+
+
+def refusal(source: str):
+    printed, error = run_program(source)
+    assert error is not None, f"expected a refusal, got {printed!r}"
+    assert error.kind == "limit exceeded", (error.kind, error.message)
+    return error
+
+
+@pytest.mark.parametrize("source, limit", [
+    ("zeros(100000, 100000)", "max_elements"),
+    ("ones(10**6, 1) + ones(1, 10**6)", "max_elements"),
+    ("outer(ones(10**6), ones(10**6))", "max_elements"),
+    ("ones(10**5, 1) @ ones(1, 10**5)", "max_elements"),
+    ("ones(1).expand(10**6, 10**6)", "max_elements"),
+    ("arange(10**12)", "max_elements"),
+    ("9 ** 9 ** 9", "max_int_digits"),
+    ("2 ** 100000", "max_int_digits"),
+    ("x = 10 ** 4000\nx * x", "max_int_digits"),
+    ("1" * 5000, "max_int_digits"),
+    ("[0] * 10**9", "max_list_items"),
+    ("f(x) = f(x)\nf(1)", "max_recursion"),
+    ("(" * 1000 + "1" + ")" * 1000, "max_depth"),
+    ("-" * 5000 + "1", "max_depth"),
+    ("[" * 500 + "]" * 500, "max_depth"),
+])
+def test_refusals_name_the_limit_and_how_to_raise_it(source, limit):
+    error = refusal(source)
+    assert limit in error.message
+    flag = "--" + limit.replace("_", "-")
+    assert flag in error.hint and "TCALC_" + limit.upper() in error.hint
+
+
+def test_total_elements_across_the_session():
+    limits.configure({"max_total_elements": 1_000_000})
+    printed, error = run_program("a = zeros(600000)\nb = zeros(600000)")
+    assert error is not None and "max_total_elements" in error.message
+    # Freeing a variable makes room again.
+    printed, error = run_program("a = zeros(600000)\na = None\nb = zeros(600000)")
+    assert error is None
+
+
+def test_raised_limits_allow_more():
+    limits.configure({"max_elements": 10})
+    refusal("zeros(11)")
+    limits.configure({"max_elements": 11})
+    assert run_program("zeros(11).shape")[1] is None
+
+
+def test_default_allows_the_benchmark_in_place_add():
+    # X += Y on two 50M-element float32 tensors: checked without allocating here.
+    limits.check_shape((50_000_000,))
+    limits.set_live_elements(100_000_000)
+    try:
+        limits.check_shape((50_000_000,))
+    finally:
+        limits.set_live_elements(0)
+
+
+def test_input_length():
+    limits.configure({"max_input": 100})
+    assert "max_input" in refusal("1 + " * 50 + "1").message
+
+
+def test_parse_count():
+    assert limits.parse_count("1_000") == 1000
+    assert limits.parse_count("250M") == 250_000_000
+    assert limits.parse_count("1e6") == 1_000_000
+    assert limits.parse_count("2k") == 2000
+    for bad in ("lots", "-5", "1e30"):
+        with pytest.raises(ValueError):
+            limits.parse_count(bad)
+
+
+# ---- through the command line ----------------------------------------------------------
+
+def test_limits_flag_shows_every_limit():
+    result = tcalc_command("--limits")
+    assert result.returncode == 0
+    for limit in limits.TABLE:
+        assert limit.name in result.stdout and limit.flag in result.stdout and limit.env in result.stdout
+    assert "250,000,000" in result.stdout
+
+
+def test_limit_flag_and_environment_variable():
+    assert "10" in tcalc_command("--max-elements", "10", "--limits").stdout.split("max_elements")[1].split("\n")[0]
+    result = tcalc_command("-e", "zeros(20)", env={"TCALC_MAX_ELEMENTS": "10"})
+    assert result.returncode == 1 and "max_elements" in result.stderr
+    # The flag wins over the environment.
+    result = tcalc_command("--max-elements=100", "-e", "zeros(20).shape", env={"TCALC_MAX_ELEMENTS": "10"})
+    assert (result.returncode, result.stdout) == (0, "torch.Size([20])\n")
+
+
+def test_bad_limit_values_are_usage_errors():
+    assert tcalc_command("--max-elements", "lots", "-e", "1").returncode == 2
+    assert tcalc_command("--max-depth").returncode == 2
+    result = tcalc_command("-e", "1", env={"TCALC_MAX_DEPTH": "deep"})
+    assert result.returncode == 2 and "TCALC_MAX_DEPTH" in result.stderr
+
+
+def test_help_mentions_limits():
+    out = tcalc_command("--help").stdout
+    assert "--limits" in out and "--max-elements" in out and "TCALC_MAX_ELEMENTS" in out

@@ -1,0 +1,132 @@
+"""Crashes and wrong answers found (mostly by tests/test_fuzz.py), each kept as a test.
+
+Also: atomic statements (a failed statement changes nothing) and the sandbox (nothing of
+Python is reachable).
+"""
+from __future__ import annotations
+
+import pytest
+
+from conftest import run_program
+from tcalc.evaluator import Session
+from tcalc.render import value_text
+
+
+def values(session: Session, source: str) -> list[str]:
+    return [value_text(v) for v in session.run(source)]
+
+
+def fails(session: Session, source: str):
+    try:
+        list(session.run(source))
+    except Exception as err:  # noqa: BLE001 - the test checks what it is
+        assert getattr(err, "kind", None) not in (None, "internal error"), err
+        return err
+    raise AssertionError(f"{source!r} did not fail")
+
+
+# ---- found by fuzzing ------------------------------------------------------------------
+
+@pytest.mark.parametrize("source", [
+    "i = arange(4)\nones_like(i, arange(6.0))",  # AttributeError: dtype given by position
+    "arange(1, 5, 1, 2)",
+    "zeros_like(arange(3), 'cpu')",
+])
+def test_dtype_given_by_position_is_checked(source):
+    printed, error = run_program(source)
+    assert error is not None and error.kind == "type error" and "dtype" in error.message
+
+
+def test_broadcast_clash_names_the_last_dimension_as_pytorch():
+    printed, error = run_program("ones(2, 3) * ones(3, 2)")
+    assert error.message.endswith("at non-singleton dimension 1")
+
+
+# ---- atomic statements ------------------------------------------------------------------
+
+def test_tuple_assignment_that_fails_binds_nothing(session):
+    fails(session, "a, b = 1, undefined_name")
+    assert "a" not in session.globals and "b" not in session.globals
+
+
+def test_failed_statement_undoes_requires_grad(session):
+    values(session, "x = arange(3.0)")
+    fails(session, "x.requires_grad_(), 1/0")
+    assert values(session, "x.requires_grad") == ["False"]
+
+
+def test_failed_statement_undoes_in_place_changes(session):
+    values(session, "x = arange(3.0)\nv = x[1:]")
+    fails(session, "x.add_(1), v.mul_(10), 1/0")
+    assert values(session, "x, v") == values(Session(), "arange(3.0), arange(1.0, 3.0)")
+
+
+def test_failed_index_assignment_leaves_tensor(session):
+    values(session, "x = arange(4)")
+    fails(session, "x[0], x[9] = 7, 8")
+    fails(session, "x[1:3] = arange(5)")
+    assert values(session, "x") == values(Session(), "arange(4)")
+
+
+def test_failed_statement_undoes_backward(session):
+    values(session, "w = tensor([1., 2.], requires_grad=True)\nl = (w * w).sum()")
+    fails(session, "l.backward(), 1/0")
+    assert values(session, "w.grad") == []  # None: not printed
+    values(session, "l.backward()")  # the graph was not freed by the failed statement
+    assert values(session, "w.grad") == values(Session(), "tensor([2., 4.])")
+
+
+def test_failed_in_place_update_keeps_id_and_value(session):
+    values(session, "x = arange(3)\nbefore = id(x)")
+    fails(session, "x += arange(4)")
+    fails(session, "x /= 2")  # int tensor: result type Float can't be cast
+    assert values(session, "id(x) == before, x") == values(Session(), "True, arange(3)")
+
+
+def test_function_body_names_resolve_at_the_call(session):
+    values(session, "f(x) = undefined_name(x), 1")  # fine to define: names resolve at the call
+    assert "undefined_name" in fails(session, "y = f(1)").message
+    assert "y" not in session.globals
+
+
+def test_shell_line_is_undone_as_a_whole(session):
+    try:
+        list(session.run("a = 1; b = undefined_name", atomic=True))
+    except Exception:
+        pass
+    assert "a" not in session.globals
+
+
+def test_recursion_limit_resets(session):
+    values(session, "f(x) = f(x)")
+    fails(session, "f(1)")
+    values(session, "g(x) = x + 1")
+    assert values(session, "g(1)") == ["2"]
+
+
+# ---- sandbox -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("source", [
+    "__import__('os')", "eval('1 + 1')", "exec('x = 1')", "open('/etc/passwd')",
+    "getattr(tensor(1), 'data')", "globals()", "arange(3).__class__", "arange(3).__dict__",
+    "torch.__builtins__", "(1).__class__", "'abc'.upper()", "id.__self__", "arange.__call__",
+    "import os", "from os import *", "compile('1', 'f', 'eval')", "torch._C",
+])
+def test_nothing_of_python_is_reachable(source):
+    printed, error = run_program(source)
+    assert error is not None and error.kind in ("name error", "type error", "syntax error"), \
+        (error and error.kind, error and error.message)
+
+
+def test_core_has_no_dynamic_lookup_of_user_text():
+    """No eval/exec, and getattr only with a constant name, in the modules that see user text."""
+    import inspect
+    import re
+
+    from tcalc import evaluator, parser
+
+    for module in (evaluator, parser):
+        text = inspect.getsource(module)
+        assert not re.search(r"(?<![.\w])(?<!def )(eval|exec|compile|__import__)\(", text), module
+        for call in re.findall(r"getattr\(([^,]+),\s*([^,)]+)", text):
+            assert call[1].startswith(("'", '"')), (module, call)
