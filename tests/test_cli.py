@@ -83,3 +83,58 @@ def test_seed_notebook_cells_run_in_order(tmp_path: Path):
     shown = [c["shown"] for c in cells if c["shown"] and "randn" not in c["code"] and "id(Y)" not in c["code"]]
     for text in shown:
         assert text + "\n" in result.stdout
+
+
+# ---- diagnostics, exit codes and streams (issue 4) ----------------------------------------
+
+def test_error_goes_to_stderr_values_to_stdout(tmp_path: Path):
+    script = tmp_path / "two.tc"
+    script.write_text("1 + 1\nA = ones(2, 3)\nA @ A\n3\n", encoding="utf-8")
+    result = tcalc_command(str(script))
+    assert result.returncode == 1
+    assert result.stdout == "2\n"  # the line after the error never runs
+    assert result.stderr.startswith(f"{script}:3:3: shape error: mat1 and mat2 shapes cannot be multiplied")
+    assert "3 | A @ A\n" in result.stderr and "^" in result.stderr and "hint:" in result.stderr
+
+
+def test_first_failing_script_stops_the_rest(tmp_path: Path):
+    first, second = tmp_path / "a.tc", tmp_path / "b.tc"
+    first.write_text("x = undefined_name\n", encoding="utf-8")
+    second.write_text("1\n", encoding="utf-8")
+    result = tcalc_command(str(first), str(second))
+    assert (result.returncode, result.stdout) == (1, "")
+    assert f"{first}:1:5: name error" in result.stderr
+
+
+def test_every_error_kind_exits_1_without_traceback():
+    for program in ("x = (", "nope", "ones(2) + ones(3)", "arange(3).mean()", "9 ** 9 ** 9",
+                    "tensor(1.).backward()", "zeros(10**6, 10**6)", "'a' + 1", "[1][5]"):
+        result = tcalc_command("-e", program)
+        assert result.returncode == 1, program
+        assert result.stdout == ""
+        assert result.stderr.startswith("<-e>:1:"), (program, result.stderr)
+        assert "Traceback" not in result.stderr
+
+
+def test_stdin_error_names_stdin():
+    result = tcalc_command(stdin="x = 1\ny = x +\n")
+    assert result.returncode == 1
+    assert result.stderr.startswith("<stdin>:2:")
+
+
+def test_failed_statement_changes_nothing_for_later_eval_programs():
+    result = tcalc_command("-e", "x = arange(3)", "-e", "x.add_(1), 1/0")
+    assert result.returncode == 1
+    assert "division by zero" in result.stderr
+
+
+def test_non_utf8_script_is_a_usage_error(tmp_path: Path):
+    script = tmp_path / "latin1.tc"
+    script.write_bytes(b"x = 1 # caf\xe9\n")
+    result = tcalc_command(str(script))
+    assert result.returncode == 2 and "UTF-8" in result.stderr
+
+
+def test_control_characters_in_source_do_not_reach_the_terminal():
+    result = tcalc_command("-e", "\x1b[2J x $")
+    assert result.returncode == 1 and "\x1b" not in result.stderr
