@@ -347,7 +347,23 @@ class Session:
         kwargs = {k.name: self.eval(k.value, scope) for k in node.keywords}
         if node is not self._final and self.journal is not None:
             self._journal_call(func, args)
-        return self._guard(node, lambda: self.call(func, args, kwargs))
+
+        def located():
+            try:
+                return self.call(func, args, kwargs)
+            except TcalcError as err:
+                if err.span is None and isinstance(node.func, ast.Attribute) and \
+                        isinstance(func, BoundMethod) and node.func.value.span.end_line == node.span.end_line:
+                    # `x.mean()`: the caret under `.mean()`, the receiver's shape and dtype noted.
+                    receiver = node.func.value.span
+                    err.span = Span(receiver.end_line, receiver.end_column, node.span.end_line,
+                                    node.span.end_column)
+                    note = operand_note(func.receiver)
+                    if note and receiver.line == receiver.end_line:
+                        err.labels = ((receiver, note),)
+                raise
+
+        return self._guard(node, located)
 
     def _journal_call(self, func, args: tuple) -> None:
         """Before a call that changes tensors (`x.add_(1)`, `y.backward()`), note what it
@@ -370,7 +386,7 @@ class Session:
         if isinstance(func, Builtin):
             return _call_python(func.name, func.function, args, kwargs)
         if isinstance(func, BoundMethod):
-            return _call_python(func.name, func.function, (func.receiver,) + args, kwargs)
+            return _call_python(func.name, func.function, (func.receiver,) + args, kwargs, method=True)
         if isinstance(func, UserFunction):
             return self._call_user(func, args, kwargs)
         if isinstance(func, GradFunction):
@@ -540,7 +556,7 @@ def _numpy_attribute(obj: np.ndarray, name: str):
             "ndim": lambda: obj.ndim, "size": lambda: obj.size}[name]()
 
 
-def _call_python(name: str, function, args: tuple, kwargs: dict):
+def _call_python(name: str, function, args: tuple, kwargs: dict, method: bool = False):
     """Call a table function; a mismatch of arguments is the user's error, not ours."""
     if "axis" in kwargs and "dim" not in kwargs:
         kwargs = dict(kwargs)
@@ -556,8 +572,21 @@ def _call_python(name: str, function, args: tuple, kwargs: dict):
         # Raised by the call itself (not inside the function): the arguments did not bind.
         if err.__traceback__ is not None and err.__traceback__.tb_next is None:
             raise TcalcTypeError(f"{name}() received an invalid combination of arguments: "
-                                 f"{_binding_problem(str(err))}") from None
+                                 f"{_binding_problem(str(err))}", hint=_usage(name, function, method)) from None
         raise
+
+
+def _usage(name: str, function, method: bool) -> str | None:
+    """`arange(start, end=None, step=1, dtype=None, requires_grad=False)`, for a hint."""
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return None
+    parameters = list(signature.parameters.values())[1 if method else 0:]
+    if any(p.name.startswith("_") for p in parameters):
+        return None
+    text = str(signature.replace(parameters=parameters, return_annotation=inspect.Signature.empty))
+    return f"call it as {'x.' if method else ''}{name}{text}".replace("'", "")
 
 
 @lru_cache(maxsize=None)
