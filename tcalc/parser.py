@@ -62,7 +62,11 @@ def parse(text: str) -> ast.Program:
     except UnexpectedInput as err:
         raise _syntax_error(err, text) from None
     _check_depth(tree)
-    return _ToAst(text).program(tree)
+    try:
+        return _ToAst(text).program(tree)
+    except RecursionError:  # only when --max-depth was raised beyond what Python can follow
+        raise limits.refuse("max_depth", "this statement nests too deeply for Python to follow",
+                            "split it into several statements with intermediate names") from None
 
 
 def _check_depth(tree: Tree) -> None:

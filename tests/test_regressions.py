@@ -130,3 +130,22 @@ def test_core_has_no_dynamic_lookup_of_user_text():
         assert not re.search(r"(?<![.\w])(?<!def )(eval|exec|compile|__import__)\(", text), module
         for call in re.findall(r"getattr\(([^,]+),\s*([^,)]+)", text):
             assert call[1].startswith(("'", '"')), (module, call)
+
+
+def test_raised_depth_limit_still_ends_in_a_clean_refusal():
+    """With --max-depth raised beyond what Python's stack can follow, deep input is still a
+    limit error, not a RecursionError (found while testing the limits)."""
+    from dataclasses import replace
+
+    from tcalc import limits
+
+    saved = replace(limits.LIMITS)
+    limits.configure({"max_depth": 100_000, "max_recursion": 100_000})
+    try:
+        for source in ("(" * 8000 + "1" + ")" * 8000, "-" * 8000 + "1",
+                       "g(n) = 0 if n == 0 else g(n - 1)\ng(8000)"):
+            printed, error = run_program(source)
+            assert error is not None and error.kind == "limit exceeded", source[:20]
+            assert "max_depth" in error.message
+    finally:
+        limits.configure({name: getattr(saved, name) for name in vars(saved)})
