@@ -6,12 +6,15 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..errors import DTypeError, ShapeError, TcalcTypeError, TcalcValueError
+from ..errors import AutogradError, DTypeError, ShapeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
 from .convert import requires_grad_
 from .shape import sizes_from
 
-_rng = np.random.default_rng()
+# Like PyTorch, whose default generator starts from the same seed in every process, a new
+# session's random numbers repeat from run to run (the values differ from PyTorch's).
+DEFAULT_SEED = 67280421310721
+_rng = np.random.default_rng(DEFAULT_SEED)
 
 
 def manual_seed(seed) -> None:
