@@ -60,11 +60,14 @@ class Op:
 class Node:
     """A grad_fn: the op that made a tensor, its inputs, and what its backward needs."""
 
-    __slots__ = ("op", "inputs", "params", "_output", "_output_ref", "freed", "__weakref__")
+    __slots__ = ("op", "inputs", "edges", "params", "_output", "_output_ref", "freed", "__weakref__")
 
     def __init__(self, op: Op, inputs: tuple, params: dict, output: Tensor):
         self.op = op
         self.inputs = inputs  # Tensors or Python numbers, as passed to the op
+        # Each input's grad_fn as it was when this node was made: an in-place op later gives
+        # the input tensor a new grad_fn, but this node's gradient still belongs to the old one.
+        self.edges = tuple(x.grad_fn if type(x) is Tensor else None for x in inputs)
         self.params = params
         # The output Tensor itself would make a reference cycle (tensor -> node -> tensor),
         # so keep its value and a weak reference: while the tensor lives (its consumers hold
@@ -131,9 +134,9 @@ def _topological_order(roots: list[Node]) -> list[Node]:
 
 
 def _parents(node: Node):
-    for x in node.inputs:
-        if type(x) is Tensor and x.grad_fn is not None:
-            yield x.grad_fn
+    for edge in node.edges:
+        if edge is not None:
+            yield edge
 
 
 def _fit(grad: Tensor, like: Tensor) -> Tensor:
@@ -157,15 +160,15 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
     wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
     results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
 
-    def deliver(tensor: Tensor, grad: Tensor) -> None:
-        if tensor.grad_fn is not None:
-            key = id(tensor.grad_fn)
+    def deliver(tensor: Tensor, edge: Node | None, grad: Tensor) -> None:
+        if edge is not None:
+            key = id(edge)
             grads[key] = grad if key not in grads else grads[key] + grad
         if wanted is not None:
             i = wanted.get(id(tensor))
             if i is not None:
                 results[i] = grad if results[i] is None else results[i] + grad
-        elif tensor.grad_fn is None and tensor.requires_grad:
+        elif edge is None and tensor.requires_grad:
             _accumulate(tensor, grad, create_graph)
 
     with grad_mode(create_graph):
@@ -173,7 +176,7 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
             if wanted is not None and id(t) in wanted:
                 results[wanted[id(t)]] = g
             if t.grad_fn is not None:
-                deliver(t, g) if wanted is None else grads.__setitem__(id(t.grad_fn), g)
+                deliver(t, t.grad_fn, g) if wanted is None else grads.__setitem__(id(t.grad_fn), g)
             elif wanted is None:
                 _accumulate(t, g, create_graph)
         for node in _topological_order(roots):
@@ -191,9 +194,9 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
             input_grads = node.op.backward(node, grad)
             if not retain_graph:
                 node.freed = True
-            for x, g in zip(node.inputs, input_grads):
-                if g is not None and type(x) is Tensor and x.requires_grad:
-                    deliver(x, _fit(g, x))
+            for x, edge, g in zip(node.inputs, node.edges, input_grads):
+                if g is not None and type(x) is Tensor and (x.requires_grad or edge is not None):
+                    deliver(x, edge, _fit(g, x))
     return results if inputs is not None else None
 
 

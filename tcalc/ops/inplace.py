@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..autograd import is_grad_enabled
+from ..autograd import Op, apply, is_grad_enabled
 from ..errors import AutogradError, DTypeError
 from ..tensor import Tensor
 from ._base import as_tensor, broadcast_shape, check_operand
 from .elementwise import add, div, mul, sub
+from .reduce import sum
 
 _NUMPY_INPLACE = {add: np.add, sub: np.subtract, mul: np.multiply}
 
@@ -74,17 +75,27 @@ def div_(x, other):
     return apply_inplace(div, x, other)
 
 
-def fill_(x, value):
+# Filling forgets x's old values, so x's gradient is zero; a tensor fill value gets the sum.
+FILL = Op("FillBackward2", lambda a: a, lambda n, g: (g * 0,), saves=False)
+FILL_TENSOR = Op("FillBackward3", lambda a, v: a, lambda n, g: (g * 0, sum(g)), saves=False)
+ZERO = Op("ZeroBackward0", lambda a: a, lambda n, g: (g * 0,), saves=False)
+
+
+def fill_(x, value, _op=FILL):
     x = as_tensor(x)
     _check_leaf(x)
-    if type(value) is Tensor:
-        if value.data.ndim:
-            raise DTypeError("fill_ only supports 0-dimension value tensor but got tensor with "
-                             f"{value.data.ndim} dimensions.")
-        value = value.data.item()
-    x.data[...] = value
+    tensor_value = type(value) is Tensor
+    if tensor_value and value.data.ndim:
+        raise DTypeError("fill_ only supports 0-dimension value tensor but got tensor with "
+                         f"{value.data.ndim} dimensions.")
+    x.data[...] = value.data if tensor_value else value
+    if is_grad_enabled() and (x.requires_grad or (tensor_value and value.requires_grad)):
+        old = Tensor(x.data, x.requires_grad, x.grad_fn)
+        node_out = (apply(FILL_TENSOR, (old, value), (x.data, value.data)) if tensor_value
+                    else apply(_op, (old,), (x.data,)))
+        x.requires_grad, x.grad_fn = True, node_out.grad_fn
     return x
 
 
 def zero_(x):
-    return fill_(x, 0)
+    return fill_(x, 0, _op=ZERO)

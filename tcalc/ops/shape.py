@@ -165,27 +165,33 @@ EXPAND = Op("ExpandBackward0", _expand_forward, _expand_backward, saves=False)
 
 def expand(x, *sizes) -> Tensor:
     x = as_tensor(x)
-    sizes = sizes_from(sizes)
-    if len(sizes) < x.data.ndim:
+    shape = expanded_shape(x.data.shape, sizes_from(sizes), x.dtype)
+    return apply(EXPAND, (x,), (x.data,), shape=shape)
+
+
+def expanded_shape(own: tuple, sizes: tuple, dtype: dtypes.DType) -> tuple:
+    """The shape `expand(*sizes)` gives a tensor of shape `own` (-1 keeps a size), with
+    PyTorch's errors."""
+    if len(sizes) < len(own):
         raise ShapeError(
-            f"expand(torch.{x.dtype.name}{{{list(x.data.shape)}}}, size={list(sizes)}): the number "
+            f"expand(torch.{dtype.torch_name}Tensor{{{list(own)}}}, size={list(sizes)}): the number "
             f"of sizes provided ({len(sizes)}) must be greater or equal to the number of "
-            f"dimensions in the tensor ({x.data.ndim})")
-    lead = len(sizes) - x.data.ndim
+            f"dimensions in the tensor ({len(own)})")
+    lead = len(sizes) - len(own)
     shape = []
     for i, n in enumerate(sizes):
-        own = x.data.shape[i - lead] if i >= lead else 1
+        current = own[i - lead] if i >= lead else 1
         if n == -1:
             if i < lead:
                 raise ShapeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
                                  f"non-existing dimension {i}")
-            n = own
-        elif own != 1 and own != n:
+            n = current
+        elif current != 1 and current != n:
             raise ShapeError(f"The expanded size of the tensor ({n}) must match the existing size "
-                             f"({own}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}."
-                             f"  Tensor sizes: {list(x.data.shape)}")
+                             f"({current}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}."
+                             f"  Tensor sizes: {list(own)}")
         shape.append(n)
-    return apply(EXPAND, (x,), (x.data,), shape=tuple(shape))
+    return tuple(shape)
 
 
 def _unsqueeze_backward(n, g):
@@ -234,10 +240,10 @@ CAT = Op("CatBackward0", lambda *arrays, dim, sizes: np.concatenate(arrays, axis
 
 def _sequence_of_tensors(tensors, name: str) -> list[Tensor]:
     if not isinstance(tensors, (tuple, list)):
-        raise TcalcTypeError(f"{name}() expects a tuple or list of tensors, got {_describe(tensors)}",
-                             hint=f"write {name}((a, b), dim=0)")
+        raise TcalcTypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                             f"not {_describe(tensors)}", hint=f"write {name}((a, b), dim=0)")
     if not tensors:
-        raise TcalcTypeError(f"{name}() expected a non-empty list of Tensors")
+        raise TcalcValueError(f"torch.{name}(): expected a non-empty list of Tensors")
     return [as_tensor(t) for t in tensors]
 
 
@@ -326,28 +332,44 @@ def to_numpy_index(index) -> tuple:
                 raise TcalcIndexError("tensors used as indices must be long, int, byte or bool tensors",
                                       hint="convert the index with .long()")
             out.append(item.data)
+        elif isinstance(item, np.ndarray):  # already converted (a gradient re-applying an index)
+            out.append(item)
         elif isinstance(item, list):
             array = np.asarray(item)
             if array.dtype.kind not in "biu" and array.size:
                 raise TcalcIndexError("tensors used as indices must be long, int, byte or bool tensors")
             out.append(array.astype(np.int64) if array.size == 0 else array)
         elif isinstance(item, slice):
-            if item.step is not None and item.step <= 0:
-                raise TcalcValueError("step must be greater than zero")
+            if item.step == 0:
+                raise TcalcValueError("slice step cannot be zero")
+            if item.step is not None and item.step < 0:
+                raise TcalcValueError("step must be greater than zero",
+                                      hint="to reverse a tensor use x.flip(0)")
             out.append(item)
         elif item is None or item is Ellipsis or isinstance(item, (bool, int)):
             out.append(item)
         else:
-            raise TcalcIndexError(f"only integers, slices, None, ..., and bool or integer tensors "
-                                  f"are valid indices (got {_describe(item)})")
+            raise TcalcIndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
+                                  f"Variables are valid indices (got {_describe(item)})")
     return tuple(out)
 
 
-def _index_op(index: tuple) -> Op:
+def _is_noop(item) -> bool:
+    """`:` and `...` select everything and make no view of their own."""
+    return item is Ellipsis or (isinstance(item, slice) and item == slice(None))
+
+
+def _is_advanced(item) -> bool:
+    return isinstance(item, np.ndarray)
+
+
+def _index_op(index: tuple, lone_slice: bool) -> Op:
     """The node PyTorch records: it applies the index items in order, skipping full slices."""
-    if any(isinstance(i, (np.ndarray, bool)) for i in index):
+    if lone_slice:  # x[:] alone is a slice; inside a tuple a full slice is skipped
+        return SLICE
+    if any(_is_advanced(i) or isinstance(i, bool) for i in index):
         return INDEX
-    meaningful = [i for i in index if i is not Ellipsis and i != slice(None)]
+    meaningful = [i for i in index if not _is_noop(i)]
     if not meaningful:
         return ALIAS
     last = meaningful[-1]
@@ -357,10 +379,38 @@ def _index_op(index: tuple) -> Op:
 
 
 def _numpy_indexing(function, a: np.ndarray, index: tuple):
+    _check_masks(a, index)
     try:
         return function(a, index)
     except IndexError as err:
         raise TcalcIndexError(_torch_index_message(str(err), a, index)) from None
+
+
+def _check_masks(a: np.ndarray, index: tuple) -> None:
+    """PyTorch's message for a bool mask that does not fit the dims it covers."""
+    if not any(_is_mask(i) for i in index):
+        return
+    dim = 0
+    for position, item in enumerate(index):
+        if item is Ellipsis:
+            dim = a.ndim - _dims_consumed(index[position + 1:])
+            continue
+        if _is_mask(item):
+            for k, size in enumerate(item.shape):
+                if dim + k >= a.ndim or a.shape[dim + k] != size:
+                    raise TcalcIndexError(
+                        f"The shape of the mask {list(item.shape)} at index {k} does not match the "
+                        f"shape of the indexed tensor {list(a.shape)} at index {dim + k}")
+        dim += _dims_consumed((item,))
+
+
+def _is_mask(item) -> bool:
+    return _is_advanced(item) and item.dtype == np.bool_
+
+
+def _dims_consumed(items) -> int:
+    """How many of the tensor's dims these index items use up (a mask uses one per its dim)."""
+    return sum(0 if i is None or isinstance(i, bool) else i.ndim if _is_mask(i) else 1 for i in items)
 
 
 def _torch_index_message(message: str, a: np.ndarray, index) -> str:
@@ -368,19 +418,29 @@ def _torch_index_message(message: str, a: np.ndarray, index) -> str:
         return message.replace("axis", "dimension")
     if "too many indices" in message:
         return f"too many indices for tensor of dimension {a.ndim}"
-    if "boolean index did not match" in message:
-        return "The shape of the mask does not match the shape of the indexed tensor"
     return message
 
 
 def getitem(x, index) -> Tensor:
     x = as_tensor(x)
+    lone_slice = isinstance(index, slice)
     index = to_numpy_index(index)
     if x.data.ndim == 0 and any(isinstance(i, (int, slice)) and not isinstance(i, bool) for i in index):
         raise TcalcIndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
                               "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
-    op = _index_op(index)
+    op = _index_op(index, lone_slice)
     return _numpy_indexing(lambda a, i: apply(op, (x,), (a,), index=i), x.data, index)
+
+
+# ---- assignment through an index ----------------------------------------------------------
+
+def _assignment_kind(index: tuple) -> str:
+    """What PyTorch does for `x[index] = v`: "whole" (fill_/copy_ of x itself), "put"
+    (index_put_ on x itself), or "view" (write into a view of x, recorded as CopySlices)."""
+    basic = [i for i in index if not _is_advanced(i)]
+    if all(_is_noop(i) for i in basic):
+        return "put" if len(basic) < len(index) else "whole"
+    return "view"
 
 
 def setitem(x: Tensor, index, value) -> None:
@@ -388,44 +448,73 @@ def setitem(x: Tensor, index, value) -> None:
     if type(x) is not Tensor:
         raise TcalcTypeError(f"cannot assign into {_describe(x)}")
     index = to_numpy_index(index)
+    kind = _assignment_kind(index)
     if is_grad_enabled() and x.requires_grad and x.is_leaf:
-        raise AutogradError("a leaf Variable that requires grad is being used in an in-place operation.",
-                            hint="change it outside autograd: x.detach()[...] = ..., or work on x.clone()")
+        raise AutogradError(
+            f"a {'view of a ' if kind == 'view' else ''}leaf Variable that requires grad is being used "
+            "in an in-place operation.",
+            hint="change it outside autograd: x.detach()[...] = ..., or work on x.clone()")
     if type(value) is Tensor:
         source = value.data
     elif isinstance(value, (bool, int, float)):
-        source = value
+        source = np.asarray(value)
     else:
-        raise TcalcTypeError(f"can only assign a tensor or a number, not {_describe(value)}")
+        raise TcalcTypeError(f"can't assign a {_describe(value)} to a torch.{x.dtype.torch_name}Tensor")
     target_shape = _numpy_indexing(lambda a, i: a[i], x.data, index).shape
-    if type(value) is Tensor:
-        try:
-            np.broadcast_shapes(source.shape, target_shape)
-        except ValueError:
-            raise ShapeError(f"shape mismatch: value tensor of shape {list(source.shape)} cannot be "
-                             f"broadcast to indexing result of shape {list(target_shape)}") from None
+    source = _fit_value(source, target_shape, x.dtype, advanced=kind == "put" or any(map(_is_advanced, index)))
     with np.errstate(all="ignore"):
-        _numpy_indexing(lambda a, i: a.__setitem__(i, np.asarray(source).astype(a.dtype, copy=False)),
-                        x.data, index)
+        _numpy_indexing(lambda a, i: a.__setitem__(i, source.astype(a.dtype, copy=False)), x.data, index)
     if is_grad_enabled() and (x.requires_grad or (type(value) is Tensor and value.requires_grad)):
-        _record_copy_slices(x, index, value)
+        _record_assignment(x, index, value, kind)
 
 
-def _copy_slices_backward(n, g):
-    index = n.params["index"]
-    grad_base = g * Tensor(n.params["mask"])
+def _fit_value(source: np.ndarray, target: tuple, dtype: dtypes.DType, advanced: bool) -> np.ndarray:
+    """PyTorch drops a value's leading size-1 dims, then broadcasts it to the target."""
+    while source.ndim > len(target) and source.shape[0] == 1:
+        source = source[0]
+    try:
+        np.broadcast_shapes(source.shape, target)
+        if source.ndim > len(target):
+            raise ValueError
+    except ValueError:
+        if advanced:
+            raise ShapeError(f"shape mismatch: value tensor of shape {list(source.shape)} cannot be "
+                             f"broadcast to indexing result of shape {list(target)}") from None
+        expanded_shape(source.shape, target, dtype)  # raises PyTorch's expand error
+    return source
+
+
+def _assignment_backward(n, g):
+    index, value_shape = n.params["index"], n.params["value_shape"]
+    grad_base = g * Tensor(n.params["kept"])
     value = n.inputs[1]
-    grad_value = getitem(g, index) if type(value) is Tensor else None
+    if type(value) is not Tensor:
+        return (grad_base, None)
+    grad_value = getitem(g, index)
+    if len(value_shape) > grad_value.data.ndim:  # value had leading size-1 dims
+        from .reduce import sum_to
+
+        stripped = value_shape[len(value_shape) - grad_value.data.ndim:]
+        grad_value = reshape(sum_to(grad_value, stripped), value_shape)
     return (grad_base, grad_value)
 
 
-COPY_SLICES = Op("CopySlices", lambda base, value, index, mask: base, _copy_slices_backward)
+_ASSIGNMENT = {
+    "view": Op("CopySlices", lambda base, value, **p: base, _assignment_backward),
+    "put": Op("IndexPutBackward0", lambda base, value, **p: base, _assignment_backward),
+    "fill": Op("FillBackward3", lambda base, value, **p: base, _assignment_backward),
+    "copy": Op("CopyBackwards", lambda base, value, **p: base, _assignment_backward),
+}
 
 
-def _record_copy_slices(x: Tensor, index, value) -> None:
-    """Rebase x's history: x is now `old x with index overwritten by value` (CopySlices)."""
+def _record_assignment(x: Tensor, index: tuple, value, kind: str) -> None:
+    """Rebase x's history: x is now `old x with index overwritten by value`."""
+    if kind == "whole":
+        kind = "copy" if type(value) is Tensor else "fill"
     old = Tensor(x.data, x.requires_grad, x.grad_fn)
-    mask = np.ones(x.data.shape, dtype=x.data.dtype)
-    mask[index] = 0
-    node_out = apply(COPY_SLICES, (old, value), (x.data, None), index=index, mask=mask)
+    kept = np.ones(x.data.shape, dtype=x.data.dtype)
+    kept[index] = 0
+    value_shape = value.data.shape if type(value) is Tensor else ()
+    node_out = apply(_ASSIGNMENT[kind], (old, value), (x.data, None), index=index, kept=kept,
+                     value_shape=value_shape)
     x.requires_grad, x.grad_fn = True, node_out.grad_fn
