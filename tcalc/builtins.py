@@ -127,7 +127,8 @@ METHODS["sum"] = ops.sum
 # ---- tensors ----------------------------------------------------------------------------
 
 for _name in ("arange", "zeros", "ones", "full", "empty", "randn", "rand", "tensor", "zeros_like",
-              "ones_like", "full_like", "manual_seed", "cat", "stack"):
+              "ones_like", "full_like", "manual_seed", "cat", "stack", "eye", "linspace", "randint",
+              "normal", "rand_like", "randn_like", "where"):
     function(_name, getattr(ops, _name))
 FUNCTIONS["concat"] = FUNCTIONS["concatenate"] = FUNCTIONS["cat"]
 
@@ -135,7 +136,10 @@ _BOTH = ("reshape", "mean", "dot", "mv", "mm", "matmul", "outer", "norm", "exp",
          "log10", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sign", "trunc",
          "reciprocal", "clone", "detach", "transpose", "permute", "squeeze", "unsqueeze",
          "flatten", "t", "add", "sub", "mul", "div", "pow", "neg", "remainder", "floor_divide",
-         "eq", "ne", "lt", "le", "gt", "ge", "narrow", "logical_not", "bitwise_not")
+         "eq", "ne", "lt", "le", "gt", "ge", "narrow", "logical_not", "bitwise_not",
+         "floor", "ceil", "round", "isnan", "clamp", "maximum", "minimum", "equal", "allclose",
+         "prod", "max", "min", "argmax", "argmin", "cumsum", "std", "var", "all", "any", "trace",
+         "det", "bitwise_and", "bitwise_or", "bitwise_xor")
 for _name in _BOTH:
     function(_name, getattr(ops, _name), method=True)
 FUNCTIONS["abs"] = Builtin("abs", _abs)
@@ -143,6 +147,11 @@ METHODS["abs"] = ops.abs
 FUNCTIONS["subtract"], FUNCTIONS["multiply"], FUNCTIONS["divide"] = (
     FUNCTIONS["sub"], FUNCTIONS["mul"], FUNCTIONS["div"])
 FUNCTIONS["true_divide"] = FUNCTIONS["div"]
+function("clip", ops.clamp, method=True)
+function("inverse", ops.inv, method=True)
+function("square", lambda x: ops.pow(x, 2), method=True)
+# x.where(condition, y) is where(condition, x, y): the receiver is the value kept.
+method("where", lambda x, condition, other: ops.where(condition, x, other))
 
 for _name in ("view", "expand", "contiguous", "item", "tolist", "numpy", "requires_grad_",
               "add_", "sub_", "mul_", "div_", "fill_", "zero_"):
@@ -194,6 +203,24 @@ method("dim", _dim)
 method("ndimension", _dim)
 method("to", _to)
 method("type_as", lambda x, other: ops.to_dtype(x, other.dtype))
+
+
+def _type(x, dtype=None):
+    """x.type(): the legacy type name ('torch.FloatTensor'); x.type(dtype) converts."""
+    if dtype is None:
+        return f"torch.{x.dtype.torch_name}Tensor"
+    return ops.to_dtype(x, _dtype_of(dtype))
+
+
+def _dtype_of(value):
+    if isinstance(value, PythonType):
+        return value.dtype
+    if not isinstance(value, dtypes.DType):
+        raise TcalcTypeError(f"type() expects a dtype such as torch.float64")
+    return value
+
+
+method("type", _type)
 for _name, _dtype in (("float", dtypes.float32), ("double", dtypes.float64), ("half", dtypes.float16),
                       ("long", dtypes.int64), ("int", dtypes.int32), ("short", dtypes.int16),
                       ("bool", dtypes.bool_), ("byte", dtypes.uint8), ("char", dtypes.int8)):
@@ -236,7 +263,17 @@ for _dtype in dtypes.ALL:
 FUNCTIONS["bool_"] = dtypes.bool_
 FUNCTIONS.update(pi=math.pi, e=math.e, inf=math.inf, nan=math.nan)
 
-LINALG = Namespace("torch.linalg", {"norm": FUNCTIONS["norm"], "vector_norm": FUNCTIONS["norm"]})
+def _vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None):
+    return ops.norm(x, ord, dim, keepdim, dtype)
+
+
+LINALG = Namespace("torch.linalg", {
+    "norm": Builtin("norm", ops.linalg_norm),
+    "vector_norm": Builtin("vector_norm", _vector_norm),
+    "inv": Builtin("inv", ops.inv),
+    "det": Builtin("det", ops.det),
+    "solve": Builtin("solve", ops.solve),
+})
 AUTOGRAD = Namespace("torch.autograd", {
     "grad": Builtin("grad", lambda outputs, inputs, **kw: _as_tuple(differentiate.grad(outputs, inputs, **kw))),
     "backward": Builtin("backward", differentiate.backward),

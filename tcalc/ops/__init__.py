@@ -5,14 +5,17 @@ builtin tables (tcalc.builtins) and gradient formulas can say `ops.mul`, `ops.su
 """
 from .convert import (clone, contiguous, detach, item, numpy, requires_grad_, to_dtype,  # noqa: F401
                       tolist)
-from .creation import (arange, empty, full, full_like, manual_seed, ones, ones_like, rand,  # noqa: F401
-                       randn, tensor, zeros, zeros_like)
-from .elementwise import (abs, add, bitwise_and, bitwise_not, bitwise_or, bitwise_xor, cos,  # noqa: F401
-                          div, eq, exp, floor_divide, ge, gt, le, log, log2, log10, logical_not,
-                          lt, mul, ne, neg, pow, reciprocal, relu, remainder, sigmoid, sign, sin,
-                          sqrt, sub, tan, tanh, trunc)
-from .linalg import dot, matmul, mm, mv, outer  # noqa: F401
-from .reduce import mean, norm, sum, sum_to  # noqa: F401
+from .creation import (arange, empty, eye, full, full_like, linspace, manual_seed, normal,  # noqa: F401
+                       ones, ones_like, rand, rand_like, randint, randn, randn_like, tensor, zeros,
+                       zeros_like)
+from .elementwise import (abs, add, allclose, bitwise_and, bitwise_not, bitwise_or,  # noqa: F401
+                          bitwise_xor, ceil, clamp, cos, div, eq, equal, exp, floor, floor_divide,
+                          ge, gt, isnan, le, log, log2, log10, logical_not, lt, maximum, minimum,
+                          mul, ne, neg, pow, reciprocal, relu, remainder, round, sigmoid, sign, sin,
+                          sqrt, sub, tan, tanh, trunc, where)
+from .linalg import det, dot, inv, linalg_norm, matmul, mm, mv, outer, solve, trace  # noqa: F401
+from .reduce import (all, any, argmax, argmin, cumsum, max, mean, min, norm, prod, std,  # noqa: F401
+                     sum, sum_to, var)
 from .shape import (T, cat, expand, flatten, getitem, narrow, permute, reshape, setitem,  # noqa: F401
                     squeeze, stack, t, transpose, unsqueeze, view)
 from .inplace import add_, apply_inplace, div_, fill_, mul_, sub_, zero_  # noqa: F401

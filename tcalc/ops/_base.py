@@ -59,15 +59,17 @@ def _broadcast_hint(a: tuple, b: tuple, clash: int) -> str:
             f"(try .T, reshape, unsqueeze, or @ for a matrix product)")
 
 
-def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DType | None = None) -> Tensor:
+def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DType | None = None,
+           **params) -> Tensor:
     """An elementwise op on two operands with PyTorch's promotion and broadcasting.
-    `compute` is the dtype the forward runs in (default: the promoted dtype)."""
+    `compute` is the dtype the forward runs in (default: the promoted dtype); `params` go
+    to the forward and are kept for the backward."""
     check_operand(a, op.name)
     check_operand(b, op.name)
     if type(a) is Tensor and type(b) is Tensor:
         broadcast_shape(a.data.shape, b.data.shape)
     dtype = compute or result or dtypes.result_type(a, b)
-    out = apply(op, (a, b), (array_of(a, dtype), array_of(b, dtype)))
+    out = apply(op, (a, b), (array_of(a, dtype), array_of(b, dtype)), **params)
     if result is not None and out.data.dtype != result.numpy:
         out.data = out.data.astype(result.numpy)
     return out

@@ -27,6 +27,10 @@ def manual_seed(seed) -> None:
 def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
     result = Tensor(data)
     if requires_grad:
+        if not result.dtype.is_floating_point:
+            # Factories word it differently from x.requires_grad_().
+            raise AutogradError("Only Tensors of floating point and complex dtype can require "
+                                "gradients", hint="ask for a float dtype, e.g. dtype=torch.float32")
         requires_grad_(result, True)
     return result
 
@@ -53,6 +57,10 @@ def ones(*size, dtype=None, requires_grad=False) -> Tensor:
 
 
 def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
+    if not isinstance(size, (tuple, list)):
+        raise TcalcTypeError(f"full(): argument 'size' (position 1) must be tuple of ints, not "
+                             f"{type(size).__name__}", hint="write full((2, 3), value)")
+    fill_value = _fill_number(fill_value, "full")
     dtype = dtype or dtypes.of_scalar(fill_value)
     return _finish(np.full(_checked_sizes((size,)), fill_value, dtype=dtype.numpy), requires_grad)
 
@@ -78,6 +86,115 @@ def rand(*size, dtype=None, requires_grad=False) -> Tensor:
     return _finish(_rng.random(_checked_sizes(size)).astype(dtype.numpy), requires_grad)
 
 
+def _fill_number(value, name: str):
+    if type(value) is Tensor and value.data.ndim == 0:
+        return value.data.item()
+    if not isinstance(value, (bool, int, float)):
+        raise TcalcTypeError(f"{name}(): argument 'fill_value' (position 2) must be Number, not "
+                             f"{type(value).__name__}")
+    return value
+
+
+def rand_like(x, dtype=None, requires_grad=False) -> Tensor:
+    shape, dtype = _like(x, dtype)
+    return rand(shape, dtype=dtype, requires_grad=requires_grad)
+
+
+def randn_like(x, dtype=None, requires_grad=False) -> Tensor:
+    shape, dtype = _like(x, dtype)
+    return randn(shape, dtype=dtype, requires_grad=requires_grad)
+
+
+def randint(*args, size=None, dtype=None, requires_grad=False) -> Tensor:
+    """randint(high, size) or randint(low, high, size): integers in [low, high), int64."""
+    if size is None and args:
+        args, size = args[:-1], args[-1]
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TcalcTypeError("randint() expects (high, size) or (low, high, size)",
+                             hint="randint(10, (3,)) or randint(0, 10, (3,))")
+    if not isinstance(size, (tuple, list)):
+        raise TcalcTypeError(f"randint(): argument 'size' (position {len(args) + 1}) must be tuple "
+                             f"of ints, not {type(size).__name__}", hint="write the size as a tuple: (3,)")
+    for v in (low, high):
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise TcalcTypeError("randint() expects integer bounds")
+    if low >= high:
+        raise TcalcValueError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dtype = dtype or dtypes.int64
+    data = _rng.integers(low, high, size=_checked_sizes((size,)), dtype=np.int64)
+    return _finish(data.astype(dtype.numpy), requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False) -> Tensor:
+    """normal(mean, std, size) with numbers, or with tensors of means and/or stds."""
+    tensors = [v for v in (mean, std) if type(v) is Tensor]
+    std_values = std.data if type(std) is Tensor else np.asarray(std)
+    if np.any(std_values < 0):
+        raise TcalcValueError(f"normal expects std >= 0.0, but found std {_number_text(std)}")
+    if tensors:
+        shape = np.broadcast_shapes(*(t.data.shape for t in tensors))
+        dtype = dtype or dtypes.result_type(*tensors)
+    else:
+        if size is None:
+            raise TcalcTypeError("normal() with number arguments needs a size: normal(0., 1., (2, 3))")
+        shape = _checked_sizes((size,))
+        dtype = dtype or dtypes.DEFAULT_FLOAT
+    dtype = _float_dtype(dtype, "normal_kernel_cpu")
+    m = mean.data if type(mean) is Tensor else mean
+    s = std.data if type(std) is Tensor else std
+    return _finish((m + s * _rng.standard_normal(shape)).astype(dtype.numpy), requires_grad)
+
+
+def _number_text(v) -> str:
+    if type(v) is Tensor:
+        v = float(np.min(v.data))
+    return f"{v:g}"
+
+
+def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
+    for name, v in (("n", n), ("m", m)):
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool)):
+            raise TcalcTypeError(f"eye(): argument '{name}' must be int, not {type(v).__name__}")
+        if v is not None and v < 0:
+            raise TcalcValueError(f"{name} must be greater or equal to 0, got {v}")
+    m = n if m is None else m
+    from ..limits import check_elements
+
+    check_elements(n * m)
+    return _finish(np.eye(n, m, dtype=(dtype or dtypes.DEFAULT_FLOAT).numpy), requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
+    """`steps` points from start to end. Like PyTorch, the first half counts up from start
+    and the second half down from end, in the result's own precision, so both ends are exact."""
+    if not isinstance(steps, int) or isinstance(steps, bool):
+        raise TcalcTypeError("linspace(): argument 'steps' must be int")
+    if steps < 0:
+        raise TcalcValueError("number of steps must be non-negative")
+    start, end = (v.data.item() if type(v) is Tensor else v for v in (start, end))
+    dtype = dtype or dtypes.DEFAULT_FLOAT
+    from ..limits import check_elements
+
+    check_elements(steps)
+    if dtype.is_floating_point:
+        kind = dtype.numpy.type
+        first, last = kind(start), kind(end)
+        step = (last - first) / kind(steps - 1) if steps > 1 else kind(0)
+    else:  # integers step in double, then truncate
+        kind = np.float64
+        first, last = np.float64(start), np.float64(end)
+        step = (last - first) / (steps - 1) if steps > 1 else 0.0
+    index = np.arange(steps).astype(kind)
+    half = steps // 2 if steps > 1 else 1  # one step is just the start
+    values = np.where(np.arange(steps) < half, first + step * index,
+                      last - step * (kind(steps - 1) - index))
+    return _finish(values.astype(dtype.numpy), requires_grad)
+
+
 def _like(x, dtype):
     if type(x) is not Tensor:
         raise TcalcTypeError("expected a tensor")
@@ -96,6 +213,7 @@ def ones_like(x, dtype=None, requires_grad=False) -> Tensor:
 
 def full_like(x, fill_value, dtype=None, requires_grad=False) -> Tensor:
     shape, dtype = _like(x, dtype)
+    fill_value = _fill_number(fill_value, "full_like")
     return _finish(np.full(shape, fill_value, dtype=dtype.numpy), requires_grad)
 
 
@@ -109,7 +227,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
     if step == 0:
         raise TcalcValueError("step must be nonzero")
     if (end - start) * step < 0:
-        raise TcalcValueError("upper bound and larger bound inconsistent with step sign")
+        raise TcalcValueError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         is_int = all(isinstance(v, int) for v in (start, end, step))
         dtype = dtypes.int64 if is_int else dtypes.DEFAULT_FLOAT

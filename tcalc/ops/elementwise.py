@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..autograd import Op
-from ..errors import ArithmeticError_, DTypeError, TcalcTypeError
+from ..autograd import Op, apply
+from ..errors import ArithmeticError_, DTypeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
-from ._base import array_of, as_tensor, binary, is_number, unary
+from ._base import array_of, as_tensor, binary, check_operand, is_number, unary
 
 
 def _inputs(node):
@@ -57,10 +57,12 @@ def mul(a, b):
 
 
 def div(a, b, rounding_mode=None):
+    if rounding_mode in ("floor", "trunc") and _is_float(a, b):
+        return binary(DIV_ROUNDING, a, b, mode=rounding_mode)
     if rounding_mode == "floor":
         return floor_divide(a, b)
     if rounding_mode == "trunc":
-        return trunc(div(a, b)) if _is_float(a, b) else _int_trunc_div(a, b)
+        return _int_trunc_div(a, b)
     if rounding_mode is not None:
         raise TcalcTypeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                              f"but found '{rounding_mode}'")
@@ -110,9 +112,31 @@ def _remainder_forward(a, b):
     return np.remainder(a, b)
 
 
-FLOOR_DIVIDE = Op("FloorDivideBackward0", _floor_divide_forward, None)
-REMAINDER = Op("RemainderBackward0", _remainder_forward,
-               lambda n, g: (g, -g * floor_divide(n.inputs[0], n.inputs[1])))
+def _no_floor_divide_derivative(n, g):
+    from ..errors import AutogradError
+
+    raise AutogradError("derivative for aten::floor_divide is not implemented",
+                        hint="use div(a, b, rounding_mode='floor'), whose gradient is zero")
+
+
+# PyTorch records `//` on tensors that require grad as a node named NotImplemented, which
+# fails only when a backward reaches it.
+FLOOR_DIVIDE = Op("NotImplemented", _floor_divide_forward, _no_floor_divide_derivative, saves=False)
+DIV_ROUNDING = Op("DivBackward2", lambda a, b, mode: _rounded_div(a, b, mode),
+                  lambda n, g: (g * 0, g * 0), saves=False)
+
+
+def _rounded_div(a, b, mode):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.floor_divide(a, b) if mode == "floor" else np.trunc(np.divide(a, b)).astype(a.dtype)
+def _remainder_backward(n, g):
+    a, b = n.inputs
+    quotient = div(a, b, rounding_mode="floor")
+    return (g, -g * quotient if type(b) is Tensor else None)
+
+
+REMAINDER = Op("RemainderBackward0", _remainder_forward, _remainder_backward)  # x % 2
+REMAINDER_TENSORS = Op("RemainderBackward1", _remainder_forward, _remainder_backward)  # x % y
 
 
 def floor_divide(a, b):
@@ -120,7 +144,7 @@ def floor_divide(a, b):
 
 
 def remainder(a, b):
-    return binary(REMAINDER, a, b)
+    return binary(REMAINDER_TENSORS if type(b) is Tensor else REMAINDER, a, b)
 
 
 def _pow_forward(a, b):
@@ -243,11 +267,205 @@ def _sigmoid(a: np.ndarray) -> np.ndarray:
         return (1 / (1 + np.exp(-a))).astype(a.dtype, copy=False)
 
 
-abs = _unary_op("AbsBackward0", np.abs, lambda n, g: (g * sign(n.inputs[0]),), float_only=False)
+_abs = _unary_op("AbsBackward0", np.abs, lambda n, g: (g * sign(n.inputs[0]),), float_only=False)
+
+
+def abs(x):
+    x = as_tensor(x)
+    if x.dtype is dtypes.bool_:
+        raise DTypeError("\"abs_cpu\" not implemented for 'Bool'")
+    return _abs(x)
 relu = _unary_op("ReluBackward0", lambda a: np.maximum(a, a.dtype.type(0)),
                  lambda n, g: (g * gt(n.output, 0),), float_only=False)
-sign = _unary_op("SignBackward0", np.sign, lambda n, g: (g * 0,), float_only=False)
-trunc = _unary_op("TruncBackward0", np.trunc, lambda n, g: (g * 0,), float_only=False)
+def _sign_forward(a):
+    if a.dtype == np.bool_:
+        return a.copy()
+    # (a > 0) - (a < 0): PyTorch's sign is 0 at NaN and at -0.0, where np.sign is not.
+    return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
+
+
+sign = _unary_op("SignBackward0", _sign_forward, lambda n, g: (g * 0,), float_only=False)
+
+
+def _rounding(name, kernel, function):
+    """floor, ceil, trunc, round: integers come back unchanged (and keep their dtype); bools
+    are refused with PyTorch's kernel message. The gradient is zero almost everywhere."""
+    def forward(a, decimals=0):
+        if a.dtype.kind in "iu":
+            return a.copy()
+        if decimals:
+            return np.round(a, decimals)
+        return function(a)
+
+    op = Op(name, forward, lambda n, g: (g * 0,), saves=False)
+    op_decimals = Op(name[:-1] + "1", forward, lambda n, g: (g * 0,), saves=False)
+
+    def rounded(x, decimals=0):
+        x = as_tensor(x)
+        if x.dtype is dtypes.bool_:
+            raise DTypeError(f"\"{kernel}_vml_cpu\" not implemented for 'Bool'")
+        if decimals:
+            if not x.dtype.is_floating_point:
+                raise DTypeError(f"\"round_cpu\" not implemented for '{x.dtype.torch_name}'")
+            return apply(op_decimals, (x,), (x.data,), decimals=int(decimals))
+        return apply(op, (x,), (x.data,))
+
+    rounded.__name__ = kernel
+    return rounded
+
+
+floor = _rounding("FloorBackward0", "floor", np.floor)
+ceil = _rounding("CeilBackward0", "ceil", np.ceil)
+trunc = _rounding("TruncBackward0", "trunc", np.trunc)
+_round = _rounding("RoundBackward0", "round", np.round)  # half to even, as PyTorch
+
+
+def round(x, decimals=0):
+    return _round(x, decimals)
+
+
+def isnan(x) -> Tensor:
+    x = as_tensor(x)
+    return Tensor(np.isnan(x.data) if x.dtype.is_floating_point else np.zeros(x.data.shape, bool))
+
+
+# ---- clamp, maximum, minimum, where ---------------------------------------------------
+
+def _clamp_forward(a, low, high):
+    if low is not None:
+        a = np.maximum(a, low)
+    if high is not None:
+        a = np.minimum(a, high)  # min > max gives max everywhere, as in PyTorch
+    return a
+
+
+def _inside(n) -> Tensor:
+    """1 where x lies within [min, max] (the gradient passes), else 0."""
+    x, low, high = n.inputs
+    keep = np.ones(x.data.shape, dtype=bool)
+    if low is not None:
+        keep = keep & (x.data >= _value(low))
+    if high is not None:
+        keep = keep & (x.data <= _value(high))
+    return Tensor(keep)
+
+
+def _value(v):
+    return v.data if type(v) is Tensor else v
+
+
+def _clamp_backward(n, g):
+    x, low, high = n.inputs
+    inside = _inside(n)
+    # Tensor bounds (ClampBackward0) get the gradient where they won.
+    grad_low = g * Tensor(x.data < low.data) if type(low) is Tensor else None
+    grad_high = g * Tensor(x.data > high.data) if type(high) is Tensor else None
+    return (g * inside, grad_low, grad_high)
+
+
+CLAMP_TENSORS = Op("ClampBackward0", _clamp_forward, _clamp_backward)
+CLAMP = Op("ClampBackward1", _clamp_forward, _clamp_backward)
+
+
+def clamp(x, min=None, max=None) -> Tensor:
+    x = as_tensor(x)
+    if min is None and max is None:
+        raise TcalcValueError("torch.clamp: At least one of 'min' or 'max' must not be None",
+                              hint="give a bound: x.clamp(min=0) or x.clamp(-1, 1)")
+    for bound in (min, max):
+        if bound is not None:
+            check_operand(bound, "clamp")
+    bounds = [b for b in (min, max) if b is not None]
+    dtype = dtypes.result_type(x, *bounds)
+    tensors = any(type(b) is Tensor for b in bounds)
+    if tensors:
+        from ._base import broadcast_shape
+
+        for b in bounds:
+            if type(b) is Tensor:
+                broadcast_shape(x.data.shape, b.data.shape)
+    arrays = tuple(None if b is None else array_of(b, dtype) for b in (min, max))
+    return apply(CLAMP_TENSORS if tensors else CLAMP, (x, min, max), (array_of(x, dtype),) + arrays)
+
+
+def _extremum_backward(n, g):
+    """Where the inputs tie, each gets half the gradient (PyTorch's choice)."""
+    a, b = (x.data for x in n.inputs)
+    bigger = n.params["bigger"]
+    wins = (a > b) if bigger else (a < b)
+    share = wins + 0.5 * (a == b)
+    return (g * Tensor(share.astype(g.data.dtype, copy=False)),
+            g * Tensor((1 - share).astype(g.data.dtype, copy=False)))
+
+
+MAXIMUM = Op("MaximumBackward0", lambda a, b, bigger: np.maximum(a, b), _extremum_backward)
+MINIMUM = Op("MinimumBackward0", lambda a, b, bigger: np.minimum(a, b), _extremum_backward)
+
+
+def _two_tensors(a, b, name):
+    for position, (arg, x) in enumerate((("input", a), ("other", b)), 1):
+        if type(x) is not Tensor:
+            from ..render import type_name
+
+            raise TcalcTypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, "
+                                 f"not {type_name(x)}")
+
+
+def maximum(a, b) -> Tensor:
+    _two_tensors(a, b, "maximum")
+    return binary(MAXIMUM, a, b, bigger=True)
+
+
+def minimum(a, b) -> Tensor:
+    _two_tensors(a, b, "minimum")
+    return binary(MINIMUM, a, b, bigger=False)
+
+
+def _where_backward(n, g):
+    condition = n.inputs[0]
+    return (None, where(condition, g, 0.0), where(condition, 0.0, g))
+
+
+WHERE = Op("WhereBackward0", np.where, _where_backward, saves=False)
+
+
+def where(condition, x=None, y=None):
+    """where(c, x, y) picks x where c holds, else y; where(c) gives the indices of the True
+    elements, one tensor per dim (as nonzero(as_tuple=True))."""
+    condition = as_tensor(condition)
+    if x is None and y is None:
+        return tuple(Tensor(i.astype(np.int64)) for i in np.nonzero(np.atleast_1d(condition.data)))
+    if x is None or y is None:
+        raise TcalcTypeError("where() takes a condition alone, or a condition and two values",
+                             hint="where(x > 0, x, 0)")
+    if condition.dtype is not dtypes.bool_:
+        raise DTypeError(f"where expected condition to be a boolean tensor, but got a tensor with "
+                         f"dtype {condition.dtype.torch_name}", hint="compare first: where(x > 0, ...)")
+    check_operand(x, "where")
+    check_operand(y, "where")
+    dtype = dtypes.result_type(x, y)
+    from ._base import broadcast_shape
+
+    shape = broadcast_shape(condition.data.shape, x.data.shape if type(x) is Tensor else ())
+    broadcast_shape(shape, y.data.shape if type(y) is Tensor else ())
+    return apply(WHERE, (condition, x, y), (condition.data, array_of(x, dtype), array_of(y, dtype)))
+
+
+def equal(a, b) -> bool:
+    """True when both tensors have the same shape and the same values."""
+    _two_tensors(a, b, "equal")
+    return a.data.shape == b.data.shape and bool(np.array_equal(a.data, b.data))
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    _two_tensors(a, b, "allclose")
+    if a.dtype is not b.dtype:
+        raise DTypeError(f"{a.dtype.torch_name} did not match {b.dtype.torch_name}",
+                         hint="convert one side first, e.g. b.to(a.dtype)")
+    from ._base import broadcast_shape
+
+    broadcast_shape(a.data.shape, b.data.shape)
+    return bool(np.allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=bool(equal_nan)))
 
 
 def to_dtype(x: Tensor, dtype: dtypes.DType) -> Tensor:

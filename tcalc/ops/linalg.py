@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Op, apply
-from ..errors import DTypeError, ShapeError
+from ..errors import DTypeError, ShapeError, TcalcValueError
 from ..tensor import Tensor
 from ._base import as_tensor
 
@@ -51,6 +51,7 @@ def dot(a, b) -> Tensor:
                          f"[{b.data.shape[0]}] to have the same number of elements, but got "
                          f"{a.data.shape[0]} and {b.data.shape[0]} elements respectively")
     _same_dtype(a, b, "dot")
+    _no_bool(a, "dot")
     return apply(DOT, (a, b), (a.data, b.data))
 
 
@@ -61,7 +62,11 @@ def mv(a, b) -> Tensor:
     if a.data.shape[1] != b.data.shape[0]:
         raise ShapeError(f"size mismatch, got input ({a.data.shape[0]}), mat "
                          f"({_shape_text(a.data.shape)}), vec ({b.data.shape[0]})")
-    _same_dtype(a, b, "mv")
+    _no_bool(a, "addmv_impl_cpu")
+    if a.dtype is not b.dtype:
+        raise DTypeError(f"addmv input tensors must have the same dtype, but got {b.dtype.torch_name}, "
+                         f"{a.dtype.torch_name}, and {b.dtype.torch_name}",
+                         hint="convert one side, e.g. with .float()")
     return apply(MV, (a, b), (a.data, b.data))
 
 
@@ -76,6 +81,7 @@ def mm(a, b) -> Tensor:
                          f"and {_shape_text(b.data.shape)})",
                          hint="the inner sizes must agree; transpose one side with .T?")
     _same_dtype(a, b, "mm")
+    _no_bool(a, "addmm_impl_cpu_")
     return apply(MM, (a, b), (a.data, b.data))
 
 
@@ -83,17 +89,26 @@ def outer(a, b) -> Tensor:
     from .elementwise import mul
     from .shape import unsqueeze
 
-    return mul(unsqueeze(as_tensor(a), 1), unsqueeze(as_tensor(b), 0))
+    a, b = as_tensor(a), as_tensor(b)
+    for name, x in (("self", a), ("vec2", b)):
+        if x.data.ndim != 1:
+            raise ShapeError(f"outer: Expected 1-D argument {name}, but got {x.data.ndim}-D")
+    return mul(unsqueeze(a, 1), unsqueeze(b, 0))
 
 
 def _batched_matmul_backward(n, g):
-    from .reduce import sum_to
+    """A 1-d operand acts as a row (left) or a column (right); the engine sums the batch
+    dims of each gradient back to its operand's shape."""
+    from .shape import unsqueeze
 
     a, b = n.inputs
-    ga = matmul(g, transpose_last(b)) if a.data.ndim > 1 else None
-    gb = matmul(transpose_last(a), g) if b.data.ndim > 1 else None
-    return (sum_to(ga, a.data.shape) if ga is not None else None,
-            sum_to(gb, b.data.shape) if gb is not None else None)
+    left = a if a.data.ndim > 1 else unsqueeze(a, 0)
+    right = b if b.data.ndim > 1 else unsqueeze(b, -1)
+    if a.data.ndim == 1:
+        g = unsqueeze(g, -2)
+    if b.data.ndim == 1:
+        g = unsqueeze(g, -1)
+    return (matmul(g, transpose_last(right)), matmul(transpose_last(left), g))
 
 
 BMM = Op("UnsafeViewBackward0", np.matmul, _batched_matmul_backward)
@@ -120,24 +135,239 @@ def matmul(a, b) -> Tensor:
     if a.data.ndim == 2 and b.data.ndim == 2:
         return mm(a, b)
     if a.data.ndim == 1 and b.data.ndim == 2:
-        _check_inner(a.data.shape, b.data.shape)
-        return squeeze(mm(unsqueeze(a, 0), b), 0)
-    _check_inner(a.data.shape, b.data.shape)
-    _same_dtype(a, b, "matmul")
-    try:
-        np.broadcast_shapes(a.data.shape[:-2], b.data.shape[:-2])
-    except ValueError:
-        raise ShapeError(f"The size of tensor a must match the size of tensor b at a batch "
-                         f"dimension: shapes {list(a.data.shape)} and {list(b.data.shape)}") from None
+        _check_inner((1,) + a.data.shape, b.data.shape)
+        out = squeeze(mm(unsqueeze(a, 0), b), 0)
+        if out.grad_fn is not None:
+            out.grad_fn.op = SQUEEZE_ROW  # PyTorch's node for this case
+        return out
+    _check_batched(a, b)
     return apply(BMM, (a, b), (a.data, b.data))
 
 
+def _check_batched(a: Tensor, b: Tensor) -> None:
+    """PyTorch folds a batch times a matrix or vector into one mm or mv, and runs bmm
+    otherwise; each path has its own messages."""
+    sa, sb = a.data.shape, b.data.shape
+    if b.data.ndim <= 2:  # folded: (batch * rows, k) times (k, n) or (k,)
+        rows = int(np.prod(sa[:-1]))
+        if b.data.ndim == 1:
+            _no_bool(a, "addmv_impl_cpu")
+            if a.dtype is not b.dtype:
+                raise DTypeError(f"addmv input tensors must have the same dtype, but got "
+                                 f"{b.dtype.torch_name}, {a.dtype.torch_name}, and {b.dtype.torch_name}",
+                                 hint="convert one side, e.g. with .float()")
+            if sa[-1] != sb[0]:
+                raise ShapeError(f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec ({sb[0]})")
+            return
+        _no_bool(a, "addmm_impl_cpu_")
+        _check_inner((rows, sa[-1]), sb)
+        _same_dtype(a, b, "mm")
+        return
+    from ._base import broadcast_shape
+
+    batch = broadcast_shape(sa[:-2], sb[:-2]) if a.data.ndim > 1 else sb[:-2]
+    _no_bool(a, "bmm")
+    if a.dtype is not b.dtype:
+        raise DTypeError(f"expected scalar type {a.dtype.torch_name} but found {b.dtype.torch_name}",
+                         hint="convert one side, e.g. with .float()")
+    k = sa[-1]
+    if sb[-2] != k:
+        count = int(np.prod(batch))
+        raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                         f"[{count}, {k}] but got: [{count}, {sb[-2]}].",
+                         hint="the inner sizes must agree; transpose one side with .mT?")
+    from ..limits import check_shape
+
+    rows = sa[-2] if a.data.ndim > 1 else 1
+    check_shape(tuple(batch) + (rows, sb[-1]), "the product")
+
+
+def _no_bool(x: Tensor, kernel: str) -> None:
+    if x.dtype.name == "bool":
+        raise DTypeError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
 def _check_inner(sa, sb) -> None:
-    k_a = sa[-1]
-    k_b = sb[-2] if len(sb) > 1 else sb[0]
-    if k_a != k_b:
-        left = _shape_text(sa if len(sa) == 2 else ((1,) + tuple(sa) if len(sa) == 1 else (
-            int(np.prod(sa[:-1])), sa[-1])))
-        right = _shape_text(sb[-2:] if len(sb) >= 2 else sb)
-        raise ShapeError(f"mat1 and mat2 shapes cannot be multiplied ({left} and {right})",
+    if sa[-1] != sb[-2]:
+        raise ShapeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_text(sa)} and "
+                         f"{_shape_text(sb)})",
                          hint="the inner sizes must agree; transpose one side with .T?")
+
+
+def _squeeze_row_backward(n, g):
+    from .shape import unsqueeze
+
+    return (unsqueeze(g, 0),)
+
+
+SQUEEZE_ROW = Op("SqueezeBackward4", lambda a: a[0], _squeeze_row_backward, saves=False)
+
+
+# ---- trace and torch.linalg --------------------------------------------------------------
+
+def _trace_backward(n, g):
+    shape = n.inputs[0].data.shape
+    return (g * Tensor(np.eye(*shape, dtype=g.data.dtype)),)
+
+
+TRACE = Op("TraceBackward0", lambda a, dtype: np.asarray(np.trace(a, dtype=dtype)), _trace_backward,
+           saves=False)
+
+
+def trace(x) -> Tensor:
+    x = as_tensor(x)
+    if x.data.ndim != 2:
+        raise ShapeError(f"trace: expected a matrix, but got tensor with dim {x.data.ndim}")
+    if x.dtype.name == "bool":
+        raise DTypeError("\"trace\" not implemented for 'Bool'")
+    dtype = x.data.dtype if x.dtype.is_floating_point else np.int64  # sums of ints are int64
+    return apply(TRACE, (x,), (x.data,), dtype=dtype)
+
+
+def _square_float(x: Tensor, name: str) -> None:
+    """linalg's checks, in PyTorch's order and words."""
+    if x.data.ndim < 2:
+        raise ShapeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
+    if not x.dtype.is_floating_point:
+        raise DTypeError(f"linalg.{name}: Expected a floating point or complex tensor as input. "
+                         f"Got {x.dtype.torch_name}", hint="convert first, e.g. A.float()")
+    rows, cols = x.data.shape[-2:]
+    if rows != cols:
+        raise ShapeError(f"linalg.{name}: A must be batches of square matrices, but they are "
+                         f"{rows} by {cols} matrices")
+
+
+def _singular_pivot(a: np.ndarray) -> int:
+    """The 1-based index of the first zero pivot of LU with partial pivoting (LAPACK's info),
+    for PyTorch's message. Only runs when inversion has already failed."""
+    for matrix in a.reshape(-1, *a.shape[-2:]):
+        u = matrix.astype(np.float64).copy()
+        n = u.shape[0]
+        for k in range(n):
+            p = k + int(np.argmax(np.abs(u[k:, k])))
+            if u[p, k] == 0:
+                return k + 1
+            u[[k, p]] = u[[p, k]]
+            u[k + 1:, k:] -= np.outer(u[k + 1:, k] / u[k, k], u[k, k:])
+    return a.shape[-1]
+
+
+def _inv_forward(a):
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        raise TcalcValueError(
+            f"linalg.inv: The diagonal element {_singular_pivot(a)} is zero, the inversion could "
+            "not be completed because the input matrix is singular.",
+            hint="a singular matrix has no inverse; check det(A), or use linalg.solve") from None
+
+
+INV = Op("LinalgInvExBackward0", _inv_forward,
+         lambda n, g: (-matmul(transpose_last(n.output), matmul(g, transpose_last(n.output))),))
+
+
+def inv(x) -> Tensor:
+    x = as_tensor(x)
+    _square_float(x, "inv")
+    return apply(INV, (x,), (x.data,))
+
+
+def _adjugate_transpose(a: np.ndarray) -> np.ndarray:
+    """d det(A) / dA = adj(A)^T, from the SVD so that it is defined for singular A too."""
+    u, s, vt = np.linalg.svd(a)
+    others = np.empty_like(s)
+    for i in range(s.shape[-1]):  # product of the other singular values: n is small
+        others[..., i] = np.prod(np.delete(s, i, axis=-1), axis=-1)
+    sign = np.linalg.det(u) * np.linalg.det(vt)
+    adj = np.swapaxes(vt, -1, -2) @ (others[..., :, None] * np.swapaxes(u, -1, -2))
+    return np.swapaxes(adj * sign[..., None, None], -1, -2)
+
+
+def _det_backward(n, g):
+    from .shape import unsqueeze
+
+    a = n.inputs[0]
+    scale = unsqueeze(unsqueeze(g, -1), -1)
+    if np.all(n.output.data != 0):
+        # det(A) * A^-T, written with tcalc ops so that it differentiates again.
+        return (scale * unsqueeze(unsqueeze(n.output, -1), -1) * transpose_last(inv(a)),)
+    # At a singular matrix PyTorch's formula still multiplies by det(A) = 0: its gradient is
+    # zero there (signed like the adjugate), not the adjugate itself. Matched, not improved.
+    det_scale = unsqueeze(unsqueeze(n.output, -1), -1)
+    return (scale * det_scale * Tensor(_adjugate_transpose(a.data).astype(a.data.dtype)),)
+
+
+DET = Op("LinalgDetBackward0", lambda a: np.asarray(np.linalg.det(a)), _det_backward)
+
+
+def det(x) -> Tensor:
+    x = as_tensor(x)
+    _square_float(x, "det")
+    return apply(DET, (x,), (x.data,))
+
+
+def _solve_forward(a, b, vector):
+    try:
+        if vector:
+            return np.linalg.solve(a, b[..., None])[..., 0]
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        raise TcalcValueError("torch.linalg.solve: The solver failed because the input matrix is "
+                              "singular.", hint="a singular A has no unique solution; check det(A)") from None
+
+
+def _solve_backward(n, g):
+    a, b = n.inputs
+    x = n.output
+    vector = n.params["vector"]
+    grad_b = solve(transpose_last(a), g)
+    if vector:
+        from .shape import unsqueeze
+
+        grad_a = -matmul(unsqueeze(grad_b, -1), unsqueeze(x, -2))
+    else:
+        grad_a = -matmul(grad_b, transpose_last(x))
+    return (grad_a, grad_b)
+
+
+SOLVE = Op("LinalgSolveExBackward0", _solve_forward, _solve_backward)
+
+
+def solve(a, b) -> Tensor:
+    """X with A @ X = B; B may be a vector (or a batch of vectors) as in torch.linalg.solve."""
+    a, b = as_tensor(a), as_tensor(b)
+    _square_float(a, "solve")
+    if a.dtype is not b.dtype:
+        raise DTypeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+                         f"{a.dtype.torch_name} and B of type {b.dtype.torch_name} instead",
+                         hint="convert one side, e.g. B.to(A.dtype)")
+    n = a.data.shape[-1]
+    # B is a vector when it is 1-D, or when it has one dim less than A and matches A's batch.
+    vector = b.data.ndim == 1 or (b.data.ndim == a.data.ndim - 1 and b.data.shape == a.data.shape[:-1])
+    rows = b.data.shape[-1] if vector else b.data.shape[-2] if b.data.ndim >= 2 else None
+    if b.data.ndim == 0 or rows != n:
+        shape_b = f"{b.data.shape[-1]}x1" if vector or b.data.ndim < 2 else _shape_text(b.data.shape[-2:])
+        raise ShapeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+                         f"({n}x{n} and {shape_b})")
+    return apply(SOLVE, (a, b), (a.data, b.data), vector=vector)
+
+
+def linalg_norm(x, ord=None, dim=None, keepdim=False, dtype=None) -> Tensor:
+    """torch.linalg.norm: a vector norm, or the Frobenius norm of a matrix."""
+    from .reduce import norm
+
+    x = as_tensor(x)
+    if ord is None:
+        return norm(x, 2, dim, keepdim, dtype)
+    matrix = (dim is None and x.data.ndim == 2) or (isinstance(dim, (tuple, list)) and len(dim) == 2)
+    if dim is None and x.data.ndim not in (1, 2):
+        raise ShapeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or "
+                         f"2D. Got {x.data.ndim}D.")
+    if matrix:
+        if ord == "fro":
+            return norm(x, 2, dim, keepdim, dtype)
+        raise TcalcValueError(f"linalg.norm: tcalc supports the matrix norm ord='fro' only, not {ord!r}",
+                              hint="for a vector norm over all elements: linalg.vector_norm(A, ord)")
+    if isinstance(ord, str):
+        raise TcalcValueError(f"linalg.vector_norm: ord={ord!r} is a matrix norm; give a number")
+    return norm(x, ord, dim, keepdim, dtype)

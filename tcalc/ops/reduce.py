@@ -1,11 +1,14 @@
 """Reductions over all elements or over dims, and sum_to (the broadcast-gradient helper)."""
 from __future__ import annotations
 
+import builtins
+import warnings
+
 import numpy as np
 
 from .. import dtypes
 from ..autograd import Op, apply
-from ..errors import DTypeError, TcalcTypeError
+from ..errors import DTypeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
 from ._base import as_tensor, normalize_dim
 
@@ -15,6 +18,8 @@ def dims_of(dim, ndim: int) -> tuple[int, ...] | None:
     if dim is None:
         return None
     if isinstance(dim, (list, tuple)):
+        if not dim:  # PyTorch reads an empty list of dims as every dim
+            return None
         axes = tuple(normalize_dim(d, ndim) for d in dim)
         if len(set(axes)) != len(axes):
             raise TcalcTypeError(f"dim {axes[0]} appears multiple times in the list of dims")
@@ -71,8 +76,8 @@ def _mean_forward(a, axes, keepdim):
 
 def _mean_backward(n, g):
     shape = n.inputs[0].data.shape
-    count = n.inputs[0].data.size // max(n.output.data.size, 1) if n.inputs[0].data.size else 0
-    return (_expand_reduced(g, shape, n.params["axes"], n.params["keepdim"]) / max(count, 1),)
+    count = n.inputs[0].data.size // builtins.max(n.output.data.size, 1) if n.inputs[0].data.size else 0
+    return (_expand_reduced(g, shape, n.params["axes"], n.params["keepdim"]) / builtins.max(count, 1),)
 
 
 MEAN_ALL = Op("MeanBackward0", _mean_forward, _mean_backward, saves=False)
@@ -121,10 +126,14 @@ def sum_to(x: Tensor, shape: tuple) -> Tensor:
 
 
 def _vector_norm_forward(a, p, axes, keepdim):
+    if p == 0:  # the number of non-zero elements
+        return np.asarray(np.count_nonzero(a, axis=axes, keepdims=keepdim)).astype(a.dtype)
     if p == 2:
         return np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim, dtype=a.dtype))
     if p == float("inf"):
         return np.max(np.abs(a), axis=axes, keepdims=keepdim)
+    if p == -float("inf"):
+        return np.min(np.abs(a), axis=axes, keepdims=keepdim)
     if p == 1:
         return np.sum(np.abs(a), axis=axes, keepdims=keepdim, dtype=a.dtype)
     return np.power(np.sum(np.abs(a) ** p, axis=axes, keepdims=keepdim, dtype=a.dtype), 1.0 / p)
@@ -143,6 +152,12 @@ def _vector_norm_backward(n, g):
         return (g * x / safe * Tensor((out.data != 0).astype(out.data.dtype)),)
     if p == 1:
         return (g * sign(x),)
+    if p == 0:
+        return (g * 0,)
+    if p in (float("inf"), -float("inf")):  # to the elements of largest size, shared evenly between ties
+        hit = np.abs(x.data) == out.data
+        count = np.sum(hit, axis=axes, keepdims=True) if axes is not None else np.sum(hit)
+        return (g * sign(x) * Tensor((hit / count).astype(x.data.dtype)),)
     return (g * sign(x) * abs_(x) ** (p - 1) / out ** (p - 1),)
 
 
@@ -158,6 +173,272 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
     if p == "fro" or p is None:
         p = 2
     if isinstance(p, str):
-        raise TcalcTypeError(f"norm: unsupported p={p!r}")
+        raise TcalcValueError(f"norm: tcalc supports p='fro' and numbers, not p={p!r}")
+    if dtype is not None:
+        from .convert import to_dtype
+
+        x = to_dtype(x, dtype)
     axes = dims_of(dim, x.data.ndim)
     return apply(VECTOR_NORM, (x,), (x.data,), p=float(p), axes=axes, keepdim=bool(keepdim))
+
+
+# ---- prod, max/min, argmax/argmin, cumsum, std/var, all/any ---------------------------
+
+def _one_dim(dim, ndim: int, name: str):
+    """A single dim (PyTorch's max, argmax, prod, cumsum take no list), or None."""
+    if dim is None:
+        return None
+    if isinstance(dim, (tuple, list)):
+        raise TcalcTypeError(f"{name}(): argument 'dim' must be int, not {type(dim).__name__}",
+                             hint=f"{name} reduces one dim at a time")
+    return normalize_dim(dim, ndim)
+
+
+def _prod_forward(a, axis, keepdim, dtype):
+    return np.prod(a, axis=axis, keepdims=keepdim, dtype=dtype.numpy)
+
+
+def _prod_backward(n, g):
+    """d prod / d x_i is the product of the others; with zeros present only the lone zero
+    (if there is exactly one) gets a gradient. Written with tcalc ops so it differentiates."""
+    from .elementwise import bitwise_and, eq, where
+
+    x = n.inputs[0]
+    axis, keepdim = n.params["axis"], n.params["keepdim"]
+    axes = None if axis is None else (axis,)
+    zero = eq(x, 0)
+    if not np.any(zero.data):
+        out = _expand_reduced(n.output, x.data.shape, axes, keepdim)
+        return (_expand_reduced(g, x.data.shape, axes, keepdim) * out / x,)
+    safe = where(zero, 1.0, x)
+    others = _expand_reduced(prod(safe, axis, keepdim=True) if axis is not None else prod(safe),
+                             x.data.shape, axes, True)
+    zeros = _expand_reduced(sum(zero, axis, keepdim=True) if axis is not None else sum(zero),
+                            x.data.shape, axes, True)
+    grad = where(eq(zeros, 0), others / safe, where(bitwise_and(zero, eq(zeros, 1)), others, 0.0))
+    return (_expand_reduced(g, x.data.shape, axes, keepdim) * grad,)
+
+
+PROD_ALL = Op("ProdBackward0", _prod_forward, _prod_backward)
+PROD_DIM = Op("ProdBackward1", _prod_forward, _prod_backward)
+
+
+def prod(x, dim=None, keepdim=False, dtype=None) -> Tensor:
+    x = as_tensor(x)
+    axis = _one_dim(dim, x.data.ndim, "prod")
+    if x.data.ndim == 0:
+        axis = None
+    op = PROD_ALL if dim is None else PROD_DIM
+    return apply(op, (x,), (x.data,), axis=axis, keepdim=bool(keepdim) and dim is not None,
+                 dtype=_reduction_dtype(x, dtype))
+
+
+def _evenly_backward(n, g):
+    """max() over everything: ties share the gradient evenly (PyTorch's choice)."""
+    x = n.inputs[0]
+    hit = (x.data == n.output.data) | (np.isnan(x.data) & np.isnan(n.output.data))
+    return (g * Tensor((hit / builtins.max(int(np.count_nonzero(hit)), 1)).astype(x.data.dtype, copy=False)),)
+
+
+def _select_backward(n, g):
+    """max(dim): the gradient goes to the chosen index of each slice."""
+    x = n.inputs[0]
+    axis, keepdim = n.params["axis"], n.params["keepdim"]
+    indices = n.params["indices"]
+    if not keepdim and x.data.ndim:
+        indices = np.expand_dims(indices, axis)
+    mask = np.zeros(x.data.shape, dtype=x.data.dtype)
+    if x.data.ndim:
+        np.put_along_axis(mask, indices, 1, axis=axis)
+    else:
+        mask[()] = 1
+    return (_expand_reduced(g, x.data.shape, (axis,) if x.data.ndim else None, keepdim) * Tensor(mask),)
+
+
+def _extreme_forward(a, axis, keepdim, indices, pick):
+    if axis is None:
+        return pick(a)
+    return np.take_along_axis(a, np.expand_dims(indices, axis), axis).reshape(
+        indices.shape if not keepdim else np.expand_dims(indices, axis).shape)
+
+
+MAX_ALL = Op("MaxBackward1", lambda a, **p: np.max(a), _evenly_backward)
+MIN_ALL = Op("MinBackward1", lambda a, **p: np.min(a), _evenly_backward)
+MAX_DIM = Op("MaxBackward0", lambda a, **p: _extreme_forward(a, **p), _select_backward)
+MIN_DIM = Op("MinBackward0", lambda a, **p: _extreme_forward(a, **p), _select_backward)
+
+
+def _arg_extreme(a: np.ndarray, axis: int | None, largest: bool) -> np.ndarray:
+    """Index of the first max (min); a NaN counts as the extreme, as in PyTorch."""
+    if a.dtype.kind == "f" and np.isnan(a).any():
+        nan = np.isnan(a)
+        return np.argmax(nan, axis=axis) if axis is not None else np.asarray(np.argmax(nan))
+    return np.argmax(a, axis=axis) if largest else np.argmin(a, axis=axis)
+
+
+def _extreme(name: str, x, dim, keepdim, other):
+    from .elementwise import maximum, minimum
+
+    x = as_tensor(x)
+    largest = name == "max"
+    if type(dim) is Tensor and other is None:  # torch.max(a, b): the elementwise maximum
+        dim, other = None, dim
+    if other is not None:
+        return (maximum if largest else minimum)(x, other)
+    if dim is None:
+        if x.data.size == 0:
+            raise TcalcValueError(
+                f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument.")
+        return apply(MAX_ALL if largest else MIN_ALL, (x,), (x.data,))
+    axis = _one_dim(dim, x.data.ndim, name)
+    data = x.data if x.data.ndim else x.data.reshape(1)
+    if data.shape[axis] == 0:
+        raise TcalcIndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+    indices = _arg_extreme(data, axis, largest).astype(np.int64)
+    if x.data.ndim == 0:
+        indices, keep = indices.reshape(()), False
+    else:
+        keep = bool(keepdim)
+    values = apply(MAX_DIM if largest else MIN_DIM, (x,), (x.data,), axis=axis if x.data.ndim else None,
+                   keepdim=keep, indices=indices, pick=np.max if largest else np.min)
+    if x.data.ndim == 0:
+        values.data = x.data.copy()
+    index_data = np.expand_dims(indices, axis) if keep else indices
+    return return_types(name, values=values, indices=Tensor(index_data))
+
+
+def max(x, dim=None, keepdim=False, other=None):
+    """max(x); max(x, dim) -> (values, indices); max(x, other_tensor) -> maximum."""
+    return _extreme("max", x, dim, keepdim, other)
+
+
+def min(x, dim=None, keepdim=False, other=None):
+    return _extreme("min", x, dim, keepdim, other)
+
+
+def return_types(name: str, **fields):
+    """PyTorch's torch.return_types.NAME(values=..., indices=...): a tuple with named fields."""
+    from ..printing import ReturnTypes
+
+    return ReturnTypes(name, fields)
+
+
+def _argument(name: str, x, dim, keepdim) -> Tensor:
+    x = as_tensor(x)
+    if x.dtype is dtypes.bool_:
+        raise DTypeError(f"{name}(): does not support bool input", hint=f"convert first: x.long().{name}()")
+    if x.data.size == 0:
+        raise TcalcIndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
+    if dim is None:
+        index = _arg_extreme(x.data.reshape(-1), 0, name == "argmax")
+        return Tensor(np.asarray(index, dtype=np.int64).reshape((1,) * x.data.ndim if keepdim else ()))
+    axis = _one_dim(dim, x.data.ndim, name)
+    if x.data.ndim == 0:
+        return Tensor(np.asarray(0, dtype=np.int64))
+    index = _arg_extreme(x.data, axis, name == "argmax").astype(np.int64)
+    return Tensor(np.expand_dims(index, axis) if keepdim else index)
+
+
+def argmax(x, dim=None, keepdim=False) -> Tensor:
+    return _argument("argmax", x, dim, keepdim)
+
+
+def argmin(x, dim=None, keepdim=False) -> Tensor:
+    return _argument("argmin", x, dim, keepdim)
+
+
+def _cumsum_backward(n, g):
+    """The gradient of a running sum is the running sum from the other end: total - cumsum + g."""
+    axis = n.params["axis"]
+    if axis is None:
+        return (g,)
+    return (sum(g, axis, keepdim=True) - cumsum(g, axis) + g,)
+
+
+CUMSUM = Op("CumsumBackward0", lambda a, axis, dtype: np.cumsum(a, axis=axis, dtype=dtype.numpy)
+            if axis is not None else a.astype(dtype.numpy), _cumsum_backward, saves=False)
+
+
+def cumsum(x, dim, dtype=None) -> Tensor:
+    x = as_tensor(x)
+    axis = _one_dim(dim, x.data.ndim, "cumsum")
+    if x.data.ndim == 0:
+        axis = None
+    return apply(CUMSUM, (x,), (x.data,), axis=axis, dtype=_reduction_dtype(x, dtype))
+
+
+def _moments(x: Tensor, dim, unbiased, keepdim, correction, name: str):
+    """The arguments of std and var as (axes, keepdim, correction), PyTorch's way: a bool
+    first argument is `unbiased`, `correction` wins over `unbiased`."""
+    if not x.dtype.is_floating_point:
+        raise DTypeError("std and var only support floating point and complex dtypes",
+                         hint=f"convert first: x.float().{name}()")
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased in (None, True) else 0
+    axes = dims_of(dim, x.data.ndim)
+    if x.data.ndim == 0 or axes == ():
+        axes = None
+    return axes, bool(keepdim), correction
+
+
+def _var_forward(a, axes, keepdim, correction):
+    # Too few elements for the correction give inf or nan, as in PyTorch, without NumPy's warning.
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.asarray(np.var(a, axis=axes, keepdims=keepdim, ddof=correction, dtype=a.dtype))
+
+
+def _var_backward(n, g):
+    x = n.inputs[0]
+    axes, keepdim, correction = n.params["axes"], n.params["keepdim"], n.params["correction"]
+    count = x.data.size // builtins.max(n.output.data.size, 1)
+    centred = x - mean(x, axes, keepdim=True) if axes is not None else x - mean(x)
+    g = _expand_reduced(g, x.data.shape, axes, keepdim)
+    return (g * centred * (2.0 / (count - correction)),)
+
+
+def _std_backward(n, g):
+    x = n.inputs[0]
+    axes, keepdim, correction = n.params["axes"], n.params["keepdim"], n.params["correction"]
+    count = x.data.size // builtins.max(n.output.data.size, 1)
+    centred = x - mean(x, axes, keepdim=True) if axes is not None else x - mean(x)
+    out = _expand_reduced(n.output, x.data.shape, axes, keepdim)
+    g = _expand_reduced(g, x.data.shape, axes, keepdim)
+    return (g * centred / (out * (count - correction)),)
+
+
+VAR = Op("VarBackward0", _var_forward, _var_backward)
+STD = Op("StdBackward0", lambda a, **p: np.sqrt(_var_forward(a, **p)), _std_backward)
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, correction=None) -> Tensor:
+    x = as_tensor(x)
+    axes, keepdim, correction = _moments(x, dim, unbiased, keepdim, correction, "var")
+    return apply(VAR, (x,), (x.data,), axes=axes, keepdim=keepdim, correction=correction)
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, correction=None) -> Tensor:
+    x = as_tensor(x)
+    axes, keepdim, correction = _moments(x, dim, unbiased, keepdim, correction, "std")
+    return apply(STD, (x,), (x.data,), axes=axes, keepdim=keepdim, correction=correction)
+
+
+def _logical_reduction(function, x, dim, keepdim) -> Tensor:
+    x = as_tensor(x)
+    axes = dims_of(dim, x.data.ndim)
+    if x.data.ndim == 0:
+        axes = None
+    out = function(x.data, axis=axes, keepdims=bool(keepdim) and axes is not None)
+    # uint8 stays uint8 (PyTorch's legacy mask type); everything else gives bool.
+    return Tensor(np.asarray(out, dtype=np.uint8 if x.dtype is dtypes.uint8 else np.bool_))
+
+
+def all(x, dim=None, keepdim=False) -> Tensor:
+    return _logical_reduction(np.all, x, dim, keepdim)
+
+
+def any(x, dim=None, keepdim=False) -> Tensor:
+    return _logical_reduction(np.any, x, dim, keepdim)
