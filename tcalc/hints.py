@@ -135,19 +135,42 @@ def broadcast_hint(op: str, a: tuple, b: tuple, a_text: str | None = None,
 
 
 def _fixes(op: str, a: tuple, b: tuple, left: str, right: str) -> list[tuple[str, str]]:
-    """Rewrites that make the shapes fit, as (code, note)."""
+    """Rewrites that make the shapes fit, as (code, note): a matrix product for `*`, then
+    the transposes and unsqueezes that broadcast, those that do not grow the result first."""
     fixes = []
     if op == "*" and len(a) >= 1 and len(b) >= 1 and _matmul_ok(a, b):
         fixes.append((f"{left} @ {right}", " for a matrix product"))
-    if len(a) == 2 and _broadcasts(a[::-1], b):
-        fixes.append((f"{_wrap(left)}.T {op} {right}", ""))
-    elif len(b) == 2 and _broadcasts(a, b[::-1]):
-        fixes.append((f"{left} {op} {_wrap(right)}.T", ""))
-    if _broadcasts(a + (1,), b):
-        fixes.append((f"{_wrap(left)}.unsqueeze(-1) {op} {right}", ""))
-    elif _broadcasts(a, b + (1,)):
-        fixes.append((f"{left} {op} {_wrap(right)}.unsqueeze(-1)", ""))
+    candidates = []
+    if len(a) == 2:
+        candidates.append((f"{_wrap(left)}.T {op} {right}", a[::-1], b))
+    if len(b) == 2:
+        candidates.append((f"{left} {op} {_wrap(right)}.T", a, b[::-1]))
+    candidates.append((f"{left} {op} {_wrap(right)}.unsqueeze(-1)", a, b + (1,)))
+    candidates.append((f"{_wrap(left)}.unsqueeze(-1) {op} {right}", a + (1,), b))
+    fitting = [(_size(_result(x, y)), i, code, _result(x, y))
+               for i, (code, x, y) in enumerate(candidates) if _broadcasts(x, y)]
+    largest = max(_size(a), _size(b))
+    fitting.sort(key=lambda f: (f[0] > largest, f[1]))
+    for size, i, code, shape in fitting:
+        if size <= largest:
+            fixes.append((code, ""))
+        else:  # an outer combination: say so, and offer only one
+            fixes.append((code, f" for every pair (shape {shape_text(shape)})"))
+            break
     return fixes[:2]
+
+
+def _result(a: tuple, b: tuple) -> tuple:
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    return tuple(max(x, y) if min(x, y) != 0 else 0 for x, y in zip(a, b))
+
+
+def _size(shape: tuple) -> int:
+    size = 1
+    for n in shape:
+        size *= n
+    return size
 
 
 def _wrap(text: str) -> str:

@@ -29,7 +29,7 @@ t.tc:2:7: shape error: The size of tensor a (3) must match the size of tensor b 
             x          3
             arange(4)  4
                        ^  3 vs 4
-          try `x.unsqueeze(-1) + arange(4)`"""
+          try `x + arange(4).unsqueeze(-1)` for every pair (shape (4, 3))"""
 
 
 def test_name_error_exact_text():
