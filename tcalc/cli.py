@@ -183,6 +183,11 @@ def _read_script(path: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    # NumPy's RuntimeWarnings (mean of an empty tensor, log of -1) are not PyTorch's: the
+    # value (nan, inf) is the answer, as in PyTorch, and nothing else reaches the terminal.
+    import warnings
+
+    warnings.simplefilter("ignore")
     try:
         options = parse_args(argv)
         if options["help"]:

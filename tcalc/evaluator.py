@@ -195,7 +195,8 @@ class Session:
                              "the result is too large for this machine; "
                              + limits.BY_NAME["max_elements"].how_to_raise.replace("raise", "lower")) from None
         except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as err:
-            raise TcalcValueError(str(err) or type(err).__name__, node.span) from None
+            kind = {TypeError: TcalcTypeError, IndexError: TcalcIndexError}.get(type(err), TcalcValueError)
+            raise kind(str(err) or type(err).__name__, node.span) from None
 
     def _name(self, node: ast.Name, scope):
         if scope is not None and node.id in scope:

@@ -138,3 +138,8 @@ def test_non_utf8_script_is_a_usage_error(tmp_path: Path):
 def test_control_characters_in_source_do_not_reach_the_terminal():
     result = tcalc_command("-e", "\x1b[2J x $")
     assert result.returncode == 1 and "\x1b" not in result.stderr
+
+
+def test_numpy_warnings_do_not_reach_the_user():
+    result = tcalc_command("-e", "tensor([]).mean()\ntensor([-1.]).log()")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "tensor(nan)\ntensor([nan])\n", "")
