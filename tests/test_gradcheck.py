@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tcalc import ops
+from tcalc import dtypes, ops
 from tcalc.autograd import run_backward
 from tcalc.differentiate import grad
 from tcalc.tensor import Tensor
@@ -28,7 +28,7 @@ def analytic_gradient(f, x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     t = Tensor(x.copy(), requires_grad=True)
     y = f(t)
     run_backward([y], [Tensor(weights)], retain_graph=False, create_graph=False)
-    return t.grad.data
+    return t.grad.data if t.grad is not None else np.zeros_like(x)  # None: f does not depend on x
 
 
 def positive(shape):
@@ -140,3 +140,188 @@ def test_second_derivatives_of_ops_whose_gradient_uses_their_output(name, f, sec
     x = Tensor(np.array(0.7), requires_grad=True)
     first = grad(f(x), x, create_graph=True)
     np.testing.assert_allclose(grad(first, x).data, second(0.7), rtol=1e-10)
+
+
+# ---- the rest of the vocabulary (issue 3) ----------------------------------------------
+
+def _flat(x):
+    return ops.reshape(x, -1)
+
+
+def _two_or_more(x):
+    """x and x**2 side by side: at least two distinct values, whatever x's shape."""
+    return ops.cat((_flat(x), _flat(x * x)))
+
+
+def _assign_slice(x):
+    y = x * 2
+    ops.setitem(y, (Ellipsis, slice(0, 1)), ops.getitem(x, (Ellipsis, slice(-1, None))) * 3) \
+        if x.data.ndim else ops.setitem(y, (), x * 3)
+    return y
+
+
+def _assign_mask(x):
+    y = x * 2
+    mask = ops.gt(x, 0)
+    ops.setitem(y, mask, ops.getitem(x * x, mask))
+    return y
+
+
+def _inplace_mul(x):
+    y = x * 1
+    ops.mul_(y, x)
+    ops.add_(y, x, alpha=2)
+    return y
+
+
+MORE_UNARY = {
+    "floor": (ops.floor, anywhere), "ceil": (ops.ceil, anywhere), "round": (ops.round, anywhere),
+    "trunc": (ops.trunc, anywhere), "round_decimals": (lambda x: ops.round(x, decimals=1), anywhere),
+    "sign": (ops.sign, anywhere), "abs_any": (ops.abs, anywhere),
+    "clamp": (lambda x: ops.clamp(x, -1, 1), anywhere), "clamp_min": (lambda x: ops.clamp(x, min=0), anywhere),
+    "clamp_max": (lambda x: ops.clamp(x, max=0.5), anywhere),
+    "where": (lambda x: ops.where(ops.gt(x, 0), x * 2, x * x), anywhere),
+    "where_scalar": (lambda x: ops.where(ops.gt(x, 0), x, 0.0), anywhere),
+    "maximum_self": (lambda x: ops.maximum(x, x * x), anywhere),
+    "minimum_self": (lambda x: ops.minimum(x, ops.sin(x)), anywhere),
+    "prod": (ops.prod, anywhere), "prod_dim": (lambda x: ops.prod(x, -1), anywhere),
+    "prod_dim_keepdim": (lambda x: ops.prod(x, 0, keepdim=True), anywhere),
+    "max": (ops.max, anywhere), "min": (ops.min, anywhere),
+    "max_dim": (lambda x: ops.max(x, -1)[0], anywhere),
+    "min_dim_keepdim": (lambda x: ops.min(x, 0, keepdim=True).values, anywhere),
+    "cumsum": (lambda x: ops.cumsum(x, -1), anywhere), "cumsum_0": (lambda x: ops.cumsum(x, 0), anywhere),
+    "std": (lambda x: ops.std(_two_or_more(x)), anywhere),
+    "var": (lambda x: ops.var(_two_or_more(x)), anywhere),
+    "std_biased": (lambda x: ops.std(_two_or_more(x), unbiased=False), anywhere),
+    "var_correction": (lambda x: ops.var(_two_or_more(x), correction=0), anywhere),
+    "norm_1": (lambda x: ops.norm(x, 1), anywhere), "norm_3": (lambda x: ops.norm(x, 3), anywhere),
+    "norm_inf": (lambda x: ops.norm(x, float("inf")), anywhere),
+    "linalg_norm": (ops.linalg_norm, anywhere),
+    "remainder": (lambda x: ops.remainder(x, 0.7), anywhere),
+    "div_floor": (lambda x: ops.div(x, 0.7, rounding_mode="floor"), anywhere),
+    "assign_slice": (_assign_slice, anywhere), "assign_mask": (_assign_mask, anywhere),
+    "inplace": (_inplace_mul, anywhere),
+    "squeeze": (ops.squeeze, anywhere), "transpose": (lambda x: ops.transpose(x, 0, -1) if x.data.ndim else x * 1, anywhere),
+    "permute": (lambda x: ops.permute(x, *reversed(range(x.data.ndim))), anywhere),
+    "t": (ops.t, anywhere), "clone": (ops.clone, anywhere), "to_copy": (lambda x: ops.to_dtype(x, dtypes.float64, copy=True), anywhere),
+    "index_none_ellipsis": (lambda x: ops.getitem(x, (None, Ellipsis)), anywhere),
+    "index_mask": (lambda x: ops.getitem(x, ops.gt(x, 0)), anywhere),
+    "index_tensor": (lambda x: ops.getitem(_flat(x), Tensor(np.array([0, -1, 0]))), anywhere),
+    "outer": (lambda x: ops.outer(_flat(x), _flat(x) * 2), anywhere),
+    "trace": (lambda x: ops.trace(ops.reshape(x, 1, -1) if x.data.ndim < 2 else x), anywhere),
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("name", sorted(MORE_UNARY))
+def test_more_gradients(name, shape):
+    f, sample = MORE_UNARY[name]
+    x = sample(shape)
+    weights = rng.normal(size=f(Tensor(x)).data.shape)
+    np.testing.assert_allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights),
+                               rtol=1e-5, atol=1e-6)
+
+
+MORE_BINARY = {
+    "maximum": ops.maximum, "minimum": ops.minimum, "remainder": ops.remainder,
+    "where": lambda a, b: ops.where(ops.gt(a, b), a, b),
+    "clamp_tensor_min": lambda a, b: ops.clamp(a, min=b),
+    "clamp_tensor_max": lambda a, b: ops.clamp(a, max=b),
+    "atan_like": lambda a, b: a * b / (a + b),
+}
+
+
+@pytest.mark.parametrize("shapes", [((3, 4), (3, 4)), ((3, 4), (1, 4)), ((3, 4), (4,)), ((), (3, 4)),
+                                    ((5,), ())], ids=str)
+@pytest.mark.parametrize("name", sorted(MORE_BINARY))
+def test_more_binary_gradients_unbroadcast(name, shapes):
+    f = MORE_BINARY[name]
+    a, b = positive(shapes[0]), positive(shapes[1])
+    weights = rng.normal(size=np.broadcast_shapes(*shapes))
+    np.testing.assert_allclose(analytic_gradient(lambda t: f(t, Tensor(b)), a, weights),
+                               numeric_gradient(lambda t: f(t, Tensor(b)), a, weights), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(analytic_gradient(lambda t: f(Tensor(a), t), b, weights),
+                               numeric_gradient(lambda t: f(Tensor(a), t), b, weights), rtol=1e-5, atol=1e-6)
+
+
+def well_conditioned(shape):
+    return rng.uniform(-1, 1, size=shape) + 3 * np.eye(shape[-1])
+
+
+@pytest.mark.parametrize("name,f,shapes", [
+    ("matmul_vec_batch", ops.matmul, ((4,), (2, 4, 3))),
+    ("matmul_batch_vec", ops.matmul, ((2, 3, 4), (4,))),
+    ("matmul_broadcast_batch", ops.matmul, ((2, 1, 3, 4), (3, 4, 2))),
+    ("solve_vector", ops.solve, ((3, 3), (3,))),
+    ("solve_matrix", ops.solve, ((3, 3), (3, 2))),
+    ("solve_batched", ops.solve, ((2, 3, 3), (2, 3))),
+])
+def test_more_products(name, f, shapes):
+    make_a = well_conditioned if name.startswith("solve") else anywhere
+    a, b = make_a(shapes[0]), anywhere(shapes[1])
+    weights = rng.normal(size=f(Tensor(a), Tensor(b)).data.shape)
+    np.testing.assert_allclose(analytic_gradient(lambda t: f(t, Tensor(b)), a, weights),
+                               numeric_gradient(lambda t: f(t, Tensor(b)), a, weights), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(analytic_gradient(lambda t: f(Tensor(a), t), b, weights),
+                               numeric_gradient(lambda t: f(Tensor(a), t), b, weights), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,f", [("inv", ops.inv), ("det", ops.det), ("trace", ops.trace)])
+@pytest.mark.parametrize("shape", [(1, 1), (3, 3), (2, 3, 3)], ids=str)
+def test_matrix_functions(name, f, shape):
+    if name == "trace" and len(shape) > 2:
+        pytest.skip("trace takes one matrix")
+    x = well_conditioned(shape)
+    weights = rng.normal(size=f(Tensor(x)).data.shape)
+    np.testing.assert_allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dim,keepdim", [(0, False), (1, True), ((0, 1), False), (-1, False)])
+@pytest.mark.parametrize("reduction", ["std", "var", "prod", "max", "min", "cumsum"])
+def test_more_reductions_over_dims(reduction, dim, keepdim):
+    if isinstance(dim, tuple) and reduction in ("prod", "max", "min", "cumsum"):
+        pytest.skip("PyTorch's prod, max, min and cumsum take one dim")
+    f = {"std": lambda t: ops.std(t, dim, keepdim=keepdim), "var": lambda t: ops.var(t, dim, keepdim=keepdim),
+         "prod": lambda t: ops.prod(t, dim, keepdim), "max": lambda t: ops.max(t, dim, keepdim)[0],
+         "min": lambda t: ops.min(t, dim, keepdim).values, "cumsum": lambda t: ops.cumsum(t, dim)}[reduction]
+    x = anywhere((3, 4))
+    weights = rng.normal(size=f(Tensor(x)).data.shape)
+    np.testing.assert_allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_prod_with_zeros():
+    """One zero: only it gets the product of the others; two zeros: no gradient at all."""
+    for values in ([2.0, 0.0, 3.0], [0.0, 0.0, 3.0], [[1.0, 0.0], [2.0, 5.0]]):
+        x = np.array(values)
+        for f in (ops.prod, lambda t: ops.prod(t, -1)):
+            weights = rng.normal(size=f(Tensor(x)).data.shape)
+            np.testing.assert_allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights),
+                                       rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,f,sample", [
+    ("prod", ops.prod, anywhere), ("std", lambda x: ops.std(_flat(x)), anywhere),
+    ("var_dim", lambda x: ops.var(x, 0), anywhere), ("cumsum", lambda x: ops.cumsum(x, 1), anywhere),
+    ("clamp", lambda x: ops.clamp(x * x, max=1.0), anywhere),
+    ("maximum", lambda x: ops.maximum(x * x, ops.exp(x)), anywhere),
+    ("where", lambda x: ops.where(ops.gt(x, 0), x ** 3, ops.sin(x)), anywhere),
+    ("max_dim", lambda x: ops.max(x ** 3, 1)[0], anywhere),
+    ("inv", ops.inv, lambda s: well_conditioned((3, 3))), ("det", ops.det, lambda s: well_conditioned((3, 3))),
+    ("solve", lambda x: ops.solve(x, ops.sum(x, 0)), lambda s: well_conditioned((3, 3))),
+    ("assign", lambda x: _assign_slice(x) ** 2, anywhere), ("inplace", _inplace_mul, anywhere),
+    ("norm_inf", lambda x: ops.norm(x, float("inf")) ** 2, anywhere),
+])
+def test_second_derivatives(name, f, sample):
+    """grad(grad(f)): the gradient of <grad f(x), w> against finite differences of grad f."""
+    x = sample((3, 3))
+    w = rng.normal(size=x.shape)
+
+    def first(t):
+        if not t.requires_grad:
+            t = Tensor(t.data, requires_grad=True)
+        return grad(ops.sum(f(t)), t, create_graph=True)
+
+    np.testing.assert_allclose(analytic_gradient(first, x, w), numeric_gradient(first, x, w),
+                               rtol=1e-4, atol=1e-5)

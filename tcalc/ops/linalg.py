@@ -99,7 +99,7 @@ def outer(a, b) -> Tensor:
 def _batched_matmul_backward(n, g):
     """A 1-d operand acts as a row (left) or a column (right); the engine sums the batch
     dims of each gradient back to its operand's shape."""
-    from .shape import unsqueeze
+    from .shape import squeeze, unsqueeze
 
     a, b = n.inputs
     left = a if a.data.ndim > 1 else unsqueeze(a, 0)
@@ -108,7 +108,10 @@ def _batched_matmul_backward(n, g):
         g = unsqueeze(g, -2)
     if b.data.ndim == 1:
         g = unsqueeze(g, -1)
-    return (matmul(g, transpose_last(right)), matmul(transpose_last(left), g))
+    grad_a = matmul(g, transpose_last(right))
+    grad_b = matmul(transpose_last(left), g)
+    return (squeeze(grad_a, -2) if a.data.ndim == 1 else grad_a,
+            squeeze(grad_b, -1) if b.data.ndim == 1 else grad_b)
 
 
 BMM = Op("UnsafeViewBackward0", np.matmul, _batched_matmul_backward)

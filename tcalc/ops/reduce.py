@@ -244,12 +244,9 @@ def _select_backward(n, g):
     """max(dim): the gradient goes to the chosen index of each slice."""
     x = n.inputs[0]
     axis, keepdim = n.params["axis"], n.params["keepdim"]
-    indices = n.params["indices"]
-    if not keepdim and x.data.ndim:
-        indices = np.expand_dims(indices, axis)
     mask = np.zeros(x.data.shape, dtype=x.data.dtype)
-    if x.data.ndim:
-        np.put_along_axis(mask, indices, 1, axis=axis)
+    if x.data.ndim:  # params["indices"] has the reduced shape, without the kept dim
+        np.put_along_axis(mask, np.expand_dims(n.params["indices"], axis), 1, axis=axis)
     else:
         mask[()] = 1
     return (_expand_reduced(g, x.data.shape, (axis,) if x.data.ndim else None, keepdim) * Tensor(mask),)
