@@ -346,8 +346,8 @@ class Session:
         func = self.eval(node.func, scope)
         args = tuple(self.eval(a, scope) for a in node.args)
         kwargs = {k.name: self.eval(k.value, scope) for k in node.keywords}
-        if node is not self._final and self.journal is not None:
-            self._journal_call(func, args)
+        if self.journal is not None:
+            self._journal_call(func, args, final=node is self._final)
 
         def located():
             try:
@@ -366,9 +366,10 @@ class Session:
 
         return self._guard(node, located)
 
-    def _journal_call(self, func, args: tuple) -> None:
+    def _journal_call(self, func, args: tuple, final: bool) -> None:
         """Before a call that changes tensors (`x.add_(1)`, `y.backward()`), note what it
-        may change, unless it is the last thing its statement does."""
+        may change. An in-place op checks before it writes, so as the last thing its
+        statement does it needs no note; a backward can fail half way, so it always has one."""
         name = getattr(func, "name", "") if isinstance(func, (Builtin, BoundMethod)) else ""
         receiver = func.receiver if isinstance(func, BoundMethod) else (args[0] if args else None)
         if name in ("backward", "grad"):
@@ -379,7 +380,7 @@ class Session:
                     for item in x:
                         if type(item) is Tensor:
                             self.journal.graph(item)
-        elif name.endswith("_"):
+        elif name.endswith("_") and not final:
             self._remember(receiver, contents=name not in _FLAG_ONLY)
 
     def call(self, func, args: tuple, kwargs: dict):

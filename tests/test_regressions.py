@@ -149,3 +149,14 @@ def test_raised_depth_limit_still_ends_in_a_clean_refusal():
             assert "max_depth" in error.message
     finally:
         limits.configure({name: getattr(saved, name) for name in vars(saved)})
+
+
+def test_backward_that_fails_half_way_changes_no_grad(session):
+    """y = a*b + c: the second backward reaches the freed MulBackward0 only after AddBackward0
+    has delivered c's gradient; the failed statement must not leave it accumulated."""
+    values(session, "a = tensor(2., requires_grad=True)\nb = tensor(3., requires_grad=True)\n"
+                    "c = tensor(1., requires_grad=True)\nm = a * b\ny = m + c\nm.sum().backward()")
+    before = values(session, "a.grad, b.grad, c.grad")
+    err = fails(session, "y.backward()")
+    assert err.kind == "autograd error"
+    assert values(session, "a.grad, b.grad, c.grad") == before
