@@ -38,14 +38,17 @@ def broadcast_shape(a: tuple, b: tuple) -> tuple:
     n = max(len(a), len(b))
     pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
     out = []
-    for i, (x, y) in enumerate(zip(pa, pb)):
+    for i, (x, y) in reversed(list(enumerate(zip(pa, pb)))):  # PyTorch names the last clash
         if x != y and x != 1 and y != 1:
             raise ShapeError(
                 f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
                 f"non-singleton dimension {i}",
                 hint=_broadcast_hint(tuple(a), tuple(b), i),
             )
-        out.append(y if x == 1 else x)
+        out.insert(0, y if x == 1 else x)
+    from ..limits import check_shape  # refuse a result too large before allocating it
+
+    check_shape(out)
     return tuple(out)
 
 

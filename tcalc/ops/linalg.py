@@ -82,6 +82,9 @@ def mm(a, b) -> Tensor:
                          hint="the inner sizes must agree; transpose one side with .T?")
     _same_dtype(a, b, "mm")
     _no_bool(a, "addmm_impl_cpu_")
+    from ..limits import check_shape
+
+    check_shape((a.data.shape[0], b.data.shape[1]), "the product")
     return apply(MM, (a, b), (a.data, b.data))
 
 
