@@ -109,7 +109,11 @@ def _floor_divide_forward(a, b):
 def _remainder_forward(a, b):
     if a.dtype.kind in "iub":
         _check_int_zero_division(b)
-    return np.remainder(a, b)
+        return np.remainder(a, b)
+    # PyTorch's float remainder is fmod moved into the divisor's sign, so -2 % 1 is -0.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mod = np.fmod(a, b)
+        return np.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)
 
 
 def _no_floor_divide_derivative(n, g):
