@@ -39,7 +39,7 @@ from tcalc.tensor import Tensor
 EXAMPLES = int(os.environ.get("TCALC_FUZZ_EXAMPLES", "0")) or None
 HANG_SECONDS = 20  # one small example taking this long is a hang, not slowness
 
-FUZZ = settings(max_examples=EXAMPLES or 800, deadline=None, derandomize=EXAMPLES is None,
+FUZZ = settings(max_examples=EXAMPLES or 500, deadline=None, derandomize=EXAMPLES is None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                        HealthCheck.filter_too_much])
 
