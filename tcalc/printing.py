@@ -1,408 +1,445 @@
-"""PyTorch's text for tensors, and IPython's layout for values that hold them.
+"""PyTorch's tensor text and IPython's layout, rebuilt on NumPy.
 
-Pure functions over NumPy arrays: no printing, no colour. The rules follow
-torch/_tensor_str.py (default print options: precision 4, threshold 1000, edgeitems 3,
-linewidth 80) and IPython.lib.pretty (max width 79), so that tcalc prints byte for byte
-what a PyTorch user sees in Jupyter.
+`tensor_repr` writes what `repr(t)` gives in PyTorch 2.13 (default print options, the rules
+of torch/_tensor_str.py) and `pretty` lays values out as `IPython.lib.pretty.pretty` does
+(max width 79). Both are pure: no printing, no colour. tests/golden_printing.json holds the
+oracle's text for the rules used here.
 """
 from __future__ import annotations
 
 import math
 from collections import deque
+from itertools import compress
 
 import numpy as np
 
+# PyTorch's default print options.
 PRECISION = 4
-THRESHOLD = 1000  # more elements than this are summarised with '...'
-EDGE_ITEMS = 3
-LINE_WIDTH = 80
-PRETTY_WIDTH = 79  # IPython's max_width
-MAX_SEQ_LENGTH = 1000  # IPython shows at most this many items of a list or tuple
+THRESHOLD = 1000  # more elements than this: summarise with `...`
+EDGEITEMS = 3  # elements kept at each end of a summarised dimension
+LINEWIDTH = 80
+_SCIENTIFIC = f"{{:.{PRECISION}e}}"
+_FIXED = f"{{:.{PRECISION}f}}"
+PREFIX = "tensor("
+INDENT = len(PREFIX)
 
-_DEFAULT_DTYPES = {np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_)}
-_TORCH_DTYPE_NAMES = {
-    np.dtype(np.bool_): "torch.bool", np.dtype(np.uint8): "torch.uint8",
-    np.dtype(np.int8): "torch.int8", np.dtype(np.int16): "torch.int16",
-    np.dtype(np.int32): "torch.int32", np.dtype(np.int64): "torch.int64",
-    np.dtype(np.float16): "torch.float16", np.dtype(np.float32): "torch.float32",
-    np.dtype(np.float64): "torch.float64",
-}
+# IPython's defaults.
+MAX_WIDTH = 79
+MAX_SEQ_LENGTH = 1000  # items of a list or tuple shown before `...`
 
-
-# ---- one element's text -----------------------------------------------------------------
-
-class _Formatter:
-    """Decides, from all the values shown, one format for every element: integer-valued
-    floats as `1.`, fixed point with 4 decimals, or scientific; and the common width."""
-
-    def __init__(self, values: np.ndarray):
-        self.floating = values.dtype.kind == "f"
-        self.int_mode = True
-        self.sci_mode = False
-        self.width = 1
-        flat = values.reshape(-1)
-        if not self.floating:
-            if flat.size:
-                texts = [str(v) for v in (flat.min(), flat.max())] if flat.dtype.kind in "iu" \
-                    else [str(v) for v in flat.tolist()]
-                self.width = max(self.width, *(len(t) for t in texts))
-            return
-        finite = flat[np.isfinite(flat) & (flat != 0)].astype(np.float64)
-        if finite.size == 0:
-            return
-        magnitudes = np.abs(finite)
-        smallest, largest = magnitudes.min(), magnitudes.max()
-        self.int_mode = bool(np.all(finite == np.ceil(finite)))
-        if self.int_mode:
-            self.sci_mode = largest / smallest > 1000.0 or largest > 1.0e8
-            shown = (f"{v:.{PRECISION}e}" for v in finite.tolist()) if self.sci_mode \
-                else (f"{v:.0f}." for v in _extremes(finite))
-        else:
-            self.sci_mode = largest / smallest > 1000.0 or largest > 1.0e8 or smallest < 1.0e-4
-            shown = (f"{v:.{PRECISION}e}" for v in finite.tolist()) if self.sci_mode \
-                else (f"{v:.{PRECISION}f}" for v in _extremes(finite))
-        self.width = max(self.width, *(len(t) for t in shown))
-
-    def format(self, value) -> str:
-        if self.floating:
-            if self.sci_mode:
-                text = f"{value:{self.width}.{PRECISION}e}"
-            elif self.int_mode:
-                text = f"{value:.0f}"
-                if not (math.isinf(value) or math.isnan(value)):
-                    text += "."
-            else:
-                text = f"{value:.{PRECISION}f}"
-        else:
-            text = str(value)
-        return (self.width - len(text)) * " " + text
+# Dtypes whose name PyTorch leaves out: the default float and int, and bool. An empty
+# tensor has no digits to show its dtype, so there only float32 goes unnamed.
+_IMPLIED_DTYPES = {"float32", "int64", "bool"}
+_SUPPORTED_KINDS = "biuf"  # bool, int, uint, float
 
 
-def _extremes(values: np.ndarray) -> list[float]:
-    """The values whose fixed-point text is widest: in that format the width only grows
-    with the magnitude, so the largest positive and the most negative decide it."""
-    picks = [values.max(), values.min()]
-    return [float(v) for v in picks]
+# ---- tensors ---------------------------------------------------------------------------
 
-
-# ---- a whole tensor -----------------------------------------------------------------------
-
-def _summarized(data: np.ndarray) -> np.ndarray:
-    """The elements that a summarised tensor shows: EDGE_ITEMS at each end of every dim."""
-    if data.ndim == 0:
-        return data
-    if data.shape[0] > 2 * EDGE_ITEMS:
-        data = np.concatenate((data[:EDGE_ITEMS], data[-EDGE_ITEMS:]))
-    if data.ndim == 1:
-        return data
-    return np.stack([_summarized(row) for row in data])
-
-
-def _vector_text(data: np.ndarray, indent: int, summarize: bool, formatter: _Formatter) -> str:
-    element_width = formatter.width + 2  # with ', '
-    per_line = max(1, (LINE_WIDTH - indent) // element_width)
-    if summarize and data.shape[0] > 2 * EDGE_ITEMS:
-        items = ([formatter.format(v) for v in data[:EDGE_ITEMS].tolist()] + [" ..."]
-                 + [formatter.format(v) for v in data[-EDGE_ITEMS:].tolist()])
+def tensor_repr(data: np.ndarray, *, requires_grad: bool = False,
+                grad_fn_name: str | None = None) -> str:
+    """`repr(t)` of a CPU tensor with these values, shape and dtype."""
+    data = np.asarray(data)
+    if data.dtype.kind not in _SUPPORTED_KINDS:
+        raise TypeError(f"tensor_repr: no PyTorch text for dtype {data.dtype}")
+    dtype = data.dtype.name
+    suffixes = []
+    if data.size == 0:
+        body = "[]"
+        if data.ndim != 1:
+            suffixes.append(f"size={tuple(int(n) for n in data.shape)}")
+        if dtype != "float32":
+            suffixes.append(f"dtype=torch.{dtype}")
     else:
-        items = [formatter.format(v) for v in data.tolist()]
-    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
-    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+        body = _tensor_body(data)
+        if dtype not in _IMPLIED_DTYPES:
+            suffixes.append(f"dtype=torch.{dtype}")
+    if grad_fn_name is not None:  # a non-leaf: its grad_fn says it all
+        suffixes.append(f"grad_fn=<{grad_fn_name}>")
+    elif requires_grad:
+        suffixes.append("requires_grad=True")
+    return _with_suffixes(PREFIX + body, suffixes)
 
 
-def _nested_text(data: np.ndarray, indent: int, summarize: bool, formatter: _Formatter) -> str:
-    if data.ndim == 0:
-        return formatter.format(data.item())
-    if data.ndim == 1:
-        return _vector_text(data, indent, summarize, formatter)
-    rows = range(data.shape[0])
-    if summarize and data.shape[0] > 2 * EDGE_ITEMS:
-        parts = ([_nested_text(data[i], indent + 1, summarize, formatter) for i in rows[:EDGE_ITEMS]]
-                 + ["..."]
-                 + [_nested_text(data[i], indent + 1, summarize, formatter) for i in rows[-EDGE_ITEMS:]])
-    else:
-        parts = [_nested_text(data[i], indent + 1, summarize, formatter) for i in rows]
-    separator = "," + "\n" * (data.ndim - 1) + " " * (indent + 1)
-    return "[" + separator.join(parts) + "]"
-
-
-def _with_suffixes(text: str, suffixes: list[str], indent: int) -> str:
-    """`, dtype=...` after the data, or on a new line when the last line would pass 80."""
+def _with_suffixes(text: str, suffixes: list[str]) -> str:
+    """`, suffix` on the last line while it fits in LINEWIDTH, else on a new indented line."""
     parts = [text]
-    last_line = len(text) - text.rfind("\n") + 1  # PyTorch's count, off by two on one line
+    # PyTorch's measure: the last line's length plus 2.
+    last_line_len = len(text) - text.rfind("\n") + 1
     for suffix in suffixes:
-        if last_line + len(suffix) + 2 > LINE_WIDTH:
-            parts.append(",\n" + " " * indent + suffix)
-            last_line = indent + len(suffix)
+        if last_line_len + len(suffix) + 2 > LINEWIDTH:
+            parts.append(",\n" + " " * INDENT + suffix)
+            last_line_len = INDENT + len(suffix)
         else:
             parts.append(", " + suffix)
-            last_line += len(suffix) + 2
+            last_line_len += len(suffix) + 2
     parts.append(")")
     return "".join(parts)
 
 
-def tensor_repr(data: np.ndarray, *, requires_grad: bool = False,
-                grad_fn_name: str | None = None) -> str:
-    """`repr(t)` of the PyTorch tensor with these values, dtype and autograd state."""
-    prefix = "tensor("
-    indent = len(prefix)
-    suffixes = []
-    if data.size == 0:
-        if data.ndim != 1:
-            suffixes.append("size=" + str(tuple(data.shape)))
-        if data.dtype != np.float32:
-            suffixes.append("dtype=" + _TORCH_DTYPE_NAMES[data.dtype])
-        body = "[]"
+def _tensor_body(data: np.ndarray) -> str:
+    """The bracketed digits. Only the elements shown are ever looked at."""
+    summarize = data.size > THRESHOLD
+    shown = _edges(data) if summarize else data
+    cells, width = _format_cells(shown)
+    if data.ndim == 0:
+        return cells[0]
+    cut = [summarize and n > 2 * EDGEITEMS for n in data.shape]
+    return _nested_str(cells, width, shown.shape, cut, 0, 0, INDENT)
+
+
+def _edges(data: np.ndarray) -> np.ndarray:
+    """The elements a summarised tensor shows: EDGEITEMS at each end of every long dim."""
+    keep = list(range(EDGEITEMS)) + list(range(-EDGEITEMS, 0))
+    for axis, n in enumerate(data.shape):
+        if n > 2 * EDGEITEMS:
+            data = data.take(keep, axis=axis)
+    return data
+
+
+def _format_cells(shown: np.ndarray) -> tuple[list[str], int]:
+    """Every shown element as text (row-major), right-aligned to the common width; and
+    that width, which also decides how many elements fit on a line."""
+    if shown.dtype.kind != "f":
+        texts = list(map(str, shown.ravel().tolist()))  # ints, True/False
+        width = max(map(len, texts))
+        return [t.rjust(width) for t in texts], width
+
+    values = shown.ravel().astype(np.float64)  # exact for float16/32, as PyTorch's .item()
+    measured = np.isfinite(values) & (values != 0)
+    if not measured.any():
+        # Nothing to measure (only 0, -0, nan, inf): PyTorch stays in integer mode, width 1.
+        return _integral_texts(values), 1
+
+    finite_nonzero = values[measured]
+    magnitudes = np.abs(finite_nonzero)
+    largest, smallest = float(magnitudes.max()), float(magnitudes.min())
+    integral = bool(np.all(finite_nonzero == np.ceil(finite_nonzero)))
+    # Python's float division gives inf on overflow, as PyTorch's double division does.
+    scientific = largest / smallest > 1000.0 or largest > 1.0e8 or smallest < 1.0e-4
+
+    if scientific:
+        texts = list(map(_SCIENTIFIC.format, values.tolist()))
+    elif integral:
+        texts = _integral_texts(values)
     else:
-        if data.dtype not in _DEFAULT_DTYPES:
-            suffixes.append("dtype=" + _TORCH_DTYPE_NAMES[data.dtype])
-        if data.dtype == np.float16:
-            data = data.astype(np.float32)  # PyTorch formats half precision as float
-        summarize = data.size > THRESHOLD
-        formatter = _Formatter(_summarized(data) if summarize else data)
-        body = _nested_text(data, indent, summarize, formatter)
-    if grad_fn_name is not None:
-        suffixes.append(f"grad_fn=<{grad_fn_name}>")
-    elif requires_grad:
-        suffixes.append("requires_grad=True")
-    return _with_suffixes(prefix + body, suffixes, indent)
+        texts = list(map(_FIXED.format, values.tolist()))
+    # The width comes from finite non-zero values only: nan, inf and -0. may stick out.
+    width = max(map(len, compress(texts, measured.tolist())))
+    return [t.rjust(width) for t in texts], width
 
 
-def numpy_repr(array: np.ndarray) -> str:
-    """What IPython shows for a NumPy array: its own repr."""
-    return repr(array)
+def _integral_texts(values: np.ndarray) -> list[str]:
+    """`3.`, `-0.`; nan and inf get no point."""
+    texts = list(map("{:.0f}.".format, values.tolist()))
+    for i in np.flatnonzero(~np.isfinite(values)).tolist():
+        texts[i] = texts[i][:-1]
+    return texts
 
 
-class ReturnTypes:
-    """PyTorch's named results (`torch.return_types.max(values=..., indices=...)`):
-    a tuple you can unpack, index, or read by field name."""
+def _nested_str(cells: list[str], width: int, shape: tuple, cut: list[bool], axis: int,
+                start: int, indent: int) -> str:
+    """Brackets for dims axis.. of the shown block whose first cell is cells[start]."""
+    n = shape[axis]
+    if axis == len(shape) - 1:
+        return _row_str(cells[start:start + n], width, cut[axis], indent)
+    step = math.prod(shape[axis + 1:])
+    slices = [_nested_str(cells, width, shape, cut, axis + 1, start + i * step, indent + 1)
+              for i in range(n)]
+    if cut[axis]:
+        slices.insert(EDGEITEMS, "...")
+    blank_lines = len(shape) - axis - 1  # 1-d slices: one newline; 2-d: a blank line; ...
+    return "[" + ("," + "\n" * blank_lines + " " * (indent + 1)).join(slices) + "]"
 
-    __slots__ = ("name", "fields")
 
-    def __init__(self, name: str, fields: list[tuple[str, object]]):
+def _row_str(items: list[str], width: int, cut: bool, indent: int) -> str:
+    """The last dim: as many items per line as fit in LINEWIDTH after the indent."""
+    per_line = max(1, (LINEWIDTH - indent) // (width + 2))
+    if cut:
+        # PyTorch counts " ..." as one more item when it fills lines.
+        items = items[:EDGEITEMS] + [" ..."] + items[EDGEITEMS:]
+    lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
+    return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def numpy_repr(arr: np.ndarray) -> str:
+    """IPython shows a NumPy array (from `.numpy()`) as its plain repr."""
+    return repr(arr)
+
+
+# ---- named results: torch.return_types.max(values=..., indices=...) --------------------
+
+class ReturnTypes(tuple):
+    """PyTorch's named result of max/min/sort/...: a tuple (so it unpacks and indexes)
+    whose items also have names (`.values`, `.indices`).
+
+    ReturnTypes("max", [("values", v), ("indices", i)]), or with a dict of the fields.
+    """
+
+    def __new__(cls, name: str, fields):
+        pairs = list(dict(fields).items())
+        self = super().__new__(cls, [value for _, value in pairs])
         self.name = name
-        self.fields = list(fields)
+        self._fields = tuple(key for key, _ in pairs)
+        return self
 
-    def values(self) -> tuple:
-        return tuple(value for _, value in self.fields)
+    def __getattr__(self, key):
+        fields = self.__dict__.get("_fields", ())
+        if key in fields:
+            return self[fields.index(key)]
+        raise AttributeError(key)
 
-    def field(self, name: str):
-        for key, value in self.fields:
-            if key == name:
-                return value
-        raise KeyError(name)
+    def __repr__(self) -> str:  # for debugging; users see render's text
+        return return_types_repr(self, repr)
 
 
-# ---- IPython's layout ---------------------------------------------------------------------
+def _is_return_types(value) -> bool:
+    # Duck-typed, so any tuple carrying a `name` and `_fields` prints this way.
+    return (isinstance(value, tuple) and isinstance(getattr(value, "name", None), str)
+            and isinstance(getattr(value, "_fields", None), tuple))
+
+
+def return_types_repr(value, leaf_repr) -> str:
+    """PyTorch's structseq repr: each field on its own line, not indented."""
+    fields = ",\n".join(f"{key}={_python_repr(item, leaf_repr)}"
+                        for key, item in zip(value._fields, value))
+    return f"torch.return_types.{value.name}(\n{fields})"
+
+
+def _python_repr(value, leaf_repr) -> str:
+    """Python's own repr() of tuples and lists (no layout), with leaves from leaf_repr."""
+    if type(value) is tuple:
+        inner = ", ".join(_python_repr(v, leaf_repr) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if type(value) is list:
+        return "[" + ", ".join(_python_repr(v, leaf_repr) for v in value) + "]"
+    if _is_return_types(value):
+        return return_types_repr(value, leaf_repr)
+    return leaf_repr(value)
+
+
+# ---- IPython's layout ------------------------------------------------------------------
+#
+# IPython's RepresentationPrinter, reduced to what tcalc shows. Text waits in a buffer
+# while the line may still fit; once it would pass MAX_WIDTH, the outermost group with a
+# pending breakable "wants break" and its breakables become newlines. A newline inside a
+# repr forces a break too, which is why a tuple breaks after a multi-line tensor.
+
+def pretty(value, leaf_repr) -> str:
+    """IPython.lib.pretty.pretty(value): tuples, lists and named results laid out in 79
+    columns; any other value is a leaf whose text leaf_repr gives (it may hold newlines)."""
+    if type(value) is not tuple and type(value) is not list and not _is_return_types(value):
+        lines = leaf_repr(value).splitlines()
+        if len(lines) <= 1:
+            return "".join(lines)  # a one-line leaf is written as it is, however long
+    layout = _Layout()
+    _emit(layout, value, leaf_repr, frozenset())
+    layout.flush()
+    return "".join(layout.out)
+
+
+def _emit(layout: _Layout, value, leaf_repr, enclosing: frozenset) -> None:
+    layout.begin_group()
+    if type(value) is tuple or type(value) is list:
+        # Exact types only: a tuple subclass with its own repr (torch.Size) is a leaf.
+        if id(value) in enclosing:  # a list that holds itself
+            layout.text("(...)" if type(value) is tuple else "[...]")
+        else:
+            _emit_sequence(layout, value, leaf_repr, enclosing | {id(value)})
+    elif _is_return_types(value):
+        _emit_lines(layout, return_types_repr(value, leaf_repr))
+    else:
+        _emit_lines(layout, leaf_repr(value))
+    layout.end_group()
+
+
+def _emit_sequence(layout: _Layout, items, leaf_repr, enclosing: frozenset) -> None:
+    opening, closing = ("(", ")") if type(items) is tuple else ("[", "]")
+    layout.begin_group(1, opening)
+    for index, item in enumerate(items):
+        if index == MAX_SEQ_LENGTH:
+            layout.text(",")
+            layout.breakable()
+            layout.text("...")
+            break
+        if index:
+            layout.text(",")
+            layout.breakable()
+        _emit(layout, item, leaf_repr, enclosing)
+    if len(items) == 1 and type(items) is tuple:
+        layout.text(",")
+    layout.end_group(1, closing)
+
+
+def _emit_lines(layout: _Layout, text: str) -> None:
+    """A repr's lines, each later one starting on a new line at the current indentation."""
+    layout.begin_group()
+    for index, line in enumerate(text.splitlines()):
+        if index:
+            layout.break_()
+        layout.text(line)
+    layout.end_group()
+
 
 class _Group:
     __slots__ = ("depth", "breakables", "want_break")
 
     def __init__(self, depth: int):
         self.depth = depth
-        self.breakables: deque = deque()
+        self.breakables: deque[_Breakable] = deque()
         self.want_break = False
 
 
+class _Breakable:
+    """A space that becomes a newline (at the indentation of its time) if its group breaks."""
+    __slots__ = ("sep", "width", "indentation", "group")
+
+    def __init__(self, sep: str, indentation: int, group: _Group):
+        self.sep, self.width = sep, len(sep)
+        self.indentation = indentation
+        self.group = group
+
+
 class _Text:
-    __slots__ = ("pieces", "width")
+    __slots__ = ("parts", "width")
 
     def __init__(self):
-        self.pieces: list[str] = []
+        self.parts: list[str] = []
         self.width = 0
-
-    def emit(self, out: list, column: int) -> int:
-        out.extend(self.pieces)
-        return column + self.width
-
-
-class _Breakable:
-    __slots__ = ("separator", "width", "layout", "indentation", "group")
-
-    def __init__(self, separator: str, layout: "_Layout"):
-        self.separator = separator
-        self.width = len(separator)
-        self.layout = layout
-        self.indentation = layout.indentation
-        self.group = layout.group_stack[-1]
-        self.group.breakables.append(self)
-
-    def emit(self, out: list, column: int) -> int:
-        self.group.breakables.popleft()
-        if self.group.want_break:
-            out.append("\n" + " " * self.indentation)
-            return self.indentation
-        if not self.group.breakables:
-            self.layout.queue_remove(self.group)
-        out.append(self.separator)
-        return column + self.width
 
 
 class _Layout:
-    """Wadler-style pretty printing as IPython's RepresentationPrinter does it: text is
-    buffered until it must break; then the outermost group with a breakable breaks."""
-
-    def __init__(self, leaf_repr):
-        self.leaf_repr = leaf_repr
+    def __init__(self):
         self.out: list[str] = []
-        self.column = 0
-        self.buffer: deque = deque()
+        self.output_width = 0  # columns already written on the current line
+        self.buffer: deque = deque()  # _Text and _Breakable not yet decided
         self.buffer_width = 0
         self.indentation = 0
         root = _Group(0)
         self.group_stack = [root]
-        self.queue: list[list[_Group]] = []
-        self.queue_add(root)
+        self.queue: list[list[_Group]] = []  # groups that may still break, by depth
+        self._enqueue(root)
 
-    # the queue of groups that may still break, by depth
-    def queue_add(self, group: _Group) -> None:
-        while group.depth > len(self.queue) - 1:
+    # -- the group queue: which group breaks first
+
+    def _enqueue(self, group: _Group) -> None:
+        while len(self.queue) <= group.depth:
             self.queue.append([])
         self.queue[group.depth].append(group)
 
-    def queue_take(self) -> _Group | None:
-        for stack in self.queue:
-            for idx, group in enumerate(reversed(stack)):
+    def _dequeue(self) -> _Group | None:
+        """The outermost (latest at its depth) group with a pending breakable, marked as
+        wanting a break; shallower groups without one are marked and dropped on the way."""
+        for groups in self.queue:
+            for index, group in enumerate(reversed(groups)):
                 if group.breakables:
-                    # IPython deletes by the index counted from the end of the stack, so the
-                    # group removed is not always the one returned; kept for identical text.
-                    del stack[idx]
+                    # IPython deletes this index counted from the front, not from the back
+                    # where it found the group; kept for identical output.
+                    del groups[index]
                     group.want_break = True
                     return group
-            for group in stack:
+            for group in groups:
                 group.want_break = True
-            del stack[:]
+            groups.clear()
         return None
 
-    def queue_remove(self, group: _Group) -> None:
-        try:
+    def _forget(self, group: _Group) -> None:
+        if group in self.queue[group.depth]:
             self.queue[group.depth].remove(group)
-        except ValueError:
-            pass
 
-    # the printer
+    # -- writing
+
+    def _write(self, item) -> None:
+        """Send one buffered item to the output."""
+        if isinstance(item, _Text):
+            self.out.extend(item.parts)
+            self.output_width += item.width
+            return
+        group = item.group
+        group.breakables.popleft()
+        if group.want_break:
+            self.out.append("\n" + " " * item.indentation)
+            self.output_width = item.indentation
+            return
+        if not group.breakables:
+            self._forget(group)
+        self.out.append(item.sep)
+        self.output_width += item.width
+
+    def _pop_and_write(self) -> None:
+        item = self.buffer.popleft()
+        self.buffer_width -= item.width
+        self._write(item)
+
     def _break_group(self, group: _Group) -> None:
+        """Write the buffer through the group's last breakable, then the text after it."""
         while group.breakables:
-            item = self.buffer.popleft()
-            self.column = item.emit(self.out, self.column)
-            self.buffer_width -= item.width
+            self._pop_and_write()
         while self.buffer and isinstance(self.buffer[0], _Text):
-            item = self.buffer.popleft()
-            self.column = item.emit(self.out, self.column)
-            self.buffer_width -= item.width
+            self._pop_and_write()
 
     def _break_outer_groups(self) -> None:
-        while PRETTY_WIDTH < self.column + self.buffer_width:
-            group = self.queue_take()
-            if not group:
+        while self.output_width + self.buffer_width > MAX_WIDTH:
+            group = self._dequeue()
+            if group is None:
                 return
             self._break_group(group)
 
-    def text(self, text: str) -> None:
-        if self.buffer:
-            last = self.buffer[-1]
-            if not isinstance(last, _Text):
-                last = _Text()
-                self.buffer.append(last)
-            last.pieces.append(text)
-            last.width += len(text)
-            self.buffer_width += len(text)
-            self._break_outer_groups()
-        else:
-            self.out.append(text)
-            self.column += len(text)
+    def _newline(self) -> None:
+        self.out.append("\n" + " " * self.indentation)
+        self.output_width = self.indentation
+        self.buffer_width = 0
 
-    def breakable(self) -> None:
+    def text(self, text: str) -> None:
+        if not self.buffer:
+            self.out.append(text)
+            self.output_width += len(text)
+            return
+        last = self.buffer[-1]
+        if not isinstance(last, _Text):
+            last = _Text()
+            self.buffer.append(last)
+        last.parts.append(text)
+        last.width += len(text)
+        self.buffer_width += len(text)
+        self._break_outer_groups()
+
+    def breakable(self, sep: str = " ") -> None:
         group = self.group_stack[-1]
         if group.want_break:
             self.flush()
-            self.out.append("\n" + " " * self.indentation)
-            self.column = self.indentation
-            self.buffer_width = 0
-        else:
-            self.buffer.append(_Breakable(" ", self))
-            self.buffer_width += 1
-            self._break_outer_groups()
+            self._newline()
+            return
+        item = _Breakable(sep, self.indentation, group)
+        group.breakables.append(item)
+        self.buffer.append(item)
+        self.buffer_width += item.width
+        self._break_outer_groups()
 
-    def hard_break(self) -> None:
-        group = self.queue_take()
-        if group:
+    def break_(self) -> None:
+        """A forced newline (a line break inside a repr)."""
+        group = self._dequeue()
+        if group is not None:
             self._break_group(group)
         self.flush()
-        self.out.append("\n" + " " * self.indentation)
-        self.column = self.indentation
-        self.buffer_width = 0
+        self._newline()
 
     def begin_group(self, indent: int = 0, opening: str = "") -> None:
         if opening:
             self.text(opening)
         group = _Group(self.group_stack[-1].depth + 1)
         self.group_stack.append(group)
-        self.queue_add(group)
+        self._enqueue(group)
         self.indentation += indent
 
     def end_group(self, dedent: int = 0, closing: str = "") -> None:
         self.indentation -= dedent
         group = self.group_stack.pop()
         if not group.breakables:
-            self.queue_remove(group)
+            self._forget(group)
         if closing:
             self.text(closing)
 
     def flush(self) -> None:
-        for item in self.buffer:
-            self.column = item.emit(self.out, self.column)
-        self.buffer.clear()
+        while self.buffer:
+            self._write(self.buffer.popleft())
         self.buffer_width = 0
-
-    # values
-    def value(self, obj) -> None:
-        if type(obj) in (tuple, list):
-            self.sequence(obj)
-        else:
-            self.lines(self._repr(obj))
-
-    def _repr(self, obj) -> str:
-        if isinstance(obj, ReturnTypes):
-            inner = ",\n".join(f"{key}={self._repr(value)}" for key, value in obj.fields)
-            return f"torch.return_types.{obj.name}(\n{inner})"
-        return self.leaf_repr(obj)
-
-    def sequence(self, items) -> None:
-        opening, closing = ("(", ")") if type(items) is tuple else ("[", "]")
-        self.begin_group(1, opening)
-        for i, item in enumerate(items):
-            if i >= MAX_SEQ_LENGTH:
-                self.text(",")
-                self.breakable()
-                self.text("...")
-                break
-            if i:
-                self.text(",")
-                self.breakable()
-            self.value(item)
-        if len(items) == 1 and type(items) is tuple:
-            self.text(",")
-        self.end_group(1, closing)
-
-    def lines(self, text: str) -> None:
-        """A multi-line repr: each line break becomes a hard break at the current indent."""
-        self.begin_group()
-        for i, line in enumerate(text.splitlines()):
-            if i:
-                self.hard_break()
-            self.text(line)
-        self.end_group()
-
-
-def pretty(value, leaf_repr) -> str:
-    """IPython.lib.pretty.pretty(value), for tuples and lists of leaves whose repr text
-    `leaf_repr` gives (tensors, numbers, Size, ...)."""
-    if type(value) not in (tuple, list) and not isinstance(value, ReturnTypes):
-        text = leaf_repr(value)
-        if "\n" not in text and len(text) <= PRETTY_WIDTH:
-            return text  # the common case, without the layout machinery
-    layout = _Layout(leaf_repr)
-    layout.value(value)
-    layout.flush()
-    return "".join(layout.out)
