@@ -41,16 +41,52 @@ def _grammar_path() -> Path:
     return packaged if packaged.exists() else here.parent / "grammar" / "tcalc.lark"
 
 
+# How the grammar is compiled; tools/gen_parser_tables.py uses the same options.
+LARK_OPTIONS = {"parser": "lalr", "lexer": "contextual", "propagate_positions": True,
+                "maybe_placeholders": True}
+
+
+def compile_grammar(text: str) -> Lark:
+    """Build the parser from the grammar text: LALR analysis, 50-100 ms."""
+    return Lark(text, postlex=_BracketNewlines(), **LARK_OPTIONS)
+
+
 @lru_cache(maxsize=1)
 def _lark() -> Lark:
-    return Lark(
-        _grammar_path().read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer="contextual",
-        postlex=_BracketNewlines(),
-        propagate_positions=True,
-        maybe_placeholders=True,
-    )
+    """The parser, loaded from the tables generated from the grammar (tcalc/_grammar_tables.py,
+    plain Python literals written by tools/gen_parser_tables.py) instead of compiled at
+    every start. Tables made from another grammar text, or that this lark cannot load, are
+    ignored and the grammar is compiled: stale tables cost time, never correctness."""
+    grammar = _grammar_path().read_text(encoding="utf-8")
+    parser = None
+    try:
+        from . import _grammar_tables as tables
+
+        if tables.GRAMMAR == grammar:
+            parser = Lark._load_from_dict(tables.DATA, tables.MEMO, postlex=_BracketNewlines())
+    except Exception:  # tables missing or from an incompatible lark: compile instead
+        parser = None
+    if parser is None:
+        parser = compile_grammar(grammar)
+    _skip_unit_reductions(parser)
+    return parser
+
+
+def _skip_unit_reductions(parser: Lark) -> None:
+    """Most reductions are unit steps of the precedence layering (`?term: factor`, from an
+    atom up to `test`: fourteen per operand). Lark's tree builder then only hands the
+    child on, but recomputes its positions on the way; a plain hand-on gives the same tree
+    and positions, and makes parsing about twice as fast."""
+    for rule in list(parser._callbacks):
+        options, expansion = rule.options, rule.expansion
+        if (options.expand1 and not rule.alias and not options.empty_indices
+                and len(expansion) == 1 and not expansion[0].is_term
+                and not expansion[0].name.startswith("_")):
+            parser._callbacks[rule] = _only_child
+
+
+def _only_child(children: list):
+    return children[0]
 
 
 def parse(text: str) -> ast.Program:
