@@ -80,6 +80,13 @@ class Node:
     def name(self) -> str:
         return self.op.name
 
+    def needs_grad(self, i: int) -> bool:
+        """Whether the backward's i-th gradient is used (PyTorch's needs_input_grad): a
+        backward may skip the work for an input that does not require grad, such as the
+        data X in `X @ W`, and return None for it."""
+        x = self.inputs[i]
+        return type(x) is Tensor and (x.requires_grad or self.edges[i] is not None)
+
     @property
     def output(self) -> Tensor:
         tensor = self._output_ref()
@@ -194,8 +201,8 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
             input_grads = node.op.backward(node, grad)
             if not retain_graph:
                 node.freed = True
-            for x, edge, g in zip(node.inputs, node.edges, input_grads):
-                if g is not None and type(x) is Tensor and (x.requires_grad or edge is not None):
+            for i, (x, edge, g) in enumerate(zip(node.inputs, node.edges, input_grads)):
+                if g is not None and node.needs_grad(i):
                     deliver(x, edge, _fit(g, x))
     return results if inputs is not None else None
 

@@ -31,8 +31,12 @@ def _shape_text(shape) -> str:
 
 
 DOT = Op("DotBackward0", np.dot, lambda n, g: (g * n.inputs[1], g * n.inputs[0]))
-MV = Op("MvBackward0", np.matmul, lambda n, g: (outer(g, n.inputs[1]), mv(t2(n.inputs[0]), g)))
-MM = Op("MmBackward0", np.matmul, lambda n, g: (mm(g, t2(n.inputs[1])), mm(t2(n.inputs[0]), g)))
+# A product's gradient for an operand that does not require grad (the data X in X @ W) is
+# a product as large as the forward: skipped, as PyTorch does.
+MV = Op("MvBackward0", np.matmul, lambda n, g: (outer(g, n.inputs[1]) if n.needs_grad(0) else None,
+                                                mv(t2(n.inputs[0]), g) if n.needs_grad(1) else None))
+MM = Op("MmBackward0", np.matmul, lambda n, g: (mm(g, t2(n.inputs[1])) if n.needs_grad(0) else None,
+                                                mm(t2(n.inputs[0]), g) if n.needs_grad(1) else None))
 
 
 def t2(x: Tensor) -> Tensor:
@@ -111,10 +115,13 @@ def _batched_matmul_backward(n, g):
         g = unsqueeze(g, -2)
     if b.data.ndim == 1:
         g = unsqueeze(g, -1)
-    grad_a = matmul(g, transpose_last(right))
-    grad_b = matmul(transpose_last(left), g)
-    return (squeeze(grad_a, -2) if a.data.ndim == 1 else grad_a,
-            squeeze(grad_b, -1) if b.data.ndim == 1 else grad_b)
+    grad_a = matmul(g, transpose_last(right)) if n.needs_grad(0) else None
+    grad_b = matmul(transpose_last(left), g) if n.needs_grad(1) else None
+    if grad_a is not None and a.data.ndim == 1:
+        grad_a = squeeze(grad_a, -2)
+    if grad_b is not None and b.data.ndim == 1:
+        grad_b = squeeze(grad_b, -1)
+    return (grad_a, grad_b)
 
 
 BMM = Op("UnsafeViewBackward0", np.matmul, _batched_matmul_backward)
