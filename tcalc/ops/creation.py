@@ -14,7 +14,14 @@ from .shape import sizes_from
 # Like PyTorch, whose default generator starts from the same seed in every process, a new
 # session's random numbers repeat from run to run (the values differ from PyTorch's).
 DEFAULT_SEED = 67280421310721
-_rng = np.random.default_rng(DEFAULT_SEED)
+_rng = None  # made on first use: importing numpy.random costs ~10 ms of every start
+
+
+def _generator():
+    global _rng
+    if _rng is None:
+        _rng = np.random.default_rng(DEFAULT_SEED)
+    return _rng
 
 
 def manual_seed(seed) -> None:
@@ -78,12 +85,12 @@ def _float_dtype(dtype, name: str) -> dtypes.DType:
 
 def randn(*size, dtype=None, requires_grad=False) -> Tensor:
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    return _finish(_rng.standard_normal(_checked_sizes(size)).astype(dtype.numpy), requires_grad)
+    return _finish(_generator().standard_normal(_checked_sizes(size)).astype(dtype.numpy), requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad=False) -> Tensor:
     dtype = _float_dtype(dtype, "check_uniform_bounds")
-    return _finish(_rng.random(_checked_sizes(size)).astype(dtype.numpy), requires_grad)
+    return _finish(_generator().random(_checked_sizes(size)).astype(dtype.numpy), requires_grad)
 
 
 def _fill_number(value, name: str):
@@ -125,7 +132,7 @@ def randint(*args, size=None, dtype=None, requires_grad=False) -> Tensor:
     if low >= high:
         raise TcalcValueError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dtype = dtype or dtypes.int64
-    data = _rng.integers(low, high, size=_checked_sizes((size,)), dtype=np.int64)
+    data = _generator().integers(low, high, size=_checked_sizes((size,)), dtype=np.int64)
     return _finish(data.astype(dtype.numpy), requires_grad)
 
 
@@ -146,7 +153,7 @@ def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False) -> Ten
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
     m = mean.data if type(mean) is Tensor else mean
     s = std.data if type(std) is Tensor else std
-    return _finish((m + s * _rng.standard_normal(shape)).astype(dtype.numpy), requires_grad)
+    return _finish((m + s * _generator().standard_normal(shape)).astype(dtype.numpy), requires_grad)
 
 
 def _number_text(v) -> str:
