@@ -68,25 +68,10 @@ def _lark() -> Lark:
         parser = None
     if parser is None:
         parser = compile_grammar(grammar)
-    _skip_unit_reductions(parser)
+    from ._lalr_speedups import speed_up
+
+    speed_up(parser)
     return parser
-
-
-def _skip_unit_reductions(parser: Lark) -> None:
-    """Most reductions are unit steps of the precedence layering (`?term: factor`, from an
-    atom up to `test`: fourteen per operand). Lark's tree builder then only hands the
-    child on, but recomputes its positions on the way; a plain hand-on gives the same tree
-    and positions, and makes parsing about twice as fast."""
-    for rule in list(parser._callbacks):
-        options, expansion = rule.options, rule.expansion
-        if (options.expand1 and not rule.alias and not options.empty_indices
-                and len(expansion) == 1 and not expansion[0].is_term
-                and not expansion[0].name.startswith("_")):
-            parser._callbacks[rule] = _only_child
-
-
-def _only_child(children: list):
-    return children[0]
 
 
 def parse(text: str) -> ast.Program:
