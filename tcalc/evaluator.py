@@ -489,7 +489,9 @@ def _live_elements(names: dict) -> int:
     """Elements held by the tensors the session's variables reach (views counted once)."""
     seen: set[int] = set()
     total = 0
-    stack = list(names.values())
+    # Most names are builtins: keep only what can hold tensors before walking (this runs
+    # before every statement).
+    stack = [v for v in names.values() if type(v) is Tensor or isinstance(v, (tuple, list))]
     while stack:
         value = stack.pop()
         if type(value) is Tensor:
