@@ -24,7 +24,8 @@ ADD = Op("AddBackward0", np.add, lambda n, g: (g, g), saves=False)
 SUB = Op("SubBackward0", np.subtract, lambda n, g: (g, -g), saves=False)
 RSUB = Op("RsubBackward1", np.subtract, lambda n, g: (None, -g), saves=False)
 MUL = Op("MulBackward0", np.multiply,
-         lambda n, g: (g * n.inputs[1], g * n.inputs[0]))
+         lambda n, g: (g * n.inputs[1] if n.needs_grad(0) else None,
+                       g * n.inputs[0] if n.needs_grad(1) else None))
 DIV = Op("DivBackward0", np.divide,
          lambda n, g: (g / n.inputs[1], -g * n.inputs[0] / (n.inputs[1] * n.inputs[1])))
 NEG = Op("NegBackward0", np.negative, lambda n, g: (-g,), saves=False)
