@@ -17,7 +17,7 @@ import numpy as np
 
 from .errors import AutogradError
 from .limits import LIMITS
-from .tensor import Tensor
+from .tensor import Tensor, _ops
 
 _grad_enabled = True
 
@@ -148,8 +148,7 @@ def _parents(node: Node):
 
 def _fit(grad: Tensor, like: Tensor) -> Tensor:
     """Sum a broadcast gradient back to the input's shape and cast it to its dtype."""
-    from . import ops
-
+    ops = _ops()
     if grad.data.shape != like.data.shape:
         grad = ops.sum_to(grad, like.data.shape)
     if grad.data.dtype != like.data.dtype:

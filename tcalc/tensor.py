@@ -80,9 +80,15 @@ class Tensor:
 
 
 def _ops():
-    from . import ops
+    global _ops_module
+    if _ops_module is None:  # tcalc.ops imports this module: bind it on first use
+        from . import ops
 
-    return ops
+        _ops_module = ops
+    return _ops_module
+
+
+_ops_module = None
 
 
 class Size(tuple):
