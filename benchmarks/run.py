@@ -1,0 +1,475 @@
+"""tcalc against plain Python + NumPy (and PyTorch, where a Python with torch is given).
+
+    python benchmarks/run.py [--quick] [--torch-python PATH] [--only NAME,...] [--json FILE]
+
+Each case does the same work three ways and reports the median time of each, measured in
+alternating runs (tcalc, NumPy, torch, tcalc, ...) so that a noisy machine slows all sides
+alike, and the ratio tcalc / NumPy (and tcalc / torch). Start-up, scripts and memory run
+whole processes; the compute cases run in this process (tcalc through its Session, the
+language itself) and in a torch worker process driven step by step.
+
+Start-up is only meaningful for an installed tcalc (what users run): run this file with the
+Python of a virtual environment where `pip install .` put tcalc, so that `tcalc` is the
+console script beside it. From a source checkout it falls back to `python -m tcalc`.
+
+This file never imports torch: the torch side runs in benchmarks/torch_worker.py under the
+Python given by --torch-python (or $TCALC_BENCH_TORCH_PYTHON).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+try:
+    import tcalc  # noqa: F401  (an installed tcalc, when run from a venv)
+except ImportError:
+    sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+
+from tcalc.evaluator import Session  # noqa: E402
+
+
+# ---- helpers ---------------------------------------------------------------------------
+
+def blas_info() -> str:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown BLAS (pip install threadpoolctl to see it)"
+    for pool in threadpool_info():
+        if pool.get("user_api") == "blas":
+            return (f"{pool.get('internal_api')} {pool.get('version')}, kernel "
+                    f"{pool.get('architecture')}, {pool.get('num_threads')} threads")
+    return "no BLAS found"
+
+
+def blas_threads() -> int:
+    try:
+        from threadpoolctl import threadpool_info
+
+        for pool in threadpool_info():
+            if pool.get("user_api") == "blas":
+                return int(pool["num_threads"])
+    except ImportError:
+        pass
+    return os.cpu_count() or 1
+
+
+def run(session: Session, text: str) -> None:
+    for _ in session.run(text):
+        pass
+
+
+class TorchWorker:
+    """A process of the torch Python that runs one case step at a time, on request."""
+
+    def __init__(self, python: str, threads: int):
+        self.proc = subprocess.Popen([python, str(HERE / "torch_worker.py"), str(threads)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.version = self.ask({"cmd": "version"})
+
+    def ask(self, request: dict):
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("the torch worker stopped")
+        return json.loads(line)
+
+    def setup(self, case: str, **params):
+        self.ask({"cmd": "setup", "case": case, **params})
+
+    def timer(self, case: str):
+        return lambda: self.ask({"cmd": "run", "case": case})
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def alternate(sides: dict, rounds: int) -> dict:
+    """Time each side `rounds` times, interleaved. A side is a callable returning seconds
+    (it times itself, so set-up is left out)."""
+    times = {name: [] for name in sides}
+    for _ in range(rounds):
+        for name, side in sides.items():
+            times[name].append(side())
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def timed(function):
+    def side():
+        start = time.perf_counter()
+        function()
+        return time.perf_counter() - start
+    return side
+
+
+def wall(command: list[str], **kwargs):
+    """Times a whole process; returns (seconds, peak RSS in bytes)."""
+    def side():
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, **kwargs)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{command} failed with {proc.returncode}")
+        return elapsed, usage.ru_maxrss * 1024
+    return side
+
+
+def tcalc_command() -> list[str]:
+    """The installed console script beside this Python, else `python -m tcalc`."""
+    script = Path(sys.executable).parent / "tcalc"
+    if script.exists() and "site-packages" in str(Path(sys.modules["tcalc"].__file__)):
+        return [str(script)]
+    return [sys.executable, "-m", "tcalc"]
+
+
+# ---- the cases -------------------------------------------------------------------------
+
+def case_startup(ctx) -> list[dict]:
+    tcalc = wall(ctx.tcalc + ["-e", "1 + 1"], cwd=REPO)
+    numpy = wall([sys.executable, "-c", "import numpy"])
+    sides = {"tcalc": lambda: tcalc()[0], "numpy": lambda: numpy()[0]}
+    if ctx.torch_python:
+        torch = wall([ctx.torch_python, "-c", "import torch"])
+        sides["torch"] = lambda: torch()[0]
+    m = alternate(sides, ctx.rounds(30, 10))
+    return [row("start-up: `tcalc -e \"1 + 1\"` vs `python -c \"import numpy\"`", m, 1.25,
+                note=f"({' '.join(Path(c).name for c in ctx.tcalc)})")]
+
+
+MATMUL_N = 1500
+MATMUL_CHAIN = 5  # products per run
+
+
+def case_matmul(ctx) -> list[dict]:
+    n, k = MATMUL_N, MATMUL_CHAIN
+    session = Session()
+    run(session, f"A = randn({n}, {n}); B = randn({n}, {n}) / {n ** 0.5}")
+    chain = " @ ".join(["A"] + ["B"] * k)
+    A, B = session.globals["A"].data, session.globals["B"].data
+    sides = {
+        "tcalc": timed(lambda: run(session, f"C = {chain}")),
+        "numpy": timed(lambda: _numpy_chain(A, B, k)),
+    }
+    if ctx.torch:
+        ctx.torch.setup("matmul", n=n, k=k)
+        sides["torch"] = ctx.torch.timer("matmul")
+    m = alternate(sides, ctx.rounds(15, 5))
+    return [row(f"large ops: {k} float32 {n}x{n} matmuls, `C = A @ B @ ... @ B`", m, 1.05)]
+
+
+def _numpy_chain(A, B, k):
+    C = A
+    for _ in range(k):
+        C = C @ B
+    return C
+
+
+MLP_STEPS = 20
+
+
+def case_autograd(ctx) -> list[dict]:
+    session = Session()
+    run(session, "X = randn(256, 512); W1 = randn(512, 512) / 20; W2 = randn(512, 10) / 20\n"
+                 "W1.requires_grad_(); W2.requires_grad_();")
+    step = "L = ((tanh(X @ W1) @ W2) ** 2).sum(); L.backward()\n"
+    program = step * MLP_STEPS
+    g = session.globals
+    X, W1, W2 = (g[n].data.copy() for n in ("X", "W1", "W2"))
+    grads = [np.zeros_like(W1), np.zeros_like(W2)]
+
+    def numpy_steps():
+        for _ in range(MLP_STEPS):
+            # forward
+            H = np.tanh(X @ W1)
+            Y = H @ W2
+            L = (Y ** 2).sum()
+            # backward, by hand
+            dY = 2 * Y
+            grads[1] += H.T @ dY
+            dH = dY @ W2.T
+            dZ = dH * (1 - H * H)
+            grads[0] += X.T @ dZ
+        return L
+
+    sides = {"tcalc": timed(lambda: run(session, program)), "numpy": timed(numpy_steps)}
+    if ctx.torch:
+        ctx.torch.setup("mlp", steps=MLP_STEPS)
+        sides["torch"] = ctx.torch.timer("mlp")
+    m = alternate(sides, ctx.rounds(15, 5))
+    rows = [row(f"autograd: {MLP_STEPS}x forward+backward of ((tanh(X@W1)@W2)**2).sum(), "
+                "X 256x512, W1 512x512, W2 512x10", m, 1.2, torch_target=1.0)]
+
+    # Tiny graphs: per-op and per-node overhead. The statement is parsed once, as a
+    # function body is, and evaluated many times.
+    reps = 200
+    session = Session()
+    run(session, "x = tensor([1., 2., 3.], requires_grad=True)")
+    statements = session_statements("y = 2 * dot(x, x); y.backward()")
+    x = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+
+    def tcalc_tiny():
+        for _ in range(reps):
+            for statement in statements:
+                session.execute(statement)
+
+    def numpy_tiny():
+        gx = np.zeros_like(x)
+        for _ in range(reps):
+            y = 2 * np.dot(x, x)  # noqa: F841
+            gx += 2 * 2 * x
+        return gx
+
+    # The same graph through tcalc's op and autograd API (what the evaluator calls),
+    # without the language: parsing, spans, undo notes and limit checks.
+    from tcalc import ops
+    from tcalc.autograd import run_backward
+    from tcalc.tensor import Tensor
+
+    xt = Tensor(x.copy(), requires_grad=True)
+    one = Tensor(np.array(1.0, dtype=np.float32))
+
+    def engine_tiny():
+        for _ in range(reps):
+            y = ops.mul(2, ops.dot(xt, xt))
+            run_backward([y], [one], retain_graph=False, create_graph=False)
+
+    sides = {"tcalc": timed(tcalc_tiny), "engine": timed(engine_tiny), "numpy": timed(numpy_tiny)}
+    if ctx.torch:
+        ctx.torch.setup("tiny", reps=reps)
+        sides["torch"] = ctx.torch.timer("tiny")
+    m = alternate(sides, ctx.rounds(30, 10))
+    m = {k: v / reps for k, v in m.items()}
+    rows.append(row("tiny graph, tcalc statements: `y = 2 * dot(x, x); y.backward()`, x of 3 "
+                    "(per pair, parsed once)", m, None, torch_target=1.0))
+    rows.append(row("tiny graph, tcalc ops + autograd engine (no language layer)",
+                    {**m, "tcalc": m["engine"]}, None, torch_target=1.0))
+    return rows
+
+
+def session_statements(text: str):
+    from tcalc.parser import parse
+
+    return parse(text).statements
+
+
+INPLACE_N = 50_000_000
+
+
+def case_inplace(ctx) -> list[dict]:
+    n = INPLACE_N
+    tcalc = wall(ctx.tcalc + ["-e", f"X = zeros({n}); Y = ones({n}); X += Y"], cwd=REPO)
+    numpy = wall([sys.executable, "-c", "import numpy as np\n"
+                  f"X = np.zeros({n}, np.float32); Y = np.ones({n}, np.float32); X += Y"])
+    sides = {"tcalc": tcalc, "numpy": numpy}
+    if ctx.torch_python:
+        sides["torch"] = wall([ctx.torch_python, "-c", "import torch\n"
+                               f"X = torch.zeros({n}); Y = torch.ones({n}); X += Y"])
+    peaks = {name: [] for name in sides}
+    for _ in range(ctx.rounds(3, 1)):
+        for name, side in sides.items():
+            peaks[name].append(side()[1])
+    m = {name: statistics.median(v) for name, v in peaks.items()}
+    return [row(f"in place: `X += Y`, two {n // 1_000_000}M-element float32 tensors (peak RSS)",
+                m, 1.05, unit="MiB")]
+
+
+SCRIPT_LINES = 2000
+
+# (tcalc statement, the same statement in Python + NumPy); {i} varies the constants.
+_STATEMENTS = [
+    ("a = tensor([1.0, 2.0, 3.0, {i}.0])", "a = np.array([1.0, 2.0, 3.0, {i}.0], dtype=np.float32)"),
+    ("b = a * 2 + {i}", "b = a * 2 + {i}"),
+    ("c = (a * b).sum()", "c = (a * b).sum()"),
+    ("d = arange(12).reshape(3, 4) + {i}", "d = np.arange(12).reshape(3, 4) + {i}"),
+    ("e = d.T @ d", "e = d.T @ d"),
+    ("f = d[1:, ::2]", "f = d[1:, ::2]"),
+    ("g = exp(a) / (1 + exp(a))", "g = np.exp(a) / (1 + np.exp(a))"),
+    ("h = b.mean() * {i}", "h = b.mean() * {i}"),
+    ("m = zeros(3, 4) + d", "m = np.zeros((3, 4), dtype=np.float32) + d"),
+    ("s = m.sum(dim=0)", "s = m.sum(axis=0)"),
+]
+
+
+def write_scripts(folder: Path, lines: int) -> tuple[Path, Path]:
+    tc, py = ["import torch"], ["import numpy as np", "np.seterr(all=\"ignore\")"]
+    for i in range(lines - 1):
+        t, p = _STATEMENTS[i % len(_STATEMENTS)]
+        tc.append(t.format(i=i % 97))
+        py.append(p.format(i=i % 97))
+    (folder / "script.tc").write_text("\n".join(tc) + "\n")
+    (folder / "script.py").write_text("\n".join(py) + "\n")
+    return folder / "script.tc", folder / "script.py"
+
+
+def case_script(ctx) -> list[dict]:
+    tc, py = write_scripts(ctx.tmp, SCRIPT_LINES)
+    tcalc = wall(ctx.tcalc + [str(tc)], cwd=REPO)
+    numpy = wall([sys.executable, str(py)])
+    m = alternate({"tcalc": lambda: tcalc()[0], "numpy": lambda: numpy()[0]}, ctx.rounds(10, 4))
+    startup = ctx.results.get("startup")
+    extra = ""
+    if startup:
+        rate = SCRIPT_LINES / max(m["tcalc"] - startup["tcalc"], 1e-9)
+        extra = f"; tcalc runs {rate:,.0f} lines/s after start-up"
+    return [row(f"scripts: {SCRIPT_LINES} lines of small tensor statements, whole process "
+                f"({SCRIPT_LINES / m['tcalc']:,.0f} lines/s overall{extra})", m, 3.0)]
+
+
+SHELL_LINES = ["x = arange(12).reshape(3, 4)", "x.sum(0)", "tensor([1., 2., 3.]) * 2 + 1",
+               "(x.float() @ x.T.float()).mean()"]
+
+
+def case_shell(ctx) -> list[dict]:
+    """What the shell does for a line: run_source with an atomic statement, then print it,
+    plain (as with NO_COLOR) and coloured as on a terminal."""
+    import io
+
+    from tcalc.cli import Output, run_source
+
+    rows = []
+    for color in (False, True):
+        session = Session()
+        output = Output(color)
+        count = [0]
+
+        def one_line():
+            line = SHELL_LINES[count[0] % len(SHELL_LINES)]
+            count[0] += 1
+            saved, sys.stdout = sys.stdout, io.StringIO()
+            try:
+                start = time.perf_counter()
+                run_source(session, line, "<line>", output, atomic=True)
+                return time.perf_counter() - start
+            finally:
+                sys.stdout = saved
+
+        first = one_line()
+        times = [one_line() for _ in range(ctx.rounds(400, 100))]
+        median = statistics.median(times)
+        rows.append({"name": f"shell: parse, evaluate and print one line "
+                             f"({'coloured' if color else 'plain'}); first line {first * 1e3:.1f} ms",
+                     "tcalc": median, "numpy": None, "torch": None, "unit": "ms",
+                     "target": "< 5 ms", "ok": median < 0.005})
+    return rows
+
+
+CASES = {"startup": case_startup, "matmul": case_matmul, "autograd": case_autograd,
+         "inplace": case_inplace, "script": case_script, "shell": case_shell}
+
+
+# ---- report ----------------------------------------------------------------------------
+
+def row(name, m, target, torch_target=None, unit="ms", note="") -> dict:
+    r = {"name": name + (f" {note}" if note else ""), "tcalc": m["tcalc"], "numpy": m.get("numpy"),
+         "torch": m.get("torch"), "unit": unit}
+    checks, ok = [], True
+    if target is not None and m.get("numpy"):
+        checks.append(f"<= {target}x NumPy")
+        ok = ok and m["tcalc"] <= target * m["numpy"]
+    if torch_target is not None and m.get("torch"):
+        checks.append(f"<= {torch_target}x torch")
+        ok = ok and m["tcalc"] <= torch_target * m["torch"]
+    r["target"] = ", ".join(checks) or "-"
+    r["ok"] = ok
+    return r
+
+
+def fmt(value, unit):
+    if value is None:
+        return "-"
+    if unit == "MiB":
+        return f"{value / 2 ** 20:,.0f} MiB"
+    ms = value * 1e3
+    return f"{ms:,.3f} ms" if ms < 1 else f"{ms:,.1f} ms"
+
+
+def ratio(a, b):
+    return f"{a / b:.2f}x" if a is not None and b else "-"
+
+
+def table(rows) -> str:
+    lines = ["| case | tcalc | NumPy | torch | tcalc/NumPy | tcalc/torch | target | met |",
+             "|---|---:|---:|---:|---:|---:|---|---|"]
+    for r in rows:
+        u = r["unit"]
+        lines.append(f"| {r['name']} | {fmt(r['tcalc'], u)} | {fmt(r['numpy'], u)} | "
+                     f"{fmt(r['torch'], u)} | {ratio(r['tcalc'], r['numpy'])} | "
+                     f"{ratio(r['tcalc'], r['torch'])} | {r['target']} | "
+                     f"{'yes' if r['ok'] else 'NO'} |")
+    return "\n".join(lines)
+
+
+class Context:
+    def __init__(self, args):
+        self.quick = args.quick
+        self.torch_python = args.torch_python
+        self.torch = None
+        self.tcalc = tcalc_command()
+        self.tmp = Path(tempfile.mkdtemp(prefix="tcalc-bench-"))
+        self.results: dict[str, dict] = {}
+
+    def rounds(self, full: int, quick: int) -> int:
+        return quick if self.quick else full
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (a rough look)")
+    parser.add_argument("--torch-python", default=os.environ.get("TCALC_BENCH_TORCH_PYTHON"),
+                        help="a Python with torch installed, to compare with (optional)")
+    parser.add_argument("--only", help="comma-separated cases: " + ",".join(CASES))
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    ctx = Context(args)
+    names = args.only.split(",") if args.only else list(CASES)
+    threads = blas_threads()
+    torch_version = "-"
+    if ctx.torch_python:
+        ctx.torch = TorchWorker(ctx.torch_python, threads)
+        torch_version = ctx.torch.version
+    blocked = {v: os.environ[v] for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ}
+    print(f"# tcalc benchmarks{' (quick)' if ctx.quick else ''}\n")
+    print(f"- machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or ''}"
+          f" Python {platform.python_version()}, NumPy {np.__version__} ({blas_info()}), "
+          f"torch {torch_version} ({threads} threads)")
+    print(f"- tcalc: {' '.join(ctx.tcalc)}")
+    if blocked:
+        print(f"- WARNING: {blocked} is set; NumPy's BLAS is slowed (unset it for this command)")
+    print("- medians of alternating runs\n", flush=True)
+    rows = []
+    try:
+        for name in names:
+            print(f"running {name} ...", file=sys.stderr, flush=True)
+            got = CASES[name](ctx)
+            ctx.results[name] = got[0]
+            rows.extend(got)
+    finally:
+        if ctx.torch:
+            ctx.torch.close()
+        shutil.rmtree(ctx.tmp, ignore_errors=True)
+    print(table(rows))
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

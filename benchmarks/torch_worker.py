@@ -1,0 +1,70 @@
+"""The torch side of benchmarks/run.py, run under a Python that has torch.
+
+Reads one JSON request a line on stdin and answers one JSON line on stdout:
+{"cmd": "setup", "case": ..., params} prepares a case, {"cmd": "run", "case": ...} runs it
+once and answers the seconds it took. argv[1] is the thread count to use (the same as
+NumPy's BLAS uses in the runner).
+"""
+import json
+import sys
+import time
+
+import torch
+
+torch.set_num_threads(int(sys.argv[1]))
+state = {}
+
+
+def setup_matmul(n, k):
+    A = torch.randn(n, n)
+    B = torch.randn(n, n) / n ** 0.5
+
+    def run():
+        C = A
+        for _ in range(k):
+            C = C @ B
+        return C
+    return run
+
+
+def setup_mlp(steps):
+    X = torch.randn(256, 512)
+    W1 = (torch.randn(512, 512) / 20).requires_grad_()
+    W2 = (torch.randn(512, 10) / 20).requires_grad_()
+
+    def run():
+        for _ in range(steps):
+            L = ((torch.tanh(X @ W1) @ W2) ** 2).sum()
+            L.backward()
+    return run
+
+
+def setup_tiny(reps):
+    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+
+    def run():
+        for _ in range(reps):
+            y = 2 * torch.dot(x, x)
+            y.backward()
+    return run
+
+
+SETUPS = {"matmul": setup_matmul, "mlp": setup_mlp, "tiny": setup_tiny}
+
+for line in sys.stdin:
+    request = json.loads(line)
+    cmd = request.pop("cmd")
+    if cmd == "version":
+        answer = torch.__version__
+    elif cmd == "setup":
+        case = request.pop("case")
+        state[case] = SETUPS[case](**request)
+        state[case]()  # warm up
+        answer = True
+    else:
+        function = state[request["case"]]
+        start = time.perf_counter()
+        function()
+        answer = time.perf_counter() - start
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
