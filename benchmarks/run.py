@@ -101,12 +101,16 @@ class TorchWorker:
 
 
 def alternate(sides: dict, rounds: int) -> dict:
-    """Time each side `rounds` times, interleaved. A side is a callable returning seconds
+    """Time each side `rounds` times, interleaved in rotating order. A side is a callable returning seconds
     (it times itself, so set-up is left out)."""
     times = {name: [] for name in sides}
-    for _ in range(rounds):
-        for name, side in sides.items():
-            times[name].append(side())
+    names = list(sides)
+    for r in range(rounds):
+        # Rotate the order: a side may slow the one after it (torch's worker threads spin
+        # for a while after its turn), so each side follows each other side equally often.
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            times[name].append(sides[name]())
     return {name: statistics.median(values) for name, values in times.items()}
 
 
