@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import Op, apply, is_grad_enabled
-from ..errors import AutogradError, ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
+from ..errors import AutogradError, DTypeError, ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
 from ._base import as_tensor, normalize_dim
 
@@ -295,6 +295,13 @@ def narrow(x, dim, start, length) -> Tensor:
 
 
 # ---- indexing ---------------------------------------------------------------------------
+#
+# PyTorch indexes in two steps (torch/csrc/autograd/python_variable_indexing.cpp): it walks
+# the index items left to right, selecting, slicing and unsqueezing a view as it goes and
+# setting tensor items aside, then applies those tensors at once (advanced indexing). So
+# `x[0, :, [0, 1]]` selects first and is (3, 2) where NumPy gives (2, 3). tcalc plans the
+# same walk on shapes, with PyTorch's checks in PyTorch's order, and hands NumPy one basic
+# index for the view and one index of int arrays for the rest.
 
 def _index_backward(n, g):
     return (index_put_zeros(g, n.inputs[0].data.shape, n.params["index"]),)
@@ -304,17 +311,32 @@ SELECT = Op("SelectBackward0", lambda a, index: a[index], _index_backward, saves
 SLICE = Op("SliceBackward0", lambda a, index: a[index], _index_backward, saves=False)
 UNSQUEEZE_INDEX = Op("UnsqueezeBackward0", lambda a, index: a[index], _index_backward, saves=False)
 ALIAS = Op("AliasBackward0", lambda a, index: a[index], _index_backward, saves=False)
-INDEX = Op("IndexBackward0", lambda a, index: a[index], _index_backward)
+INDEX = Op("IndexBackward0", lambda a, index: _pick(a, index), _index_backward)
+
+
+def _pick(a: np.ndarray, index: tuple) -> np.ndarray:
+    """a[index] for an advanced index; an empty result is not checked for bounds (as in
+    PyTorch, where NumPy would refuse `x[1:1, [9]]`)."""
+    shape = _advanced_result_shape(a.shape, index)
+    return a[index] if math.prod(shape) else np.empty(shape, dtype=a.dtype)
 
 
 def _scatter_forward(g, shape, index):
     out = np.zeros(shape, dtype=g.dtype)
-    np.add.at(out, index, g)
+    if any(isinstance(i, np.ndarray) for i in index):
+        np.add.at(out, index, g)  # repeated indices add up
+    else:
+        out[index] += g
     return out
 
 
-SCATTER = Op("IndexPutBackward0", _scatter_forward,
-             lambda n, g: (getitem(g, n.params["index"]),), saves=False)
+def _scatter_backward(n, g):
+    index = n.params["index"]
+    op = INDEX if any(isinstance(i, np.ndarray) for i in index) else ALIAS
+    return (apply(op, (g,), (g.data,), index=index),)
+
+
+SCATTER = Op("IndexPutBackward0", _scatter_forward, _scatter_backward, saves=False)
 
 
 def index_put_zeros(g: Tensor, shape, index) -> Tensor:
@@ -322,175 +344,283 @@ def index_put_zeros(g: Tensor, shape, index) -> Tensor:
     return apply(SCATTER, (g,), (g.data,), shape=shape, index=index)
 
 
-def to_numpy_index(index) -> tuple:
-    """A user's index (ints, slices, None, ..., bool/int tensors, lists) as a NumPy index."""
-    items = index if isinstance(index, tuple) else (index,)
-    out = []
+_INDEX_DTYPES = (np.int64, np.int32, np.uint8, np.bool_)  # PyTorch's checkIndexTensorTypes
+_INVALID_INDEX = "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices"
+
+
+class _Plan:
+    """Where `index` takes a tensor: `basic` (ints, slices, None; ends with ...) makes a view
+    recorded as `node` (None: the tensor itself), then `advanced` (int arrays and full
+    slices, or None) picks from that view; `sizes` is the view's shape."""
+
+    __slots__ = ("basic", "node", "advanced", "sizes", "masks_only")
+
+
+def _list_as_tuple(seq) -> bool:
+    """NumPy's old rule, kept by PyTorch: a list holding a sequence, slice, tensor, None or
+    ... is a tuple of indices (`x[[0, [1]]]` is `x[0, [1]]`)."""
+    return len(seq) < 32 and any(type(i) is Tensor or isinstance(i, (list, tuple, str, slice))
+                                 or i is None or i is Ellipsis for i in seq)
+
+
+def _index_array(seq) -> np.ndarray:
+    """A list or tuple as an index tensor: bool if every element is a bool, else int64
+    (floats truncated), as PyTorch's indexing_tensor_from_data."""
+    try:
+        array = np.array(seq)
+    except ValueError:
+        raise TcalcTypeError("'list' object cannot be interpreted as an integer") from None
+    if array.dtype == np.bool_:
+        return array
+    if array.dtype.kind not in "iuf" and array.size:
+        raise TcalcTypeError(f"new(): invalid data type '{_describe(array.flat[0])}'")
+    return array.astype(np.int64)
+
+
+def _specified_dims(items) -> int:
+    """How many of the tensor's dims the items use up: a mask one per its dim; None, ... and
+    Python bools none; anything else one (even what is refused later)."""
+    count = 0
     for item in items:
         if type(item) is Tensor:
-            if item.dtype.is_floating_point:
-                raise TcalcIndexError("tensors used as indices must be long, int, byte or bool tensors",
-                                      hint="convert the index with .long()")
-            out.append(item.data)
-        elif isinstance(item, np.ndarray):  # already converted (a gradient re-applying an index)
-            out.append(item)
-        elif isinstance(item, list):
-            array = np.asarray(item)
-            if array.dtype.kind not in "biu" and array.size:
-                raise TcalcIndexError("tensors used as indices must be long, int, byte or bool tensors")
-            out.append(array.astype(np.int64) if array.size == 0 else array)
+            count += item.data.ndim if item.data.dtype in (np.bool_, np.uint8) else 1
+        elif not (item is None or item is Ellipsis or isinstance(item, bool)):
+            count += 1
+    return count
+
+
+def _plan(shape: tuple, index, reading: bool = True) -> _Plan:
+    ndim = len(shape)
+    if isinstance(index, list) and _list_as_tuple(index):
+        index = tuple(index)
+    # A lone int or slice takes PyTorch's fast path: no count of dims, and reading x[:]
+    # makes a slice even when it spans everything.
+    lone = not isinstance(index, tuple) and isinstance(index, (int, slice)) and not isinstance(index, bool)
+    items = index if isinstance(index, tuple) else (index,)
+    specified = _specified_dims(items)
+    if not lone and specified > ndim:
+        raise TcalcIndexError(f"too many indices for tensor of dimension {ndim}",
+                              hint=f"this tensor has {ndim} dim{'s' if ndim != 1 else ''}; None and ... "
+                                   "take none, a bool mask one per its dim")
+    # One cell per NumPy basic index item; `dims` are the cells of the view's current dims.
+    order = [[slice(None)] for _ in range(ndim)]
+    dims, sizes = list(order), list(shape)
+    advanced: dict[int, np.ndarray] = {}
+    node, dim = None, 0
+
+    def unsqueeze():
+        nonlocal node
+        node = UNSQUEEZE_INDEX
+        if dim > len(dims):
+            normalize_dim(dim, len(dims) + 1)  # raises PyTorch's message
+        cell = [None]
+        order.insert(next(k for k, c in enumerate(order) if c is dims[dim]) if dim < len(dims)
+                     else len(order), cell)
+        dims.insert(dim, cell)
+        sizes.insert(dim, 1)
+
+    for real_dim, item in enumerate(items):
+        if type(item) is Tensor and item.data.ndim == 0 and item.dtype.category == dtypes.INT \
+                and item.data.dtype != np.uint8:
+            item = int(item.data)
+        elif type(item) is Tensor and item.data.ndim == 0 and item.data.dtype in (np.bool_, np.uint8):
+            item = bool(item.data)
+        elif isinstance(item, (list, tuple, str)):
+            item = Tensor(_index_array(item))
+        if isinstance(item, bool):
+            unsqueeze()
+            advanced[dim] = np.zeros(1 if item else 0, dtype=np.int64)
+            dim += 1
+        elif isinstance(item, int):
+            if item == 0 and dim == 0 and not sizes:
+                raise TcalcIndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                                      "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+            size = sizes[dim] if dim < len(sizes) else 0
+            if not -size <= item < size:
+                raise TcalcIndexError(f"index {item} is out of bounds for dimension {real_dim} with size {size}")
+            dims.pop(dim)[0] = item
+            sizes.pop(dim)
+            node = SELECT
         elif isinstance(item, slice):
             if item.step == 0:
                 raise TcalcValueError("slice step cannot be zero")
             if item.step is not None and item.step < 0:
-                raise TcalcValueError("step must be greater than zero",
-                                      hint="to reverse a tensor use x.flip(0)")
-            out.append(item)
-        elif item is None or item is Ellipsis or isinstance(item, (bool, int)):
-            out.append(item)
+                raise TcalcValueError("step must be greater than zero", hint="to reverse a tensor use x.flip(0)")
+            if not sizes:
+                raise TcalcIndexError("slice() cannot be applied to a 0-dim tensor.")
+            normalize_dim(dim, len(sizes))
+            if (lone and reading) or item.start not in (None, 0) or item.step not in (None, 1) or (
+                    item.stop is not None and item.stop < sizes[dim]):
+                dims[dim][0] = item
+                sizes[dim] = len(range(*item.indices(sizes[dim])))
+                node = SLICE
+            dim += 1
+        elif item is Ellipsis:
+            dim += ndim - specified
+        elif item is None:
+            unsqueeze()
+            dim += 1
+        elif type(item) is Tensor:
+            advanced[dim] = item.data
+            dim += item.data.ndim if item.data.dtype in (np.bool_, np.uint8) else 1
         else:
-            raise TcalcIndexError("only integers, slices (`:`), ellipsis (`...`), None and long or byte "
-                                  f"Variables are valid indices (got {_describe(item)})")
-    return tuple(out)
+            raise TcalcIndexError(f"{_INVALID_INDEX} (got {_describe(item)})")
+    plan = _Plan()
+    plan.basic = tuple(c[0] for c in order) + (Ellipsis,)
+    plan.sizes = tuple(sizes)
+    plan.node = node if node is not None or advanced else ALIAS
+    plan.advanced, plan.masks_only = _advanced_index(advanced, plan.sizes)
+    return plan
 
 
-def _is_noop(item) -> bool:
-    """`:` and `...` select everything and make no view of their own."""
-    return item is Ellipsis or (isinstance(item, slice) and item == slice(None))
-
-
-def _is_advanced(item) -> bool:
-    return isinstance(item, np.ndarray)
-
-
-def _index_op(index: tuple, lone_slice: bool) -> Op:
-    """The node PyTorch records: it applies the index items in order, skipping full slices."""
-    if lone_slice:  # x[:] alone is a slice; inside a tuple a full slice is skipped
-        return SLICE
-    if any(_is_advanced(i) or isinstance(i, bool) for i in index):
-        return INDEX
-    meaningful = [i for i in index if not _is_noop(i)]
-    if not meaningful:
-        return ALIAS
-    last = meaningful[-1]
-    if last is None:
-        return UNSQUEEZE_INDEX
-    return SLICE if isinstance(last, slice) else SELECT
-
-
-def _numpy_indexing(function, a: np.ndarray, index: tuple):
-    _check_masks(a, index)
-    try:
-        return function(a, index)
-    except IndexError as err:
-        raise TcalcIndexError(_torch_index_message(str(err), a, index)) from None
-
-
-def _check_masks(a: np.ndarray, index: tuple) -> None:
-    """PyTorch's message for a bool mask that does not fit the dims it covers."""
-    if not any(_is_mask(i) for i in index):
-        return
-    dim = 0
-    for position, item in enumerate(index):
-        if item is Ellipsis:
-            dim = a.ndim - _dims_consumed(index[position + 1:])
-            continue
-        if _is_mask(item):
-            for k, size in enumerate(item.shape):
-                if dim + k >= a.ndim or a.shape[dim + k] != size:
+def _advanced_index(advanced: dict, sizes: tuple):
+    """The tensors set aside, checked as PyTorch's index() does (dtypes, masks, broadcast),
+    as a NumPy index of int arrays; masks become their nonzero() positions."""
+    if not advanced:
+        return None, False
+    for array in advanced.values():
+        if array.dtype not in _INDEX_DTYPES:
+            raise TcalcIndexError("tensors used as indices must be long, int, byte or bool tensors",
+                                  hint="convert the index with .long()")
+    slots: list = [slice(None)] * max(p + max(a.ndim if a.dtype in (np.bool_, np.uint8) else 1, 1)
+                                      for p, a in advanced.items())
+    if len(slots) > len(sizes):
+        raise TcalcIndexError(f"too many indices for tensor of dimension {len(sizes)} (got {len(slots)})")
+    masks = 0
+    for position, array in sorted(advanced.items()):
+        if array.dtype in (np.bool_, np.uint8):
+            masks += 1
+            for j, n in enumerate(array.shape):
+                if n != sizes[position + j]:
                     raise TcalcIndexError(
-                        f"The shape of the mask {list(item.shape)} at index {k} does not match the "
-                        f"shape of the indexed tensor {list(a.shape)} at index {dim + k}")
-        dim += _dims_consumed((item,))
+                        f"The shape of the mask {list(array.shape)} at index {j} does not match the shape "
+                        f"of the indexed tensor {list(sizes)} at index {position + j}")
+            slots[position:position + array.ndim] = np.nonzero(array)
+        else:
+            slots[position] = array
+    arrays = [s for s in slots if isinstance(s, np.ndarray)]
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays))
+    except ValueError:
+        raise TcalcIndexError("shape mismatch: indexing tensors could not be broadcast together with "
+                              "shapes " + ", ".join(str(list(a.shape)) for a in arrays)) from None
+    return tuple(slots), masks == 1 and len(advanced) == 1
 
 
-def _is_mask(item) -> bool:
-    return _is_advanced(item) and item.dtype == np.bool_
+def _check_bounds(plan: _Plan, result_size: int) -> None:
+    """PyTorch's kernel checks each index array as it goes (nothing when the result is
+    empty); the k-th array is 'dimension k'."""
+    if plan.advanced is None or result_size == 0:
+        return
+    columns = [(k, s) for k, s in enumerate(plan.advanced) if isinstance(s, np.ndarray)]
+    arrays = np.broadcast_arrays(*(s for _, s in columns))
+    bad = [(a < -plan.sizes[k]) | (a >= plan.sizes[k]) for (k, _), a in zip(columns, arrays)]
+    if not any(b.any() for b in bad):
+        return
+    first = min(int(np.argmax(b.reshape(-1))) for b in bad if b.any())
+    for i, ((k, _), a, b) in enumerate(zip(columns, arrays, bad)):
+        if b.reshape(-1)[first]:
+            raise TcalcIndexError(f"index {a.reshape(-1)[first]} is out of bounds for dimension {i} "
+                                  f"with size {plan.sizes[k]}")
 
 
-def _dims_consumed(items) -> int:
-    """How many of the tensor's dims these index items use up (a mask uses one per its dim)."""
-    return sum(0 if i is None or isinstance(i, bool) else i.ndim if _is_mask(i) else 1 for i in items)
-
-
-def _torch_index_message(message: str, a: np.ndarray, index) -> str:
-    if "out of bounds" in message:
-        return message.replace("axis", "dimension")
-    if "too many indices" in message:
-        return f"too many indices for tensor of dimension {a.ndim}"
-    return message
+def _take(x: Tensor, plan: _Plan) -> Tensor:
+    """x indexed by a plan: the basic view (one node), then the advanced pick (IndexBackward0)."""
+    out = x if plan.node is None else apply(plan.node, (x,), (x.data,), index=plan.basic)
+    if plan.advanced is not None:
+        out = apply(INDEX, (out,), (out.data,), index=plan.advanced)
+    return out
 
 
 def getitem(x, index) -> Tensor:
     x = as_tensor(x)
-    lone_slice = isinstance(index, slice)
-    index = to_numpy_index(index)
-    if x.data.ndim == 0 and any(isinstance(i, (int, slice)) and not isinstance(i, bool) for i in index):
-        raise TcalcIndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                              "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
-    op = _index_op(index, lone_slice)
-    return _numpy_indexing(lambda a, i: apply(op, (x,), (a,), index=i), x.data, index)
+    plan = _plan(x.data.shape, index)
+    if plan.advanced is not None:
+        _check_bounds(plan, math.prod(_advanced_result_shape(plan.sizes, plan.advanced)))
+    return _take(x, plan)
+
+
+def _advanced_result_shape(sizes: tuple, advanced: tuple) -> tuple:
+    """The shape of view[advanced], without indexing: NumPy's rule (the broadcast index
+    shape in place when the arrays are adjacent, else in front)."""
+    positions = [k for k, s in enumerate(advanced) if isinstance(s, np.ndarray)]
+    broadcast = np.broadcast_shapes(*(advanced[k].shape for k in positions))
+    rest = [n for k, n in enumerate(sizes) if k not in positions]
+    if positions == list(range(positions[0], positions[-1] + 1)):
+        return tuple(rest[:positions[0]]) + broadcast + tuple(rest[positions[0]:])
+    return broadcast + tuple(rest)
 
 
 # ---- assignment through an index ----------------------------------------------------------
 
-def _assignment_kind(index: tuple) -> str:
-    """What PyTorch does for `x[index] = v`: "whole" (fill_/copy_ of x itself), "put"
-    (index_put_ on x itself), or "view" (write into a view of x, recorded as CopySlices)."""
-    basic = [i for i in index if not _is_advanced(i)]
-    if all(_is_noop(i) for i in basic):
-        return "put" if len(basic) < len(index) else "whole"
-    return "view"
-
-
 def setitem(x: Tensor, index, value) -> None:
-    """`X[index] = value`: writes into X's memory (id(X) and views of X see the change)."""
+    """`X[index] = value`: writes into X's memory (id(X) and views of X see the change),
+    with PyTorch's copy_ (basic index) or index_put_ (tensors in the index) rules."""
     if type(x) is not Tensor:
         raise TcalcTypeError(f"cannot assign into {_describe(x)}")
-    index = to_numpy_index(index)
-    kind = _assignment_kind(index)
+    if type(value) is Tensor:
+        source, source_dtype = value.data, value.dtype
+    elif isinstance(value, (bool, int, float)):
+        source, source_dtype = np.asarray(value).astype(x.data.dtype), x.dtype
+    else:
+        raise TcalcTypeError(f"can't assign a {_describe(value)} to a torch.{x.dtype.torch_name}Tensor")
+    if index is False:  # PyTorch writes nothing and checks nothing
+        return
+    plan = _plan(x.data.shape, index, reading=False)
+    kind = ("whole" if plan.advanced is None else "put") if plan.node in (None, ALIAS) else "view"
     if is_grad_enabled() and x.requires_grad and x.is_leaf:
         raise AutogradError(
             f"a {'view of a ' if kind == 'view' else ''}leaf Variable that requires grad is being used "
             "in an in-place operation.",
             hint="change it outside autograd: x.detach()[...] = ..., or work on x.clone()")
-    if type(value) is Tensor:
-        source = value.data
-    elif isinstance(value, (bool, int, float)):
-        source = np.asarray(value)
+    target = x.data[plan.basic]
+    source = _without_leading_ones(source) if source.shape != target.shape else source
+    if plan.advanced is None:
+        if source.ndim and source.shape != target.shape:
+            expanded_shape(source.shape, target.shape, source_dtype)  # raises PyTorch's expand error
     else:
-        raise TcalcTypeError(f"can't assign a {_describe(value)} to a torch.{x.dtype.torch_name}Tensor")
-    target_shape = _numpy_indexing(lambda a, i: a[i], x.data, index).shape
-    source = _fit_value(source, target_shape, x.dtype, advanced=kind == "put" or any(map(_is_advanced, index)))
+        shape = _advanced_result_shape(plan.sizes, plan.advanced)
+        if not (plan.masks_only and source.size == 1):  # a one-element value is a masked_fill_
+            if source.ndim > len(shape) or any(s not in (1, n) for s, n in
+                                               zip(reversed(source.shape), reversed(shape))):
+                raise ShapeError(f"shape mismatch: value tensor of shape {list(source.shape)} cannot be "
+                                 f"broadcast to indexing result of shape {list(shape)}")
+            if source_dtype is not x.dtype:
+                raise DTypeError(f"Index put requires the source and destination dtypes match, got "
+                                 f"{x.dtype.torch_name} for the destination and {source_dtype.torch_name} "
+                                 "for the source.", hint=f"convert the value first, e.g. value.to(x.dtype)")
+        elif source.ndim:
+            source = source.reshape(())
+        _check_bounds(plan, math.prod(shape))
+    if _writes_nothing(target, plan):  # unchecked bounds: NumPy must not see the index
+        return
     with np.errstate(all="ignore"):
-        _numpy_indexing(lambda a, i: a.__setitem__(i, source.astype(a.dtype, copy=False)), x.data, index)
+        target[plan.advanced if plan.advanced is not None else ...] = source.astype(x.data.dtype, copy=False)
     if is_grad_enabled() and (x.requires_grad or (type(value) is Tensor and value.requires_grad)):
-        _record_assignment(x, index, value, kind)
+        _record_assignment(x, plan, value, kind)
 
 
-def _fit_value(source: np.ndarray, target: tuple, dtype: dtypes.DType, advanced: bool) -> np.ndarray:
-    """PyTorch drops a value's leading size-1 dims, then broadcasts it to the target."""
-    while source.ndim > len(target) and source.shape[0] == 1:
-        source = source[0]
-    try:
-        np.broadcast_shapes(source.shape, target)
-        if source.ndim > len(target):
-            raise ValueError
-    except ValueError:
-        if advanced:
-            raise ShapeError(f"shape mismatch: value tensor of shape {list(source.shape)} cannot be "
-                             f"broadcast to indexing result of shape {list(target)}") from None
-        expanded_shape(source.shape, target, dtype)  # raises PyTorch's expand error
-    return source
+def _writes_nothing(target: np.ndarray, plan: _Plan) -> bool:
+    if plan.advanced is None:
+        return target.size == 0
+    return math.prod(_advanced_result_shape(plan.sizes, plan.advanced)) == 0
+
+
+def _without_leading_ones(source: np.ndarray) -> np.ndarray:
+    """PyTorch drops a value's leading size-1 dims before broadcasting it (slicePrefix1sSize)."""
+    lead = 0
+    while lead < source.ndim and source.shape[lead] == 1:
+        lead += 1
+    return source.reshape(source.shape[lead:]) if lead else source
 
 
 def _assignment_backward(n, g):
-    index, value_shape = n.params["index"], n.params["value_shape"]
+    plan, value_shape = n.params["plan"], n.params["value_shape"]
     grad_base = g * Tensor(n.params["kept"])
     value = n.inputs[1]
     if type(value) is not Tensor:
         return (grad_base, None)
-    grad_value = getitem(g, index)
+    grad_value = _take(g, plan)
     if len(value_shape) > grad_value.data.ndim:  # value had leading size-1 dims
         from .reduce import sum_to
 
@@ -507,14 +637,14 @@ _ASSIGNMENT = {
 }
 
 
-def _record_assignment(x: Tensor, index: tuple, value, kind: str) -> None:
+def _record_assignment(x: Tensor, plan: _Plan, value, kind: str) -> None:
     """Rebase x's history: x is now `old x with index overwritten by value`."""
     if kind == "whole":
         kind = "copy" if type(value) is Tensor else "fill"
     old = Tensor(x.data, x.requires_grad, x.grad_fn)
     kept = np.ones(x.data.shape, dtype=x.data.dtype)
-    kept[index] = 0
+    kept[plan.basic][plan.advanced if plan.advanced is not None else ...] = 0
     value_shape = value.data.shape if type(value) is Tensor else ()
-    node_out = apply(_ASSIGNMENT[kind], (old, value), (x.data, None), index=index, kept=kept,
+    node_out = apply(_ASSIGNMENT[kind], (old, value), (x.data, None), plan=plan, kept=kept,
                      value_shape=value_shape)
     x.requires_grad, x.grad_fn = True, node_out.grad_fn
