@@ -96,9 +96,10 @@ def _matmul_ok(a: tuple, b: tuple) -> bool:
     return a[-1] == inner_b
 
 
-def broadcast_hint(op: str, a: tuple, b: tuple, a_text: str | None = None,
+def broadcast_hint(op: str | None, a: tuple, b: tuple, a_text: str | None = None,
                    b_text: str | None = None) -> str | None:
-    """How the two shapes line up from the right, which dimension clashes, and a fix."""
+    """How the two shapes line up from the right, which dimension clashes, and a fix written
+    with the operator `op` (None: an op with no operator, such as where or clamp)."""
     a, b = tuple(a), tuple(b)
     left = a_text if a_text and len(a_text) <= 24 and "\n" not in a_text else "a"
     right = b_text if b_text and len(b_text) <= 24 and "\n" not in b_text else "b"
@@ -126,7 +127,7 @@ def broadcast_hint(op: str, a: tuple, b: tuple, a_text: str | None = None,
              row(left, pa), row(right, pb),
              f"  {' ' * label}  " + "  ".join(marker).rstrip()
              + "  " + ", ".join(f"{pa[i]} vs {pb[i]}" for i in clashes)]
-    fixes = _fixes(op, a, b, left, right)
+    fixes = _fixes(op, a, b, left, right) if op else []
     if fixes:
         lines.append("try " + ", or ".join(f"`{code}`{note}" for code, note in fixes))
     else:

@@ -31,8 +31,9 @@ def check_operand(x, op_name: str) -> None:
         raise TcalcTypeError(f"unsupported operand type for {op_name}: {type_name(x)}")
 
 
-def broadcast_shape(a: tuple, b: tuple) -> tuple:
-    """PyTorch's broadcasting, with its message when two sizes clash."""
+def broadcast_shape(a: tuple, b: tuple, op: str | None = None) -> tuple:
+    """PyTorch's broadcasting, with its message when two sizes clash. `op` is the operator
+    the hint writes its suggested fixes with (`add(a, b)` teaches as `a + b` does)."""
     if a == b:
         return a
     n = max(len(a), len(b))
@@ -40,11 +41,11 @@ def broadcast_shape(a: tuple, b: tuple) -> tuple:
     out = []
     for i, (x, y) in reversed(list(enumerate(zip(pa, pb)))):  # PyTorch names the last clash
         if x != y and x != 1 and y != 1:
+            from ..hints import broadcast_hint
+
             raise ShapeError(
                 f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                f"non-singleton dimension {i}",
-                hint=_broadcast_hint(tuple(a), tuple(b), i),
-            )
+                f"non-singleton dimension {i}", hint=broadcast_hint(op, tuple(a), tuple(b)))
         out.insert(0, y if x == 1 else x)
     from ..limits import check_shape  # refuse a result too large before allocating it
 
@@ -52,14 +53,13 @@ def broadcast_shape(a: tuple, b: tuple) -> tuple:
     return tuple(out)
 
 
-def _broadcast_hint(a: tuple, b: tuple, clash: int) -> str:
-    n = max(len(a), len(b))
-    left = "(" + ", ".join(str(s) for s in a) + ")"
-    right = "(" + ", ".join(str(s) for s in b) + ")"
-    width = max(len(left), len(right))
-    return (f"shapes line up from the right for broadcasting:\n  a: {left:>{width}}\n"
-            f"  b: {right:>{width}}\n  dimension {clash - n} clashes; sizes must be equal or 1 "
-            f"(try .T, reshape, unsqueeze, or @ for a matrix product)")
+# The operator each binary op is written with, for the hints of its function form.
+OPERATOR = {"AddBackward0": "+", "SubBackward0": "-", "RsubBackward1": "-", "MulBackward0": "*",
+            "DivBackward0": "/", "DivBackward2": "/", "NotImplemented": "//", "PowBackward0": "**",
+            "PowBackward1": "**", "PowBackward2": "**", "RemainderBackward0": "%",
+            "RemainderBackward1": "%", "EqBackward": "==", "NeBackward": "!=", "LtBackward": "<",
+            "LeBackward": "<=", "GtBackward": ">", "GeBackward": ">=", "bitwise_and": "&",
+            "bitwise_or": "|", "bitwise_xor": "^"}
 
 
 def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DType | None = None,
@@ -70,7 +70,7 @@ def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DTy
     check_operand(a, op.name)
     check_operand(b, op.name)
     if type(a) is Tensor and type(b) is Tensor:
-        broadcast_shape(a.data.shape, b.data.shape)
+        broadcast_shape(a.data.shape, b.data.shape, OPERATOR.get(op.name))
     dtype = compute or result or dtypes.result_type(a, b)
     out = apply(op, (a, b), (array_of(a, dtype), array_of(b, dtype)), **params)
     if result is not None and out.data.dtype != result.numpy:

@@ -82,8 +82,7 @@ def mm(a, b) -> Tensor:
         raise ShapeError("mat2 must be a matrix")
     if a.data.shape[1] != b.data.shape[0]:
         raise ShapeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_text(a.data.shape)} "
-                         f"and {_shape_text(b.data.shape)})",
-                         hint="the inner sizes must agree; transpose one side with .T?")
+                         f"and {_shape_text(b.data.shape)})", hint=_product_hint(a, b))
     _same_dtype(a, b, "mm")
     _no_bool(a, "addmm_impl_cpu_")
     from ..limits import check_shape
@@ -203,8 +202,15 @@ def _no_bool(x: Tensor, kernel: str) -> None:
 def _check_inner(sa, sb) -> None:
     if sa[-1] != sb[-2]:
         raise ShapeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_text(sa)} and "
-                         f"{_shape_text(sb)})",
-                         hint="the inner sizes must agree; transpose one side with .T?")
+                         f"{_shape_text(sb)})", hint=_product_hint(sa, sb))
+
+
+def _product_hint(a, b) -> str | None:
+    """The hint `a @ b` gets, for mm(a, b) and matmul(a, b) too (one owner: tcalc.hints)."""
+    from ..hints import broadcast_hint
+
+    shape_a, shape_b = (x.data.shape if type(x) is Tensor else tuple(x) for x in (a, b))
+    return broadcast_hint("@", shape_a, shape_b)
 
 
 def _squeeze_row_backward(n, g):
