@@ -160,31 +160,28 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
                  create_graph: bool, inputs: list[Tensor] | None = None) -> list[Tensor | None] | None:
     """Propagate gradients from `outputs`. Without `inputs` (Tensor.backward), leaf
     gradients accumulate into `.grad`; with `inputs` (grad()), their gradients are returned
-    and no `.grad` changes."""
+    and no `.grad` changes.
+
+    A backward is atomic: every gradient is computed before any `.grad` changes or any node
+    is marked freed, so one that fails half way (a freed node further down) changes nothing.
+    That is what lets `y.backward()` as the last thing a statement does run without notes
+    for undoing it."""
     roots = [t.grad_fn for t in outputs if t.grad_fn is not None]
     grads: dict[int, Tensor] = {}
     wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
     results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
-
-    def deliver(tensor: Tensor, edge: Node | None, grad: Tensor) -> None:
-        if edge is not None:
-            key = id(edge)
-            grads[key] = grad if key not in grads else grads[key] + grad
-        if wanted is not None:
-            i = wanted.get(id(tensor))
-            if i is not None:
-                results[i] = grad if results[i] is None else results[i] + grad
-        elif edge is None and tensor.requires_grad:
-            _accumulate(tensor, grad, create_graph)
+    pending: list[tuple[Tensor, Tensor]] = []  # (leaf, gradient) to accumulate, in order
+    processed: list[Node] = []
 
     with grad_mode(create_graph):
         for t, g in zip(outputs, grad_outputs):
             if wanted is not None and id(t) in wanted:
                 results[wanted[id(t)]] = g
             if t.grad_fn is not None:
-                deliver(t, t.grad_fn, g) if wanted is None else grads.__setitem__(id(t.grad_fn), g)
+                key = id(t.grad_fn)
+                grads[key] = g if wanted is not None or key not in grads else grads[key] + g
             elif wanted is None:
-                _accumulate(t, g, create_graph)
+                pending.append((t, g))
         for node in _topological_order(roots):
             grad = grads.pop(id(node), None)
             if grad is None:
@@ -198,19 +195,63 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
                     "if you need to access saved tensors after calling backward.",
                     hint="pass retain_graph=True to the first backward() to keep the graph")
             input_grads = node.op.backward(node, grad)
-            if not retain_graph:
-                node.freed = True
+            processed.append(node)
             for i, (x, edge, g) in enumerate(zip(node.inputs, node.edges, input_grads)):
-                if g is not None and node.needs_grad(i):
-                    deliver(x, edge, _fit(g, x))
+                if g is None or not node.needs_grad(i):
+                    continue
+                g = _fit(g, x)
+                if edge is not None:
+                    key = id(edge)
+                    grads[key] = g if key not in grads else grads[key] + g
+                if wanted is not None:
+                    j = wanted.get(id(x))
+                    if j is not None:
+                        results[j] = g if results[j] is None else results[j] + g
+                elif edge is None and x.requires_grad:
+                    pending.append((x, g))
+        if pending:
+            _accumulate(pending, create_graph)
+    if not retain_graph:
+        for node in processed:
+            node.freed = True
     return results if inputs is not None else None
 
 
-def _accumulate(leaf: Tensor, grad: Tensor, create_graph: bool) -> None:
-    """`.grad` accumulates in place (keeping its id, as PyTorch does) unless building a graph."""
-    if leaf.grad is None:
-        leaf.grad = grad if create_graph else Tensor(np.array(grad.data, copy=True))
-    elif create_graph:
-        leaf.grad = leaf.grad + grad
-    else:
-        leaf.grad.data += grad.data
+def _accumulate(pending: list, create_graph: bool) -> None:
+    """Add each (leaf, gradient) into leaf.grad, in order. `.grad` accumulates in place
+    (keeping its id, as PyTorch does) unless building a graph. New values are made first and
+    the leaves changed after, so a failure changes no `.grad`."""
+    fresh: dict[int, list] = {}  # id(leaf) -> [leaf, its new .grad]
+    inplace: list[tuple[Tensor, Tensor]] = []  # (an existing .grad, gradient to add into it)
+    for leaf, grad in pending:
+        entry = fresh.get(id(leaf))
+        if create_graph:
+            current = leaf.grad if entry is None else entry[1]
+            new = grad if current is None else current + grad
+            if entry is None:
+                fresh[id(leaf)] = [leaf, new]
+            else:
+                entry[1] = new
+        elif entry is not None:
+            entry[1].data += grad.data  # a .grad this backward made: nobody sees it yet
+        elif leaf.grad is None:
+            fresh[id(leaf)] = [leaf, Tensor(np.array(grad.data, copy=True))]
+        else:
+            inplace.append((leaf.grad, grad))
+    if inplace and not all(type(t) is Tensor and t.data.flags.writeable and t.data.dtype == g.data.dtype
+                           and t.data.shape == g.data.shape for t, g in inplace):
+        # An assigned .grad of another dtype, or read-only: the addition may fail part way.
+        saved = [(t, t.data.copy()) for t, _ in inplace if type(t) is Tensor]
+        try:
+            for t, g in inplace:
+                t.data += g.data
+        except BaseException:
+            for t, copy in saved:
+                if t.data.flags.writeable:
+                    t.data[...] = copy
+            raise
+        inplace = []
+    for t, g in inplace:
+        t.data += g.data
+    for leaf, new in fresh.values():
+        leaf.grad = new

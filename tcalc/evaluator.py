@@ -40,6 +40,9 @@ class Session:
 
     def __init__(self):
         self.globals: dict[str, object] = builtins.global_names()
+        # Names the user has bound (an ordered set, only ever growing): the tensors the
+        # session holds are found through these, never by walking the builtins.
+        self._bound: dict[str, None] = {}
         self.call_depth = 0
         self.journal: Journal | None = None
         self._final: ast.Node | None = None  # the node whose mutation ends the statement
@@ -64,20 +67,21 @@ class Session:
             for i, statement in enumerate(program.statements):
                 values.append(self.execute(statement, outer, last=i == len(program.statements) - 1))
         except BaseException:
-            outer.rollback(self.globals)
+            outer.rollback()
             raise
         yield from (v for v in values if v is not None)
 
     def execute(self, node: ast.Node, outer: Journal | None = None, last: bool = True) -> object:
         """Run one statement; returns the value to print, or None. On an error, every
         variable is as it was before the statement."""
-        limits.set_live_elements(_live_elements(self.globals))
+        # Counted only if an allocation in this statement needs the total.
+        limits.set_live_source(self._live_elements)
         journal = self.journal = Journal(self.globals)
         self._final = _final_action(node) if (outer is None or last) else None
         try:
             value = _STATEMENTS[type(node)](self, node)
         except BaseException as err:
-            journal.rollback(self.globals)
+            journal.rollback()
             self.call_depth = 0
             converted = _as_tcalc_error(err, node)
             raise converted from (err if isinstance(converted, InternalError) else None)
@@ -100,7 +104,7 @@ class Session:
         tensor written into needs no copy for undoing."""
         if isinstance(target, ast.Name):
             self._check_rebind(target)
-            self.globals[target.id] = value
+            self._bind_name(target.id, value)
         elif isinstance(target, ast.TupleExpr):
             items = self._unpack(value, len(target.items), target.span)
             for t, v in zip(target.items, items):
@@ -120,6 +124,16 @@ class Session:
                                      if type(obj) is Tensor else None)
             self._remember(obj, contents=False)
             self._guard(target, lambda: setter(obj, value))
+
+    def _bind_name(self, name: str, value) -> None:
+        if self.journal is not None:
+            self.journal.bind(name)
+        self._bound[name] = None
+        self.globals[name] = value
+
+    def _live_elements(self) -> int:
+        names = self.globals
+        return _live_elements([names[n] for n in self._bound if n in names])
 
     def _remember(self, obj, contents: bool = True) -> None:
         """Note a tensor's state before the statement changes it, so a failure can undo it."""
@@ -171,7 +185,7 @@ class Session:
             # Shadowing a builtin is allowed, like any variable; only torch is protected.
             if node.name == "torch":
                 raise TcalcNameError("cannot redefine 'torch'", node.span)
-        self.globals[node.name] = UserFunction(node.name, node.params, node.body)
+        self._bind_name(node.name, UserFunction(node.name, node.params, node.body))
 
     def _import(self, node: ast.Import):
         return None
@@ -373,6 +387,10 @@ class Session:
         name = getattr(func, "name", "") if isinstance(func, (Builtin, BoundMethod)) else ""
         receiver = func.receiver if isinstance(func, BoundMethod) else (args[0] if args else None)
         if name in ("backward", "grad"):
+            # A backward changes nothing until it cannot fail any more (see
+            # autograd.run_backward): as the last thing its statement does it needs no note.
+            if final:
+                return
             for x in (receiver,) + tuple(args):
                 if type(x) is Tensor:
                     self.journal.graph(x)
@@ -460,7 +478,8 @@ def _final_action(statement: ast.Node) -> ast.Node | None:
     if isinstance(statement, ast.Assign):
         if isinstance(statement.targets, ast.Index):
             return statement.targets
-        if isinstance(statement.targets, ast.Name) and isinstance(statement.value, ast.Call):
+        if isinstance(statement.targets, ast.Name) and isinstance(statement.value, ast.Call) \
+                and statement.targets.id != "torch":  # `torch = ...` fails after the call
             return statement.value
     if isinstance(statement, ast.AugAssign):
         return statement
@@ -485,13 +504,11 @@ def _as_tcalc_error(err: BaseException, node: ast.Node) -> BaseException:
     return err  # KeyboardInterrupt, SystemExit: the caller's business
 
 
-def _live_elements(names: dict) -> int:
-    """Elements held by the tensors the session's variables reach (views counted once)."""
+def _live_elements(values: list) -> int:
+    """Elements held by the tensors these values reach (views counted once)."""
     seen: set[int] = set()
     total = 0
-    # Most names are builtins: keep only what can hold tensors before walking (this runs
-    # before every statement).
-    stack = [v for v in names.values() if type(v) is Tensor or isinstance(v, (tuple, list))]
+    stack = [v for v in values if type(v) is Tensor or isinstance(v, (tuple, list))]
     while stack:
         value = stack.pop()
         if type(value) is Tensor:

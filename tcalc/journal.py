@@ -1,31 +1,51 @@
 """Undo for failed statements: what a statement changed, so that a failure can put it back.
 
 A statement that fails leaves every variable as it was (`a, b = 1, undefined_name` binds
-nothing; `x.requires_grad_(), 1/0` leaves x without grad). Names are restored from a
-snapshot of the session's table; tensors changed in place are restored from notes the
-evaluator takes just before the change: the array (and a copy of its elements when they
-may change), the autograd flags, `.grad`, and which graph nodes a backward freed.
+nothing; `x.requires_grad_(), 1/0` leaves x without grad). Names are copy-on-write: the
+evaluator notes a name's old binding just before the statement binds it (nothing is copied
+for the names a statement does not touch, builtins included). Tensors changed in place are
+restored from notes the evaluator takes just before the change: the array (and a copy of
+its elements when they may change), the autograd flags, `.grad`, and which graph nodes a
+backward freed.
 
 Copies are only taken for changes that are not the last thing a statement does, so
-`X += Y` and `X[i] = v` on a large X cost nothing extra.
+`X += Y` and `X[i] = v` on a large X cost nothing extra, and neither does `y.backward()`
+(a backward commits its `.grad` changes only once nothing in it can fail).
 """
 from __future__ import annotations
 
 from .tensor import Tensor
 
+_UNBOUND = object()  # a name the statement bound that did not exist before
+
 
 class Journal:
+    __slots__ = ("names", "old", "undo", "_noted")
+
     def __init__(self, names: dict):
-        self.names = dict(names)
+        self.names = names  # the session's table, not a copy
+        self.old: dict[str, object] = {}  # name -> its binding before the statement
         self.undo: list[tuple] = []
-        self._noted: set[tuple[int, bool]] = set()
+        self._noted: set | None = None
+
+    def bind(self, name: str) -> None:
+        """Note `name`'s binding before the statement rebinds it (only the first time)."""
+        if name not in self.old:
+            self.old[name] = self.names.get(name, _UNBOUND)
+
+    def _first(self, key) -> bool:
+        noted = self._noted
+        if noted is None:
+            noted = self._noted = set()
+        if key in noted:
+            return False
+        noted.add(key)
+        return True
 
     def tensor(self, t: Tensor, contents: bool = True) -> None:
         """Note t's state; `contents` also copies its elements."""
-        key = (id(t), contents)
-        if key in self._noted:
+        if not self._first((id(t), contents)):
             return
-        self._noted.add(key)
         copy = t.data.copy() if contents and t.data.flags.writeable else None
         self.undo.append(("tensor", t, t.data, copy, t.requires_grad, t.grad, t.grad_fn))
 
@@ -40,23 +60,25 @@ class Journal:
                 continue
             seen.add(id(t))
             if t.grad_fn is None:
-                if t.requires_grad and ("grad", id(t)) not in self._noted:
-                    self._noted.add(("grad", id(t)))
+                if t.requires_grad and self._first(("grad", id(t))):
                     grad = t.grad
                     copy = grad.data.copy() if type(grad) is Tensor else None
                     self.undo.append(("grad", t, grad, copy))
                 continue
             node = t.grad_fn
-            if ("node", id(node)) not in self._noted:
-                self._noted.add(("node", id(node)))
+            if self._first(("node", id(node))):
                 self.undo.append(("node", node, node.freed))
             stack.extend(x for x in node.inputs if type(x) is Tensor)
 
     def absorb(self, inner: "Journal") -> None:
         """A statement inside a larger unit (a shell line) succeeded: keep its notes."""
+        old = self.old
+        for name, value in inner.old.items():
+            if name not in old:
+                old[name] = value
         self.undo.extend(inner.undo)
 
-    def rollback(self, names: dict) -> None:
+    def rollback(self) -> None:
         for entry in reversed(self.undo):
             kind = entry[0]
             if kind == "tensor":
@@ -74,5 +96,10 @@ class Journal:
                 _, node, freed = entry
                 node.freed = freed
         self.undo.clear()
-        names.clear()
-        names.update(self.names)
+        names = self.names
+        for name, value in self.old.items():
+            if value is _UNBOUND:
+                names.pop(name, None)
+            else:
+                names[name] = value
+        self.old.clear()

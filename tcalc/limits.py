@@ -61,14 +61,31 @@ class Limits:
 LIMITS = Limits()
 assert {f.name for f in fields(Limits)} == set(BY_NAME)
 
-# Elements held by the session's variables when the current statement started; the
-# evaluator keeps it up to date so that allocations are checked against the total.
+# Elements held by the session's variables, so that allocations are checked against the
+# total. The evaluator gives, before each statement, a function that counts them: it runs
+# only when a statement's allocation is checked (most tiny statements allocate nothing
+# that is checked), once per statement.
 _live_elements = 0
+_live_source = None
 
 
 def set_live_elements(count: int) -> None:
-    global _live_elements
-    _live_elements = count
+    global _live_elements, _live_source
+    _live_elements, _live_source = count, None
+
+
+def set_live_source(count) -> None:
+    """`count()` gives the live elements when first needed, until the next set_live_*."""
+    global _live_source
+    _live_source = count
+
+
+def live_elements() -> int:
+    global _live_elements, _live_source
+    if _live_source is not None:
+        source, _live_source = _live_source, None
+        _live_elements = source()
+    return _live_elements
 
 
 def parse_count(text: str) -> int:
@@ -129,10 +146,11 @@ def check_elements(count: int, what: str = "a tensor") -> None:
     """A tensor of `count` elements is about to be allocated."""
     if count > LIMITS.max_elements:
         raise refuse("max_elements", f"{what} of {count:,} elements is too large")
-    if _live_elements + count > LIMITS.max_total_elements:
+    live = _live_elements if _live_source is None else live_elements()
+    if live + count > LIMITS.max_total_elements:
         raise refuse("max_total_elements",
                      f"{what} of {count:,} elements would bring the session's tensors to "
-                     f"{_live_elements + count:,} elements",
+                     f"{live + count:,} elements",
                      "free some with `name = None`")
 
 

@@ -160,3 +160,53 @@ def test_backward_that_fails_half_way_changes_no_grad(session):
     err = fails(session, "y.backward()")
     assert err.kind == "autograd error"
     assert values(session, "a.grad, b.grad, c.grad") == before
+
+
+# ---- undo, copy-on-write (issue 5: the per-statement cost) ---------------------------
+
+def test_failed_statement_restores_a_shadowed_builtin_and_forgets_new_names(session):
+    fails(session, "sum, fresh = 1, undefined_name")
+    assert "fresh" not in session.globals
+    assert values(session, "sum(tensor([1, 2]))") == ["tensor(3)"]
+
+
+def test_failed_shell_line_keeps_the_names_and_their_order(session):
+    values(session, "a = 1\nb = tensor([1.])")
+    order = list(session.globals)
+    fails_atomic = None
+    try:
+        list(session.run("a = 5; c = 2; b = 3; f(t) = t; 1 / 0", atomic=True))
+    except Exception as err:  # noqa: BLE001
+        fails_atomic = err
+    assert fails_atomic is not None
+    assert list(session.globals) == order
+    assert values(session, "a, b") == ["(1, tensor([1.]))"]
+
+
+def test_final_backward_failing_on_an_assigned_grad_changes_no_grad(session):
+    """The last backward of a statement takes no notes: it must change nothing when the
+    accumulation into one leaf's .grad fails (a read-only or int .grad the user assigned)."""
+    values(session, "x = tensor([1., 2., 3.], requires_grad=True)\n"
+                    "w = tensor([1., 1., 1.], requires_grad=True)\ny = (x * w).sum()")
+    values(session, "x.grad = tensor([1., 2., 3.])\nw.grad = tensor(1.).expand(3)")
+    fails(session, "y.backward(retain_graph=True)")
+    assert values(session, "x.grad, w.grad") == ["(tensor([1., 2., 3.]), tensor([1., 1., 1.]))"]
+    values(session, "w.grad = zeros(3).long()")
+    fails(session, "y.backward(retain_graph=True)")
+    assert values(session, "x.grad, w.grad") == ["(tensor([1., 2., 3.]), tensor([0, 0, 0]))"]
+    values(session, "w.grad = None\ny.backward()")  # the graph was not freed by the failures
+    assert values(session, "x.grad, w.grad") == ["(tensor([2., 3., 4.]), tensor([1., 2., 3.]))"]
+
+
+def test_backward_then_failure_in_the_same_statement_is_undone(session):
+    values(session, "x = tensor([1., 2.], requires_grad=True)\ny = (x * x).sum()")
+    fails(session, "y.backward(), 1 / 0")
+    assert values(session, "x.grad") == []
+    values(session, "y.backward()")  # the graph is still there
+    assert values(session, "x.grad") == ["tensor([2., 4.])"]
+
+
+def test_assigning_a_call_to_torch_changes_nothing(session):
+    values(session, "z = tensor([1., 2.])")
+    fails(session, "torch = z.add_(1)")
+    assert values(session, "z") == ["tensor([1., 2.])"]
