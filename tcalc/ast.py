@@ -1,157 +1,278 @@
-"""The tcalc syntax tree: plain frozen dataclasses, no behaviour. Every node has a span."""
-from __future__ import annotations
+"""The tcalc syntax tree: plain classes, no behaviour. Every node has a span.
 
-from dataclasses import dataclass, field
+Cheap to import (plain classes with __slots__ and a small __init__, not dataclasses). Nodes
+compare equal when their fields other than the spans are equal, as frozen dataclasses with
+`compare=False` spans did.
+"""
+from __future__ import annotations
 
 from .errors import Span
 
 
-@dataclass(frozen=True)
 class Node:
-    span: Span = field(compare=False, repr=False)
+    """A node: its `span`, and the fields listed in `_fields`."""
+
+    __slots__ = ("span",)
+    _fields: tuple[str, ...] = ()
+
+    def __init__(self, span: Span):
+        self.span = span
+
+    def _key(self):
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self):
+        return hash((self.__class__, self._key()))
+
+    def __repr__(self):
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{self.__class__.__name__}({fields})"
 
 
 # ---- expressions -------------------------------------------------------------------
 
-@dataclass(frozen=True)
+
 class Name(Node):
-    id: str
+    __slots__ = ("id",)
+    _fields = ('id',)
+
+    def __init__(self, span: Span, id: str):
+        self.span = span
+        self.id = id
 
 
-@dataclass(frozen=True)
 class Constant(Node):
     """int, float, bool, str or None, as written."""
 
-    value: object
+    __slots__ = ("value",)
+    _fields = ('value',)
+
+    def __init__(self, span: Span, value: object):
+        self.span = span
+        self.value = value
 
 
-@dataclass(frozen=True)
 class TupleExpr(Node):
-    items: tuple[Node, ...]
+    __slots__ = ("items",)
+    _fields = ('items',)
+
+    def __init__(self, span: Span, items: tuple[Node, ...]):
+        self.span = span
+        self.items = items
 
 
-@dataclass(frozen=True)
 class ListExpr(Node):
-    items: tuple[Node, ...]
+    __slots__ = ("items",)
+    _fields = ('items',)
+
+    def __init__(self, span: Span, items: tuple[Node, ...]):
+        self.span = span
+        self.items = items
 
 
-@dataclass(frozen=True)
 class BinOp(Node):
-    op: str  # '+', '-', '*', '/', '//', '%', '@', '**', '&', '|', '^'
-    left: Node
-    right: Node
-    op_span: Span = field(compare=False, repr=False)
+    __slots__ = ("op", "left", "right", "op_span")
+    _fields = ('op', 'left', 'right')
+    # op: '+', '-', '*', '/', '//', '%', '@', '**', '&', '|', '^'
+
+    def __init__(self, span: Span, op: str, left: Node, right: Node, op_span: Span):
+        self.span = span
+        self.op = op
+        self.left = left
+        self.right = right
+        self.op_span = op_span
 
 
-@dataclass(frozen=True)
 class UnaryOp(Node):
-    op: str  # '-', '+', '~'
-    operand: Node
+    __slots__ = ("op", "operand")
+    _fields = ('op', 'operand')
+    # op: '-', '+', '~'
+
+    def __init__(self, span: Span, op: str, operand: Node):
+        self.span = span
+        self.op = op
+        self.operand = operand
 
 
-@dataclass(frozen=True)
 class Compare(Node):
     """A chain `a < b <= c`, meaning `a < b and b <= c` as in Python."""
 
-    first: Node
-    ops: tuple[str, ...]
-    rest: tuple[Node, ...]
+    __slots__ = ("first", "ops", "rest")
+    _fields = ('first', 'ops', 'rest')
+
+    def __init__(self, span: Span, first: Node, ops: tuple[str, ...], rest: tuple[Node, ...]):
+        self.span = span
+        self.first = first
+        self.ops = ops
+        self.rest = rest
 
 
-@dataclass(frozen=True)
 class BoolOp(Node):
-    op: str  # 'and', 'or'
-    left: Node
-    right: Node
+    __slots__ = ("op", "left", "right")
+    _fields = ('op', 'left', 'right')
+    # op: 'and', 'or'
+
+    def __init__(self, span: Span, op: str, left: Node, right: Node):
+        self.span = span
+        self.op = op
+        self.left = left
+        self.right = right
 
 
-@dataclass(frozen=True)
 class Not(Node):
-    operand: Node
+    __slots__ = ("operand",)
+    _fields = ('operand',)
+
+    def __init__(self, span: Span, operand: Node):
+        self.span = span
+        self.operand = operand
 
 
-@dataclass(frozen=True)
 class IfExp(Node):
-    body: Node
-    test: Node
-    orelse: Node
+    __slots__ = ("body", "test", "orelse")
+    _fields = ('body', 'test', 'orelse')
+
+    def __init__(self, span: Span, body: Node, test: Node, orelse: Node):
+        self.span = span
+        self.body = body
+        self.test = test
+        self.orelse = orelse
 
 
-@dataclass(frozen=True)
 class Keyword(Node):
-    name: str
-    value: Node
+    __slots__ = ("name", "value")
+    _fields = ('name', 'value')
+
+    def __init__(self, span: Span, name: str, value: Node):
+        self.span = span
+        self.name = name
+        self.value = value
 
 
-@dataclass(frozen=True)
 class Call(Node):
-    func: Node
-    args: tuple[Node, ...]
-    keywords: tuple[Keyword, ...]
+    __slots__ = ("func", "args", "keywords")
+    _fields = ('func', 'args', 'keywords')
+
+    def __init__(self, span: Span, func: Node, args: tuple[Node, ...], keywords: tuple[Keyword, ...]):
+        self.span = span
+        self.func = func
+        self.args = args
+        self.keywords = keywords
 
 
-@dataclass(frozen=True)
 class Attribute(Node):
-    value: Node
-    attr: str
+    __slots__ = ("value", "attr")
+    _fields = ('value', 'attr')
+
+    def __init__(self, span: Span, value: Node, attr: str):
+        self.span = span
+        self.value = value
+        self.attr = attr
 
 
-@dataclass(frozen=True)
 class Slice(Node):
-    start: Node | None
-    stop: Node | None
-    step: Node | None
+    __slots__ = ("start", "stop", "step")
+    _fields = ('start', 'stop', 'step')
+
+    def __init__(self, span: Span, start: Node | None, stop: Node | None, step: Node | None):
+        self.span = span
+        self.start = start
+        self.stop = stop
+        self.step = step
 
 
-@dataclass(frozen=True)
 class EllipsisExpr(Node):
-    pass
+    __slots__ = ()
+    _fields = ()
+
+    def __init__(self, span: Span):
+        self.span = span
 
 
-@dataclass(frozen=True)
 class Index(Node):
-    value: Node
-    items: tuple[Node, ...]  # expressions, Slice or EllipsisExpr
-    is_tuple: bool  # `X[1,]` and `X[1, 2]` index with a tuple
+    __slots__ = ("value", "items", "is_tuple")
+    _fields = ('value', 'items', 'is_tuple')
+    # items: expressions, Slice or EllipsisExpr
+    # is_tuple: `X[1,]` and `X[1, 2]` index with a tuple
+
+    def __init__(self, span: Span, value: Node, items: tuple[Node, ...], is_tuple: bool):
+        self.span = span
+        self.value = value
+        self.items = items
+        self.is_tuple = is_tuple
 
 
 # ---- statements --------------------------------------------------------------------
 
-@dataclass(frozen=True)
+
 class ExprStmt(Node):
-    value: Node
-    quiet: bool  # ended by ';'
+    __slots__ = ("value", "quiet")
+    _fields = ('value', 'quiet')
+    # quiet: ended by ';'
+
+    def __init__(self, span: Span, value: Node, quiet: bool):
+        self.span = span
+        self.value = value
+        self.quiet = quiet
 
 
-@dataclass(frozen=True)
 class Assign(Node):
-    targets: Node  # Name, Index, Attribute or TupleExpr of those
-    value: Node
-    quiet: bool
+    __slots__ = ("targets", "value", "quiet")
+    _fields = ('targets', 'value', 'quiet')
+    # targets: Name, Index, Attribute or TupleExpr of those
+
+    def __init__(self, span: Span, targets: Node, value: Node, quiet: bool):
+        self.span = span
+        self.targets = targets
+        self.value = value
+        self.quiet = quiet
 
 
-@dataclass(frozen=True)
 class AugAssign(Node):
-    target: Node  # Name, Index or Attribute
-    op: str  # '+', '-', ...
-    value: Node
-    quiet: bool
+    __slots__ = ("target", "op", "value", "quiet")
+    _fields = ('target', 'op', 'value', 'quiet')
+    # target: Name, Index or Attribute
+    # op: '+', '-', ...
+
+    def __init__(self, span: Span, target: Node, op: str, value: Node, quiet: bool):
+        self.span = span
+        self.target = target
+        self.op = op
+        self.value = value
+        self.quiet = quiet
 
 
-@dataclass(frozen=True)
 class FunctionDef(Node):
-    name: str
-    params: tuple[str, ...]
-    body: Node
-    quiet: bool
+    __slots__ = ("name", "params", "body", "quiet")
+    _fields = ('name', 'params', 'body', 'quiet')
+
+    def __init__(self, span: Span, name: str, params: tuple[str, ...], body: Node, quiet: bool):
+        self.span = span
+        self.name = name
+        self.params = params
+        self.body = body
+        self.quiet = quiet
 
 
-@dataclass(frozen=True)
 class Import(Node):
-    module: str
-    quiet: bool
+    __slots__ = ("module", "quiet")
+    _fields = ('module', 'quiet')
+
+    def __init__(self, span: Span, module: str, quiet: bool):
+        self.span = span
+        self.module = module
+        self.quiet = quiet
 
 
-@dataclass(frozen=True)
 class Program(Node):
-    statements: tuple[Node, ...]
+    __slots__ = ("statements",)
+    _fields = ('statements',)
+
+    def __init__(self, span: Span, statements: tuple[Node, ...]):
+        self.span = span
+        self.statements = statements
