@@ -1,14 +1,15 @@
-"""Source text -> AST. Owns the Lark parser (built once) and the tree-to-AST pass.
+"""Source text -> AST. Owns the parsers and the tree-to-AST pass.
 
-Lark errors never escape: they become TcalcSyntaxError with a span and what was expected.
+Programs are parsed by tcalc/_lalr.py, a small LALR runtime over the tables generated from
+grammar/tcalc.lark (tcalc/_grammar_tables.py), which does not import lark. Text it cannot
+parse is parsed again by lark (loaded from the same tables), so that every syntax error is
+lark's: lark errors never escape, they become TcalcSyntaxError with a span and what was
+expected.
 """
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from . import ast, limits
 from .errors import Span, TcalcError, TcalcSyntaxError
@@ -46,32 +47,69 @@ LARK_OPTIONS = {"parser": "lalr", "lexer": "contextual", "propagate_positions": 
                 "maybe_placeholders": True}
 
 
-def compile_grammar(text: str) -> Lark:
+def compile_grammar(text: str):
     """Build the parser from the grammar text: LALR analysis, 50-100 ms."""
+    from lark import Lark
+
     return Lark(text, postlex=_BracketNewlines(), **LARK_OPTIONS)
 
 
 @lru_cache(maxsize=1)
-def _lark() -> Lark:
-    """The parser, loaded from the tables generated from the grammar (tcalc/_grammar_tables.py,
-    plain Python literals written by tools/gen_parser_tables.py) instead of compiled at
-    every start. Tables made from another grammar text, or that this lark cannot load, are
-    ignored and the grammar is compiled: stale tables cost time, never correctness."""
+def _tables():
+    """The generated tables, or None when they were made from another grammar text (then
+    lark compiles the grammar: stale tables cost time, never correctness)."""
     grammar = _grammar_path().read_text(encoding="utf-8")
-    parser = None
     try:
         from . import _grammar_tables as tables
+    except ImportError:
+        return None
+    return tables if tables.GRAMMAR == grammar else None
 
-        if tables.GRAMMAR == grammar:
+
+@lru_cache(maxsize=1)
+def _fast():
+    """tcalc's own LALR runtime over the generated tables, or None without tables."""
+    tables = _tables()
+    if tables is None or not hasattr(tables, "RUNTIME"):
+        return None
+    from ._lalr import Parser
+
+    return Parser(tables.RUNTIME)
+
+
+@lru_cache(maxsize=1)
+def _lark():
+    """Lark's parser, loaded from the generated tables (plain Python literals written by
+    tools/gen_parser_tables.py) instead of compiled; only needed for syntax errors."""
+    from lark import Lark
+
+    tables = _tables()
+    parser = None
+    try:
+        if tables is not None:
             parser = Lark._load_from_dict(tables.DATA, tables.MEMO, postlex=_BracketNewlines())
-    except Exception:  # tables missing or from an incompatible lark: compile instead
+    except Exception:  # tables from an incompatible lark: compile instead
         parser = None
     if parser is None:
-        parser = compile_grammar(grammar)
+        parser = compile_grammar(_grammar_path().read_text(encoding="utf-8"))
     from ._lalr_speedups import speed_up
 
     speed_up(parser)
     return parser
+
+
+def parse_tree(text: str):
+    """The syntax tree of `text` (ending in a newline): tcalc's runtime, or lark's parser
+    when that one fails (which then raises lark's error)."""
+    fast = _fast()
+    if fast is not None:
+        from ._lalr import SyntaxFallback
+
+        try:
+            return fast.parse(text)
+        except SyntaxFallback:
+            pass
+    return _lark().parse(text)
 
 
 def parse(text: str) -> ast.Program:
@@ -79,9 +117,13 @@ def parse(text: str) -> ast.Program:
     if not text.endswith("\n"):
         text += "\n"
     try:
-        tree = _lark().parse(text)
-    except UnexpectedInput as err:
-        raise _syntax_error(err, text) from None
+        tree = parse_tree(text)
+    except Exception as err:
+        from lark.exceptions import UnexpectedInput
+
+        if isinstance(err, UnexpectedInput):
+            raise _syntax_error(err, text) from None
+        raise
     _check_depth(tree)
     try:
         return _ToAst(text).program(tree)
@@ -90,7 +132,12 @@ def parse(text: str) -> ast.Program:
                             "split it into several statements with intermediate names") from None
 
 
-def _check_depth(tree: Tree) -> None:
+def _is_tree(item) -> bool:
+    """A rule's node (lark's Tree or tcalc._lalr.Tree), not a token or a placeholder."""
+    return hasattr(item, "children")
+
+
+def _check_depth(tree) -> None:
     """The AST pass and the evaluator recurse: refuse a statement nested too deeply (ten
     thousand brackets) before they start. Walks the tree without recursion."""
     limit = limits.LIMITS.max_depth
@@ -101,7 +148,7 @@ def _check_depth(tree: Tree) -> None:
             err = limits.refuse("max_depth", f"this statement nests more than {limit} levels deep",
                                 "split it into several statements with intermediate names")
             raise err.at(_span(node))
-        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
+        stack.extend((child, depth + 1) for child in node.children if _is_tree(child))
 
 
 # ---- syntax errors -----------------------------------------------------------------
@@ -170,7 +217,9 @@ def _word_list(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _syntax_error(err: UnexpectedInput, text: str) -> TcalcSyntaxError:
+def _syntax_error(err, text: str) -> TcalcSyntaxError:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedToken
+
     line, column = max(err.line, 1), max(err.column, 1)
     width, hint = 1, None
     if isinstance(err, UnexpectedToken):
@@ -217,7 +266,7 @@ def _syntax_error(err: UnexpectedInput, text: str) -> TcalcSyntaxError:
     return TcalcSyntaxError(message, Span(line, column, line, column + width), hint)
 
 
-def _token_words(token: Token) -> str:
+def _token_words(token) -> str:
     kind, text = token.type, str(token)
     if kind == "NAME":
         return f"name '{text}'"
@@ -230,7 +279,7 @@ def _token_words(token: Token) -> str:
     return f"'{text}'"
 
 
-def _token_hint(token: Token, text: str, err: UnexpectedToken) -> str | None:
+def _token_hint(token, text: str, err) -> str | None:
     """What to write instead, for the usual slips."""
     kind, before = token.type, text[: token.start_pos or 0]
     previous = before.rstrip()[-1:] if before.rstrip() else ""
@@ -300,7 +349,7 @@ def _unclosed_bracket(text: str, end: int) -> tuple[str, int, int] | None:
     return stack[-1] if stack else None
 
 
-def _end_of_text_before(text: str, token: Token) -> tuple[int, int]:
+def _end_of_text_before(text: str, token) -> tuple[int, int]:
     pos = token.start_pos if token.start_pos is not None else len(text)
     before = text[:pos].rstrip("\r\n")
     line = before.count("\n") + 1
@@ -327,9 +376,7 @@ def _unquote(raw: str) -> str:
 
 
 def _span(item) -> Span:
-    if isinstance(item, Token):
-        return Span(item.line, item.column, item.end_line, item.end_column)
-    meta = item.meta
+    meta = getattr(item, "meta", item)  # a token carries its own position
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 
@@ -343,19 +390,19 @@ class _ToAst:
     def __init__(self, text: str):
         self.text = text
 
-    def program(self, tree: Tree) -> ast.Program:
+    def program(self, tree) -> ast.Program:
         statements = []
         for line in tree.children:
             children = line.children
             for i, child in enumerate(children):
-                if isinstance(child, Token):
+                if not _is_tree(child):
                     continue
-                quiet = i + 1 < len(children) and isinstance(children[i + 1], Token)
+                quiet = i + 1 < len(children) and not _is_tree(children[i + 1])
                 statements.append(self.statement(child, quiet))
         return ast.Program(Span(1, 1, 1, 1), tuple(statements))
 
     # statements
-    def statement(self, tree: Tree, quiet: bool) -> ast.Node:
+    def statement(self, tree, quiet: bool) -> ast.Node:
         kind, span, ch = tree.data, _span(tree), tree.children
         if kind == "expr_stmt":
             return ast.ExprStmt(span, self.expr(ch[0]), quiet)
@@ -375,7 +422,7 @@ class _ToAst:
             return ast.Import(span, module, quiet)
         return ast.ExprStmt(span, self.expr(tree), quiet)
 
-    def assignment(self, tree: Tree, quiet: bool) -> ast.Node:
+    def assignment(self, tree, quiet: bool) -> ast.Node:
         span = _span(tree)
         target, value = self.expr(tree.children[0]), self.expr(tree.children[1])
         if isinstance(target, ast.Call) and isinstance(target.func, ast.Name):
@@ -402,7 +449,7 @@ class _ToAst:
 
     # expressions
     def expr(self, item) -> ast.Node:
-        if isinstance(item, Token):  # only NAME-like leaves reach here via ?rules
+        if not _is_tree(item):  # only NAME-like leaves reach here via ?rules
             raise AssertionError(item)
         return _EXPRESSION_NODES[item.data](self, item, _span(item), item.children)
 
@@ -474,7 +521,7 @@ class _ToAst:
         for arg in (arguments.children if arguments is not None else []):
             if arg is None:
                 continue
-            if isinstance(arg, Tree) and arg.data == "keyword":
+            if _is_tree(arg) and arg.data == "keyword":
                 key = self.expr(arg.children[0])
                 if not isinstance(key, ast.Name):
                     raise TcalcSyntaxError("a keyword argument needs a name before '='", key.span,
@@ -500,10 +547,10 @@ class _ToAst:
                          len(items) > 1 or trailing_comma)
 
     def subscript(self, item) -> ast.Node:
-        if isinstance(item, Tree) and item.data == "slice":
+        if _is_tree(item) and item.data == "slice":
             parts = [None if c is None else self.expr(c) for c in item.children]
             return ast.Slice(_span(item), *parts)
-        if isinstance(item, Tree) and item.data == "ellipsis":
+        if _is_tree(item) and item.data == "ellipsis":
             return ast.EllipsisExpr(_span(item))
         return self.expr(item)
 
@@ -512,7 +559,5 @@ class _ToAst:
 _EXPRESSION_NODES = {name[2:]: method for name, method in vars(_ToAst).items() if name.startswith("x_")}
 
 
-def _with_span(node: ast.Node, span: Span) -> ast.Node:
-    from dataclasses import replace
-
-    return replace(node, span=span)
+def _with_span(node: ast.TupleExpr, span: Span) -> ast.TupleExpr:
+    return ast.TupleExpr(span, node.items)

@@ -2,6 +2,9 @@
 
 tcalc loads the tables at start-up instead of compiling the grammar. If this fails after a
 change to the grammar, run `python tools/gen_parser_tables.py` and commit the result.
+
+tcalc parses with its own runtime (tcalc/_lalr.py) and asks lark only about text with a
+syntax error: both must give the same tree, the same AST and the same spans.
 """
 from __future__ import annotations
 
@@ -9,13 +12,17 @@ import ast as pyast
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 from lark import Token, Tree
 
 from tcalc import _grammar_tables as tables
-from tcalc import parser
+from tcalc import _lalr, parser
+from tcalc import ast as tast
+from tcalc.errors import TcalcError
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = sorted((ROOT / "tests" / "golden").rglob("*.tc"))
+EXAMPLES = sorted((ROOT / "examples").glob("*.tc"))
 REGENERATE = "the parser tables are stale: run `python tools/gen_parser_tables.py` and commit them"
 
 
@@ -44,9 +51,9 @@ def test_the_parser_is_loaded_from_the_tables():
 
 def _shape(node):
     """A tree with every token and node position, to compare two parsers' answers."""
-    if isinstance(node, Token):
+    if isinstance(node, (Token, _lalr.Token)):
         return ("token", node.type, str(node), node.line, node.column, node.end_line, node.end_column)
-    if isinstance(node, Tree):
+    if isinstance(node, (Tree, _lalr.Tree)):
         meta = node.meta
         where = (getattr(meta, "line", None), getattr(meta, "column", None),
                  getattr(meta, "end_line", None), getattr(meta, "end_column", None))
@@ -87,3 +94,101 @@ def test_tables_parse_as_the_grammar_does(compiled, text):
     if not text.endswith("\n"):
         text += "\n"
     assert _outcome(parser._lark(), text) == _outcome(compiled, text)
+
+
+def test_the_runtime_tables_are_plain_data():
+    assert set(tables.RUNTIME) >= {"lexers", "state_lexer", "actions", "rules", "start_state", "end_state"}
+
+
+def _ast_shape(node):
+    """An AST with every field and every span."""
+    if isinstance(node, tast.Node):
+        spans = (node.span, getattr(node, "op_span", None))
+        fields = [name for cls in type(node).__mro__ for name in getattr(cls, "__slots__", ())]
+        return (type(node).__name__, spans, tuple((f, _ast_shape(getattr(node, f))) for f in fields if f != "span"))
+    if isinstance(node, tuple):
+        return tuple(_ast_shape(item) for item in node)
+    return (type(node).__name__, repr(node))
+
+
+def _lark_ast(text):
+    """The AST through lark's parser, as tcalc built it before its own runtime."""
+    try:
+        tree = parser._lark().parse(text)
+    except Exception as err:
+        return ("syntax error", type(err).__name__)
+    try:
+        return _ast_shape(parser._ToAst(text).program(tree))
+    except TcalcError as err:
+        return ("error", err.message, err.span)
+
+
+def _fast_ast(text):
+    try:
+        tree = parser._fast().parse(text)
+    except _lalr.SyntaxFallback:
+        return ("syntax error", "fallback")
+    try:
+        return _ast_shape(parser._ToAst(text).program(tree))
+    except TcalcError as err:
+        return ("error", err.message, err.span)
+
+
+def _same_as_lark(text):
+    if not text.endswith("\n"):
+        text += "\n"
+    fast, slow = _fast_ast(text), _lark_ast(text)
+    if fast[0] == "syntax error":  # the runtime gives up exactly where lark reports an error
+        assert slow[0] == "syntax error", text
+        return
+    assert fast == slow, text
+    assert _shape(parser._fast().parse(text)) == _shape(parser._lark().parse(text)), text
+
+
+def test_the_runtime_is_used():
+    assert parser._fast() is not None
+    assert isinstance(parser.parse_tree("x = 1\n"), _lalr.Tree)
+
+
+@pytest.mark.parametrize("path", GOLDEN + EXAMPLES, ids=[p.name for p in GOLDEN + EXAMPLES])
+def test_the_runtime_parses_files_as_lark_does(path):
+    _same_as_lark(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("text", SNIPPETS + [
+    "if = 1\nx = iffy if a else b\nx elsewhere\nnot_ = True; Trueish = None\n",
+    "a = (1,\n 2)\nb = [\n]\nc = (\n)\n\n\nd = x[1,]; e = x[:]; f = x[::]\n",
+    "import torch as t\nfrom torch import *\nimport numpy\n",
+    "x = 'a\\'b' + \"c\" \\\n + 1_000 + 1e-3 + .5 + 2. + 0x1\n",
+    "f(x, x) = 1\ng(x, y=1) = 2\n1 = 2\nh(a)(b) += 1\n",
+    "x\n) (\n", "", "\n\n# only a comment", "x = [1, 2,]\ny = (1,)\nz = 1, 2,\n",
+])
+def test_the_runtime_parses_snippets_as_lark_does(text):
+    _same_as_lark(text)
+
+
+def _fuzz_strategies():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_fuzz import mutated, programs
+
+    return programs, mutated()
+
+
+_PROGRAMS, _MUTATED = _fuzz_strategies()
+_FUZZ = settings(max_examples=300, deadline=None, derandomize=True,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                        HealthCheck.filter_too_much])
+
+
+@_FUZZ
+@given(_PROGRAMS)
+def test_the_runtime_parses_generated_programs_as_lark_does(text):
+    _same_as_lark(text)
+
+
+@_FUZZ
+@given(_MUTATED)
+def test_the_runtime_parses_mutated_programs_as_lark_does(text):
+    _same_as_lark(text)
