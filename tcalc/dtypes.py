@@ -78,10 +78,32 @@ def of_scalar(value) -> DType:
     return DEFAULT_FLOAT
 
 
+_Tensor = None  # tcalc.tensor.Tensor, set by that module (it imports this one)
+_SCALAR_CATEGORY = {bool: BOOL, int: INT, float: FLOAT}
+
+
 def result_type(*operands) -> DType:
     """PyTorch's promotion: dimensioned tensors outrank 0-d tensors, which outrank Python
     numbers, unless a lower tier holds a higher category (float beats int beats bool)."""
-    from .tensor import Tensor  # the one import cycle: Tensor uses dtypes
+    Tensor = _Tensor
+    if len(operands) == 2:
+        # The common cases first: two tensors of one dtype, a tensor with a Python number
+        # of its category or a lower one. Both give the tensor's dtype in every tier.
+        a, b = operands
+        if type(a) is Tensor:
+            d = _BY_NUMPY.get(a.data.dtype)
+            if d is not None:
+                if type(b) is Tensor:
+                    if b.data.dtype is a.data.dtype or b.data.dtype == a.data.dtype:
+                        return d
+                elif _SCALAR_CATEGORY.get(type(b), 3) <= d.category:
+                    return d
+        elif type(b) is Tensor:
+            d = _BY_NUMPY.get(b.data.dtype)
+            if d is not None and _SCALAR_CATEGORY.get(type(a), 3) <= d.category:
+                return d
+    if Tensor is None:
+        from .tensor import Tensor  # the one import cycle: Tensor uses dtypes
 
     tiers: list[DType | None] = [None, None, None]  # dimensioned, zero-dim, scalar
     for x in operands:

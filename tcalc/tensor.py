@@ -98,3 +98,6 @@ class Size(tuple):
 
     def __repr__(self) -> str:
         return f"torch.Size([{', '.join(str(n) for n in self)}])"
+
+
+dtypes._Tensor = Tensor  # for dtypes.result_type, without an import on every call
