@@ -139,7 +139,7 @@ _BOTH = ("reshape", "mean", "dot", "mv", "mm", "matmul", "outer", "norm", "exp",
          "eq", "ne", "lt", "le", "gt", "ge", "narrow", "logical_not", "bitwise_not",
          "floor", "ceil", "round", "isnan", "clamp", "maximum", "minimum", "equal", "allclose",
          "prod", "max", "min", "argmax", "argmin", "cumsum", "std", "var", "all", "any", "trace",
-         "det", "bitwise_and", "bitwise_or", "bitwise_xor")
+         "det", "bitwise_and", "bitwise_or", "bitwise_xor", "amax", "amin")
 for _name in _BOTH:
     function(_name, getattr(ops, _name), method=True)
 FUNCTIONS["abs"] = Builtin("abs", _abs)
@@ -263,13 +263,10 @@ for _dtype in dtypes.ALL:
 FUNCTIONS["bool_"] = dtypes.bool_
 FUNCTIONS.update(pi=math.pi, e=math.e, inf=math.inf, nan=math.nan)
 
-def _vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None):
-    return ops.norm(x, ord, dim, keepdim, dtype)
-
-
 LINALG = Namespace("torch.linalg", {
     "norm": Builtin("norm", ops.linalg_norm),
-    "vector_norm": Builtin("vector_norm", _vector_norm),
+    "vector_norm": Builtin("vector_norm", ops.vector_norm),
+    "matrix_norm": Builtin("matrix_norm", ops.matrix_norm),
     "inv": Builtin("inv", ops.inv),
     "det": Builtin("det", ops.det),
     "solve": Builtin("solve", ops.solve),

@@ -325,3 +325,52 @@ def test_second_derivatives(name, f, sample):
 
     np.testing.assert_allclose(analytic_gradient(first, x, w), numeric_gradient(first, x, w),
                                rtol=1e-4, atol=1e-5)
+
+
+# ---- matrix norms (torch.linalg.matrix_norm, linalg.norm, torch.norm) -------------------
+
+MATRIX_ORDS = ["fro", "nuc", 1, -1, 2, -2, float("inf"), -float("inf")]
+
+
+@pytest.mark.parametrize("dim,keepdim", [((-2, -1), False), ((1, 2), True), ((2, 0), False), ((0, 2), True)],
+                         ids=str)
+@pytest.mark.parametrize("ord", MATRIX_ORDS, ids=str)
+def test_matrix_norm_gradients(ord, dim, keepdim):
+    """Random matrices have distinct singular values and no tied row or column sums, where
+    every one of these norms is differentiable."""
+    f = lambda t: ops.matrix_norm(t, ord, dim, keepdim)  # noqa: E731
+    x = anywhere((2, 3, 4))
+    weights = rng.normal(size=f(Tensor(x)).data.shape)
+    np.testing.assert_allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,f", [
+    ("linalg_norm_nuc", lambda t: ops.linalg_norm(t, "nuc")),
+    ("linalg_norm_2", lambda t: ops.linalg_norm(t, 2)),
+    ("linalg_norm_inf_dims", lambda t: ops.linalg_norm(t, float("inf"), dim=(1, 0))),
+    ("torch_norm_nuc", lambda t: ops.norm(t, "nuc")),
+    ("amax_dim", lambda t: ops.amax(t, 1)), ("amin_all", ops.amin),
+    ("amax_keepdim", lambda t: ops.amax(t, (0, 1), keepdim=True)),
+])
+def test_matrix_norm_forms_and_amax(name, f):
+    x = anywhere((3, 4))
+    weights = rng.normal(size=f(Tensor(x)).data.shape)
+    np.testing.assert_allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_amax_shares_the_gradient_between_ties():
+    x = Tensor(np.array([1.0, 3.0, 3.0]), requires_grad=True)
+    run_backward([ops.amax(x, 0)], [Tensor(np.array(1.0))], retain_graph=False, create_graph=False)
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.5, 0.5])
+
+
+@pytest.mark.parametrize("ord,name", [("fro", "LinalgVectorNormBackward0"), ("nuc", "SumBackward1"),
+                                      (2, "AmaxBackward0"), (-2, "AminBackward0"), (1, "AmaxBackward0"),
+                                      (-float("inf"), "AminBackward0")])
+def test_matrix_norm_grad_fn_names(ord, name):
+    x = Tensor(anywhere((3, 3)), requires_grad=True)
+    assert ops.matrix_norm(x, ord).grad_fn.name == name
+    if ord in ("nuc", 2, -2):  # keepdim puts the dims back with a permute, as PyTorch does
+        assert ops.matrix_norm(x, ord, keepdim=True).grad_fn.name == "PermuteBackward0"

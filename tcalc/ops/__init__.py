@@ -13,9 +13,10 @@ from .elementwise import (abs, add, allclose, bitwise_and, bitwise_not, bitwise_
                           ge, gt, isnan, le, log, log2, log10, logical_not, lt, maximum, minimum,
                           mul, ne, neg, pow, reciprocal, relu, remainder, round, sigmoid, sign, sin,
                           sqrt, sub, tan, tanh, trunc, where)
-from .linalg import det, dot, inv, linalg_norm, matmul, mm, mv, outer, solve, trace  # noqa: F401
-from .reduce import (all, any, argmax, argmin, cumsum, max, mean, min, norm, prod, std,  # noqa: F401
-                     sum, sum_to, var)
+from .linalg import (det, dot, inv, linalg_norm, matmul, matrix_norm, mm, mv, outer,  # noqa: F401
+                     solve, trace)
+from .reduce import (all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, norm,  # noqa: F401
+                     prod, std, sum, sum_to, var, vector_norm)
 from .shape import (T, cat, expand, flatten, getitem, narrow, permute, reshape, setitem,  # noqa: F401
                     squeeze, stack, t, transpose, unsqueeze, view)
 from .inplace import add_, apply_inplace, div_, fill_, mul_, sub_, zero_  # noqa: F401

@@ -6,7 +6,7 @@ import numpy as np
 from ..autograd import Op, apply
 from ..errors import DTypeError, ShapeError, TcalcValueError
 from ..tensor import Tensor
-from ._base import as_tensor
+from ._base import as_tensor, normalize_dim
 
 
 def _same_dtype(a: Tensor, b: Tensor, name: str) -> None:
@@ -371,22 +371,88 @@ def solve(a, b) -> Tensor:
     return apply(SOLVE, (a, b), (a.data, b.data), vector=vector)
 
 
-def linalg_norm(x, ord=None, dim=None, keepdim=False, dtype=None) -> Tensor:
-    """torch.linalg.norm: a vector norm, or the Frobenius norm of a matrix."""
-    from .reduce import norm
+def _svdvals_backward(n, g):
+    """d s / dA = U diag(g) V^T (singular vectors taken as constants: first derivatives only)."""
+    from .shape import unsqueeze
+
+    u, _, vh = np.linalg.svd(n.inputs[0].data, full_matrices=False)
+    return (matmul(Tensor(u) * unsqueeze(g, -2), Tensor(vh)),)
+
+
+SVDVALS = Op("LinalgSvdBackward0", lambda a: np.linalg.svd(a, compute_uv=False), _svdvals_backward)
+
+
+def _dims_text(dims) -> str:
+    return " ".join(str(d) for d in dims)  # how C++ prints a vector of dims
+
+
+def matrix_norm(x, ord="fro", dim=(-2, -1), keepdim=False, dtype=None) -> Tensor:
+    """torch.linalg.matrix_norm, composed as PyTorch composes it (so the grad_fn names agree):
+    'fro' is a vector 2-norm; 'nuc', 2, -2 reduce the singular values; 1, -1 (inf, -inf) take
+    the largest (smallest) absolute column (row) sum."""
+    from .reduce import amax, amin, sum, vector_norm
+    from .shape import permute, unsqueeze
 
     x = as_tensor(x)
-    if ord is None:
-        return norm(x, 2, dim, keepdim, dtype)
-    matrix = (dim is None and x.data.ndim == 2) or (isinstance(dim, (tuple, list)) and len(dim) == 2)
-    if dim is None and x.data.ndim not in (1, 2):
+    if ord not in ("fro", "nuc") and (isinstance(ord, str) or abs(ord) not in (1, 2, float("inf"))):
+        raise TcalcValueError(f"linalg.matrix_norm: Order {ord if isinstance(ord, str) else f'{ord:g}'} "
+                              "not supported.", hint="matrix norms: 'fro', 'nuc', 1, -1, 2, -2, inf, -inf")
+    if x.data.ndim < 2:
+        raise ShapeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.",
+                         hint="for a vector use linalg.vector_norm(x, ord)")
+    if not x.dtype.is_floating_point:
+        raise DTypeError(f"linalg.matrix_norm: Expected a floating point or complex tensor as input. "
+                         f"Got {x.dtype.torch_name}", hint="convert first, e.g. A.float()")
+    dims = [dim] if isinstance(dim, int) else list(dim)
+    if len(dims) != 2:
+        raise ShapeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {_dims_text(dims)}")
+    d0, d1 = (normalize_dim(d, x.data.ndim) for d in dims)
+    if d0 == d1:
+        raise ShapeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
+    if dtype is not None:
+        if not dtype.is_floating_point:
+            raise DTypeError(f"linalg.matrix_norm: dtype should be floating point or complex, but got "
+                             f"{dtype.torch_name}")
+        if np.dtype(dtype.numpy).itemsize < x.data.dtype.itemsize:
+            raise DTypeError(f"linalg.matrix_norm: the dtype of the input ({x.dtype.torch_name}) should be "
+                             f"convertible without narrowing to the specified dtype ({dtype.torch_name})")
+    if ord == "fro":
+        return vector_norm(x, 2, (d0, d1), keepdim, dtype)
+    extreme = amax if ord == "nuc" or ord > 0 else amin
+    if ord in ("nuc", 2, -2):
+        if dtype is not None:
+            from .convert import to_dtype
+
+            x = to_dtype(x, dtype)
+        order = [d for d in range(x.data.ndim) if d not in (d0, d1)] + [d0, d1]
+        values = _svdvals(permute(x, *order))
+        result = sum(values, -1, keepdim) if ord == "nuc" else extreme(values, -1, keepdim)
+        if keepdim:
+            result = permute(unsqueeze(result, -1), *np.argsort(order).tolist())
+        return result
+    if abs(ord) == float("inf"):  # the inf-norm is the 1-norm of the transpose
+        d0, d1 = d1, d0
+    if not keepdim and d0 < d1:
+        d1 -= 1
+    return extreme(vector_norm(x, 1, d0, keepdim, dtype), d1, keepdim)
+
+
+def _svdvals(x: Tensor) -> Tensor:
+    return apply(SVDVALS, (x,), (x.data,))
+
+
+def linalg_norm(x, ord=None, dim=None, keepdim=False, dtype=None) -> Tensor:
+    """torch.linalg.norm: a matrix norm for a string ord, for two dims, or for a matrix with
+    an ord and no dim; otherwise a vector norm (the 2-norm of all elements without ord)."""
+    from .reduce import vector_norm
+
+    x = as_tensor(x)
+    dims = None if dim is None else [dim] if isinstance(dim, int) else list(dim)
+    if dims is not None and len(dims) not in (1, 2):
+        raise ShapeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {dims}")
+    if dims is None and ord is not None and x.data.ndim not in (1, 2):
         raise ShapeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or "
                          f"2D. Got {x.data.ndim}D.")
-    if matrix:
-        if ord == "fro":
-            return norm(x, 2, dim, keepdim, dtype)
-        raise TcalcValueError(f"linalg.norm: tcalc supports the matrix norm ord='fro' only, not {ord!r}",
-                              hint="for a vector norm over all elements: linalg.vector_norm(A, ord)")
-    if isinstance(ord, str):
-        raise TcalcValueError(f"linalg.vector_norm: ord={ord!r} is a matrix norm; give a number")
-    return norm(x, ord, dim, keepdim, dtype)
+    if ord is not None and (isinstance(ord, str) or (len(dims) == 2 if dims is not None else x.data.ndim == 2)):
+        return matrix_norm(x, ord, dims if dims is not None else (0, 1), keepdim, dtype)
+    return vector_norm(x, 2 if ord is None else ord, dim, keepdim, dtype)

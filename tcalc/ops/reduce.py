@@ -164,22 +164,75 @@ def _vector_norm_backward(n, g):
 VECTOR_NORM = Op("LinalgVectorNormBackward0", _vector_norm_forward, _vector_norm_backward)
 
 
-def norm(x, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
+def vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None) -> Tensor:
+    """torch.linalg.vector_norm: the norm of the elements over `dim` (all of them by default)."""
     x = as_tensor(x)
+    if isinstance(ord, str) or not isinstance(ord, (int, float)):
+        from ..render import type_name
+
+        raise TcalcTypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
+                             f"{type_name(ord)}", hint="matrix norms ('fro', 'nuc') are linalg.matrix_norm's")
     if not x.dtype.is_floating_point:
         raise DTypeError(
             f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
             f"Got {x.dtype.torch_name}", hint="convert first: norm(x.float())")
-    if p == "fro" or p is None:
-        p = 2
-    if isinstance(p, str):
-        raise TcalcValueError(f"norm: tcalc supports p='fro' and numbers, not p={p!r}")
     if dtype is not None:
         from .convert import to_dtype
 
         x = to_dtype(x, dtype)
     axes = dims_of(dim, x.data.ndim)
-    return apply(VECTOR_NORM, (x,), (x.data,), p=float(p), axes=axes, keepdim=bool(keepdim))
+    return apply(VECTOR_NORM, (x,), (x.data,), p=float(ord), axes=axes, keepdim=bool(keepdim))
+
+
+def norm(x, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
+    """torch.norm: a number p is a vector norm over `dim` (even over two dims); 'fro' is the
+    2-norm of the elements; 'nuc' (or a bad string) goes to linalg.matrix_norm."""
+    x = as_tensor(x)
+    if isinstance(p, str):
+        if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
+            return vector_norm(x, 2, dim, keepdim, dtype)
+        from .linalg import matrix_norm
+
+        return matrix_norm(x, p, tuple(range(x.data.ndim)) if dim is None else dim, keepdim, dtype)
+    return vector_norm(x, 2 if p is None else p, dim, keepdim, dtype)
+
+
+# ---- amax/amin: the largest (smallest) values over dims, ties sharing the gradient ----------
+
+def _amax_backward(n, g):
+    x = n.inputs[0]
+    axes, keepdim = n.params["axes"], n.params["keepdim"]
+    out = _expand_reduced(n.output, x.data.shape, axes, keepdim)
+    hit = x.data == out.data
+    share = hit / np.sum(hit, axis=axes, keepdims=True)  # PyTorch splits the gradient between ties
+    return (_expand_reduced(g, x.data.shape, axes, keepdim) * Tensor(share.astype(x.data.dtype)),)
+
+
+AMAX = Op("AmaxBackward0", lambda a, axes, keepdim: np.max(a, axis=axes, keepdims=keepdim), _amax_backward)
+AMIN = Op("AminBackward0", lambda a, axes, keepdim: np.min(a, axis=axes, keepdims=keepdim), _amax_backward)
+
+
+def _amax(name: str, op: Op, x, dim, keepdim) -> Tensor:
+    x = as_tensor(x)
+    axes = dims_of(dim, x.data.ndim) if dim not in ((), []) else None
+    if x.data.ndim == 0:
+        axes = None
+    if x.data.size == 0:
+        if axes is None:
+            raise TcalcValueError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                                  "Specify the reduction dim with the 'dim' argument.")
+        for a in axes:
+            if x.data.shape[a] == 0:
+                raise TcalcIndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+    return apply(op, (x,), (x.data,), axes=axes, keepdim=bool(keepdim) and x.data.ndim > 0)
+
+
+def amax(x, dim=(), keepdim=False) -> Tensor:
+    return _amax("amax", AMAX, x, dim, keepdim)
+
+
+def amin(x, dim=(), keepdim=False) -> Tensor:
+    return _amax("amin", AMIN, x, dim, keepdim)
 
 
 # ---- prod, max/min, argmax/argmin, cumsum, std/var, all/any ---------------------------
