@@ -67,7 +67,7 @@ class Node:
         self.inputs = inputs  # Tensors or Python numbers, as passed to the op
         # Each input's grad_fn as it was when this node was made: an in-place op later gives
         # the input tensor a new grad_fn, but this node's gradient still belongs to the old one.
-        self.edges = tuple(x.grad_fn if type(x) is Tensor else None for x in inputs)
+        self.edges = tuple([x.grad_fn if type(x) is Tensor else None for x in inputs])
         self.params = params
         # The output Tensor itself would make a reference cycle (tensor -> node -> tensor),
         # so keep its value and a weak reference: while the tensor lives (its consumers hold
@@ -125,25 +125,19 @@ def _topological_order(roots: list[Node]) -> list[Node]:
         if id(root) in visited:
             continue
         visited.add(id(root))
-        stack = [(root, iter(_parents(root)))]
+        stack = [(root, iter(root.edges))]
         while stack:
             node, parents = stack[-1]
             for parent in parents:
-                if id(parent) not in visited:
+                if parent is not None and id(parent) not in visited:
                     visited.add(id(parent))
-                    stack.append((parent, iter(_parents(parent))))
+                    stack.append((parent, iter(parent.edges)))
                     break
             else:
                 stack.pop()
                 order.append(node)
     order.reverse()
     return order
-
-
-def _parents(node: Node):
-    for edge in node.edges:
-        if edge is not None:
-            yield edge
 
 
 def _fit(grad: Tensor, like: Tensor) -> Tensor:
@@ -173,7 +167,9 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
     pending: list[tuple[Tensor, Tensor]] = []  # (leaf, gradient) to accumulate, in order
     processed: list[Node] = []
 
-    with grad_mode(create_graph):
+    global _grad_enabled
+    saved, _grad_enabled = _grad_enabled, create_graph  # grad_mode(create_graph), inline
+    try:
         for t, g in zip(outputs, grad_outputs):
             if wanted is not None and id(t) in wanted:
                 results[wanted[id(t)]] = g
@@ -196,10 +192,12 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
                     hint="pass retain_graph=True to the first backward() to keep the graph")
             input_grads = node.op.backward(node, grad)
             processed.append(node)
-            for i, (x, edge, g) in enumerate(zip(node.inputs, node.edges, input_grads)):
-                if g is None or not node.needs_grad(i):
+            for x, edge, g in zip(node.inputs, node.edges, input_grads):
+                # Only inputs that need a gradient (Node.needs_grad) receive one.
+                if g is None or type(x) is not Tensor or not (x.requires_grad or edge is not None):
                     continue
-                g = _fit(g, x)
+                if g.data.shape != x.data.shape or g.data.dtype != x.data.dtype:
+                    g = _fit(g, x)
                 if edge is not None:
                     key = id(edge)
                     grads[key] = g if key not in grads else grads[key] + g
@@ -211,6 +209,8 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
                     pending.append((x, g))
         if pending:
             _accumulate(pending, create_graph)
+    finally:
+        _grad_enabled = saved
     if not retain_graph:
         for node in processed:
             node.freed = True

@@ -504,23 +504,27 @@ def _as_tcalc_error(err: BaseException, node: ast.Node) -> BaseException:
     return err  # KeyboardInterrupt, SystemExit: the caller's business
 
 
-def _live_elements(values: list) -> int:
+def _live_elements(values) -> int:
     """Elements held by the tensors these values reach (views counted once)."""
     seen: set[int] = set()
     total = 0
-    stack = [v for v in values if type(v) is Tensor or isinstance(v, (tuple, list))]
+    stack = list(values)
+    ndarray = np.ndarray
     while stack:
         value = stack.pop()
         if type(value) is Tensor:
-            for array in (value.data, value.grad.data if type(value.grad) is Tensor else None):
-                if array is None:
-                    continue
-                base = array
-                while isinstance(base.base, np.ndarray):
-                    base = base.base
-                if id(base) not in seen:
-                    seen.add(id(base))
-                    total += base.size
+            grad = value.grad
+            array = value.data
+            while True:
+                base = array.base
+                while type(base) is ndarray or isinstance(base, ndarray):
+                    array, base = base, base.base
+                if id(array) not in seen:
+                    seen.add(id(array))
+                    total += array.size
+                if type(grad) is not Tensor:
+                    break
+                array, grad = grad.data, None
         elif isinstance(value, (tuple, list)) and len(seen) < 100_000:
             stack.extend(value)
     return total
