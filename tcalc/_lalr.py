@@ -44,12 +44,13 @@ class Tree:
     node itself, so code written for lark trees (tree.meta.line) reads it too."""
 
     __slots__ = ("data", "children", "line", "column", "start_pos", "end_line", "end_column", "end_pos",
-                 "empty")
+                 "empty", "height")
 
     def __init__(self, data, children):
         self.data = data
         self.children = children
         self.empty = True
+        self.height = 0  # the longest chain of nodes below this one
 
     @property
     def meta(self):
@@ -87,6 +88,9 @@ class Parser:
         # always the same, so it is remembered.
         self.units = frozenset(-i - 1 for i, rule in enumerate(self.rules) if rule[3])
         self.chains: dict = {}
+        # code -> (origin, size, builder)
+        self.reductions = {-i - 1: (rule[0], rule[1], _builder(*rule[2:]))
+                           for i, rule in enumerate(self.rules)}
 
     def _lexer(self, state: int) -> _Lexer:
         index = self.state_lexer[state]
@@ -96,7 +100,7 @@ class Parser:
         return lexer
 
     def parse(self, text: str) -> Tree:
-        actions, rules, units, chains = self.actions, self.rules, self.units, self.chains
+        actions, reductions, units, chains = self.actions, self.reductions, self.units, self.chains
         lexers, state_lexer, get_lexer = self.lexers, self.state_lexer, self._lexer
         end_state = self.end_state
         states = [self.start_state]
@@ -154,14 +158,14 @@ class Parser:
                     if end != state:
                         states[-1] = end
                         continue
-                origin, n, name, expand1, include, nones_after = rules[-code - 1]
+                origin, n, build = reductions[code]
                 if n:
                     children = values[-n:]
                     del states[-n:]
                     del values[-n:]
                 else:
                     children = []
-                node = _build(children, name, expand1, include, nones_after)
+                node = build(children)
                 new_state = actions[states[-1]][origin]
                 states.append(new_state)
                 values.append(node)
@@ -182,8 +186,49 @@ class Parser:
             state = new_state
 
 
-def _build(children, name, expand1, include, nones_after):
-    """lark's tree builder for one rule: child filter, ExpandSingleChild, positions."""
+def _builder(name, expand1, include, nones_after):
+    """lark's tree builder for one rule (child filter, ExpandSingleChild, positions), as a
+    function of the rule's symbols' values."""
+    plain = not nones_after and all(not inline and not nones for _, inline, nones in include)
+    indices = tuple(i for i, _, _ in include)
+    # A child inlined here (a `__rule_star` list) brings its children, and their height.
+    inlined = tuple(i for i, inline, _ in include if inline)
+    kept = tuple(i for i, inline, _ in include if not inline)
+
+    def build(children):
+        if plain:
+            filtered = [children[i] for i in indices] if len(indices) != len(children) else children
+        else:
+            filtered = _filter(children, include, nones_after)
+        if expand1 and len(filtered) == 1:
+            return filtered[0]  # its positions are already its own
+        node = Tree(name, filtered)
+        height = 0
+        for i in kept:
+            child = children[i]
+            if child.__class__ is Tree and child.height >= height:
+                height = child.height + 1
+        for i in inlined:
+            if children[i].height > height:
+                height = children[i].height
+        node.height = height
+        for child in children:
+            if child is not None and not (child.__class__ is Tree and child.empty):
+                node.line, node.column, node.start_pos = child.line, child.column, child.start_pos
+                node.empty = False
+                break
+        else:
+            return node
+        for child in reversed(children):
+            if child is not None and not (child.__class__ is Tree and child.empty):
+                node.end_line, node.end_column, node.end_pos = child.end_line, child.end_column, child.end_pos
+                break
+        return node
+
+    return build
+
+
+def _filter(children, include, nones_after):
     filtered = []
     for i, inline, nones in include:
         if nones:
@@ -197,18 +242,4 @@ def _build(children, name, expand1, include, nones_after):
             filtered.append(children[i])
     if nones_after:
         filtered += [None] * nones_after
-    if expand1 and len(filtered) == 1:
-        return filtered[0]  # its positions are already its own
-    node = Tree(name, filtered)
-    for child in children:
-        if child is not None and not (type(child) is Tree and child.empty):
-            node.line, node.column, node.start_pos = child.line, child.column, child.start_pos
-            node.empty = False
-            break
-    else:
-        return node
-    for child in reversed(children):
-        if child is not None and not (type(child) is Tree and child.empty):
-            node.end_line, node.end_column, node.end_pos = child.end_line, child.end_column, child.end_pos
-            break
-    return node
+    return filtered

@@ -8,10 +8,12 @@ expected.
 """
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from pathlib import Path
 
 from . import ast, limits
+from ._lalr import Token as _FastToken
+from ._lalr import Tree as _FastTree
 from .errors import Span, TcalcError, TcalcSyntaxError
 
 _OPEN = {"LPAR", "LSQB"}
@@ -35,11 +37,23 @@ class _BracketNewlines:
             yield token
 
 
-def _grammar_path() -> Path:
-    """The grammar ships inside the package; in a source checkout it sits in grammar/."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "grammar" / "tcalc.lark"
-    return packaged if packaged.exists() else here.parent / "grammar" / "tcalc.lark"
+def _grammar_path():
+    """The grammar ships inside the package; in a source checkout it sits in grammar/.
+    (os.path, not pathlib: pathlib costs a few ms of start-up.)"""
+    from pathlib import Path
+
+    return Path(_grammar_file())
+
+
+def _grammar_file() -> str:
+    here = os.path.dirname(os.path.realpath(__file__))
+    packaged = os.path.join(here, "grammar", "tcalc.lark")
+    return packaged if os.path.exists(packaged) else os.path.join(os.path.dirname(here), "grammar", "tcalc.lark")
+
+
+def _grammar_text() -> str:
+    with open(_grammar_file(), encoding="utf-8") as f:
+        return f.read()
 
 
 # How the grammar is compiled; tools/gen_parser_tables.py uses the same options.
@@ -58,7 +72,7 @@ def compile_grammar(text: str):
 def _tables():
     """The generated tables, or None when they were made from another grammar text (then
     lark compiles the grammar: stale tables cost time, never correctness)."""
-    grammar = _grammar_path().read_text(encoding="utf-8")
+    grammar = _grammar_text()
     try:
         from . import _grammar_tables as tables
     except ImportError:
@@ -91,7 +105,7 @@ def _lark():
     except Exception:  # tables from an incompatible lark: compile instead
         parser = None
     if parser is None:
-        parser = compile_grammar(_grammar_path().read_text(encoding="utf-8"))
+        parser = compile_grammar(_grammar_text())
     from ._lalr_speedups import speed_up
 
     speed_up(parser)
@@ -124,7 +138,8 @@ def parse(text: str) -> ast.Program:
         if isinstance(err, UnexpectedInput):
             raise _syntax_error(err, text) from None
         raise
-    _check_depth(tree)
+    if tree.__class__ is not _FastTree or tree.height > limits.LIMITS.max_depth + 2:
+        _check_depth(tree)
     try:
         return _ToAst(text).program(tree)
     except RecursionError:  # only when --max-depth was raised beyond what Python can follow
@@ -134,7 +149,8 @@ def parse(text: str) -> ast.Program:
 
 def _is_tree(item) -> bool:
     """A rule's node (lark's Tree or tcalc._lalr.Tree), not a token or a placeholder."""
-    return hasattr(item, "children")
+    cls = item.__class__
+    return cls is _FastTree or (cls is not _FastToken and item is not None and hasattr(item, "children"))
 
 
 def _check_depth(tree) -> None:
@@ -376,6 +392,9 @@ def _unquote(raw: str) -> str:
 
 
 def _span(item) -> Span:
+    cls = item.__class__
+    if cls is _FastTree or cls is _FastToken:
+        return Span(item.line, item.column, item.end_line, item.end_column)
     meta = getattr(item, "meta", item)  # a token carries its own position
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
@@ -449,9 +468,11 @@ class _ToAst:
 
     # expressions
     def expr(self, item) -> ast.Node:
-        if not _is_tree(item):  # only NAME-like leaves reach here via ?rules
-            raise AssertionError(item)
-        return _EXPRESSION_NODES[item.data](self, item, _span(item), item.children)
+        try:
+            data = item.data
+        except AttributeError:  # only NAME-like leaves reach here via ?rules
+            raise AssertionError(item) from None
+        return _EXPRESSION_NODES[data](self, item, _span(item), item.children)
 
     def x_name(self, t, span, ch):
         return ast.Name(span, str(ch[0]))
