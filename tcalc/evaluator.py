@@ -204,13 +204,8 @@ class Session:
             return thunk()
         except TcalcError as err:
             raise err.at(node.span)
-        except MemoryError:
-            raise LimitError("out of memory", node.span,
-                             "the result is too large for this machine; "
-                             + limits.BY_NAME["max_elements"].how_to_raise.replace("raise", "lower")) from None
-        except (ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError) as err:
-            kind = {TypeError: TcalcTypeError, IndexError: TcalcIndexError}.get(type(err), TcalcValueError)
-            raise kind(str(err) or type(err).__name__, node.span) from None
+        except _STRAY as err:
+            raise _stray(err, node) from None
 
     def _name(self, node: ast.Name, scope):
         if scope is not None and node.id in scope:
@@ -234,8 +229,20 @@ class Session:
     def _binop(self, node: ast.BinOp, scope):
         left = self.eval(node.left, scope)
         right = self.eval(node.right, scope)
-        return self._operator(node, node.op, left, right,
-                              lambda: self._binary(_BINARY[node.op], left, right, node.op))
+        op = node.op
+        # _operator(node, op, left, right, lambda: self._binary(...)), in one frame
+        if type(left) is Tensor and type(right) is Tensor:
+            _precheck_size(op, left, right)
+        try:
+            return self._binary(_BINARY[op], left, right, op)
+        except (ShapeError, DTypeError, TcalcTypeError) as err:
+            if err.span is None:
+                self._explain(err, node, op, left, right)
+            raise
+        except TcalcError as err:
+            raise err.at(node.span)
+        except _STRAY as err:
+            raise _stray(err, node) from None
 
     def _operator(self, node, op: str, left, right, thunk):
         """Run a binary operator (`a * b`, `X += Y`). A shape or dtype fault of the operator
@@ -275,6 +282,8 @@ class Session:
         return self._source_lines[span.line - 1][span.column - 1:span.end_column - 1]
 
     def _binary(self, function, left, right, op: str):
+        if type(left) is Tensor and (type(right) is Tensor or type(right) in _NUMBER_TYPES):
+            return function(left, right)
         if _is_number(left) and _is_number(right):
             return _python_arithmetic(op, left, right)
         if isinstance(left, (tuple, list)) or isinstance(right, (tuple, list)):
@@ -358,34 +367,38 @@ class Session:
 
     def _call(self, node: ast.Call, scope):
         func = self.eval(node.func, scope)
-        args = tuple(self.eval(a, scope) for a in node.args)
-        kwargs = {k.name: self.eval(k.value, scope) for k in node.keywords}
+        args = tuple([self.eval(a, scope) for a in node.args]) if node.args else ()
+        kwargs = {k.name: self.eval(k.value, scope) for k in node.keywords} if node.keywords else {}
         if self.journal is not None:
             self._journal_call(func, args, final=node is self._final)
-
-        def located():
-            try:
-                return self.call(func, args, kwargs)
-            except TcalcError as err:
-                if err.span is None and isinstance(node.func, ast.Attribute) and \
-                        isinstance(func, BoundMethod) and node.func.value.span.end_line == node.span.end_line:
-                    # `x.mean()`: the caret under `.mean()`, the receiver's shape and dtype noted.
-                    receiver = node.func.value.span
-                    err.span = Span(receiver.end_line, receiver.end_column, node.span.end_line,
-                                    node.span.end_column)
-                    note = operand_note(func.receiver)
-                    if note and receiver.line == receiver.end_line:
-                        err.labels = ((receiver, note),)
-                raise
-
-        return self._guard(node, located)
+        try:
+            return self.call(func, args, kwargs)
+        except TcalcError as err:
+            if err.span is None and isinstance(node.func, ast.Attribute) and \
+                    isinstance(func, BoundMethod) and node.func.value.span.end_line == node.span.end_line:
+                # `x.mean()`: the caret under `.mean()`, the receiver's shape and dtype noted.
+                receiver = node.func.value.span
+                err.span = Span(receiver.end_line, receiver.end_column, node.span.end_line,
+                                node.span.end_column)
+                note = operand_note(func.receiver)
+                if note and receiver.line == receiver.end_line:
+                    err.labels = ((receiver, note),)
+            raise err.at(node.span)
+        except _STRAY as err:
+            raise _stray(err, node) from None
 
     def _journal_call(self, func, args: tuple, final: bool) -> None:
         """Before a call that changes tensors (`x.add_(1)`, `y.backward()`), note what it
         may change. An in-place op checks before it writes, so as the last thing its
         statement does it needs no note; a backward can fail half way, so it always has one."""
-        name = getattr(func, "name", "") if isinstance(func, (Builtin, BoundMethod)) else ""
-        receiver = func.receiver if isinstance(func, BoundMethod) else (args[0] if args else None)
+        if isinstance(func, BoundMethod):
+            name, receiver = func.name, func.receiver
+        elif isinstance(func, Builtin):
+            name, receiver = func.name, (args[0] if args else None)
+        else:
+            return
+        if name[-1:] != "_" and name != "backward" and name != "grad":
+            return
         if name in ("backward", "grad"):
             # A backward changes nothing until it cannot fail any more (see
             # autograd.run_backward): as the last thing its statement does it needs no note.
@@ -464,6 +477,19 @@ class Session:
         if isinstance(item, ast.EllipsisExpr):
             return Ellipsis
         return self.eval(item, scope)
+
+
+_STRAY = (MemoryError, ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError)
+
+
+def _stray(err: BaseException, node: ast.Node) -> TcalcError:
+    """A stray Python or NumPy failure of an op as a tcalc error at `node` (see _guard)."""
+    if isinstance(err, MemoryError):
+        return LimitError("out of memory", node.span,
+                          "the result is too large for this machine; "
+                          + limits.BY_NAME["max_elements"].how_to_raise.replace("raise", "lower"))
+    kind = {TypeError: TcalcTypeError, IndexError: TcalcIndexError}.get(type(err), TcalcValueError)
+    return kind(str(err) or type(err).__name__, node.span)
 
 
 _INPLACE = {"+", "-", "*", "/"}
@@ -583,11 +609,13 @@ def _numpy_attribute(obj: np.ndarray, name: str):
 
 def _call_python(name: str, function, args: tuple, kwargs: dict, method: bool = False):
     """Call a table function; a mismatch of arguments is the user's error, not ours."""
-    if "axis" in kwargs and "dim" not in kwargs:
-        kwargs = dict(kwargs)
-        kwargs["dim"] = kwargs.pop("axis")
-    kwargs = {k: _dtype_argument(v) if k == "dtype" else v for k, v in kwargs.items()}
-    position = _dtype_position(function)
+    if kwargs:
+        if "axis" in kwargs and "dim" not in kwargs:
+            kwargs = dict(kwargs)
+            kwargs["dim"] = kwargs.pop("axis")
+        if "dtype" in kwargs:
+            kwargs = {k: _dtype_argument(v) if k == "dtype" else v for k, v in kwargs.items()}
+    position = _dtype_position(function) if args else None
     if position is not None and position < len(args):
         # A dtype given by position (`arange(0, 4, 1, float64)`) is checked like dtype=.
         args = args[:position] + (_dtype_argument(args[position]),) + args[position + 1:]
@@ -640,6 +668,9 @@ def _dtype_argument(value):
     if value is not None and not isinstance(value, dtypes.DType):
         raise TcalcTypeError(f"dtype must be a dtype such as torch.float32, not {_type_name(value)}")
     return value
+
+
+_NUMBER_TYPES = (bool, int, float)
 
 
 def _is_number(x) -> bool:
