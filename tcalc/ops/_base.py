@@ -6,6 +6,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import Op, apply
 from ..errors import ShapeError, TcalcTypeError
+from ..limits import check_shape
 from ..tensor import Tensor
 
 Number = (bool, int, float)
@@ -36,6 +37,10 @@ def broadcast_shape(a: tuple, b: tuple, op: str | None = None) -> tuple:
     the hint writes its suggested fixes with (`add(a, b)` teaches as `a + b` does)."""
     if a == b:
         return a
+    if not a or not b:  # a 0-d operand takes the other's shape
+        out = tuple(a or b)
+        check_shape(out)
+        return out
     n = max(len(a), len(b))
     pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
     out = []
@@ -47,9 +52,7 @@ def broadcast_shape(a: tuple, b: tuple, op: str | None = None) -> tuple:
                 f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
                 f"non-singleton dimension {i}", hint=broadcast_hint(op, tuple(a), tuple(b)))
         out.insert(0, y if x == 1 else x)
-    from ..limits import check_shape  # refuse a result too large before allocating it
-
-    check_shape(out)
+    check_shape(out)  # refuse a result too large before allocating it
     return tuple(out)
 
 
