@@ -74,8 +74,8 @@ def _to_int(x=0):
 
 def _to_bool(x=False):
     if type(x) is Tensor and x.data.size != 1:
-        raise TcalcValueError(f"Boolean value of Tensor with more than one value is ambiguous",
-                              hint="use .any() or .all()")
+        raise TcalcValueError(f"Boolean value of Tensor with {'no values' if x.data.size == 0 else 'more than one value'}"
+                              " is ambiguous", hint="use .any() or .all()")
     return _py.bool(_one_element(x, "bool"))
 
 

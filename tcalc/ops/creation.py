@@ -42,11 +42,13 @@ def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
     return result
 
 
-def _checked_sizes(args) -> tuple[int, ...]:
+def _checked_sizes(args, name: str | None = None) -> tuple[int, ...]:
+    """Sizes for a factory; `zeros` has a message of its own for a negative size."""
     shape = sizes_from(args)
     for n in shape:
         if n < 0:
-            raise ShapeError(f"Trying to create tensor with negative dimension {n}: {list(shape)}")
+            raise ShapeError(f"{name}: Dimension size must be non-negative." if name else
+                             f"Trying to create tensor with negative dimension {n}: {list(shape)}")
     from ..limits import check_elements
 
     check_elements(math.prod(shape))
@@ -55,7 +57,7 @@ def _checked_sizes(args) -> tuple[int, ...]:
 
 def zeros(*size, dtype=None, requires_grad=False) -> Tensor:
     dtype = dtype or dtypes.DEFAULT_FLOAT
-    return _finish(np.zeros(_checked_sizes(size), dtype=dtype.numpy), requires_grad)
+    return _finish(np.zeros(_checked_sizes(size, "zeros"), dtype=dtype.numpy), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad=False) -> Tensor:
@@ -73,7 +75,8 @@ def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
 
 
 def empty(*size, dtype=None, requires_grad=False) -> Tensor:
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+    dtype = dtype or dtypes.DEFAULT_FLOAT
+    return _finish(np.zeros(_checked_sizes(size), dtype=dtype.numpy), requires_grad)
 
 
 def _float_dtype(dtype, name: str) -> dtypes.DType:
@@ -231,6 +234,8 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
         if not isinstance(v, (int, float)) and not (type(v) is Tensor and v.data.ndim == 0):
             raise TcalcTypeError("arange() expects numbers for start, end and step")
     start, end, step = (v.data.item() if type(v) is Tensor else v for v in (start, end, step))
+    if dtype is dtypes.bool_:
+        raise DTypeError("\"arange_cpu\" not implemented for 'Bool'", hint="make an int range and compare it")
     if step == 0:
         raise TcalcValueError("step must be nonzero")
     if (end - start) * step < 0:
@@ -259,7 +264,11 @@ def tensor(data, dtype=None, requires_grad=False) -> Tensor:
         check_elements(math.prod(shape))
         flat = list(_flatten(data))
         inferred = _infer_dtype(flat)
-        array = np.array(flat, dtype=inferred.numpy).reshape(shape)
+        try:
+            array = np.array(flat, dtype=inferred.numpy).reshape(shape)
+        except OverflowError:  # an int beyond int64
+            raise TcalcValueError("Overflow when unpacking long long",
+                                  hint="integer tensors hold values up to 2**63 - 1; use a float") from None
     if dtype is not None and dtype is not inferred:
         array = array.astype(dtype.numpy)
     return _finish(array, requires_grad)

@@ -40,17 +40,27 @@ def add(a, b, alpha=1):
 def sub(a, b, alpha=1):
     if alpha != 1:
         b = mul(b, alpha)
+    _no_bool_subtraction(a, b)
     if is_number(a) and type(b) is Tensor:
         return binary(RSUB, a, b)
-    _no_bool_subtraction(a, b)
     return binary(SUB, a, b)
 
 
+def _is_bool(x) -> bool:
+    return isinstance(x, bool) or (type(x) is Tensor and x.dtype is dtypes.bool_)
+
+
 def _no_bool_subtraction(a, b):
-    if dtypes.result_type(a, b) is dtypes.bool_:
+    """PyTorch refuses `-` when either side is bool (a Python bool counts as a bool tensor)."""
+    if _is_bool(a) and _is_bool(b):
         raise DTypeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. "
             "Use the `^` or `logical_xor()` operator instead.")
+    if (_is_bool(a) or _is_bool(b)) and (type(a) is Tensor or type(b) is Tensor):
+        raise DTypeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+            "invert a mask, use the `~` or `logical_not()` operator instead.",
+            hint="convert the mask to numbers first, e.g. mask.long() - 1")
 
 
 def mul(a, b):
@@ -144,17 +154,29 @@ REMAINDER = Op("RemainderBackward0", _remainder_forward, _remainder_backward)  #
 REMAINDER_TENSORS = Op("RemainderBackward1", _remainder_forward, _remainder_backward)  # x % y
 
 
+def _no_bool_kernel(kernel: str, a, b) -> None:
+    if dtypes.result_type(a, b) is dtypes.bool_:
+        raise DTypeError(f"\"{kernel}\" not implemented for 'Bool'", hint="convert first, e.g. x.long()")
+
+
 def floor_divide(a, b):
+    _no_bool_kernel("div_floor_cpu", a, b)
     return binary(FLOOR_DIVIDE, a, b)
 
 
 def remainder(a, b):
+    _no_bool_kernel("remainder_cpu", a, b)
     return binary(REMAINDER_TENSORS if type(b) is Tensor else REMAINDER, a, b)
 
 
 def _pow_forward(a, b):
     if a.dtype.kind in "iu" and np.any(np.asarray(b) < 0):
-        raise ArithmeticError_("Integers to negative integer powers are not allowed.")
+        # An integer to a negative power is 1 for 1, +-1 for -1 and 0 otherwise (PyTorch's
+        # kernel); only a Python number as the exponent is refused, in pow() below.
+        b = np.broadcast_to(b, np.broadcast_shapes(a.shape, np.shape(b)))
+        odd = (b % 2).astype(bool)
+        return np.where(b >= 0, np.power(a, np.maximum(b, 0)),
+                        np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))).astype(a.dtype)
     return np.power(a, b)
 
 
@@ -184,6 +206,11 @@ POW_SCALAR_BASE = Op("PowBackward2", _pow_forward, _pow_scalar_base_backward)
 
 
 def pow(a, b):
+    _no_bool_kernel("pow", a, b)
+    if type(a) is Tensor and is_number(b) and b < 0 and not a.dtype.is_floating_point and \
+            not isinstance(b, float):
+        raise ArithmeticError_("Integers to negative integer powers are not allowed.",
+                               hint="use a float base: x.float() ** n")
     if type(a) is Tensor and is_number(b):
         return binary(POW, a, b)
     if is_number(a) and type(b) is Tensor:
@@ -214,6 +241,10 @@ def _bitwise(name, forward, symbol):
     op = Op(name, forward, None)
 
     def bitwise(a, b):
+        if type(a) is Tensor and type(b) is Tensor:  # PyTorch checks the shapes first
+            from ._base import broadcast_shape
+
+            broadcast_shape(a.data.shape, b.data.shape, symbol)
         if dtypes.result_type(a, b).is_floating_point:
             raise DTypeError(f'"{name}_cpu" not implemented for \'Float\'',
                              hint=f"`{symbol}` works on bool and integer tensors; compare first "
@@ -280,8 +311,18 @@ def abs(x):
     if x.dtype is dtypes.bool_:
         raise DTypeError("\"abs_cpu\" not implemented for 'Bool'")
     return _abs(x)
-relu = _unary_op("ReluBackward0", lambda a: np.maximum(a, a.dtype.type(0)),
-                 lambda n, g: (g * gt(n.output, 0),), float_only=False)
+_relu = _unary_op("ReluBackward0", lambda a: np.maximum(a, a.dtype.type(0)),
+                  lambda n, g: (g * gt(n.output, 0),), float_only=False)
+
+
+def relu(x):
+    x = as_tensor(x)
+    if x.dtype is dtypes.bool_:
+        raise DTypeError("Boolean inputs not supported for relu", hint="convert first, e.g. x.float()")
+    return _relu(x)
+
+
+
 def _sign_forward(a):
     if a.dtype == np.bool_:
         return a.copy()

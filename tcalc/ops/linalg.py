@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Op, apply
-from ..errors import DTypeError, ShapeError, TcalcValueError
+from ..errors import DTypeError, ShapeError, TcalcIndexError, TcalcValueError
 from ..tensor import Tensor
 from ._base import as_tensor, normalize_dim
 
@@ -50,17 +50,19 @@ def dot(a, b) -> Tensor:
     if a.data.ndim != 1 or b.data.ndim != 1:
         raise ShapeError(f"1D tensors expected, but got {a.data.ndim}D and {b.data.ndim}D tensors",
                          hint="dot takes two vectors; use mv for matrix-vector, mm or @ for matrices")
+    _same_dtype(a, b, "dot")
     if a.data.shape != b.data.shape:
         raise ShapeError(f"inconsistent tensor size, expected tensor [{a.data.shape[0]}] and src "
                          f"[{b.data.shape[0]}] to have the same number of elements, but got "
                          f"{a.data.shape[0]} and {b.data.shape[0]} elements respectively")
-    _same_dtype(a, b, "dot")
     _no_bool(a, "dot")
     return apply(DOT, (a, b), (a.data, b.data))
 
 
 def mv(a, b) -> Tensor:
     a, b = as_tensor(a), as_tensor(b)
+    if a.data.ndim == 0:
+        raise TcalcIndexError("Dimension specified as 0 but tensor has no dimensions")
     if a.data.ndim != 2 or b.data.ndim != 1:
         raise ShapeError(f"vector + matrix @ vector expected, got 1, {a.data.ndim}, {b.data.ndim}")
     if a.data.shape[1] != b.data.shape[0]:
@@ -163,13 +165,13 @@ def _check_batched(a: Tensor, b: Tensor) -> None:
     if b.data.ndim <= 2:  # folded: (batch * rows, k) times (k, n) or (k,)
         rows = int(np.prod(sa[:-1]))
         if b.data.ndim == 1:
+            if sa[-1] != sb[0]:
+                raise ShapeError(f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec ({sb[0]})")
             _no_bool(a, "addmv_impl_cpu")
             if a.dtype is not b.dtype:
                 raise DTypeError(f"addmv input tensors must have the same dtype, but got "
                                  f"{b.dtype.torch_name}, {a.dtype.torch_name}, and {b.dtype.torch_name}",
                                  hint="convert one side, e.g. with .float()")
-            if sa[-1] != sb[0]:
-                raise ShapeError(f"size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec ({sb[0]})")
             return
         _no_bool(a, "addmm_impl_cpu_")
         _check_inner((rows, sa[-1]), sb)
@@ -244,16 +246,22 @@ def trace(x) -> Tensor:
 
 
 def _square_float(x: Tensor, name: str) -> None:
-    """linalg's checks, in PyTorch's order and words."""
+    """linalg's checks, in PyTorch's order and words (solve checks the dtype first)."""
+    if name == "solve":
+        _floating(x, name)
     if x.data.ndim < 2:
         raise ShapeError(f"linalg.{name}: The input tensor A must have at least 2 dimensions.")
-    if not x.dtype.is_floating_point:
-        raise DTypeError(f"linalg.{name}: Expected a floating point or complex tensor as input. "
-                         f"Got {x.dtype.torch_name}", hint="convert first, e.g. A.float()")
     rows, cols = x.data.shape[-2:]
     if rows != cols:
         raise ShapeError(f"linalg.{name}: A must be batches of square matrices, but they are "
                          f"{rows} by {cols} matrices")
+    _floating(x, name)
+
+
+def _floating(x: Tensor, name: str) -> None:
+    if not x.dtype.is_floating_point:
+        raise DTypeError(f"linalg.{name}: Expected a floating point or complex tensor as input. "
+                         f"Got {x.dtype.torch_name}", hint="convert first, e.g. A.float()")
 
 
 def _singular_pivot(a: np.ndarray) -> int:
@@ -355,11 +363,14 @@ SOLVE = Op("LinalgSolveExBackward0", _solve_forward, _solve_backward)
 def solve(a, b) -> Tensor:
     """X with A @ X = B; B may be a vector (or a batch of vectors) as in torch.linalg.solve."""
     a, b = as_tensor(a), as_tensor(b)
-    _square_float(a, "solve")
+    _floating(a, "solve")
     if a.dtype is not b.dtype:
         raise DTypeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
                          f"{a.dtype.torch_name} and B of type {b.dtype.torch_name} instead",
                          hint="convert one side, e.g. B.to(A.dtype)")
+    _square_float(a, "solve")
+    if b.data.ndim == 0:
+        raise ShapeError("linalg.solve: The input tensor B must have at least 2 dimensions.")
     n = a.data.shape[-1]
     # B is a vector when it is 1-D, or when it has one dim less than A and matches A's batch.
     vector = b.data.ndim == 1 or (b.data.ndim == a.data.ndim - 1 and b.data.shape == a.data.shape[:-1])

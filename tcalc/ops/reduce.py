@@ -87,6 +87,9 @@ MEAN_DIM = Op("MeanBackward1", _mean_forward, _mean_backward, saves=False)
 def mean(x, dim=None, keepdim=False, dtype=None) -> Tensor:
     x = as_tensor(x)
     if dtype is not None:
+        if not dtype.is_floating_point:
+            raise DTypeError("mean(): could not infer output dtype. Optional dtype must be either a "
+                             f"floating point or complex dtype. Got: {dtype.torch_name}")
         from .convert import to_dtype
 
         x = to_dtype(x, dtype)
@@ -378,7 +381,7 @@ def _argument(name: str, x, dim, keepdim) -> Tensor:
     x = as_tensor(x)
     if x.dtype is dtypes.bool_:
         raise DTypeError(f"{name}(): does not support bool input", hint=f"convert first: x.long().{name}()")
-    if x.data.size == 0:
+    if x.data.size == 0 and dim is None:
         raise TcalcIndexError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0.")
     if dim is None:
         index = _arg_extreme(x.data.reshape(-1), 0, name == "argmax")
@@ -386,6 +389,12 @@ def _argument(name: str, x, dim, keepdim) -> Tensor:
     axis = _one_dim(dim, x.data.ndim, name)
     if x.data.ndim == 0:
         return Tensor(np.asarray(0, dtype=np.int64))
+    if x.data.shape[axis] == 0:
+        raise TcalcIndexError(f"{name}(): Expected reduction dim {axis} to have non-zero size.")
+    if x.data.size == 0:  # reducing a non-empty dim of an empty tensor: an empty answer
+        shape = list(x.data.shape)
+        shape[axis] = 1
+        return Tensor(np.zeros(shape if keepdim else shape[:axis] + shape[axis + 1:], dtype=np.int64))
     index = _arg_extreme(x.data, axis, name == "argmax").astype(np.int64)
     return Tensor(np.expand_dims(index, axis) if keepdim else index)
 
@@ -412,6 +421,9 @@ CUMSUM = Op("CumsumBackward0", lambda a, axis, dtype: np.cumsum(a, axis=axis, dt
 
 def cumsum(x, dim, dtype=None) -> Tensor:
     x = as_tensor(x)
+    if dim is None:
+        raise TcalcTypeError("cumsum(): argument 'dim' (position 2) must be int, not NoneType",
+                             hint="cumsum runs along one dim: x.cumsum(0), or x.flatten().cumsum(0)")
     axis = _one_dim(dim, x.data.ndim, "cumsum")
     if x.data.ndim == 0:
         axis = None
@@ -478,7 +490,8 @@ def std(x, dim=None, unbiased=None, keepdim=False, correction=None) -> Tensor:
 
 def _logical_reduction(function, x, dim, keepdim) -> Tensor:
     x = as_tensor(x)
-    axes = dims_of(dim, x.data.ndim)
+    # Unlike sum, all/any read an empty list of dims as no dims: each element on its own.
+    axes = () if isinstance(dim, (list, tuple)) and not dim else dims_of(dim, x.data.ndim)
     if x.data.ndim == 0:
         axes = None
     out = function(x.data, axis=axes, keepdims=bool(keepdim) and axes is not None)

@@ -35,11 +35,14 @@ def infer_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
     unknown = [i for i, n in enumerate(shape) if n == -1]
     if len(unknown) > 1:
         raise ShapeError("only one dimension can be inferred")
-    for n in shape:
+    for i, n in enumerate(shape):
         if n < -1:
-            raise ShapeError(f"invalid shape dimension {n}")
+            raise ShapeError(f"invalid shape dimension {n} at index {i} of shape {_shape_list(shape)}")
     known = math.prod(n for n in shape if n != -1)
     if unknown:
+        if known == 0 and numel == 0:
+            raise ShapeError(f"cannot reshape tensor of 0 elements into shape {_shape_list(shape)} because "
+                             "the unspecified dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
             raise ShapeError(f"shape '{_shape_list(shape)}' is invalid for input of size {numel}")
         shape = shape[: unknown[0]] + (numel // known,) + shape[unknown[0] + 1:]
@@ -97,9 +100,13 @@ def view(x, *shape) -> Tensor:
 
 def flatten(x, start_dim=0, end_dim=-1) -> Tensor:
     x = as_tensor(x)
+    for d in (start_dim, end_dim):
+        if not isinstance(d, int) or isinstance(d, bool):
+            raise TcalcTypeError(f"flatten(): argument '{'start_dim' if d is start_dim else 'end_dim'}' must "
+                                 f"be int, not {_describe(d)}")
+    start, end = normalize_dim(start_dim, x.data.ndim), normalize_dim(end_dim, x.data.ndim)
     if x.data.ndim == 0:
         return reshape(x, 1)
-    start, end = normalize_dim(start_dim, x.data.ndim), normalize_dim(end_dim, x.data.ndim)
     if start > end:
         raise TcalcIndexError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = x.data.shape
@@ -119,7 +126,12 @@ T_OP = Op("TBackward0", lambda a, axes: a.transpose(axes), _permute_backward, sa
 
 def permute(x, *dims) -> Tensor:
     x = as_tensor(x)
-    axes = tuple(normalize_dim(d, x.data.ndim) for d in sizes_from(dims))
+    dims = sizes_from(dims)
+    if len(dims) != x.data.ndim:
+        raise ShapeError("permute(sparse_coo): number of dimensions in the tensor input does not "
+                         "match the length of the desired ordering of dimensions i.e. input.dim() = "
+                         f"{x.data.ndim} is not equal to len(dims) = {len(dims)}")
+    axes = tuple(normalize_dim(d, x.data.ndim) for d in dims)
     if sorted(axes) != list(range(x.data.ndim)):
         raise ShapeError("permute(sparse_coo): number of dimensions in the tensor input does not "
                          "match the length of the desired ordering of dimensions i.e. input.dim() = "
@@ -132,7 +144,8 @@ def transpose(x, dim0, dim1) -> Tensor:
     x = as_tensor(x)
     d0, d1 = normalize_dim(dim0, x.data.ndim), normalize_dim(dim1, x.data.ndim)
     axes = list(range(x.data.ndim))
-    axes[d0], axes[d1] = axes[d1], axes[d0]
+    if axes:  # a 0-d tensor has its one "dim" 0 and nothing to swap
+        axes[d0], axes[d1] = axes[d1], axes[d0]
     return apply(TRANSPOSE, (x,), (x.data,), axes=tuple(axes))
 
 
@@ -171,26 +184,27 @@ def expand(x, *sizes) -> Tensor:
 
 def expanded_shape(own: tuple, sizes: tuple, dtype: dtypes.DType) -> tuple:
     """The shape `expand(*sizes)` gives a tensor of shape `own` (-1 keeps a size), with
-    PyTorch's errors."""
+    PyTorch's errors: it checks the sizes from the last one back."""
     if len(sizes) < len(own):
         raise ShapeError(
             f"expand(torch.{dtype.torch_name}Tensor{{{list(own)}}}, size={list(sizes)}): the number "
             f"of sizes provided ({len(sizes)}) must be greater or equal to the number of "
             f"dimensions in the tensor ({len(own)})")
     lead = len(sizes) - len(own)
-    shape = []
-    for i, n in enumerate(sizes):
-        current = own[i - lead] if i >= lead else 1
+    shape = list(sizes)
+    for i in reversed(range(len(sizes))):
+        n, current = sizes[i], own[i - lead] if i >= lead else 1
         if n == -1:
             if i < lead:
                 raise ShapeError(f"The expanded size of the tensor (-1) isn't allowed in a leading, "
                                  f"non-existing dimension {i}")
-            n = current
+            shape[i] = current
         elif current != 1 and current != n:
             raise ShapeError(f"The expanded size of the tensor ({n}) must match the existing size "
                              f"({current}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}."
                              f"  Tensor sizes: {list(own)}")
-        shape.append(n)
+    if any(n < 0 for n in shape):  # a negative size where a size of 1 stretches
+        raise ShapeError("numel: integer multiplication overflow")
     return tuple(shape)
 
 
@@ -217,9 +231,11 @@ def squeeze(x, dim=None) -> Tensor:
     if dim is None:
         dims = tuple(i for i, n in enumerate(x.data.shape) if n == 1)
         return apply(SQUEEZE, (x,), (x.data,), dims=dims)
-    axes = dim if isinstance(dim, (tuple, list)) else (dim,)
-    dims = tuple(d for d in (normalize_dim(a, x.data.ndim) for a in axes)
-                 if x.data.ndim and x.data.shape[d] == 1)
+    axes = [normalize_dim(a, x.data.ndim) for a in (dim if isinstance(dim, (tuple, list)) else (dim,))]
+    for i, a in enumerate(axes):
+        if a in axes[:i]:
+            raise ShapeError(f"dim {a} appears multiple times in the list of dims")
+    dims = tuple(d for d in axes if x.data.ndim and x.data.shape[d] == 1)
     return apply(SQUEEZE_DIM, (x,), (x.data,), dims=dims)
 
 
@@ -243,7 +259,8 @@ def _sequence_of_tensors(tensors, name: str) -> list[Tensor]:
         raise TcalcTypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
                              f"not {_describe(tensors)}", hint=f"write {name}((a, b), dim=0)")
     if not tensors:
-        raise TcalcValueError(f"torch.{name}(): expected a non-empty list of Tensors")
+        raise TcalcValueError(f"torch.{name}(): expected a non-empty list of Tensors" if name == "cat" else
+                              f"{name} expects a non-empty TensorList")
     return [as_tensor(t) for t in tensors]
 
 
@@ -252,9 +269,10 @@ def cat(tensors, dim=0) -> Tensor:
     dtype = dtypes.result_type(*tensors)
     # PyTorch skips legacy empty 1-d tensors of size (0,) when joining.
     joined = [t for t in tensors if not (t.data.ndim == 1 and t.data.size == 0)] or tensors[:1]
+    for i, t in enumerate(tensors):
+        if t.data.ndim == 0:
+            raise ShapeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
     ref = joined[0]
-    if ref.data.ndim == 0:
-        raise ShapeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     d = normalize_dim(dim, ref.data.ndim)
     for i, t in enumerate(joined):
         if t.data.ndim != ref.data.ndim:
@@ -289,9 +307,19 @@ STACK = Op("StackBackward0", CAT.forward, _cat_backward, saves=False)
 
 def narrow(x, dim, start, length) -> Tensor:
     x = as_tensor(x)
+    if x.data.ndim == 0:
+        raise ShapeError("narrow() cannot be applied to a 0-dim tensor.")
     d = normalize_dim(dim, x.data.ndim)
-    index = (slice(None),) * d + (slice(start, start + length),)
-    return getitem(x, index)
+    size = x.data.shape[d]
+    if not -size <= start <= size:
+        raise TcalcIndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got "
+                              f"{start})")
+    if length < 0:
+        raise ShapeError("narrow(): length must be non-negative.")
+    start = start % size if start < 0 else start
+    if start + length > size:
+        raise ShapeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    return getitem(x, (slice(None),) * d + (slice(start, start + length),))
 
 
 # ---- indexing ---------------------------------------------------------------------------
