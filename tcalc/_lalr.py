@@ -79,10 +79,13 @@ class Parser:
         self.start_state = tables["start_state"]
         self.end_state = tables["end_state"]
         self.specs = tables["lexers"]
-        self.state_lexer = tables["state_lexer"]
-        self.actions = tables["actions"]
+        count = len(tables["actions"])
+        assert sorted(tables["actions"]) == list(range(count))
+        self.state_lexer = [tables["state_lexer"][s] for s in range(count)]
+        self.actions = [tables["actions"][s] for s in range(count)]
         self.rules = tables["rules"]
         self.lexers: dict[int, _Lexer] = {}  # compiled on first use
+        self.state_lexers: list = [None] * count  # parser state -> its lexer, once compiled
         # A `?rule` with one child hands it on unchanged: only the state changes. From the
         # state below, the state on top and the lookahead, where a chain of them ends is
         # always the same, so it is remembered.
@@ -97,11 +100,12 @@ class Parser:
         lexer = self.lexers.get(index)
         if lexer is None:
             lexer = self.lexers[index] = _Lexer(self.specs[index])
+        self.state_lexers[state] = lexer
         return lexer
 
     def parse(self, text: str) -> Tree:
         actions, reductions, units, chains = self.actions, self.reductions, self.units, self.chains
-        lexers, state_lexer, get_lexer = self.lexers, self.state_lexer, self._lexer
+        state_lexers, get_lexer = self.state_lexers, self._lexer
         end_state = self.end_state
         states = [self.start_state]
         values: list = []
@@ -111,7 +115,7 @@ class Parser:
             # ---- the next token, lexed in the parser's current state (contextual lexer)
             if pos < size:
                 state = states[-1]
-                lexer = lexers.get(state_lexer[state]) or get_lexer(state)
+                lexer = state_lexers[state] or get_lexer(state)
                 m = lexer.match(text, pos)
                 if m is None:
                     raise SyntaxFallback
