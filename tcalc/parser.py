@@ -101,7 +101,8 @@ def _lark():
     parser = None
     try:
         if tables is not None:
-            parser = Lark._load_from_dict(tables.DATA, tables.MEMO, postlex=_BracketNewlines())
+            data, memo = tables.lark_data()
+            parser = Lark._load_from_dict(data, memo, postlex=_BracketNewlines())
     except Exception:  # tables from an incompatible lark: compile instead
         parser = None
     if parser is None:

@@ -3,9 +3,11 @@
     python tools/gen_parser_tables.py          # regenerate after changing the grammar
     python tools/gen_parser_tables.py --check  # exit 1 if the file differs from a new one
 
-tcalc loads these tables at start-up instead of compiling the grammar (which costs 50-100
-ms). They are plain literals (dicts, lists, strings, numbers), read by importing the
-module: no pickle. tests/test_parser_tables.py fails when they no longer match the grammar.
+tcalc parses with these tables (RUNTIME, run by tcalc/_lalr.py) instead of compiling the
+grammar (which costs 50-100 ms); lark's own serialized parser (lark_data()) is loaded only
+to report a syntax error. They are plain literals (dicts, lists, strings, numbers), read by
+importing the module: no pickle. tests/test_parser_tables.py fails when they no longer
+match the grammar.
 """
 from __future__ import annotations
 
@@ -46,13 +48,24 @@ def generate() -> str:
         "# flake8: noqa",
         f"LARK_VERSION = {lark.__version__!r}",
         f"GRAMMAR = {grammar!r}",
-        f"DATA = {pprint.pformat(data, width=100, sort_dicts=False, compact=True)}",
-        f"MEMO = {pprint.pformat(memo, width=100, sort_dicts=False, compact=True)}",
-        "# The same tables for tcalc/_lalr.py (the parser tcalc runs; lark only reports errors).",
+        "# The tables for tcalc/_lalr.py, the parser tcalc runs.",
         f"RUNTIME = {pprint.pformat(runtime, width=100, sort_dicts=False, compact=True)}",
+        "",
+        "",
+        "def lark_data():",
+        '    """lark\'s serialized parser (data, memo) for Lark._load_from_dict: only loaded to',
+        "    report a syntax error, so these literals are built on that call, not at start-up.\"\"\"",
+        "    return (",
+        _indent(pprint.pformat(data, width=92, sort_dicts=False, compact=True), 8) + ",",
+        _indent(pprint.pformat(memo, width=92, sort_dicts=False, compact=True), 8) + ",",
+        "    )",
         "",
     ]
     return "\n".join(lines)
+
+
+def _indent(text: str, width: int) -> str:
+    return "\n".join(" " * width + line for line in text.splitlines())
 
 
 def _runtime_tables(parser) -> dict:
