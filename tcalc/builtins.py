@@ -242,14 +242,23 @@ ATTRIBUTES.update(
 
 
 def _set_requires_grad(x, value):
-    ops.requires_grad_(x, _to_bool(value))
+    if not isinstance(value, bool):
+        raise TcalcTypeError("requires_grad must be a bool", hint="write x.requires_grad = True")
+    if value and not x.dtype.is_floating_point:  # the attribute words it otherwise than requires_grad_()
+        from .errors import AutogradError
+
+        raise AutogradError("only Tensors of floating point and complex dtype can require gradients",
+                            hint="convert first: x = x.float(); x.requires_grad = True")
+    ops.requires_grad_(x, value)
 
 
 def _set_grad(x, value):
     if value is not None and type(value) is not Tensor:
         raise TcalcTypeError("assigned grad expected to be a Tensor or None")
     if value is not None and value.data.shape != x.data.shape:
-        raise TcalcValueError("assigned grad has data of a different size")
+        raise TcalcValueError(f"attempting to assign a gradient of size '{list(value.data.shape)}' to a tensor "
+                              f"of size '{list(x.data.shape)}'. Please ensure that the gradient and the "
+                              "tensor are the same size")
     x.grad = value
 
 

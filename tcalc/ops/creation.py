@@ -286,7 +286,10 @@ def _nested_shape(data, depth: int = 0) -> tuple[int, ...]:
                     f"{depth + 1} (got {s[0] if s else 0})")
         return (len(data),) + inner[0]
     if type(data) is Tensor:
-        return data.data.shape
+        if depth and data.data.size != 1:  # PyTorch reads a tensor inside a list as a number
+            raise TcalcValueError("only one element tensors can be converted to Python scalars",
+                                  hint="join tensors with stack((a, b)) or cat((a, b))")
+        return data.data.shape if not depth else ()
     if isinstance(data, (bool, int, float)):
         return ()
     from ..render import type_name

@@ -9,7 +9,7 @@ from ..autograd import Op, apply, is_grad_enabled
 from ..errors import AutogradError, DTypeError
 from ..tensor import Tensor
 from ._base import as_tensor, broadcast_shape, check_operand
-from .elementwise import add, div, mul, sub
+from .elementwise import _no_bool_subtraction, add, div, mul, sub
 from .reduce import sum
 
 _NUMPY_INPLACE = {add: np.add, sub: np.subtract, mul: np.multiply}
@@ -26,6 +26,8 @@ def apply_inplace(function, x, other) -> Tensor:
     """x = function(x, other), written into x's storage; the result keeps x's dtype."""
     x = as_tensor(x)
     check_operand(other, "in-place op")
+    if function is sub:  # the fast path below would skip sub's own refusal of bools
+        _no_bool_subtraction(x, other)
     _check_leaf(x)
     result_dtype = dtypes.result_type(x, other)
     if function is div and not result_dtype.is_floating_point:
