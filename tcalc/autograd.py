@@ -100,7 +100,7 @@ def apply(op: Op, inputs: tuple, arrays: tuple, **params) -> Tensor:
     """Run op.forward on `arrays` (the inputs as ndarrays, already promoted) and, when any
     input requires grad and grad mode is on, record the node."""
     out = op.forward(*arrays, **params)
-    if not isinstance(out, np.ndarray):
+    if type(out) is not np.ndarray and not isinstance(out, np.ndarray):
         out = np.asarray(out)
     if out.size > LIMITS.max_elements:  # a view as large as a broadcast (expand) is refused too
         from .limits import check_elements

@@ -560,17 +560,24 @@ def _precheck_size(op: str, a: Tensor, b: Tensor) -> None:
     """Refuse a result too large before any work: broadcasting and `@`."""
     sa, sb = a.data.shape, b.data.shape
     if op == "@":
-        if len(sa) >= 2 and len(sb) >= 2:
+        if len(sa) == 2 and len(sb) == 2:  # no batch dimensions (the common case)
+            limits.check_shape((sa[0], sb[1]), "the product")
+        elif len(sa) >= 2 and len(sb) >= 2:
             try:
                 batch = np.broadcast_shapes(sa[:-2], sb[:-2])
             except ValueError:
                 return
             limits.check_shape(batch + (sa[-2], sb[-1]), "the product")
         return
-    try:
-        shape = np.broadcast_shapes(sa, sb)
-    except ValueError:
-        return
+    if sa == sb or not sb:
+        shape = sa
+    elif not sa:
+        shape = sb
+    else:
+        try:
+            shape = np.broadcast_shapes(sa, sb)
+        except ValueError:
+            return
     limits.check_shape(shape, "the result")
 
 

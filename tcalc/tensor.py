@@ -5,6 +5,8 @@ import numpy as np
 
 from . import dtypes
 
+_BY_NUMPY = dtypes._BY_NUMPY
+
 
 class Tensor:
     """A value of the tcalc language.
@@ -24,7 +26,10 @@ class Tensor:
 
     @property
     def dtype(self) -> dtypes.DType:
-        return dtypes.of_array(self.data)
+        try:
+            return _BY_NUMPY[self.data.dtype]
+        except KeyError:
+            return dtypes.of_array(self.data)  # raises tcalc's error
 
     @property
     def shape(self) -> tuple[int, ...]:
