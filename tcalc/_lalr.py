@@ -11,6 +11,7 @@ tests/test_parser_tables.py checks that both give the same AST.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 
 class SyntaxFallback(Exception):
@@ -121,14 +122,19 @@ class Parser:
                     raise SyntaxFallback
                 kind = m.lastgroup
                 value = m.group()
-                start, column = pos, pos - line_start + 1
-                start_line = line
                 if "\n" in value:
+                    start, column, start_line = pos, pos - line_start + 1, line
                     line += value.count("\n")
                     line_start = pos + value.rindex("\n") + 1
-                pos += len(value)
-                if kind in lexer.ignore:
-                    continue
+                    pos += len(value)
+                    if kind in lexer.ignore:
+                        continue
+                else:
+                    if kind in lexer.ignore:
+                        pos += len(value)
+                        continue
+                    start, column, start_line = pos, pos - line_start + 1, line
+                    pos += len(value)
                 if kind == lexer.keyword_terminal:
                     kind = lexer.keywords.get(value, kind)
                 # post-lexer: inside ( ) and [ ] a newline does not end a statement
@@ -199,11 +205,24 @@ def _builder(name, expand1, include, nones_after):
     inlined = tuple(i for i, inline, _ in include if inline)
     kept = tuple(i for i, inline, _ in include if not inline)
 
+    if not plain:
+        pick = None
+    elif not indices:
+        pick = lambda children: []  # noqa: E731
+    elif len(indices) == 1:
+        only = indices[0]
+        pick = lambda children: [children[only]]  # noqa: E731
+    else:
+        getter = itemgetter(*indices)
+        pick = lambda children: list(getter(children))  # noqa: E731
+
     def build(children):
-        if plain:
-            filtered = [children[i] for i in indices] if len(indices) != len(children) else children
-        else:
+        if pick is None:
             filtered = _filter(children, include, nones_after)
+        elif len(indices) == len(children):
+            filtered = children
+        else:
+            filtered = pick(children)
         if expand1 and len(filtered) == 1:
             return filtered[0]  # its positions are already its own
         node = Tree(name, filtered)
