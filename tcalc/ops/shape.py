@@ -332,14 +332,19 @@ def narrow(x, dim, start, length) -> Tensor:
 # index for the view and one index of int arrays for the rest.
 
 def _index_backward(n, g):
-    return (index_put_zeros(g, n.inputs[0].data.shape, n.params["index"]),)
+    undo = n.params["undo"]
+    if undo is None:  # an alias: its gradient passes unchanged
+        return (g,)
+    return (apply(undo, (g,), (g.data,), shape=n.inputs[0].data.shape, index=n.params["index"]),)
 
 
-SELECT = Op("SelectBackward0", lambda a, index: a[index], _index_backward, saves=False)
-SLICE = Op("SliceBackward0", lambda a, index: a[index], _index_backward, saves=False)
-UNSQUEEZE_INDEX = Op("UnsqueezeBackward0", lambda a, index: a[index], _index_backward, saves=False)
-ALIAS = Op("AliasBackward0", lambda a, index: a[index], _index_backward, saves=False)
-INDEX = Op("IndexBackward0", lambda a, index: _pick(a, index), _index_backward)
+def _view_op(name: str) -> Op:
+    return Op(name, lambda a, index, undo: a[index], _index_backward, saves=False)
+
+
+SELECT, SLICE = _view_op("SelectBackward0"), _view_op("SliceBackward0")
+UNSQUEEZE_INDEX, ALIAS = _view_op("UnsqueezeBackward0"), _view_op("AliasBackward0")
+INDEX = Op("IndexBackward0", lambda a, index, undo: _pick(a, index), _index_backward)
 
 
 def _pick(a: np.ndarray, index: tuple) -> np.ndarray:
@@ -360,16 +365,19 @@ def _scatter_forward(g, shape, index):
 
 def _scatter_backward(n, g):
     index = n.params["index"]
-    op = INDEX if any(isinstance(i, np.ndarray) for i in index) else ALIAS
-    return (apply(op, (g,), (g.data,), index=index),)
+    op = INDEX if any(isinstance(i, np.ndarray) for i in index) else SELECT
+    return (apply(op, (g,), (g.data,), index=index, undo=n.op),)
 
 
-SCATTER = Op("IndexPutBackward0", _scatter_forward, _scatter_backward, saves=False)
+def _scatter_op(name: str) -> Op:
+    return Op(name, _scatter_forward, _scatter_backward, saves=False)
 
 
-def index_put_zeros(g: Tensor, shape, index) -> Tensor:
-    """A zero tensor of `shape` with `g` added at `index` (the gradient of indexing)."""
-    return apply(SCATTER, (g,), (g.data,), shape=shape, index=index)
+# An index's gradient is a scatter into zeros; PyTorch names it after the first view the
+# index made (its gradient is applied last): w[0, 1:] -> SelectBackwardBackward0.
+UNDO = {SELECT: _scatter_op("SelectBackwardBackward0"), SLICE: _scatter_op("SliceBackwardBackward0"),
+        UNSQUEEZE_INDEX: _scatter_op("SqueezeBackward1"), INDEX: _scatter_op("IndexPutImplBackward0"),
+        ALIAS: None}
 
 
 _INDEX_DTYPES = (np.int64, np.int32, np.uint8, np.bool_)  # PyTorch's checkIndexTensorTypes
@@ -378,10 +386,10 @@ _INVALID_INDEX = "only integers, slices (`:`), ellipsis (`...`), None and long o
 
 class _Plan:
     """Where `index` takes a tensor: `basic` (ints, slices, None; ends with ...) makes a view
-    recorded as `node` (None: the tensor itself), then `advanced` (int arrays and full
+    recorded as `node` (None: the tensor itself; `first` is its first view), then `advanced` (int arrays and full
     slices, or None) picks from that view; `sizes` is the view's shape."""
 
-    __slots__ = ("basic", "node", "advanced", "sizes", "masks_only")
+    __slots__ = ("basic", "node", "first", "advanced", "sizes", "masks_only")
 
 
 def _list_as_tuple(seq) -> bool:
@@ -434,11 +442,12 @@ def _plan(shape: tuple, index, reading: bool = True) -> _Plan:
     order = [[slice(None)] for _ in range(ndim)]
     dims, sizes = list(order), list(shape)
     advanced: dict[int, np.ndarray] = {}
-    node, dim = None, 0
+    node = first = None
+    dim = 0
 
     def unsqueeze():
-        nonlocal node
-        node = UNSQUEEZE_INDEX
+        nonlocal node, first
+        node, first = UNSQUEEZE_INDEX, first or UNSQUEEZE_INDEX
         if dim > len(dims):
             normalize_dim(dim, len(dims) + 1)  # raises PyTorch's message
         cell = [None]
@@ -469,6 +478,7 @@ def _plan(shape: tuple, index, reading: bool = True) -> _Plan:
             dims.pop(dim)[0] = item
             sizes.pop(dim)
             node = SELECT
+            first = first or SELECT
         elif isinstance(item, slice):
             if item.step == 0:
                 raise TcalcValueError("slice step cannot be zero")
@@ -482,6 +492,7 @@ def _plan(shape: tuple, index, reading: bool = True) -> _Plan:
                 dims[dim][0] = item
                 sizes[dim] = len(range(*item.indices(sizes[dim])))
                 node = SLICE
+                first = first or SLICE
             dim += 1
         elif item is Ellipsis:
             dim += ndim - specified
@@ -497,6 +508,7 @@ def _plan(shape: tuple, index, reading: bool = True) -> _Plan:
     plan.basic = tuple(c[0] for c in order) + (Ellipsis,)
     plan.sizes = tuple(sizes)
     plan.node = node if node is not None or advanced else ALIAS
+    plan.first = first
     plan.advanced, plan.masks_only = _advanced_index(advanced, plan.sizes)
     return plan
 
@@ -554,9 +566,10 @@ def _check_bounds(plan: _Plan, result_size: int) -> None:
 
 def _take(x: Tensor, plan: _Plan) -> Tensor:
     """x indexed by a plan: the basic view (one node), then the advanced pick (IndexBackward0)."""
-    out = x if plan.node is None else apply(plan.node, (x,), (x.data,), index=plan.basic)
+    out = x if plan.node is None else apply(plan.node, (x,), (x.data,), index=plan.basic,
+                                            undo=UNDO[plan.first] if plan.first else None)
     if plan.advanced is not None:
-        out = apply(INDEX, (out,), (out.data,), index=plan.advanced)
+        out = apply(INDEX, (out,), (out.data,), index=plan.advanced, undo=UNDO[INDEX])
     return out
 
 
