@@ -16,7 +16,8 @@ def _implicit_gradient(y: Tensor, gradient) -> Tensor:
             raise AutogradError("grad can be implicitly created only for scalar outputs",
                                 hint="reduce it first (y.sum().backward()) or pass gradient= "
                                      "with the shape of the output")
-        return Tensor(np.ones_like(y.data))
+        data = y.data
+        return Tensor(np.array(1, data.dtype) if data.ndim == 0 else np.ones(data.shape, data.dtype))
     gradient = _base.as_tensor(gradient)
     if gradient.data.shape != y.data.shape:
         raise AutogradError(

@@ -87,6 +87,7 @@ class Session:
             raise converted from (err if isinstance(converted, InternalError) else None)
         finally:
             self.journal, self._final = None, None
+            limits.set_live_source(None)  # keeps no finished session alive
         if outer is not None:
             outer.absorb(journal)
         return value
