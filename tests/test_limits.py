@@ -117,3 +117,31 @@ def test_bad_limit_values_are_usage_errors():
 def test_help_mentions_limits():
     out = tcalc_command("--help").stdout
     assert "--limits" in out and "--max-elements" in out and "TCALC_MAX_ELEMENTS" in out
+
+
+@pytest.mark.parametrize("source", [
+    "sum = zeros(600)\nzeros(600)",  # a name that shadows a builtin holds a tensor too
+    "x = zeros(400, requires_grad=True)\n(x * 1).sum().backward()\nzeros(300)",  # .grad counts
+    "t = (zeros(300), [zeros(300)])\nzeros(500)",  # tensors inside tuples and lists
+    "f(n) = zeros(n)\na = zeros(700)\nf(400)",  # an allocation inside a function
+    "a = zeros(500)\nb = a + 1\na + b",  # the size precheck of an operator
+])
+def test_total_elements_count_every_tensor_the_variables_hold(source):
+    limits.configure({"max_total_elements": 1_000})
+    printed, error = run_program(source)
+    assert error is not None and "max_total_elements" in error.message, (printed, error)
+
+
+@pytest.mark.parametrize("source", [
+    "a = zeros(600)\nv = a[1:]\nw = a.reshape(2, 300)",  # views count once
+    "a = zeros(600)\nb, c = zeros(300), undefined_name",  # the failed statement bound nothing
+])
+def test_total_elements_are_not_counted_twice_or_for_failed_statements(source):
+    from tcalc.evaluator import Session
+
+    limits.configure({"max_total_elements": 1_000})
+    session = Session()
+    printed, error = run_program(source, session)
+    assert error is None or error.kind == "name error", error
+    printed, error = run_program("zeros(400)", session)
+    assert error is None, error
