@@ -214,6 +214,13 @@ _BY_MESSAGE = [
     (r"is out of bounds|index out of range",
      "indices of a dimension of size n run from -n to n-1"),
     (r"Dimension out of range", "dims of a tensor with d dimensions run from -d to d-1"),
+    (r"indexing tensors could not be broadcast",
+     "index tensors pair up element by element, so their shapes must broadcast; for every "
+     "combination index one dim at a time: x[a][:, b]"),
+    (r"^The shape of the mask", "a bool mask has the shape of the dims it covers, e.g. x[x > 0]"),
+    (r"cannot be broadcast to indexing result",
+     "the value must broadcast to the shape of what the index selects (x[index].shape)"),
+    (r"^The expanded size of the tensor", "sizes of 1 stretch; other sizes must stay as they are"),
     (r"shape '\[.*\]' is invalid for input of size",
      "the new shape must hold the same number of elements; -1 infers one size"),
     (r"^'(\w+)' object has no attribute", None),

@@ -44,3 +44,17 @@ def test_ops_without_an_operator_explain_the_shapes_without_a_rewrite():
     hint = hint_of("where(a > 0, a, ones(2))")
     assert hint.startswith("shapes line up from the right")
     assert "reshape or unsqueeze one side" in hint
+
+
+@pytest.mark.parametrize("statement,words", [
+    ("x[0, 1, 2]", "this tensor has 2 dims"),
+    ("x[[0, 1], [0, 1, 2]]", "pair up element by element"),
+    ("x[tensor([True, False, True])]", "a bool mask has the shape of the dims it covers"),
+    ("x[:, [5]]", "indices of a dimension of size n run from -n to n-1"),
+    ("x[0] = ones(2, 4)", "the value must broadcast to (3,)"),
+    ("x[[0, 1]] = ones(4)", "the value must broadcast to the shape of what the index selects"),
+    ("x[tensor([0.])]", "convert the index with .long()"),
+])
+def test_index_refusals_teach(statement, words):
+    printed, error = run_program("x = arange(6.).reshape(2, 3)\n" + statement)
+    assert error is not None and error.hint and words in error.hint, (error and error.hint)

@@ -618,7 +618,11 @@ def setitem(x: Tensor, index, value) -> None:
     source = _without_leading_ones(source) if source.shape != target.shape else source
     if plan.advanced is None:
         if source.ndim and source.shape != target.shape:
-            expanded_shape(source.shape, target.shape, source_dtype)  # raises PyTorch's expand error
+            try:
+                expanded_shape(source.shape, target.shape, source_dtype)
+            except ShapeError as err:  # PyTorch's expand error, about the value
+                err.hint = f"the value must broadcast to {tuple(target.shape)}, the shape the index selects"
+                raise
     else:
         shape = _advanced_result_shape(plan.sizes, plan.advanced)
         if not (plan.masks_only and source.size == 1):  # a one-element value is a masked_fill_
