@@ -350,8 +350,10 @@ INDEX = Op("IndexBackward0", lambda a, index, undo: _pick(a, index), _index_back
 def _pick(a: np.ndarray, index: tuple) -> np.ndarray:
     """a[index] for an advanced index; an empty result is not checked for bounds (as in
     PyTorch, where NumPy would refuse `x[1:1, [9]]`)."""
-    shape = _advanced_result_shape(a.shape, index)
-    return a[index] if math.prod(shape) else np.empty(shape, dtype=a.dtype)
+    try:
+        return a[index]
+    except IndexError:  # only an empty result gets here: the bounds were checked before
+        return np.empty(_advanced_result_shape(a.shape, index), dtype=a.dtype)
 
 
 def _scatter_forward(g, shape, index):
@@ -540,19 +542,22 @@ def _advanced_index(advanced: dict, sizes: tuple):
             slots[position] = array
     arrays = [s for s in slots if isinstance(s, np.ndarray)]
     try:
-        np.broadcast_shapes(*(a.shape for a in arrays))
+        if len(arrays) > 1:
+            np.broadcast_shapes(*(a.shape for a in arrays))
     except ValueError:
         raise TcalcIndexError("shape mismatch: indexing tensors could not be broadcast together with "
                               "shapes " + ", ".join(str(list(a.shape)) for a in arrays)) from None
     return tuple(slots), masks == 1 and len(advanced) == 1
 
 
-def _check_bounds(plan: _Plan, result_size: int) -> None:
+def _check_bounds(plan: _Plan) -> None:
     """PyTorch's kernel checks each index array as it goes (nothing when the result is
     empty); the k-th array is 'dimension k'."""
-    if plan.advanced is None or result_size == 0:
-        return
     columns = [(k, s) for k, s in enumerate(plan.advanced) if isinstance(s, np.ndarray)]
+    if all(not s.size or (-plan.sizes[k] <= s.min() and s.max() < plan.sizes[k]) for k, s in columns):
+        return
+    if math.prod(_advanced_result_shape(plan.sizes, plan.advanced)) == 0:
+        return
     arrays = np.broadcast_arrays(*(s for _, s in columns))
     bad = [(a < -plan.sizes[k]) | (a >= plan.sizes[k]) for (k, _), a in zip(columns, arrays)]
     if not any(b.any() for b in bad):
@@ -575,9 +580,14 @@ def _take(x: Tensor, plan: _Plan) -> Tensor:
 
 def getitem(x, index) -> Tensor:
     x = as_tensor(x)
+    # The common x[i] and x[a:b] need no plan (PyTorch's fast path too).
+    if type(index) is int and x.data.ndim and -x.data.shape[0] <= index < x.data.shape[0]:
+        return apply(SELECT, (x,), (x.data,), index=(index, Ellipsis), undo=UNDO[SELECT])
+    if type(index) is slice and x.data.ndim and (index.step is None or index.step > 0):
+        return apply(SLICE, (x,), (x.data,), index=(index, Ellipsis), undo=UNDO[SLICE])
     plan = _plan(x.data.shape, index)
     if plan.advanced is not None:
-        _check_bounds(plan, math.prod(_advanced_result_shape(plan.sizes, plan.advanced)))
+        _check_bounds(plan)
     return _take(x, plan)
 
 
@@ -636,7 +646,7 @@ def setitem(x: Tensor, index, value) -> None:
                                  "for the source.", hint=f"convert the value first, e.g. value.to(x.dtype)")
         elif source.ndim:
             source = source.reshape(())
-        _check_bounds(plan, math.prod(shape))
+        _check_bounds(plan)
     if _writes_nothing(target, plan):  # unchecked bounds: NumPy must not see the index
         return
     with np.errstate(all="ignore"):
