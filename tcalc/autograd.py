@@ -150,6 +150,18 @@ def _fit(grad: Tensor, like: Tensor) -> Tensor:
     return grad
 
 
+_commit_observer = None
+
+
+def observe_commits(observer):
+    """Have `observer(leaves, nodes, in_place)` called just before each backward commits:
+    the leaves whose .grad it is about to change (in place when `in_place` and the leaf has
+    one) and the nodes it is about to mark freed. Returns the previous observer."""
+    global _commit_observer
+    previous, _commit_observer = _commit_observer, observer
+    return previous
+
+
 def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_graph: bool,
                  create_graph: bool, inputs: list[Tensor] | None = None) -> list[Tensor | None] | None:
     """Propagate gradients from `outputs`. Without `inputs` (Tensor.backward), leaf
@@ -207,6 +219,9 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
                         results[j] = g if results[j] is None else results[j] + g
                 elif edge is None and x.requires_grad:
                     pending.append((x, g))
+        if _commit_observer is not None:
+            _commit_observer([leaf for leaf, _ in pending], processed if not retain_graph else (),
+                             not create_graph)
         if pending:
             _accumulate(pending, create_graph)
     finally:

@@ -12,7 +12,7 @@ from typing import Iterator
 
 import numpy as np
 
-from . import ast, builtins, dtypes, limits, ops
+from . import ast, autograd, builtins, dtypes, limits, ops
 from .differentiate import call_grad_function
 from .errors import (DTypeError, InternalError, LimitError, ShapeError, Span, TcalcError, TcalcIndexError,
                      TcalcNameError, TcalcTypeError, TcalcValueError)
@@ -370,8 +370,9 @@ class Session:
         func = self.eval(node.func, scope)
         args = tuple([self.eval(a, scope) for a in node.args]) if node.args else ()
         kwargs = {k.name: self.eval(k.value, scope) for k in node.keywords} if node.keywords else {}
-        if self.journal is not None:
-            self._journal_call(func, args, final=node is self._final)
+        watched = self.journal is not None and self._journal_call(func, args, final=node is self._final)
+        if watched:  # a backward that is not the last thing: note what it commits
+            previous = autograd.observe_commits(self.journal.backward)
         try:
             return self.call(func, args, kwargs)
         except TcalcError as err:
@@ -387,33 +388,29 @@ class Session:
             raise err.at(node.span)
         except _STRAY as err:
             raise _stray(err, node) from None
+        finally:
+            if watched:
+                autograd.observe_commits(previous)
 
-    def _journal_call(self, func, args: tuple, final: bool) -> None:
+    def _journal_call(self, func, args: tuple, final: bool) -> bool:
         """Before a call that changes tensors (`x.add_(1)`, `y.backward()`), note what it
-        may change. An in-place op checks before it writes, so as the last thing its
-        statement does it needs no note; a backward can fail half way, so it always has one."""
+        may change. An in-place op checks before it writes, and a backward changes nothing
+        until it cannot fail any more (autograd.run_backward): as the last thing their
+        statement does they need no note. Returns True for a backward that is not the last
+        thing: the journal then notes what each backward commits (the leaves whose .grad
+        changes, the nodes it frees), just before the commit."""
         if isinstance(func, BoundMethod):
             name, receiver = func.name, func.receiver
         elif isinstance(func, Builtin):
             name, receiver = func.name, (args[0] if args else None)
         else:
-            return
-        if name[-1:] != "_" and name != "backward" and name != "grad":
-            return
-        if name in ("backward", "grad"):
-            # A backward changes nothing until it cannot fail any more (see
-            # autograd.run_backward): as the last thing its statement does it needs no note.
-            if final:
-                return
-            for x in (receiver,) + tuple(args):
-                if type(x) is Tensor:
-                    self.journal.graph(x)
-                elif isinstance(x, (tuple, list)):
-                    for item in x:
-                        if type(item) is Tensor:
-                            self.journal.graph(item)
-        elif name.endswith("_") and not final:
-            self._remember(receiver, contents=name not in _FLAG_ONLY)
+            return False
+        if final or (name[-1:] != "_" and name != "backward" and name != "grad"):
+            return False
+        if name == "backward" or name == "grad":
+            return True
+        self._remember(receiver, contents=name not in _FLAG_ONLY)
+        return False
 
     def call(self, func, args: tuple, kwargs: dict):
         """Call any callable value of the language."""

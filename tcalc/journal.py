@@ -10,7 +10,8 @@ backward freed.
 
 Copies are only taken for changes that are not the last thing a statement does, so
 `X += Y` and `X[i] = v` on a large X cost nothing extra, and neither does `y.backward()`
-(a backward commits its `.grad` changes only once nothing in it can fail).
+(a backward commits its `.grad` changes only once nothing in it can fail). A backward that
+is not the last thing is noted as it commits: only the leaves whose `.grad` it changes.
 """
 from __future__ import annotations
 
@@ -49,26 +50,17 @@ class Journal:
         copy = t.data.copy() if contents and t.data.flags.writeable else None
         self.undo.append(("tensor", t, t.data, copy, t.requires_grad, t.grad, t.grad_fn))
 
-    def graph(self, root: Tensor) -> None:
-        """Note what a backward from `root` may change: the leaves' `.grad` (accumulated in
-        place) and the graph nodes it frees."""
-        seen: set[int] = set()
-        stack = [root]
-        while stack:
-            t = stack.pop()
-            if id(t) in seen:
-                continue
-            seen.add(id(t))
-            if t.grad_fn is None:
-                if t.requires_grad and self._first(("grad", id(t))):
-                    grad = t.grad
-                    copy = grad.data.copy() if type(grad) is Tensor else None
-                    self.undo.append(("grad", t, grad, copy))
-                continue
-            node = t.grad_fn
+    def backward(self, leaves: list, nodes, in_place: bool) -> None:
+        """A backward is about to commit (autograd.observe_commits): note the `.grad` of
+        each leaf it changes (a copy when it accumulates in place) and the nodes it frees."""
+        for t in leaves:
+            if self._first(("grad", id(t))):
+                grad = t.grad
+                copy = grad.data.copy() if in_place and type(grad) is Tensor else None
+                self.undo.append(("grad", t, grad, copy))
+        for node in nodes:
             if self._first(("node", id(node))):
                 self.undo.append(("node", node, node.freed))
-            stack.extend(x for x in node.inputs if type(x) is Tensor)
 
     def absorb(self, inner: "Journal") -> None:
         """A statement inside a larger unit (a shell line) succeeded: keep its notes."""

@@ -210,3 +210,28 @@ def test_assigning_a_call_to_torch_changes_nothing(session):
     values(session, "z = tensor([1., 2.])")
     fails(session, "torch = z.add_(1)")
     assert values(session, "z") == ["tensor([1., 2.])"]
+
+
+@pytest.mark.parametrize("statement", [
+    "y.backward(), 1 / 0",
+    "y.backward(create_graph=True), 1 / 0",
+    "f(y), 1 / 0",  # the backward inside a function
+    "torch.autograd.backward(y), 1 / 0",
+    "torch.autograd.grad(y, x), 1 / 0",  # frees the graph, changes no .grad
+    "y.backward(retain_graph=True), y.backward(), 1 / 0",
+])
+def test_a_backward_that_is_not_the_last_thing_is_undone(session, statement):
+    values(session, "x = tensor([1., 2.], requires_grad=True)\nw = tensor([3., 4.], requires_grad=True)\n"
+                    "f(t) = t.backward()\nx.grad = tensor([10., 20.])\ny = (x * w).sum()")
+    fails(session, statement)
+    assert values(session, "x.grad, w.grad") == ["(tensor([10., 20.]), None)"]
+    values(session, "y.backward()")  # the graph was not left freed
+    assert values(session, "x.grad, w.grad") == ["(tensor([13., 24.]), tensor([1., 2.]))"]
+
+
+def test_a_failed_shell_line_undoes_its_backward(session):
+    values(session, "x = tensor([1., 2.], requires_grad=True)\ny = (x * x).sum()\ny.backward(retain_graph=True)")
+    with pytest.raises(Exception):
+        list(session.run("y.backward(); z = x.grad * 1; 1 / 0", atomic=True))
+    assert values(session, "x.grad") == ["tensor([2., 4.])"]
+    assert "z" not in session.globals
