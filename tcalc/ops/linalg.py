@@ -390,7 +390,15 @@ def _svdvals_backward(n, g):
     return (matmul(Tensor(u) * unsqueeze(g, -2), Tensor(vh)),)
 
 
-SVDVALS = Op("LinalgSvdBackward0", lambda a: np.linalg.svd(a, compute_uv=False), _svdvals_backward)
+def _svdvals_forward(a):
+    try:
+        return np.linalg.svd(a, compute_uv=False)
+    except np.linalg.LinAlgError:
+        raise TcalcValueError("linalg.svd: The algorithm failed to converge because the input matrix "
+                              "contained non-finite values.", hint="check the matrix for nan and inf") from None
+
+
+SVDVALS = Op("LinalgSvdBackward0", _svdvals_forward, _svdvals_backward)
 
 
 def _dims_text(dims) -> str:
@@ -401,8 +409,9 @@ def matrix_norm(x, ord="fro", dim=(-2, -1), keepdim=False, dtype=None) -> Tensor
     """torch.linalg.matrix_norm, composed as PyTorch composes it (so the grad_fn names agree):
     'fro' is a vector 2-norm; 'nuc', 2, -2 reduce the singular values; 1, -1 (inf, -inf) take
     the largest (smallest) absolute column (row) sum."""
+    from .creation import zeros_like
     from .reduce import amax, amin, sum, vector_norm
-    from .shape import permute, unsqueeze
+    from .shape import cat, permute, unsqueeze
 
     x = as_tensor(x)
     if ord not in ("fro", "nuc") and (isinstance(ord, str) or abs(ord) not in (1, 2, float("inf"))):
@@ -437,6 +446,8 @@ def matrix_norm(x, ord="fro", dim=(-2, -1), keepdim=False, dtype=None) -> Tensor
             x = to_dtype(x, dtype)
         order = [d for d in range(x.data.ndim) if d not in (d0, d1)] + [d0, d1]
         values = _svdvals(permute(x, *order))
+        if ord == 2 and values.data.shape[-1] == 0:  # PyTorch's 2-norm of an empty matrix is 0
+            values = cat((values, zeros_like(sum(values, -1, True))), -1)
         result = sum(values, -1, keepdim) if ord == "nuc" else extreme(values, -1, keepdim)
         if keepdim:
             result = permute(unsqueeze(result, -1), *np.argsort(order).tolist())

@@ -224,9 +224,9 @@ def _amax(name: str, op: Op, x, dim, keepdim) -> Tensor:
         if axes is None:
             raise TcalcValueError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
                                   "Specify the reduction dim with the 'dim' argument.")
-        for a in axes:
-            if x.data.shape[a] == 0:
-                raise TcalcIndexError(f"{name}(): Expected reduction dim {a} to have non-zero size.")
+        for a, given in zip(axes, dim if isinstance(dim, (tuple, list)) else (dim,)):
+            if x.data.shape[a] == 0:  # PyTorch names the dim as it was given
+                raise TcalcIndexError(f"{name}(): Expected reduction dim {given} to have non-zero size.")
     return apply(op, (x,), (x.data,), axes=axes, keepdim=bool(keepdim) and x.data.ndim > 0)
 
 
