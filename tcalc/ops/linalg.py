@@ -264,10 +264,32 @@ def _floating(x: Tensor, name: str) -> None:
                          f"Got {x.dtype.torch_name}", hint="convert first, e.g. A.float()")
 
 
-def _singular_pivot(a: np.ndarray) -> int:
-    """The 1-based index of the first zero pivot of LU with partial pivoting (LAPACK's info),
-    for PyTorch's message. Only runs when inversion has already failed."""
-    for matrix in a.reshape(-1, *a.shape[-2:]):
+def _singular_pivot(a: np.ndarray) -> str:
+    """Where LU with partial pivoting first meets a zero pivot (LAPACK's info), in PyTorch's
+    words: 'The diagonal element 2', after '(Batch element 1): ' for a batch. Only runs when
+    inversion has already failed."""
+    for i, matrix in enumerate(a.reshape(-1, *a.shape[-2:])):
+        pivot = _zero_pivot(matrix)
+        if pivot:
+            element = f"The diagonal element {pivot}"
+            return f"(Batch element {i}): {element}" if a.ndim > 2 else element
+    return f"The diagonal element {a.shape[-1]}"
+
+
+def _zero_pivot(matrix: np.ndarray) -> int:
+    """The 1-based index of the first zero pivot of a finite matrix, 0 if there is none."""
+    if not np.isfinite(matrix).all():
+        return 0
+    u = matrix.astype(np.float64)  # a copy: eliminated in place below
+    for k in range(u.shape[0]):  # n steps of vectorized elimination
+        p = k + int(np.argmax(np.abs(u[k:, k])))
+        if u[p, k] == 0:
+            return k + 1
+        u[[k, p]] = u[[p, k]]
+        u[k + 1:, k:] -= np.outer(u[k + 1:, k] / u[k, k], u[k, k:])
+    return 0
+    u = matrix.astype(np.float64)
+    if True:
         u = matrix.astype(np.float64).copy()
         n = u.shape[0]
         for k in range(n):
@@ -276,15 +298,28 @@ def _singular_pivot(a: np.ndarray) -> int:
                 return k + 1
             u[[k, p]] = u[[p, k]]
             u[k + 1:, k:] -= np.outer(u[k + 1:, k] / u[k, k], u[k, k:])
-    return a.shape[-1]
+    return 0
+
+
+def _nan_where_not_finite(function, a, *rest):
+    """LAPACK calls a matrix holding nan or inf singular; PyTorch answers nan for it. So
+    solve the finite matrices (identity in place of the others) and put nan in the rest."""
+    bad = ~np.isfinite(a).all(axis=(-2, -1))
+    if not bad.any():
+        return None
+    out = function(np.where(bad[..., None, None], np.eye(a.shape[-1], dtype=a.dtype), a), *rest)
+    return np.where(bad.reshape(bad.shape + (1,) * (out.ndim - bad.ndim)), np.nan, out).astype(out.dtype)
 
 
 def _inv_forward(a):
     try:
         return np.linalg.inv(a)
     except np.linalg.LinAlgError:
+        out = _nan_where_not_finite(_inv_forward, a)
+        if out is not None:
+            return out
         raise TcalcValueError(
-            f"linalg.inv: The diagonal element {_singular_pivot(a)} is zero, the inversion could "
+            f"linalg.inv: {_singular_pivot(a)} is zero, the inversion could "
             "not be completed because the input matrix is singular.",
             hint="a singular matrix has no inverse; check det(A), or use linalg.solve") from None
 
@@ -324,7 +359,13 @@ def _det_backward(n, g):
     return (scale * det_scale * Tensor(_adjugate_transpose(a.data).astype(a.data.dtype)),)
 
 
-DET = Op("LinalgDetBackward0", lambda a: np.asarray(np.linalg.det(a)), _det_backward)
+def _det_forward(a):
+    det = np.asarray(np.linalg.det(a))
+    nan = np.isnan(a).any(axis=(-2, -1))  # LAPACK may give 0 for a matrix holding nan
+    return np.where(nan, np.nan, det).astype(det.dtype) if nan.any() else det
+
+
+DET = Op("LinalgDetBackward0", _det_forward, _det_backward)
 
 
 def det(x) -> Tensor:
@@ -339,6 +380,9 @@ def _solve_forward(a, b, vector):
             return np.linalg.solve(a, b[..., None])[..., 0]
         return np.linalg.solve(a, b)
     except np.linalg.LinAlgError:
+        out = _nan_where_not_finite(lambda m: _solve_forward(m, b, vector), a)
+        if out is not None:
+            return out
         raise TcalcValueError("torch.linalg.solve: The solver failed because the input matrix is "
                               "singular.", hint="a singular A has no unique solution; check det(A)") from None
 
