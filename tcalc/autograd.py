@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import weakref
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -40,7 +39,6 @@ def no_grad():
     return grad_mode(False)
 
 
-@dataclass(frozen=True, slots=True)
 class Op:
     """One differentiable operation: its PyTorch node name, forward and backward side by side.
 
@@ -51,10 +49,16 @@ class Op:
     freed graph fails only then).
     """
 
-    name: str
-    forward: Callable
-    backward: Callable | None
-    saves: bool = True
+    __slots__ = ("name", "forward", "backward", "saves")
+
+    def __init__(self, name: str, forward: Callable, backward: Callable | None, saves: bool = True):
+        self.name = name
+        self.forward = forward
+        self.backward = backward
+        self.saves = saves
+
+    def __repr__(self) -> str:
+        return f"Op({self.name})"
 
 
 class Node:

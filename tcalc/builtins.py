@@ -35,7 +35,7 @@ def method(name: str, fn) -> None:
 def _one_element(x, kind: str):
     if type(x) is Tensor:
         if x.data.size != 1:
-            raise TcalcValueError(f"only one element tensors can be converted to Python scalars",
+            raise TcalcValueError("only one element tensors can be converted to Python scalars",
                                   hint=f"{kind}() needs one element: index or reduce the tensor first")
         return x.data.reshape(()).item()
     return x
@@ -202,7 +202,19 @@ method("size", _size)
 method("dim", _dim)
 method("ndimension", _dim)
 method("to", _to)
-method("type_as", lambda x, other: ops.to_dtype(x, other.dtype))
+
+
+def _type_as(x, other):
+    if type(other) is not Tensor:
+        from .render import type_name
+
+        raise TcalcTypeError("type_as(): argument 'other' (position 1) must be Tensor, not "
+                             f"{type_name(other)}", hint="pass a tensor whose dtype to take, "
+                             "or convert with x.to(torch.float32)")
+    return ops.to_dtype(x, other.dtype)
+
+
+method("type_as", _type_as)
 
 
 def _type(x, dtype=None):
@@ -216,7 +228,7 @@ def _dtype_of(value):
     if isinstance(value, PythonType):
         return value.dtype
     if not isinstance(value, dtypes.DType):
-        raise TcalcTypeError(f"type() expects a dtype such as torch.float64")
+        raise TcalcTypeError("type() expects a dtype such as torch.float64")
     return value
 
 

@@ -54,12 +54,18 @@ def grad(outputs, inputs=None, grad_outputs=None, retain_graph=None, create_grap
     many = isinstance(inputs, (tuple, list))
     xs = [_base.as_tensor(x) for x in (inputs if many else (inputs,))]
     y = _base.as_tensor(outputs)
+    # PyTorch looks at the output first, then at each input.
+    if not y.requires_grad:
+        raise AutogradError("element 0 of tensors does not require grad and does not have a grad_fn",
+                            hint="the output depends on no tensor that requires grad: create the "
+                                 "inputs with requires_grad=True (or call x.requires_grad_()) "
+                                 "before computing the output")
     for x in xs:
         if not x.requires_grad:
             raise AutogradError("One of the differentiated Tensors does not require grad",
-                                hint="call x.requires_grad_() before computing y")
-    if not y.requires_grad:
-        raise AutogradError("element 0 of tensors does not require grad and does not have a grad_fn")
+                                hint="every tensor you differentiate with respect to must require "
+                                     "grad: create it with requires_grad=True, or call "
+                                     "x.requires_grad_() before computing the output")
     retain = create_graph if retain_graph is None else bool(retain_graph)
     results = run_backward([y], [_implicit_gradient(y, grad_outputs)], retain_graph=retain,
                            create_graph=bool(create_graph), inputs=xs)

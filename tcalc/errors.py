@@ -6,17 +6,37 @@ a span, and the evaluator fills in the span of the innermost node being evaluate
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
 class Span:
-    """A range of source text: 1-based line and column, end exclusive."""
+    """A range of source text: 1-based line and column, end exclusive. Immutable.
 
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+    A plain slotted class rather than a dataclass: every run imports it, and building a
+    dataclass costs start-up time.
+    """
+
+    __slots__ = ("line", "column", "end_line", "end_column")
+
+    def __init__(self, line: int, column: int, end_line: int, end_column: int):
+        set_field = object.__setattr__
+        set_field(self, "line", line)
+        set_field(self, "column", column)
+        set_field(self, "end_line", end_line)
+        set_field(self, "end_column", end_column)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"Span is immutable: cannot set {name}")
+
+    def _key(self) -> tuple[int, int, int, int]:
+        return (self.line, self.column, self.end_line, self.end_column)
+
+    def __eq__(self, other) -> bool:
+        return type(other) is Span and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return "Span(line={}, column={}, end_line={}, end_column={})".format(*self._key())
 
 
 class TcalcError(Exception):

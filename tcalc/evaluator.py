@@ -20,7 +20,7 @@ from .hints import attribute_hint, broadcast_hint, hint_for, name_hint, operand_
 from .journal import Journal
 from .parser import parse
 from .tensor import Size, Tensor
-from .values import CALLABLES, BoundMethod, Builtin, GradFunction, Namespace, UserFunction
+from .values import BoundMethod, Builtin, GradFunction, Namespace, UserFunction
 
 _BINARY = {
     "+": ops.add, "-": ops.sub, "*": ops.mul, "/": ops.div, "//": ops.floor_divide,
@@ -592,7 +592,11 @@ def _sequence_index(obj, index):
         try:
             result = obj[index]
         except IndexError:
-            raise TcalcIndexError(f"{_type_name(obj)} index out of range") from None
+            kind = "list" if isinstance(obj, list) else "tuple"  # torch.Size is a tuple to Python
+            n = len(obj)
+            raise TcalcIndexError(f"{kind} index out of range",
+                                  hint=f"the {_type_name(obj)} has {n} item{'' if n == 1 else 's'}"
+                                       + (f"; indices run from {-n} to {n - 1}" if n else "")) from None
         return Size(result) if isinstance(obj, Size) and isinstance(index, slice) else result
     if isinstance(obj, np.ndarray):
         return obj[index]

@@ -11,16 +11,19 @@ reads the environment itself: the CLI calls `configure()`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
 
 from .errors import LimitError
 
 
-@dataclass(frozen=True)
 class Limit:
-    name: str  # the field of Limits, e.g. max_elements
-    default: int
-    what: str  # for `tcalc --limits` and for refusals
+    """One limit: its name (an attribute of LIMITS, e.g. max_elements), default and meaning."""
+
+    __slots__ = ("name", "default", "what")
+
+    def __init__(self, name: str, default: int, what: str):
+        self.name = name
+        self.default = default
+        self.what = what  # for `tcalc --limits` and for refusals
 
     @property
     def flag(self) -> str:
@@ -47,19 +50,22 @@ TABLE = (
 BY_NAME = {limit.name: limit for limit in TABLE}
 
 
-@dataclass
 class Limits:
-    max_elements: int = BY_NAME["max_elements"].default
-    max_total_elements: int = BY_NAME["max_total_elements"].default
-    max_list_items: int = BY_NAME["max_list_items"].default
-    max_int_digits: int = BY_NAME["max_int_digits"].default
-    max_depth: int = BY_NAME["max_depth"].default
-    max_recursion: int = BY_NAME["max_recursion"].default
-    max_input: int = BY_NAME["max_input"].default
+    """The values in effect, one attribute per limit of TABLE (LIMITS.max_elements, ...)."""
+
+    __slots__ = tuple(BY_NAME)
+
+    def __init__(self):
+        for limit in TABLE:
+            setattr(self, limit.name, limit.default)
 
 
 LIMITS = Limits()
-assert {f.name for f in fields(Limits)} == set(BY_NAME)
+
+
+def current() -> dict[str, int]:
+    """The values in effect by name, e.g. to restore them later with configure()."""
+    return {name: getattr(LIMITS, name) for name in BY_NAME}
 
 # Elements held by the session's variables, so that allocations are checked against the
 # total. The evaluator gives, before each statement, a function that counts them: it runs

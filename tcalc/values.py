@@ -1,53 +1,64 @@
-"""Values of the language other than tensors and plain Python data: callables and namespaces."""
+"""Values of the language other than tensors and plain Python data: callables and namespaces.
+
+Plain slotted classes rather than dataclasses: every run imports them, and building a
+dataclass costs start-up time. They compare by identity, as functions do in Python.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Callable
 
 from . import ast
 
 
-@dataclass(frozen=True, eq=False)
 class Builtin:
     """A function from tcalc's own tables (`arange`, `torch.cat`)."""
 
-    name: str
-    function: Callable
+    __slots__ = ("name", "function")
+
+    def __init__(self, name: str, function: Callable):
+        self.name = name
+        self.function = function
 
     def __repr__(self) -> str:
         return f"<built-in method {self.name} of type object>"
 
 
-@dataclass(frozen=True, eq=False)
 class BoundMethod:
     """`x.sum` without a call: the method with its tensor."""
 
-    name: str
-    function: Callable
-    receiver: object
+    __slots__ = ("name", "function", "receiver")
+
+    def __init__(self, name: str, function: Callable, receiver: object):
+        self.name = name
+        self.function = function
+        self.receiver = receiver
 
     def __repr__(self) -> str:
         return f"<built-in method {self.name} of Tensor object>"
 
 
-@dataclass(frozen=True, eq=False)
 class UserFunction:
     """`f(x, y) = body`: parameters bind at the call; other names are looked up then."""
 
-    name: str
-    params: tuple[str, ...]
-    body: ast.Node
+    __slots__ = ("name", "params", "body")
+
+    def __init__(self, name: str, params: tuple[str, ...], body: ast.Node):
+        self.name = name
+        self.params = params
+        self.body = body
 
     def __repr__(self) -> str:
         return f"<function {self.name}({', '.join(self.params)})>"
 
 
-@dataclass(frozen=True, eq=False)
 class GradFunction:
     """`grad(f)`: a function returning the gradient of f (a scalar) at its arguments."""
 
-    function: object
-    argnums: int | tuple[int, ...] = 0
+    __slots__ = ("function", "argnums")
+
+    def __init__(self, function: object, argnums: int | tuple[int, ...] = 0):
+        self.function = function
+        self.argnums = argnums
 
     @property
     def name(self) -> str:
@@ -57,12 +68,14 @@ class GradFunction:
         return f"<function {self.name}>"
 
 
-@dataclass(frozen=True, eq=False)
 class Namespace:
     """`torch`, `torch.linalg`: a read-only table of names."""
 
-    name: str
-    members: dict = field(repr=False)
+    __slots__ = ("name", "members")
+
+    def __init__(self, name: str, members: dict):
+        self.name = name
+        self.members = members
 
     def __repr__(self) -> str:
         return f"<module '{self.name}'>"

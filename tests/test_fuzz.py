@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import signal
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -158,13 +157,13 @@ brackets = st.text(alphabet="()[]{},:;.x1+* \n'\"#\\", max_size=40)
 @contextmanager
 def small_limits():
     """Small sizes keep every example quick: anything larger is refused by a limit."""
-    saved = replace(limits.LIMITS)
+    saved = limits.current()
     limits.configure(dict(max_elements=100_000, max_total_elements=1_000_000, max_list_items=10_000,
                           max_int_digits=400, max_recursion=40))
     try:
         yield
     finally:
-        limits.configure({f: getattr(saved, f) for f in vars(saved)})
+        limits.configure(saved)
 
 
 @contextmanager

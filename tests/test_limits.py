@@ -1,8 +1,6 @@
 """Limits: refused before the work starts, with the limit's name and how to raise it."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from conftest import run_program, tcalc_command
@@ -11,9 +9,9 @@ from tcalc import limits
 
 @pytest.fixture(autouse=True)
 def default_limits():
-    saved = replace(limits.LIMITS)
+    saved = limits.current()
     yield
-    limits.configure({name: getattr(saved, name) for name in vars(saved)})
+    limits.configure(saved)
 
 
 def refusal(source: str):

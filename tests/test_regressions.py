@@ -135,11 +135,9 @@ def test_core_has_no_dynamic_lookup_of_user_text():
 def test_raised_depth_limit_still_ends_in_a_clean_refusal():
     """With --max-depth raised beyond what Python's stack can follow, deep input is still a
     limit error, not a RecursionError (found while testing the limits)."""
-    from dataclasses import replace
-
     from tcalc import limits
 
-    saved = replace(limits.LIMITS)
+    saved = limits.current()
     limits.configure({"max_depth": 100_000, "max_recursion": 100_000})
     try:
         for source in ("(" * 8000 + "1" + ")" * 8000, "-" * 8000 + "1",
@@ -148,7 +146,7 @@ def test_raised_depth_limit_still_ends_in_a_clean_refusal():
             assert error is not None and error.kind == "limit exceeded", source[:20]
             assert "max_depth" in error.message
     finally:
-        limits.configure({name: getattr(saved, name) for name in vars(saved)})
+        limits.configure(saved)
 
 
 def test_backward_that_fails_half_way_changes_no_grad(session):

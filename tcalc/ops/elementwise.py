@@ -9,9 +9,10 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import Op, apply
-from ..errors import ArithmeticError_, DTypeError, TcalcTypeError, TcalcValueError
+from ..errors import ArithmeticError_, AutogradError, DTypeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
-from ._base import array_of, as_tensor, binary, check_operand, is_number, unary
+from ._base import array_of, as_tensor, binary, broadcast_shape, check_operand, is_number, unary
+from .convert import to_dtype
 
 
 def _inputs(node):
@@ -128,8 +129,6 @@ def _remainder_forward(a, b):
 
 
 def _no_floor_divide_derivative(n, g):
-    from ..errors import AutogradError
-
     raise AutogradError("derivative for aten::floor_divide is not implemented",
                         hint="use div(a, b, rounding_mode='floor'), whose gradient is zero")
 
@@ -242,8 +241,6 @@ def _bitwise(name, forward, symbol):
 
     def bitwise(a, b):
         if type(a) is Tensor and type(b) is Tensor:  # PyTorch checks the shapes first
-            from ._base import broadcast_shape
-
             broadcast_shape(a.data.shape, b.data.shape, symbol)
         if dtypes.result_type(a, b).is_floating_point:
             raise DTypeError(f'"{name}_cpu" not implemented for \'Float\'',
@@ -320,7 +317,6 @@ def relu(x):
     if x.dtype is dtypes.bool_:
         raise DTypeError("Boolean inputs not supported for relu", hint="convert first, e.g. x.float()")
     return _relu(x)
-
 
 
 def _sign_forward(a):
@@ -425,8 +421,6 @@ def clamp(x, min=None, max=None) -> Tensor:
     dtype = dtypes.result_type(x, *bounds)
     tensors = any(type(b) is Tensor for b in bounds)
     if tensors:
-        from ._base import broadcast_shape
-
         for b in bounds:
             if type(b) is Tensor:
                 broadcast_shape(x.data.shape, b.data.shape)
@@ -490,8 +484,6 @@ def where(condition, x=None, y=None):
     check_operand(x, "where")
     check_operand(y, "where")
     dtype = dtypes.result_type(x, y)
-    from ._base import broadcast_shape
-
     shape = broadcast_shape(condition.data.shape, x.data.shape if type(x) is Tensor else ())
     broadcast_shape(shape, y.data.shape if type(y) is Tensor else ())
     return apply(WHERE, (condition, x, y), (condition.data, array_of(x, dtype), array_of(y, dtype)))
@@ -508,14 +500,5 @@ def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
     if a.dtype is not b.dtype:
         raise DTypeError(f"{a.dtype.torch_name} did not match {b.dtype.torch_name}",
                          hint="convert one side first, e.g. b.to(a.dtype)")
-    from ._base import broadcast_shape
-
     broadcast_shape(a.data.shape, b.data.shape)
     return bool(np.allclose(a.data, b.data, rtol=rtol, atol=atol, equal_nan=bool(equal_nan)))
-
-
-def to_dtype(x: Tensor, dtype: dtypes.DType) -> Tensor:
-    """`x.to(dtype)`: the same tensor when nothing changes, else a copy (ToCopyBackward0)."""
-    from .convert import to_dtype as convert
-
-    return convert(x, dtype)

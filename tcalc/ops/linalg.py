@@ -6,7 +6,11 @@ import numpy as np
 from ..autograd import Op, apply
 from ..errors import DTypeError, ShapeError, TcalcIndexError, TcalcValueError
 from ..tensor import Tensor
-from ._base import as_tensor, normalize_dim
+from ..limits import check_shape
+from ._base import as_tensor, broadcast_shape, normalize_dim
+from .convert import to_dtype
+from .elementwise import mul
+from .shape import cat, permute, squeeze, t, transpose, unsqueeze
 
 
 def _same_dtype(a: Tensor, b: Tensor, name: str) -> None:
@@ -34,15 +38,9 @@ DOT = Op("DotBackward0", np.dot, lambda n, g: (g * n.inputs[1], g * n.inputs[0])
 # A product's gradient for an operand that does not require grad (the data X in X @ W) is
 # a product as large as the forward: skipped, as PyTorch does.
 MV = Op("MvBackward0", np.matmul, lambda n, g: (outer(g, n.inputs[1]) if n.needs_grad(0) else None,
-                                                mv(t2(n.inputs[0]), g) if n.needs_grad(1) else None))
-MM = Op("MmBackward0", np.matmul, lambda n, g: (mm(g, t2(n.inputs[1])) if n.needs_grad(0) else None,
-                                                mm(t2(n.inputs[0]), g) if n.needs_grad(1) else None))
-
-
-def t2(x: Tensor) -> Tensor:
-    from .shape import t
-
-    return t(x)
+                                                mv(t(n.inputs[0]), g) if n.needs_grad(1) else None))
+MM = Op("MmBackward0", np.matmul, lambda n, g: (mm(g, t(n.inputs[1])) if n.needs_grad(0) else None,
+                                                mm(t(n.inputs[0]), g) if n.needs_grad(1) else None))
 
 
 def dot(a, b) -> Tensor:
@@ -87,16 +85,11 @@ def mm(a, b) -> Tensor:
                          f"and {_shape_text(b.data.shape)})", hint=_product_hint(a, b))
     _same_dtype(a, b, "mm")
     _no_bool(a, "addmm_impl_cpu_")
-    from ..limits import check_shape
-
     check_shape((a.data.shape[0], b.data.shape[1]), "the product")
     return apply(MM, (a, b), (a.data, b.data))
 
 
 def outer(a, b) -> Tensor:
-    from .elementwise import mul
-    from .shape import unsqueeze
-
     a, b = as_tensor(a), as_tensor(b)
     for name, x in (("self", a), ("vec2", b)):
         if x.data.ndim != 1:
@@ -107,8 +100,6 @@ def outer(a, b) -> Tensor:
 def _batched_matmul_backward(n, g):
     """A 1-d operand acts as a row (left) or a column (right); the engine sums the batch
     dims of each gradient back to its operand's shape."""
-    from .shape import squeeze, unsqueeze
-
     a, b = n.inputs
     left = a if a.data.ndim > 1 else unsqueeze(a, 0)
     right = b if b.data.ndim > 1 else unsqueeze(b, -1)
@@ -129,15 +120,11 @@ BMM = Op("UnsafeViewBackward0", np.matmul, _batched_matmul_backward)
 
 
 def transpose_last(x: Tensor) -> Tensor:
-    from .shape import transpose
-
     return transpose(x, -1, -2)
 
 
 def matmul(a, b) -> Tensor:
     """`@`: dot, mv, mm or a batched product, by the operands' dims (as torch.matmul)."""
-    from .shape import squeeze, unsqueeze
-
     a, b = as_tensor(a), as_tensor(b)
     if a.data.ndim == 0 or b.data.ndim == 0:
         raise ShapeError(f"both arguments to matmul need to be at least 1D, but they are "
@@ -177,8 +164,6 @@ def _check_batched(a: Tensor, b: Tensor) -> None:
         _check_inner((rows, sa[-1]), sb)
         _same_dtype(a, b, "mm")
         return
-    from ._base import broadcast_shape
-
     batch = broadcast_shape(sa[:-2], sb[:-2]) if a.data.ndim > 1 else sb[:-2]
     _no_bool(a, "bmm")
     if a.dtype is not b.dtype:
@@ -190,8 +175,6 @@ def _check_batched(a: Tensor, b: Tensor) -> None:
         raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: "
                          f"[{count}, {k}] but got: [{count}, {sb[-2]}].",
                          hint="the inner sizes must agree; transpose one side with .mT?")
-    from ..limits import check_shape
-
     rows = sa[-2] if a.data.ndim > 1 else 1
     check_shape(tuple(batch) + (rows, sb[-1]), "the product")
 
@@ -216,8 +199,6 @@ def _product_hint(a, b) -> str | None:
 
 
 def _squeeze_row_backward(n, g):
-    from .shape import unsqueeze
-
     return (unsqueeze(g, 0),)
 
 
@@ -346,8 +327,6 @@ def _adjugate_transpose(a: np.ndarray) -> np.ndarray:
 
 
 def _det_backward(n, g):
-    from .shape import unsqueeze
-
     a = n.inputs[0]
     scale = unsqueeze(unsqueeze(g, -1), -1)
     if np.all(n.output.data != 0):
@@ -393,8 +372,6 @@ def _solve_backward(n, g):
     vector = n.params["vector"]
     grad_b = solve(transpose_last(a), g)
     if vector:
-        from .shape import unsqueeze
-
         grad_a = -matmul(unsqueeze(grad_b, -1), unsqueeze(x, -2))
     else:
         grad_a = -matmul(grad_b, transpose_last(x))
@@ -428,8 +405,6 @@ def solve(a, b) -> Tensor:
 
 def _svdvals_backward(n, g):
     """d s / dA = U diag(g) V^T (singular vectors taken as constants: first derivatives only)."""
-    from .shape import unsqueeze
-
     u, _, vh = np.linalg.svd(n.inputs[0].data, full_matrices=False)
     return (matmul(Tensor(u) * unsqueeze(g, -2), Tensor(vh)),)
 
@@ -455,8 +430,6 @@ def matrix_norm(x, ord="fro", dim=(-2, -1), keepdim=False, dtype=None) -> Tensor
     the largest (smallest) absolute column (row) sum."""
     from .creation import zeros_like
     from .reduce import amax, amin, sum, vector_norm
-    from .shape import cat, permute, unsqueeze
-
     x = as_tensor(x)
     if ord not in ("fro", "nuc") and (isinstance(ord, str) or abs(ord) not in (1, 2, float("inf"))):
         raise TcalcValueError(f"linalg.matrix_norm: Order {ord if isinstance(ord, str) else f'{ord:g}'} "
@@ -485,8 +458,6 @@ def matrix_norm(x, ord="fro", dim=(-2, -1), keepdim=False, dtype=None) -> Tensor
     extreme = amax if ord == "nuc" or ord > 0 else amin
     if ord in ("nuc", 2, -2):
         if dtype is not None:
-            from .convert import to_dtype
-
             x = to_dtype(x, dtype)
         order = [d for d in range(x.data.ndim) if d not in (d0, d1)] + [d0, d1]
         values = _svdvals(permute(x, *order))

@@ -11,6 +11,8 @@ from ..autograd import Op, apply
 from ..errors import DTypeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
 from ._base import as_tensor, normalize_dim
+from .convert import to_dtype
+from .shape import expand, reshape
 
 
 def dims_of(dim, ndim: int) -> tuple[int, ...] | None:
@@ -29,8 +31,6 @@ def dims_of(dim, ndim: int) -> tuple[int, ...] | None:
 
 def _expand_reduced(g: Tensor, shape: tuple, axes, keepdim: bool) -> Tensor:
     """Undo a reduction's shape on its gradient: put back the reduced dims, then broadcast."""
-    from .shape import expand, reshape
-
     if axes is not None and not keepdim:
         kept = list(g.data.shape)
         for a in sorted(axes):
@@ -90,8 +90,6 @@ def mean(x, dim=None, keepdim=False, dtype=None) -> Tensor:
         if not dtype.is_floating_point:
             raise DTypeError("mean(): could not infer output dtype. Optional dtype must be either a "
                              f"floating point or complex dtype. Got: {dtype.torch_name}")
-        from .convert import to_dtype
-
         x = to_dtype(x, dtype)
     if not x.dtype.is_floating_point:
         raise DTypeError(
@@ -180,8 +178,6 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None) -> Tensor:
             f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
             f"Got {x.dtype.torch_name}", hint="convert first: norm(x.float())")
     if dtype is not None:
-        from .convert import to_dtype
-
         x = to_dtype(x, dtype)
     axes = dims_of(dim, x.data.ndim)
     return apply(VECTOR_NORM, (x,), (x.data,), p=float(ord), axes=axes, keepdim=bool(keepdim))

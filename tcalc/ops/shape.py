@@ -643,7 +643,7 @@ def setitem(x: Tensor, index, value) -> None:
             if source_dtype is not x.dtype:
                 raise DTypeError(f"Index put requires the source and destination dtypes match, got "
                                  f"{x.dtype.torch_name} for the destination and {source_dtype.torch_name} "
-                                 "for the source.", hint=f"convert the value first, e.g. value.to(x.dtype)")
+                                 "for the source.", hint="convert the value first, e.g. value.to(x.dtype)")
         elif source.ndim:
             source = source.reshape(())
         _check_bounds(plan)
