@@ -1,8 +1,10 @@
 """Fuzzing: whatever a person types, tcalc answers with a value or a TcalcError.
 
-Three sources of input:
-- programs generated from the grammar over the real vocabulary (every builtin function,
-  tensor method and attribute in tcalc.builtins), with small sizes;
+Four sources of input:
+- programs drawn from grammar/tcalc.lark itself (hypothesis' from_lark), with names from
+  the real vocabulary;
+- programs generated over the real vocabulary (every builtin function, tensor method and
+  attribute in tcalc.builtins) with small sizes, well-typed more often than not;
 - valid programs mutated: characters inserted, deleted, duplicated, brackets unbalanced;
 - arbitrary unicode text.
 
@@ -116,6 +118,35 @@ statements = st.one_of(
 )
 programs = st.lists(st.tuples(statements, st.sampled_from(["\n", "; ", ";\n"])), min_size=1, max_size=5).map(
     lambda items: "".join(s + sep for s, sep in items))
+
+
+
+
+# ---- programs drawn from the grammar itself ---------------------------------------------
+
+def _grammar_programs():
+    """Every syntactic form of grammar/tcalc.lark, drawn by hypothesis' from_lark.
+
+    Comments and line continuations are left out of what may separate tokens (a comment
+    drawn between two tokens would swallow the rest of the line), and terminals are drawn
+    from the real vocabulary and small numbers, so that most programs reach evaluation.
+    """
+    import lark
+    from hypothesis.extra.lark import from_lark
+
+    from tcalc.parser import _grammar_text
+
+    text = _grammar_text()
+    text = text.replace("%ignore COMMENT", "").replace("%ignore LINE_CONTINUATION", "")
+    grammar = lark.Lark(text, parser="lalr")
+    names = list(VARIABLES) + [n for n in FUNCTIONS if "." not in n] + METHODS + ATTRIBUTES
+    return from_lark(grammar, start="start", explicit={
+        "NAME": st.sampled_from(sorted(set(names)) + ["torch", "linalg", "y", "g", "t"]),
+        "INT": st.sampled_from(["0", "1", "2", "3", "-1", "10", "1_0"]),
+        "FLOAT": st.sampled_from(["0.5", "2.", ".5", "1e-3", "3.0e2"]),
+        "STRING": st.sampled_from(["'cpu'", '"floor"', "'fro'", "''"]),
+        "WS": st.just(" "),
+    })
 
 
 # ---- mutated and arbitrary text --------------------------------------------------------
@@ -243,6 +274,12 @@ def _check_error(err: TcalcError, source: str) -> None:
 @FUZZ
 @given(programs)
 def test_generated_programs(source):
+    check(source)
+
+
+@FUZZ
+@given(st.deferred(_grammar_programs))
+def test_programs_from_the_grammar(source):
     check(source)
 
 
