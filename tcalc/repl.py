@@ -38,10 +38,26 @@ class NameCompleter(Completer):
 
 
 def _needs_more(text: str) -> bool:
-    """An open bracket continues the statement on the next line, as in Python."""
-    depth = 0
-    for ch in text.split("#")[0] if "\n" not in text else text:
-        depth += ch in "([" and 1 or (ch in ")]" and -1 or 0)
+    """An open bracket continues the statement on the next line, as in Python. Brackets
+    inside strings and comments do not count."""
+    depth, quote, i = 0, None, 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote or ch == "\n":  # a string ends at its quote or the line's end
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            while i < len(text) and text[i] != "\n":
+                i += 1
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        i += 1
     return depth > 0
 
 
