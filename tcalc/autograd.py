@@ -97,7 +97,8 @@ class Node:
         return tensor if tensor is not None else Tensor(self._output)
 
     def __repr__(self) -> str:
-        return f"<{self.op.name} object at {id(self):#x}>"
+        # As Jupyter (IPython's pretty printer) shows a grad_fn: "at", not "object at".
+        return f"<{self.op.name} at {id(self):#x}>"
 
 
 def apply(op: Op, inputs: tuple, arrays: tuple, **params) -> Tensor:

@@ -20,7 +20,7 @@ class Builtin:
         self.function = function
 
     def __repr__(self) -> str:
-        return f"<built-in method {self.name} of type object>"
+        return f"<function torch._VariableFunctionsClass.{self.name}>"  # as Jupyter shows torch.NAME
 
 
 class BoundMethod:
@@ -34,7 +34,7 @@ class BoundMethod:
         self.receiver = receiver
 
     def __repr__(self) -> str:
-        return f"<built-in method {self.name} of Tensor object>"
+        return f"<function Tensor.{self.name}>"  # as Jupyter shows x.NAME
 
 
 class UserFunction:
