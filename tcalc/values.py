@@ -81,4 +81,15 @@ class Namespace:
         return f"<module '{self.name}'>"
 
 
+class Generator:
+    """The default random generator, which torch.manual_seed returns."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"<torch._C.Generator at {id(self):#x}>"
+
+
+DEFAULT_GENERATOR = Generator()
+
 CALLABLES = (Builtin, BoundMethod, UserFunction, GradFunction)

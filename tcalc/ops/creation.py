@@ -8,6 +8,7 @@ import numpy as np
 from .. import dtypes
 from ..errors import AutogradError, DTypeError, ShapeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
+from ..values import DEFAULT_GENERATOR, Generator
 from .convert import requires_grad_
 from .shape import sizes_from
 
@@ -24,11 +25,20 @@ def _generator():
     return _rng
 
 
-def manual_seed(seed) -> None:
+def manual_seed(seed) -> Generator:
+    """Reseed the default generator and return it, as torch.manual_seed does (Jupyter shows
+    `<torch._C.Generator at 0x...>` for a bare `torch.manual_seed(0)`)."""
     global _rng
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise TcalcTypeError("manual_seed expects an int")
-    _rng = np.random.default_rng(seed)
+    if isinstance(seed, float) and math.isfinite(seed):
+        seed = int(seed)  # PyTorch takes int(seed)
+    if not isinstance(seed, int):
+        from ..render import type_name
+
+        raise TcalcTypeError(f"manual_seed expects an int, not {type_name(seed)}")
+    if not -2 ** 63 <= seed < 2 ** 64:
+        raise TcalcValueError("Overflow when unpacking long long")
+    _rng = np.random.default_rng(seed % 2 ** 64)  # a negative seed wraps, as in PyTorch
+    return DEFAULT_GENERATOR
 
 
 def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
