@@ -242,7 +242,7 @@ def _syntax_error(err, text: str) -> TcalcSyntaxError:
     if isinstance(err, UnexpectedToken):
         token = err.token
         kind = token.type
-        expected = _expected_words(err.expected)
+        expected = _expected_words(_acceptable(err))
         if kind in ("$END", "_NL"):
             opened = _unclosed_bracket(text, len(text) if kind == "$END" else token.start_pos)
             if opened is not None:
@@ -281,6 +281,21 @@ def _syntax_error(err, text: str) -> TcalcSyntaxError:
     else:  # pragma: no cover - UnexpectedEOF is not raised by an LALR parser
         message = "unexpected end of input"
     return TcalcSyntaxError(message, Span(line, column, line, column + width), hint)
+
+
+def _acceptable(err) -> set[str]:
+    """The terminals the parser could take where it stopped. An error found by the lexer
+    lists the end of line among them whatever the state (the newline filter asks the lexer
+    to always accept it), so keep it only where the parse table has it."""
+    expected = set(err.expected)
+    if "_NL" in expected:
+        try:
+            state = err.state
+            if "_NL" not in state.parse_conf.parse_table.states[state.position]:
+                expected.discard("_NL")
+        except (AttributeError, KeyError, TypeError):
+            pass
+    return expected
 
 
 def _token_words(token) -> str:

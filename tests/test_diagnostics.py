@@ -106,6 +106,18 @@ def test_syntax_errors(source, message, hint):
         assert word not in error.message + (error.hint or "")
 
 
+@pytest.mark.parametrize("source, hint", [
+    ("x = 1 +* 2", "expected an expression here"),
+    ("f(1,,2)", "expected an expression or ')' here"),
+    ("ones(2,,)", "expected an expression or ')' here"),
+])
+def test_syntax_hint_offers_only_what_fits_there(source, hint):
+    """The end of the line is not offered where the statement cannot end (after an operator,
+    inside brackets)."""
+    printed, error = run_program(source)
+    assert error is not None and error.hint == hint, error.hint
+
+
 # ---- names, shapes, dtypes, autograd --------------------------------------------------
 
 @pytest.mark.parametrize("source, hint", [
