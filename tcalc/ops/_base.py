@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import Op, apply
-from ..errors import ShapeError, TcalcTypeError
+from ..errors import ShapeError, TcalcTypeError, TcalcValueError
 from ..limits import check_shape
 from ..tensor import Tensor
 
@@ -22,7 +22,46 @@ def array_of(x, dtype: dtypes.DType) -> np.ndarray:
     if type(x) is Tensor:
         data = x.data
         return data if data.dtype == dtype.numpy else data.astype(dtype.numpy)
-    return np.asarray(x, dtype=dtype.numpy)
+    return scalar_array(x, dtype.numpy)
+
+
+def scalar_array(x, dtype: np.dtype) -> np.ndarray:
+    """A Python number as a 0-d array of `dtype`, as PyTorch converts it."""
+    try:
+        return np.asarray(x, dtype=dtype)
+    except OverflowError:
+        return np.asarray(_wrapped_int(x, dtype), dtype=dtype)
+
+
+_C_TYPE = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
+
+
+def fill_array(value, dtype: np.dtype) -> np.ndarray:
+    """A fill value (full, full_like, fill_) as a 0-d array of `dtype`. Unlike arithmetic,
+    PyTorch checks that it fits, except that a negative int may wrap into an unsigned type
+    (c10's checked conversion)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iu" and not isinstance(value, bool):
+        info = np.iinfo(dtype)
+        if isinstance(value, int):
+            fits = value <= info.max and (value >= info.min or dtype.kind == "u" and -value <= info.max)
+        else:  # a float: NaN and infinities never fit
+            fits = info.min <= value <= info.max
+        if not fits:
+            raise TcalcValueError(f"value cannot be converted to type {_C_TYPE[dtype.name]} "
+                                  "without overflow")
+    return scalar_array(value, dtype)
+
+
+def _wrapped_int(x: int, dtype: np.dtype) -> int:
+    """A Python int that does not fit an integer tensor's dtype wraps around as in PyTorch
+    (uint8 tensor + -3 adds 253), as long as it fits 64 bits; NumPy refuses it."""
+    if type(x) is not int or not -2 ** 63 <= x < 2 ** 64:
+        raise TcalcValueError("int too big to convert", hint="integer tensors hold 64 bits at most; "
+                              "use a float tensor for larger values")
+    bits = np.dtype(dtype).itemsize * 8
+    x %= 2 ** bits
+    return x - 2 ** bits if np.dtype(dtype).kind == "i" and x >= 2 ** (bits - 1) else x
 
 
 def check_operand(x, op_name: str) -> None:

@@ -9,6 +9,7 @@ from .. import dtypes
 from ..errors import AutogradError, DTypeError, ShapeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
 from ..values import DEFAULT_GENERATOR, Generator
+from ._base import fill_array
 from .convert import requires_grad_
 from .shape import sizes_from
 
@@ -81,7 +82,7 @@ def full(size, fill_value, dtype=None, requires_grad=False) -> Tensor:
                              f"{type(size).__name__}", hint="write full((2, 3), value)")
     fill_value = _fill_number(fill_value, "full")
     dtype = dtype or dtypes.of_scalar(fill_value)
-    return _finish(np.full(_checked_sizes((size,)), fill_value, dtype=dtype.numpy), requires_grad)
+    return _finish(np.full(_checked_sizes((size,)), fill_array(fill_value, dtype.numpy)), requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad=False) -> Tensor:
@@ -234,7 +235,7 @@ def ones_like(x, dtype=None, requires_grad=False) -> Tensor:
 def full_like(x, fill_value, dtype=None, requires_grad=False) -> Tensor:
     shape, dtype = _like(x, dtype)
     fill_value = _fill_number(fill_value, "full_like")
-    return _finish(np.full(shape, fill_value, dtype=dtype.numpy), requires_grad)
+    return _finish(np.full(shape, fill_array(fill_value, dtype.numpy)), requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
