@@ -319,10 +319,12 @@ MIN_DIM = Op("MinBackward0", lambda a, **p: _extreme_forward(a, **p), _select_ba
 
 def _arg_extreme(a: np.ndarray, axis: int | None, largest: bool) -> np.ndarray:
     """Index of the first max (min); a NaN counts as the extreme, as in PyTorch."""
-    if a.dtype.kind == "f" and np.isnan(a).any():
+    found = np.argmax(a, axis=axis) if largest else np.argmin(a, axis=axis)
+    if a.dtype.kind == "f":
         nan = np.isnan(a)
-        return np.argmax(nan, axis=axis) if axis is not None else np.asarray(np.argmax(nan))
-    return np.argmax(a, axis=axis) if largest else np.argmin(a, axis=axis)
+        if nan.any():  # only the slices that hold a NaN take its index
+            return np.where(nan.any(axis=axis), np.argmax(nan, axis=axis), found)
+    return found
 
 
 def _extreme(name: str, x, dim, keepdim, other):
