@@ -296,8 +296,10 @@ reciprocal = _unary_op("ReciprocalBackward0", np.reciprocal,
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
+    # float16 is computed in float32 and rounded once, as PyTorch's kernel does.
+    wide = a.astype(np.float32) if a.dtype == np.float16 else a
     with np.errstate(over="ignore"):
-        return (1 / (1 + np.exp(-a))).astype(a.dtype, copy=False)
+        return (1 / (1 + np.exp(-wide))).astype(a.dtype, copy=False)
 
 
 _abs = _unary_op("AbsBackward0", np.abs, lambda n, g: (g * sign(n.inputs[0]),), float_only=False)

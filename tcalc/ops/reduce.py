@@ -71,6 +71,10 @@ def sum(x, dim=None, keepdim=False, dtype=None) -> Tensor:
 
 
 def _mean_forward(a, axes, keepdim):
+    if a.size == 0:  # nan, as in PyTorch, without NumPy's "Mean of empty slice" warning
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.mean(a, axis=axes, keepdims=keepdim, dtype=a.dtype)
     return np.mean(a, axis=axes, keepdims=keepdim, dtype=a.dtype)
 
 
@@ -448,7 +452,9 @@ def _var_forward(a, axes, keepdim, correction):
     # Too few elements for the correction give inf or nan, as in PyTorch, without NumPy's warning.
     with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.asarray(np.var(a, axis=axes, keepdims=keepdim, ddof=correction, dtype=a.dtype))
+        # float16 accumulates in float32 and is rounded once, as in PyTorch.
+        wide = np.float32 if a.dtype == np.float16 else a.dtype
+        return np.asarray(np.var(a, axis=axes, keepdims=keepdim, ddof=correction, dtype=wide), dtype=a.dtype)
 
 
 def _var_backward(n, g):
@@ -471,7 +477,12 @@ def _std_backward(n, g):
 
 
 VAR = Op("VarBackward0", _var_forward, _var_backward)
-STD = Op("StdBackward0", lambda a, **p: np.sqrt(_var_forward(a, **p)), _std_backward)
+def _std_forward(a, **params):
+    wide = a.astype(np.float32) if a.dtype == np.float16 else a  # one rounding, as in PyTorch
+    return np.sqrt(_var_forward(wide, **params)).astype(a.dtype, copy=False)
+
+
+STD = Op("StdBackward0", _std_forward, _std_backward)
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None) -> Tensor:

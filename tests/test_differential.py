@@ -1,9 +1,12 @@
-"""Every operator between every pair of operand kinds, against PyTorch 2.13's answers.
+"""Thousands of small expressions against PyTorch 2.13's answers.
 
-tests/record/record_promotion.py recorded tests/golden_promotion.json with torch: for bool,
-uint8, int8, int32, int64, float16, float32 and float64 tensors, 0-d tensors and Python
-scalars, the value and dtype PyTorch gives (type promotion, scalar rules, wrap-around) or
-the error it raises. tcalc must print the same text, and refuse exactly where PyTorch does.
+tests/record/record_differential.py recorded tests/golden_differential.json with torch:
+- every operator between bool, uint8, int8, int32, int64, float16, float32 and float64
+  tensors, 0-d tensors and Python scalars (type promotion, scalar rules, wrap-around);
+- every elementwise op, reduction, conversion and shape method on tensors of each dtype,
+  0-d, empty, and holding nan and inf.
+tcalc must print the same text, and refuse exactly where PyTorch does (in PyTorch's words
+for its RuntimeError, IndexError and ValueError).
 """
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from tcalc.errors import TcalcError
 from tcalc.evaluator import Session
 from tcalc.render import value_text
 
-CASES = json.loads((Path(__file__).parent / "golden_promotion.json").read_text(encoding="utf-8"))
+CASES = json.loads((Path(__file__).parent / "golden_differential.json").read_text(encoding="utf-8"))
 TORCH_WORDED = {"RuntimeError", "IndexError", "ValueError"}
 
 # PyTorch takes these (a bool tensor to a Python bool power); tcalc still refuses them.
@@ -34,7 +37,7 @@ def answer(source: str):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["source"] for c in CASES])
-def test_operator_answers_as_pytorch(case):
+def test_answers_as_pytorch(case):
     if case["source"] in KNOWN_GAPS:
         pytest.skip("a known gap")
     got = answer(case["source"])

@@ -1,9 +1,13 @@
-"""Record what PyTorch 2.13 answers for every operator between every pair of operand kinds:
-tests/golden_promotion.json. Type promotion, Python-scalar rules, wrap-around and refusals.
+"""Record what PyTorch 2.13 answers for many small expressions: tests/golden_differential.json.
+
+- every operator between every pair of operand kinds (type promotion, Python-scalar rules,
+  wrap-around and refusals);
+- every elementwise op, reduction, conversion and shape method on tensors of each dtype,
+  0-d, empty, and holding nan and inf.
 
 Run with a Python that has torch and IPython (never part of the test suite):
 
-    python tests/record/record_promotion.py
+    python tests/record/record_differential.py
 
 Each case is a tcalc expression that is also a Python expression in a namespace like
 `from torch import *`:
@@ -22,7 +26,7 @@ from pathlib import Path
 import torch
 from IPython.lib.pretty import pretty
 
-OUT = Path(__file__).resolve().parent.parent / "golden_promotion.json"
+OUT = Path(__file__).resolve().parent.parent / "golden_differential.json"
 
 # Tensors of each dtype (1-d and 0-d, which promote differently) and Python scalars.
 OPERANDS = {
@@ -46,7 +50,42 @@ OPERANDS = {
 OPERATORS = ["+", "-", "*", "/", "//", "%", "**", "&", "|", "^", "==", "<"]
 
 
+# Tensors for the methods: each dtype, 0-d, empty, and non-finite values.
+RECEIVERS = {
+    "bool": "tensor([[True, False, True], [False, False, True]])",
+    "uint8": "tensor([[3, 0, 250], [7, 1, 2]], dtype=torch.uint8)",
+    "int32": "tensor([[3, -2, 0], [7, 1, -5]], dtype=torch.int32)",
+    "int64": "tensor([[3, -2, 0], [7, 1, -5]])",
+    "float16": "tensor([[1.5, -2.0, 0.0], [3.25, -0.5, 8.0]], dtype=torch.float16)",
+    "float32": "tensor([[1.5, -2.0, 0.0], [3.25, -0.5, 8.0]])",
+    "float64": "tensor([[1.5, -2.0, 0.0], [3.25, -0.5, 8.0]], dtype=torch.float64)",
+    "0-d float": "tensor(2.5)",
+    "0-d int": "tensor(-3)",
+    "empty": "torch.zeros(0, 3)",
+    "non-finite": "tensor([[1.0, nan, -inf], [0.0, 2.0, inf]])",
+}
+METHODS = [
+    "abs()", "neg()", "exp()", "log()", "log2()", "log10()", "sqrt()", "sin()", "cos()", "tan()",
+    "tanh()", "sigmoid()", "relu()", "reciprocal()", "square()", "sign()", "floor()", "ceil()",
+    "round()", "trunc()", "isnan()", "clamp(min=0)", "clamp(max=1)", "clamp(-1, 1)",
+    "sum()", "sum(0)", "sum(dim=1, keepdim=True)", "sum(dim=(0, 1))", "mean()", "mean(1)",
+    "prod()", "prod(0)", "max()", "min()", "max(0)", "min(dim=1)", "argmax()", "argmin(1)",
+    "cumsum(0)", "cumsum(dim=1)", "std()", "var(0)", "std(dim=1, keepdim=True)", "all()",
+    "any(1)", "norm()", "norm(p=1)", "amax(0)", "amin(dim=1)",
+    "float()", "long()", "int()", "bool()", "double()", "half()", "tolist()", "item()",
+    "to(torch.int8)", "type(torch.float64)", "type()", "sum(dtype=torch.float64)",
+    "mean(dtype=torch.float64)", "cumsum(0, dtype=torch.float32)",
+    "flatten()", "t()", "T", "numel()", "dim()", "unsqueeze(0).shape", "squeeze()",
+    "reshape(-1)", "view(-1)", "transpose(0, 1)", "contiguous()", "clone()", "detach()",
+    "logical_not()", "bitwise_not()", "eq(0)", "ne(0)", "lt(1)", "ge(1)", "round(decimals=1)",
+    "pow(2)", "div(2, rounding_mode='floor')", "div(2, rounding_mode='trunc')", "remainder(2)",
+    "floor_divide(2)",
+]
+
+
 def cases():
+    for receiver, method in itertools.product(RECEIVERS.values(), METHODS):
+        yield f"({receiver}).{method}"
     for (name_a, a), (name_b, b) in itertools.product(OPERANDS.items(), repeat=2):
         tensors = [not n.endswith(("int", "float", "scalar")) for n in (name_a, name_b)]
         if not any(tensors):
