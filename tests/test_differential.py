@@ -4,7 +4,8 @@ tests/record/record_differential.py recorded tests/golden_differential.json with
 - every operator between bool, uint8, int8, int32, int64, float16, float32 and float64
   tensors, 0-d tensors and Python scalars (type promotion, scalar rules, wrap-around);
 - every elementwise op, reduction, conversion and shape method on tensors of each dtype,
-  0-d, empty, and holding nan and inf.
+  0-d, empty, and holding nan and inf;
+- indexing, reading and writing through every kind of index.
 tcalc must print the same text, and refuse exactly where PyTorch does (in PyTorch's words
 for its RuntimeError, IndexError and ValueError).
 """

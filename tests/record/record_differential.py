@@ -3,14 +3,15 @@
 - every operator between every pair of operand kinds (type promotion, Python-scalar rules,
   wrap-around and refusals);
 - every elementwise op, reduction, conversion and shape method on tensors of each dtype,
-  0-d, empty, and holding nan and inf.
+  0-d, empty, and holding nan and inf;
+- indexing, reading and writing through every kind of index.
 
 Run with a Python that has torch and IPython (never part of the test suite):
 
     python tests/record/record_differential.py
 
-Each case is a tcalc expression that is also a Python expression in a namespace like
-`from torch import *`:
+Each case is a tcalc program that is also Python in a namespace like `from torch import *`
+(its last line is the expression whose value is recorded):
 
     {"source": "(tensor([3, -2])) / (2)", "ok": true, "text": "tensor([ 1.5000, -1.0000])"}
     {"source": "(tensor([1.5, -2.0])) & (2)", "ok": false, "error": "RuntimeError",
@@ -83,7 +84,24 @@ METHODS = [
 ]
 
 
+# Indexing a (2, 3, 4) tensor, reading and writing: ints, slices, None, ..., lists, masks,
+# index tensors, and the refusals.
+INDEXED = "arange(24).reshape(2, 3, 4)"
+INDICES = [
+    "0", "-1", "2", "5", "-3", "1:", ":-1", "::2", "1:2", "None", "...", "[0, 1]", "[[0, 1]]",
+    "tensor([0, 1])", "tensor([True, False])", "tensor([[True, False, True], [False, True, True]])",
+    "0, 1", "0, 1, 2", "..., 0", "..., None", ":, 1", ":, [0, 2]", "[0, 1], [1, 2]", "1, ..., 1",
+    "0, 0, 0, 0", "tensor(1)", "True", "False", ":, None, 1", "tensor([0, 2]), :, tensor([1, 3])",
+    "[[0], [1]], [0, 2]", "1.5", "'a'", "[0, 5]", "tensor([-1, -2])", "2:0", "-10:10", ":, ::0",
+]
+WRITTEN = ["-1", "tensor(7)", "tensor([9, 8, 7, 6])", "2.5"]
+
+
 def cases():
+    for index in INDICES:
+        yield f"({INDEXED})[{index}]"
+        for value in WRITTEN:
+            yield f"x = {INDEXED}\nx[{index}] = {value}\nx"
     for receiver, method in itertools.product(RECEIVERS.values(), METHODS):
         yield f"({receiver}).{method}"
     for (name_a, a), (name_b, b) in itertools.product(OPERANDS.items(), repeat=2):
@@ -103,8 +121,11 @@ def main() -> None:
     warnings.simplefilter("ignore")
     recorded = []
     for source in cases():
+        *statements, last = source.split("\n")
         try:
-            value = eval(source, namespace)  # noqa: S307 - our own fixed expressions, with torch
+            scope = dict(namespace)
+            exec("\n".join(statements), scope)  # noqa: S102 - our own fixed programs, with torch
+            value = eval(last, scope)  # noqa: S307
             recorded.append({"source": source, "ok": True, "text": pretty(value)})
         except Exception as err:  # noqa: BLE001 - what torch refuses is the record
             recorded.append({"source": source, "ok": False, "error": type(err).__name__,
