@@ -275,6 +275,8 @@ def tensor(data, dtype=None, requires_grad=False) -> Tensor:
         check_elements(math.prod(shape))
         flat = list(_flatten(data))
         inferred = _infer_dtype(flat)
+        if dtype is not None and dtype.is_floating_point:
+            inferred = dtype  # straight from the Python numbers: tensor([1e40], dtype=float64)
         try:
             array = np.array(flat, dtype=inferred.numpy).reshape(shape)
         except OverflowError:  # an int beyond int64

@@ -4,7 +4,8 @@
   wrap-around and refusals);
 - every elementwise op, reduction, conversion and shape method on tensors of each dtype,
   0-d, empty, and holding nan and inf;
-- indexing, reading and writing through every kind of index.
+- indexing, reading and writing through every kind of index;
+- calls of every builtin with the arguments users give them (differential_calls.txt).
 
 Run with a Python that has torch and IPython (never part of the test suite):
 
@@ -19,8 +20,10 @@ Each case is a tcalc program that is also Python in a namespace like `from torch
 """
 from __future__ import annotations
 
+import builtins
 import itertools
 import json
+import math
 import warnings
 from pathlib import Path
 
@@ -97,7 +100,12 @@ INDICES = [
 WRITTEN = ["-1", "tensor(7)", "tensor([9, 8, 7, 6])", "2.5"]
 
 
+# Calls of every builtin as a user writes them, the refusals included: one per line.
+CALLS = Path(__file__).resolve().parent / "differential_calls.txt"
+
+
 def cases():
+    yield from (line for line in CALLS.read_text(encoding="utf-8").splitlines() if line.strip())
     for index in INDICES:
         yield f"({INDEXED})[{index}]"
         for value in WRITTEN:
@@ -117,7 +125,11 @@ def cases():
 
 def main() -> None:
     namespace = {name: getattr(torch, name) for name in dir(torch) if not name.startswith("_")}
-    namespace["torch"] = torch
+    # tcalc's names beyond `from torch import *`: Python's conversions, and torch's reductions
+    # for sum/max/min/abs/round (LANGUAGE.md, "Names").
+    namespace.update(torch=torch, float=builtins.float, int=builtins.int, bool=builtins.bool,
+                     len=builtins.len, abs=torch.abs, sum=torch.sum, max=torch.max, min=torch.min,
+                     round=torch.round, inf=math.inf, nan=math.nan)
     warnings.simplefilter("ignore")
     recorded = []
     for source in cases():
