@@ -6,7 +6,8 @@ tests/record/record_differential.py recorded tests/golden_differential.json with
 - every elementwise op, reduction, conversion and shape method on tensors of each dtype,
   0-d, empty, and holding nan and inf;
 - indexing, reading and writing through every kind of index;
-- calls of every builtin with the arguments users give them.
+- calls of every builtin with the arguments users give them;
+- first and second derivatives of several dozen functions.
 tcalc must print the same text, and refuse exactly where PyTorch does (in PyTorch's words
 for its RuntimeError, IndexError and ValueError).
 """

@@ -152,9 +152,11 @@ def _vector_norm_backward(n, g):
     out = _expand_reduced(n.output, x.data.shape, axes, keepdim)
     g = _expand_reduced(g, x.data.shape, axes, keepdim)
     if p == 2:
-        # d|x|/dx = x / |x|, taken as 0 where the norm is 0 (PyTorch's subgradient).
-        safe = Tensor(np.where(out.data == 0, 1, out.data).astype(out.data.dtype))
-        return (g * x / safe * Tensor((out.data != 0).astype(out.data.dtype)),)
+        # d|x|/dx = x / |x|, taken as 0 where the norm is 0 (PyTorch's subgradient: x is 0
+        # there too, so dividing by 1 instead gives it). `out` stays in the graph, so that a
+        # second derivative sees the norm depend on x.
+        zero = out.data == 0
+        return (g * x / (out + Tensor(zero.astype(out.data.dtype))) if zero.any() else g * x / out,)
     if p == 1:
         return (g * sign(x),)
     if p == 0:

@@ -5,7 +5,9 @@
 - every elementwise op, reduction, conversion and shape method on tensors of each dtype,
   0-d, empty, and holding nan and inf;
 - indexing, reading and writing through every kind of index;
-- calls of every builtin with the arguments users give them (differential_calls.txt).
+- calls of every builtin with the arguments users give them (differential_calls.txt);
+- first and second derivatives, grad(f) and grad(grad(f)), of the functions in
+  differential_derivatives.txt.
 
 Run with a Python that has torch and IPython (never part of the test suite):
 
@@ -104,7 +106,31 @@ WRITTEN = ["-1", "tensor(7)", "tensor([9, 8, 7, 6])", "2.5"]
 CALLS = Path(__file__).resolve().parent / "differential_calls.txt"
 
 
+# Bodies of f(x) whose first and second derivatives are compared: grad(f) and grad of the
+# sum of grad(f), at a float64 point. One body per line.
+DERIVATIVES = Path(__file__).resolve().parent / "differential_derivatives.txt"
+POINT = "tensor([0.5, 1.5, 2.0, 3.0], dtype=torch.float64)"
+
+
+def derivative_cases():
+    """(tcalc program, the same in Python with torch.func.grad)."""
+    for body in DERIVATIVES.read_text(encoding="utf-8").splitlines():
+        if body.strip():
+            source = (f"f(x) = {body}\ng(x) = grad(f)(x).sum()\nx = {POINT}\n"
+                      "(grad(f)(x), grad(g)(x))")
+            python = (f"f = lambda x: {body}\ng = lambda x: torch.func.grad(f)(x).sum()\nx = {POINT}\n"
+                      "(torch.func.grad(f)(x), torch.func.grad(g)(x))")
+            yield source, python
+
+
 def cases():
+    """(tcalc program, the same program in Python); most are the same text."""
+    yield from derivative_cases()
+    for source in _same_in_python():
+        yield source, source
+
+
+def _same_in_python():
     yield from (line for line in CALLS.read_text(encoding="utf-8").splitlines() if line.strip())
     for index in INDICES:
         yield f"({INDEXED})[{index}]"
@@ -132,8 +158,8 @@ def main() -> None:
                      round=torch.round, inf=math.inf, nan=math.nan)
     warnings.simplefilter("ignore")
     recorded = []
-    for source in cases():
-        *statements, last = source.split("\n")
+    for source, python in cases():
+        *statements, last = python.split("\n")
         try:
             scope = dict(namespace)
             exec("\n".join(statements), scope)  # noqa: S102 - our own fixed programs, with torch
