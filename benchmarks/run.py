@@ -100,16 +100,23 @@ class TorchWorker:
         self.proc.wait()
 
 
+SETTLE_SECONDS = 0.25
+
+
 def alternate(sides: dict, rounds: int) -> dict:
     """Time each side `rounds` times, interleaved in rotating order. A side is a callable returning seconds
     (it times itself, so set-up is left out)."""
     times = {name: [] for name in sides}
     names = list(sides)
     for r in range(rounds):
-        # Rotate the order: a side may slow the one after it (torch's worker threads spin
-        # for a while after its turn), so each side follows each other side equally often.
+        # Rotate the order: a side may slow the one after it, so each side follows each
+        # other side equally often.
         k = r % len(names)
         for name in names[k:] + names[:k]:
+            # torch's OpenMP threads keep spinning on both cores for a while after its turn
+            # (measured: tcalc's autograd case 40 ms alone, 47-49 ms right after torch);
+            # let them go to sleep before the next side starts its clock.
+            time.sleep(SETTLE_SECONDS)
             times[name].append(sides[name]())
     return {name: statistics.median(values) for name, values in times.items()}
 
