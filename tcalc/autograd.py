@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import AutogradError
 from .limits import LIMITS
-from .tensor import Tensor, _ops
+from .tensor import Tensor, _ops, bump_version, version_counter
 
 _grad_enabled = True
 
@@ -39,23 +39,43 @@ def no_grad():
     return grad_mode(False)
 
 
+OUT = -1  # in a `saves` spec: the op's result
+
+
+def keep(what, *for_grads: int, folded: bool = False) -> tuple:
+    """One tensor an op saves for its backward, as PyTorch saves it: input `what` (OUT, the
+    result; a slice, each of those inputs); only when the gradient of one of the inputs
+    `for_grads` is wanted, if any are given (PyTorch keeps b of `a * b` only for a's
+    gradient). `folded`: PyTorch keeps a reshaped view of a batch input (matmul), of the
+    shape params["shapes"][what]."""
+    return (what, for_grads or None, folded)
+
+
 class Op:
     """One differentiable operation: its PyTorch node name, forward and backward side by side.
 
     forward(*arrays, **params) -> ndarray
     backward(node, grad) -> one gradient (Tensor or None) per input; `node.inputs`,
     `node.output` and `node.params` are what the forward saw.
-    `saves` says whether PyTorch keeps tensors for the backward (a second backward through a
-    freed graph fails only then).
+    `saves` says what PyTorch keeps for the backward: False (nothing: a second backward
+    through a freed graph still works), True (only values no one can change, such as the
+    indices of max(dim)), or a tuple of keep(...) naming the inputs and the result it keeps.
+    Their versions are recorded, and a backward refuses when one changed in place since, as
+    PyTorch does. The backward may read only what is saved, and the inputs' shapes.
+    `view` marks an op whose result is a view of its first input: they share the version
+    counter.
     """
 
-    __slots__ = ("name", "forward", "backward", "saves")
+    __slots__ = ("name", "forward", "backward", "saves", "kept", "view")
 
-    def __init__(self, name: str, forward: Callable, backward: Callable | None, saves: bool = True):
+    def __init__(self, name: str, forward: Callable, backward: Callable | None, saves=True,
+                 view: bool = False):
         self.name = name
         self.forward = forward
         self.backward = backward
-        self.saves = saves
+        self.saves = bool(saves)
+        self.kept = tuple(saves) if isinstance(saves, tuple) else ()
+        self.view = view
 
     def __repr__(self) -> str:
         return f"Op({self.name})"
@@ -64,7 +84,8 @@ class Op:
 class Node:
     """A grad_fn: the op that made a tensor, its inputs, and what its backward needs."""
 
-    __slots__ = ("op", "inputs", "edges", "params", "_output", "_output_ref", "freed", "__weakref__")
+    __slots__ = ("op", "inputs", "edges", "params", "_output", "_output_ref", "freed", "saved",
+                 "__weakref__")
 
     def __init__(self, op: Op, inputs: tuple, params: dict, output: Tensor):
         self.op = op
@@ -79,6 +100,47 @@ class Node:
         self._output = output.data
         self._output_ref = weakref.ref(output)
         self.freed = False
+        # (what, version, counter) for each tensor saved, as keep() says; None for none.
+        self.saved = self._save(op.kept, output) if op.kept else None
+
+    def _save(self, kept: tuple, output: Tensor) -> tuple | None:
+        saved = []
+        inputs, edges = self.inputs, self.edges
+        for what, for_grads, folded in kept:
+            if for_grads is not None:  # needs_grad(i) for any i, inline: this runs per op
+                for i in for_grads:
+                    x = inputs[i]
+                    if type(x) is Tensor and (x.requires_grad or edges[i] is not None):
+                        break
+                else:
+                    continue
+            if what == OUT:
+                saved.append((OUT, 0, version_counter(output)))
+                continue
+            if type(what) is slice:  # every input from there on (the index tensors of x[i])
+                for i in range(len(inputs))[what]:
+                    if type(inputs[i]) is Tensor:
+                        saved.append((i, inputs[i]._vc[0] if inputs[i]._vc is not None else 0, False))
+                continue
+            x = inputs[what]
+            if type(x) is not Tensor:
+                continue
+            vc = x._vc
+            # A folded batch is saved as a reshaped view; matrices and vectors as themselves.
+            saved.append((what, vc[0] if vc is not None else 0, folded and x.data.ndim > 2))
+        return tuple(saved) or None
+
+    def check_saved(self) -> None:
+        """Refuse, as PyTorch does, when a tensor this node saved changed in place since."""
+        for what, saved_version, extra in self.saved:
+            if what == OUT:
+                current = extra[0]
+            else:
+                vc = self.inputs[what]._vc
+                current = vc[0] if vc is not None else 0
+            if current != saved_version:
+                raise AutogradError(_modified_message(self, what, extra, current, saved_version),
+                                    hint=_MODIFIED_HINT)
 
     @property
     def name(self) -> str:
@@ -101,6 +163,47 @@ class Node:
         return f"<{self.op.name} at {id(self):#x}>"
 
 
+_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+               "float16": "torch.HalfTensor", "int64": "torch.LongTensor", "int32": "torch.IntTensor",
+               "int16": "torch.ShortTensor", "int8": "torch.CharTensor", "uint8": "torch.ByteTensor",
+               "bool": "CPUBoolType"}
+_MODIFIED_HINT = ("a tensor this gradient needs was changed in place (add_, +=, X[i] = ..., or through "
+                  "a view or detach() of it) after it was used; change a copy instead "
+                  "(x = x + 1, or x.clone()), or compute again from the start")
+
+
+def torch_node_name(name: str) -> str:
+    """A node as PyTorch names it in this message: MulBackward0 is Mul, SumBackward1 Sum1,
+    CopySlices torch::autograd::CopySlices."""
+    head, sep, number = name.rpartition("Backward")
+    if sep and head and number.isdigit():
+        return head + ("" if number == "0" else number)
+    return "torch::autograd::" + name
+
+
+def _modified_message(node: Node, what: int, extra, current: int, saved_version: int) -> str:
+    tensor = node.output if what == OUT else node.inputs[what]
+    shape = tensor.data.shape
+    if extra is True:  # kept as a reshaped view
+        shape = node.params["shapes"][what]
+    text = (f"one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: [{_TYPE_NAMES.get(tensor.data.dtype.name, tensor.data.dtype.name)} "
+            f"[{', '.join(str(n) for n in shape)}]]")
+    if what == OUT:  # PyTorch names the node that saved its own result
+        maker = node.name
+    elif extra is True:  # a reshaped view of the input (folded), with a graph if the input has one
+        maker = "AsStridedBackward0" if tensor.requires_grad else None
+    else:
+        grad_fn = tensor.grad_fn
+        # A view changed in place gets its grad_fn made again, as an AsStrided node.
+        maker = None if grad_fn is None else "AsStridedBackward0" if grad_fn.op.view else grad_fn.name
+    if maker is not None:
+        text += f", which is output 0 of {torch_node_name(maker)},"
+    return (text + f" is at version {current}; expected version {saved_version} instead. Hint: enable "
+            "anomaly detection to find the operation that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True, check_nan=False).")
+
+
 def apply(op: Op, inputs: tuple, arrays: tuple, **params) -> Tensor:
     """Run op.forward on `arrays` (the inputs as ndarrays, already promoted) and, when any
     input requires grad and grad mode is on, record the node."""
@@ -112,6 +215,8 @@ def apply(op: Op, inputs: tuple, arrays: tuple, **params) -> Tensor:
 
         check_elements(out.size)
     result = Tensor(out)
+    if op.view:
+        result._vc = version_counter(inputs[0])
     if _grad_enabled and op.backward is not None:
         for x in inputs:
             if type(x) is Tensor and x.requires_grad:
@@ -207,6 +312,8 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
                     "retain_graph=True if you need to backward through the graph a second time or "
                     "if you need to access saved tensors after calling backward.",
                     hint="pass retain_graph=True to the first backward() to keep the graph")
+            if node.saved is not None:
+                node.check_saved()
             input_grads = node.op.backward(node, grad)
             processed.append(node)
             for x, edge, g in zip(node.inputs, node.edges, input_grads):
@@ -270,8 +377,11 @@ def _accumulate(pending: list, create_graph: bool) -> None:
                 if t.data.flags.writeable:
                     t.data[...] = copy
             raise
+        for t, _ in inplace:
+            bump_version(t)
         inplace = []
     for t, g in inplace:
         t.data += g.data
+        bump_version(t)
     for leaf, new in fresh.values():
         leaf.grad = new

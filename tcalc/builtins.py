@@ -249,7 +249,7 @@ ATTRIBUTES.update(
     grad_fn=lambda x: x.grad_fn,
     dtype=lambda x: x.dtype,
     ndim=lambda x: x.data.ndim,
-    data=ops.detach,
+    data=ops.data,
 )
 
 

@@ -5,7 +5,8 @@ nothing; `x.requires_grad_(), 1/0` leaves x without grad). Names are copy-on-wri
 evaluator notes a name's old binding just before the statement binds it (nothing is copied
 for the names a statement does not touch, builtins included). Tensors changed in place are
 restored from notes the evaluator takes just before the change: the array (and a copy of
-its elements when they may change), the autograd flags, `.grad`, and which graph nodes a
+its elements when they may change), the autograd flags, `.grad`, the version counter (so
+that a backward does not refuse over a change that was undone), and which graph nodes a
 backward freed.
 
 Copies are only taken for changes that are not the last thing a statement does, so
@@ -15,7 +16,7 @@ is not the last thing is noted as it commits: only the leaves whose `.grad` it c
 """
 from __future__ import annotations
 
-from .tensor import Tensor
+from .tensor import Tensor, version
 
 _UNBOUND = object()  # a name the statement bound that did not exist before
 
@@ -48,7 +49,7 @@ class Journal:
         if not self._first((id(t), contents)):
             return
         copy = t.data.copy() if contents and t.data.flags.writeable else None
-        self.undo.append(("tensor", t, t.data, copy, t.requires_grad, t.grad, t.grad_fn))
+        self.undo.append(("tensor", t, t.data, copy, t.requires_grad, t.grad, t.grad_fn, version(t)))
 
     def backward(self, leaves: list, nodes, in_place: bool) -> None:
         """A backward is about to commit (autograd.observe_commits): note the `.grad` of
@@ -57,7 +58,7 @@ class Journal:
             if self._first(("grad", id(t))):
                 grad = t.grad
                 copy = grad.data.copy() if in_place and type(grad) is Tensor else None
-                self.undo.append(("grad", t, grad, copy))
+                self.undo.append(("grad", t, grad, copy, version(grad) if type(grad) is Tensor else 0))
         for node in nodes:
             if self._first(("node", id(node))):
                 self.undo.append(("node", node, node.freed))
@@ -74,15 +75,19 @@ class Journal:
         for entry in reversed(self.undo):
             kind = entry[0]
             if kind == "tensor":
-                _, t, data, copy, requires_grad, grad, grad_fn = entry
+                _, t, data, copy, requires_grad, grad, grad_fn, count = entry
                 t.data = data
                 if copy is not None:
                     data[...] = copy
                 t.requires_grad, t.grad, t.grad_fn = requires_grad, grad, grad_fn
+                if t._vc is not None:  # shared with t's views: they are back too
+                    t._vc[0] = count
             elif kind == "grad":
-                _, t, grad, copy = entry
+                _, t, grad, copy, count = entry
                 if copy is not None and grad.data.flags.writeable:
                     grad.data[...] = copy
+                if type(grad) is Tensor and grad._vc is not None:
+                    grad._vc[0] = count
                 t.grad = grad
             else:
                 _, node, freed = entry

@@ -14,15 +14,19 @@ class Tensor:
     `data` is always an ndarray (0-d for scalars); tensors made by `Y = X` share it, and
     views (slices, reshape, .T) share memory with their base as in PyTorch.
     `grad_fn` is the autograd Node that made it, None for leaves.
+    `_vc` is PyTorch's version counter, a one-item list shared with the tensor's views (and
+    detach()), counting the in-place changes of their memory; None until it is needed
+    (version 0, no views), so that making a tensor costs nothing more.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "__weakref__")
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_vc", "__weakref__")
 
     def __init__(self, data: np.ndarray, requires_grad: bool = False, grad_fn=None):
         self.data = data
         self.requires_grad = requires_grad
         self.grad: Tensor | None = None
         self.grad_fn = grad_fn
+        self._vc: list | None = None
 
     @property
     def dtype(self) -> dtypes.DType:
@@ -82,6 +86,29 @@ class Tensor:
 
     def __matmul__(self, other):
         return _ops().matmul(self, other)
+
+
+def version(t: Tensor) -> int:
+    """How many in-place changes t's memory has had (PyTorch's `t._version`)."""
+    vc = t._vc
+    return vc[0] if vc is not None else 0
+
+
+def bump_version(t: Tensor) -> None:
+    """Count an in-place change of t (and of every view sharing its memory)."""
+    vc = t._vc
+    if vc is None:
+        t._vc = [1]
+    else:
+        vc[0] += 1
+
+
+def version_counter(t: Tensor) -> list:
+    """t's counter, made on first use, to share with a view of t."""
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = [0]
+    return vc
 
 
 def _ops():

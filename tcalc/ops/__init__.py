@@ -3,7 +3,7 @@
 The modules group ops by kind; this package re-exports their public functions so that the
 builtin tables (tcalc.builtins) and gradient formulas can say `ops.mul`, `ops.sum`.
 """
-from .convert import (clone, contiguous, detach, item, numpy, requires_grad_, to_dtype,  # noqa: F401
+from .convert import (clone, contiguous, data, detach, item, numpy, requires_grad_, to_dtype,  # noqa: F401
                       tolist)
 from .creation import (arange, empty, eye, full, full_like, linspace, manual_seed, normal,  # noqa: F401
                        ones, ones_like, rand, rand_like, randint, randn, randn_like, tensor, zeros,

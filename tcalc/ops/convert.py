@@ -6,7 +6,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import Op, apply
 from ..errors import AutogradError
-from ..tensor import Tensor
+from ..tensor import Tensor, version_counter
 from ._base import as_tensor
 
 TO_COPY = Op("ToCopyBackward0", lambda a, dtype: a.astype(dtype.numpy),
@@ -35,9 +35,18 @@ def contiguous(x) -> Tensor:
 
 
 def detach(x) -> Tensor:
-    """A tensor sharing x's data, cut from the graph."""
+    """A tensor sharing x's data, cut from the graph; it shares x's version counter too, so
+    that changing it in place is seen by a backward that saved x (as in PyTorch)."""
     x = as_tensor(x)
-    return Tensor(x.data)
+    out = Tensor(x.data)
+    out._vc = version_counter(x)
+    return out
+
+
+def data(x) -> Tensor:
+    """`x.data`: like detach(), but with a version counter of its own (PyTorch's way to
+    change a tensor unseen by autograd)."""
+    return Tensor(as_tensor(x).data)
 
 
 def requires_grad_(x: Tensor, requires_grad: bool = True) -> Tensor:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..autograd import Op, apply
+from ..autograd import OUT, Op, apply, keep
 from ..errors import ArithmeticError_, AutogradError, DTypeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
 from ._base import array_of, as_tensor, binary, broadcast_shape, check_operand, is_number, unary
@@ -26,9 +26,12 @@ SUB = Op("SubBackward0", np.subtract, lambda n, g: (g, -g), saves=False)
 RSUB = Op("RsubBackward1", np.subtract, lambda n, g: (None, -g), saves=False)
 MUL = Op("MulBackward0", np.multiply,
          lambda n, g: (g * n.inputs[1] if n.needs_grad(0) else None,
-                       g * n.inputs[0] if n.needs_grad(1) else None))
+                       g * n.inputs[0] if n.needs_grad(1) else None),
+         saves=(keep(1, 0), keep(0, 1)))  # b for a's gradient, a for b's (checked in this order)
 DIV = Op("DivBackward0", np.divide,
-         lambda n, g: (g / n.inputs[1], -g * n.inputs[0] / (n.inputs[1] * n.inputs[1])))
+         lambda n, g: (g / n.inputs[1] if n.needs_grad(0) else None,
+                       -g * n.inputs[0] / (n.inputs[1] * n.inputs[1]) if n.needs_grad(1) else None),
+         saves=(keep(1, 0, 1), keep(0, 1)))
 NEG = Op("NegBackward0", np.negative, lambda n, g: (-g,), saves=False)
 
 
@@ -137,7 +140,7 @@ def _no_floor_divide_derivative(n, g):
 # fails only when a backward reaches it.
 FLOOR_DIVIDE = Op("NotImplemented", _floor_divide_forward, _no_floor_divide_derivative, saves=False)
 DIV_ROUNDING = Op("DivBackward2", lambda a, b, mode: _rounded_div(a, b, mode),
-                  lambda n, g: (g * 0, g * 0), saves=False)
+                  lambda n, g: (g * 0, g * 0), saves=(keep(1, 0, 1), keep(0, 1)))  # as DIV
 
 
 def _rounded_div(a, b, mode):
@@ -145,12 +148,20 @@ def _rounded_div(a, b, mode):
         return np.floor_divide(a, b) if mode == "floor" else np.trunc(np.divide(a, b)).astype(a.dtype)
 def _remainder_backward(n, g):
     a, b = n.inputs
+    if not n.needs_grad(1):
+        return (g, None)
     quotient = div(a, b, rounding_mode="floor")
     return (g, -g * quotient if type(b) is Tensor else None)
 
 
-REMAINDER = Op("RemainderBackward0", _remainder_forward, _remainder_backward)  # x % 2
-REMAINDER_TENSORS = Op("RemainderBackward1", _remainder_forward, _remainder_backward)  # x % y
+def _remainder_scalar_backward(n, g):
+    return (g, None)
+
+
+REMAINDER = Op("RemainderBackward0", _remainder_forward, _remainder_scalar_backward, saves=False)  # x % 2
+# x % y keeps both, only for y's gradient
+REMAINDER_TENSORS = Op("RemainderBackward1", _remainder_forward, _remainder_backward,
+                       saves=(keep(0, 1), keep(1, 1)))
 
 
 def _no_bool_kernel(kernel: str, a, b) -> None:
@@ -196,12 +207,12 @@ def _pow_tensor_backward(n, g):
 
 def _pow_scalar_base_backward(n, g):
     base, exponent = n.inputs
-    return (None, g * (base ** exponent) * float(np.log(base)) if base > 0 else g * 0.0)
+    return (None, g * n.output * float(np.log(base)) if base > 0 else g * 0.0)
 
 
-POW = Op("PowBackward0", _pow_forward, _pow_scalar_exponent_backward)
-POW_TENSORS = Op("PowBackward1", _pow_forward, _pow_tensor_backward)
-POW_SCALAR_BASE = Op("PowBackward2", _pow_forward, _pow_scalar_base_backward)
+POW = Op("PowBackward0", _pow_forward, _pow_scalar_exponent_backward, saves=(keep(0),))
+POW_TENSORS = Op("PowBackward1", _pow_forward, _pow_tensor_backward, saves=(keep(0), keep(1), keep(OUT)))
+POW_SCALAR_BASE = Op("PowBackward2", _pow_forward, _pow_scalar_base_backward, saves=(keep(1), keep(OUT)))
 
 
 def pow(a, b):
@@ -270,8 +281,8 @@ def logical_not(x):
 
 # ---- functions of one tensor -----------------------------------------------------------
 
-def _unary_op(name, forward, backward, float_only=True):
-    op = Op(name, forward, backward)
+def _unary_op(name, forward, backward, saves, float_only=True):
+    op = Op(name, forward, backward, saves=saves)
 
     def function(x):
         return unary(op, x, float_only=float_only)
@@ -280,19 +291,22 @@ def _unary_op(name, forward, backward, float_only=True):
     return function
 
 
-exp = _unary_op("ExpBackward0", np.exp, lambda n, g: (g * n.output,))
-log = _unary_op("LogBackward0", np.log, lambda n, g: (g / n.inputs[0],))
-log2 = _unary_op("Log2Backward0", np.log2, lambda n, g: (g / (n.inputs[0] * float(np.log(2))),))
-log10 = _unary_op("Log10Backward0", np.log10, lambda n, g: (g / (n.inputs[0] * float(np.log(10))),))
-sqrt = _unary_op("SqrtBackward0", np.sqrt, lambda n, g: (g / (2 * n.output),))
-sin = _unary_op("SinBackward0", np.sin, lambda n, g: (g * cos(n.inputs[0]),))
-cos = _unary_op("CosBackward0", np.cos, lambda n, g: (-g * sin(n.inputs[0]),))
-tan = _unary_op("TanBackward0", np.tan, lambda n, g: (g * (1 + n.output * n.output),))
-tanh = _unary_op("TanhBackward0", np.tanh, lambda n, g: (g * (1 - n.output * n.output),))
+# Each keeps its input (keep(0)) or its result (keep(OUT)), whichever its gradient reads.
+_INPUT, _RESULT = (keep(0),), (keep(OUT),)
+exp = _unary_op("ExpBackward0", np.exp, lambda n, g: (g * n.output,), _RESULT)
+log = _unary_op("LogBackward0", np.log, lambda n, g: (g / n.inputs[0],), _INPUT)
+log2 = _unary_op("Log2Backward0", np.log2, lambda n, g: (g / (n.inputs[0] * float(np.log(2))),), _INPUT)
+log10 = _unary_op("Log10Backward0", np.log10, lambda n, g: (g / (n.inputs[0] * float(np.log(10))),),
+                  _INPUT)
+sqrt = _unary_op("SqrtBackward0", np.sqrt, lambda n, g: (g / (2 * n.output),), _RESULT)
+sin = _unary_op("SinBackward0", np.sin, lambda n, g: (g * cos(n.inputs[0]),), _INPUT)
+cos = _unary_op("CosBackward0", np.cos, lambda n, g: (-g * sin(n.inputs[0]),), _INPUT)
+tan = _unary_op("TanBackward0", np.tan, lambda n, g: (g * (1 + n.output * n.output),), _RESULT)
+tanh = _unary_op("TanhBackward0", np.tanh, lambda n, g: (g * (1 - n.output * n.output),), _RESULT)
 sigmoid = _unary_op("SigmoidBackward0", lambda a: _sigmoid(a),
-                    lambda n, g: (g * n.output * (1 - n.output),))
+                    lambda n, g: (g * n.output * (1 - n.output),), _RESULT)
 reciprocal = _unary_op("ReciprocalBackward0", np.reciprocal,
-                       lambda n, g: (-g * n.output * n.output,))
+                       lambda n, g: (-g * n.output * n.output,), _RESULT)
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -302,7 +316,7 @@ def _sigmoid(a: np.ndarray) -> np.ndarray:
         return (1 / (1 + np.exp(-wide))).astype(a.dtype, copy=False)
 
 
-_abs = _unary_op("AbsBackward0", np.abs, lambda n, g: (g * sign(n.inputs[0]),), float_only=False)
+_abs = _unary_op("AbsBackward0", np.abs, lambda n, g: (g * sign(n.inputs[0]),), _INPUT, float_only=False)
 
 
 def abs(x):
@@ -311,7 +325,7 @@ def abs(x):
         raise DTypeError("\"abs_cpu\" not implemented for 'Bool'")
     return _abs(x)
 _relu = _unary_op("ReluBackward0", lambda a: np.maximum(a, a.dtype.type(0)),
-                  lambda n, g: (g * gt(n.output, 0),), float_only=False)
+                  lambda n, g: (g * gt(n.output, 0),), _RESULT, float_only=False)
 
 
 def relu(x):
@@ -328,7 +342,7 @@ def _sign_forward(a):
     return (a > 0).astype(a.dtype) - (a < 0).astype(a.dtype)
 
 
-sign = _unary_op("SignBackward0", _sign_forward, lambda n, g: (g * 0,), float_only=False)
+sign = _unary_op("SignBackward0", _sign_forward, lambda n, g: (g * 0,), False, float_only=False)
 
 
 def _rounding(name, kernel, function):
@@ -402,13 +416,20 @@ def _clamp_backward(n, g):
     x, low, high = n.inputs
     inside = _inside(n)
     # Tensor bounds (ClampBackward0) get the gradient where they won.
-    grad_low = g * Tensor(x.data < low.data) if type(low) is Tensor else None
-    grad_high = g * Tensor(x.data > high.data) if type(high) is Tensor else None
+    # Where min > max the result is max: that gradient goes to max, none to min.
+    low_wins = x.data < _value(low) if low is not None else None
+    if low_wins is not None and high is not None:
+        low_wins = low_wins & (_value(low) < _value(high))
+    grad_low = g * Tensor(low_wins) if type(low) is Tensor else None
+    high_wins = x.data > _value(high) if high is not None else None
+    if high_wins is not None and low is not None:
+        high_wins = high_wins | (_value(high) < _value(low))
+    grad_high = g * Tensor(high_wins) if type(high) is Tensor else None
     return (g * inside, grad_low, grad_high)
 
 
-CLAMP_TENSORS = Op("ClampBackward0", _clamp_forward, _clamp_backward)
-CLAMP = Op("ClampBackward1", _clamp_forward, _clamp_backward)
+CLAMP_TENSORS = Op("ClampBackward0", _clamp_forward, _clamp_backward, saves=(keep(0), keep(1), keep(2)))
+CLAMP = Op("ClampBackward1", _clamp_forward, _clamp_backward, saves=(keep(0),))
 
 
 def clamp(x, min=None, max=None) -> Tensor:
@@ -440,8 +461,10 @@ def _extremum_backward(n, g):
             g * Tensor((1 - share).astype(g.data.dtype, copy=False)))
 
 
-MAXIMUM = Op("MaximumBackward0", lambda a, b, bigger: np.maximum(a, b), _extremum_backward)
-MINIMUM = Op("MinimumBackward0", lambda a, b, bigger: np.minimum(a, b), _extremum_backward)
+MAXIMUM = Op("MaximumBackward0", lambda a, b, bigger: np.maximum(a, b), _extremum_backward,
+             saves=(keep(0), keep(1)))
+MINIMUM = Op("MinimumBackward0", lambda a, b, bigger: np.minimum(a, b), _extremum_backward,
+             saves=(keep(0), keep(1)))
 
 
 def _two_tensors(a, b, name):
@@ -468,7 +491,7 @@ def _where_backward(n, g):
     return (None, where(condition, g, 0.0), where(condition, 0.0, g))
 
 
-WHERE = Op("WhereBackward0", np.where, _where_backward, saves=False)
+WHERE = Op("WhereBackward0", np.where, _where_backward, saves=(keep(0),))  # the condition
 
 
 def where(condition, x=None, y=None):

@@ -7,7 +7,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import Op, apply, is_grad_enabled
 from ..errors import AutogradError, DTypeError
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version
 from ._base import as_tensor, broadcast_shape, check_operand
 from .elementwise import _no_bool_subtraction, add, div, mul, sub
 from .reduce import sum
@@ -48,10 +48,12 @@ def apply_inplace(function, x, other) -> Tensor:
         # The common case: no graph, no conversion, so no temporary as large as x.
         operand = other.data if type(other) is Tensor else other
         _NUMPY_INPLACE[function](x.data, operand, out=x.data, casting="unsafe")
+        bump_version(x)
         return x
     old = Tensor(x.data.copy(), x.requires_grad, x.grad_fn) if tracked else x
     result = function(old, other)
     x.data[...] = result.data.astype(x.data.dtype, copy=False)
+    bump_version(x)  # after the node: `x.mul_(x)` saved x at the version before
     if tracked:
         x.requires_grad, x.grad_fn = True, result.grad_fn
     return x
@@ -91,6 +93,7 @@ def fill_(x, value, _op=FILL):
         raise DTypeError("fill_ only supports 0-dimension value tensor but got tensor with "
                          f"{value.data.ndim} dimensions.")
     x.data[...] = value.data if tensor_value else value
+    bump_version(x)
     if is_grad_enabled() and (x.requires_grad or (tensor_value and value.requires_grad)):
         old = Tensor(x.data, x.requires_grad, x.grad_fn)
         node_out = (apply(FILL_TENSOR, (old, value), (x.data, value.data)) if tensor_value

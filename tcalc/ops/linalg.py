@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Op, apply
+from ..autograd import OUT, Op, apply, keep
 from ..errors import DTypeError, ShapeError, TcalcIndexError, TcalcValueError
 from ..tensor import Tensor
 from ..limits import check_shape
 from ._base import as_tensor, broadcast_shape, normalize_dim
-from .convert import to_dtype
+from ..autograd import is_grad_enabled
+from .convert import clone, to_dtype
 from .elementwise import mul
 from .shape import cat, permute, squeeze, t, transpose, unsqueeze
 
@@ -34,13 +35,21 @@ def _shape_text(shape) -> str:
     return "x".join(str(n) for n in shape)
 
 
-DOT = Op("DotBackward0", np.dot, lambda n, g: (g * n.inputs[1], g * n.inputs[0]))
+# A product keeps each operand for the other's gradient.
+# A product keeps each operand for the other's gradient; PyTorch checks them in this order.
+_SELF_FIRST, _OTHER_FIRST = (keep(0, 1), keep(1, 0)), (keep(1, 0), keep(0, 1))
+_PRODUCT = _SELF_FIRST
+DOT = Op("DotBackward0", np.dot, lambda n, g: (g * n.inputs[1] if n.needs_grad(0) else None,
+                                               g * n.inputs[0] if n.needs_grad(1) else None),
+         saves=_PRODUCT)
 # A product's gradient for an operand that does not require grad (the data X in X @ W) is
 # a product as large as the forward: skipped, as PyTorch does.
 MV = Op("MvBackward0", np.matmul, lambda n, g: (outer(g, n.inputs[1]) if n.needs_grad(0) else None,
-                                                mv(t(n.inputs[0]), g) if n.needs_grad(1) else None))
+                                                mv(t(n.inputs[0]), g) if n.needs_grad(1) else None),
+        saves=_PRODUCT)
 MM = Op("MmBackward0", np.matmul, lambda n, g: (mm(g, t(n.inputs[1])) if n.needs_grad(0) else None,
-                                                mm(t(n.inputs[0]), g) if n.needs_grad(1) else None))
+                                                mm(t(n.inputs[0]), g) if n.needs_grad(1) else None),
+        saves=_OTHER_FIRST)
 
 
 def dot(a, b) -> Tensor:
@@ -94,7 +103,7 @@ def outer(a, b) -> Tensor:
     for name, x in (("self", a), ("vec2", b)):
         if x.data.ndim != 1:
             raise ShapeError(f"outer: Expected 1-D argument {name}, but got {x.data.ndim}-D")
-    return mul(unsqueeze(a, 1), unsqueeze(b, 0))
+    return mul(unsqueeze(a, 1), b)  # as PyTorch: b itself is what the product keeps
 
 
 def _batched_matmul_backward(n, g):
@@ -116,7 +125,12 @@ def _batched_matmul_backward(n, g):
     return (grad_a, grad_b)
 
 
-BMM = Op("UnsafeViewBackward0", np.matmul, _batched_matmul_backward)
+# PyTorch folds a batch into matrix rows (or reshapes it to one batch dim) and keeps that: a
+# view of the operand, of shape params["shapes"][i] (or a copy, see matmul).
+BMM = Op("UnsafeViewBackward0", lambda a, b, shapes: np.matmul(a, b), _batched_matmul_backward,
+         saves=(keep(1, 0, folded=True), keep(0, 1, folded=True)))
+BMV = Op("UnsafeViewBackward0", BMM.forward, _batched_matmul_backward,  # a batch times a vector, a matrix times a batch
+         saves=(keep(0, 1, folded=True), keep(1, 0, folded=True)))
 
 
 def transpose_last(x: Tensor) -> Tensor:
@@ -142,7 +156,26 @@ def matmul(a, b) -> Tensor:
             out.grad_fn.op = SQUEEZE_ROW  # PyTorch's node for this case
         return out
     _check_batched(a, b)
-    return apply(BMM, (a, b), (a.data, b.data))
+    folds = b.data.ndim <= 2 or a.data.ndim <= 2
+    shapes = (_kept_shape(a, folds), _kept_shape(b, folds))
+    if is_grad_enabled():
+        # PyTorch keeps a copy when the reshape cannot be a view (an expanded batch): so
+        # does tcalc, in the graph, so that changing the operand later changes nothing.
+        a, b = (clone(x) if shape is None and other.requires_grad else x
+                for x, shape, other in ((a, shapes[0], b), (b, shapes[1], a)))
+    return apply(BMV if b.data.ndim == 1 or a.data.ndim <= 2 else BMM, (a, b), (a.data, b.data), shapes=shapes)
+
+
+def _kept_shape(x: Tensor, folds: bool):
+    """The shape of the view of x that PyTorch's matmul keeps, None if it needs a copy:
+    x's rows (folded with the other operand a matrix or vector), else one batch dim."""
+    shape = x.data.shape
+    if len(shape) <= 2:
+        return shape
+    from .shape import _is_view_compatible
+
+    kept = (int(np.prod(shape[:-1])), shape[-1]) if folds else (int(np.prod(shape[:-2])),) + shape[-2:]
+    return kept if _is_view_compatible(x.data, kept) else None
 
 
 def _check_batched(a: Tensor, b: Tensor) -> None:
@@ -202,7 +235,7 @@ def _squeeze_row_backward(n, g):
     return (unsqueeze(g, 0),)
 
 
-SQUEEZE_ROW = Op("SqueezeBackward4", lambda a: a[0], _squeeze_row_backward, saves=False)
+SQUEEZE_ROW = Op("SqueezeBackward4", lambda a: a[0], _squeeze_row_backward, saves=False, view=True)
 
 
 # ---- trace and torch.linalg --------------------------------------------------------------
@@ -306,7 +339,8 @@ def _inv_forward(a):
 
 
 INV = Op("LinalgInvExBackward0", _inv_forward,
-         lambda n, g: (-matmul(transpose_last(n.output), matmul(g, transpose_last(n.output))),))
+         lambda n, g: (-matmul(transpose_last(n.output), matmul(g, transpose_last(n.output))),),
+         saves=(keep(OUT),))
 
 
 def inv(x) -> Tensor:
@@ -344,7 +378,7 @@ def _det_forward(a):
     return np.where(nan, np.nan, det).astype(det.dtype) if nan.any() else det
 
 
-DET = Op("LinalgDetBackward0", _det_forward, _det_backward)
+DET = Op("LinalgDetBackward0", _det_forward, _det_backward, saves=(keep(0), keep(OUT)))
 
 
 def det(x) -> Tensor:
@@ -378,7 +412,7 @@ def _solve_backward(n, g):
     return (grad_a, grad_b)
 
 
-SOLVE = Op("LinalgSolveExBackward0", _solve_forward, _solve_backward)
+SOLVE = Op("LinalgSolveExBackward0", _solve_forward, _solve_backward, saves=(keep(0), keep(OUT)))
 
 
 def solve(a, b) -> Tensor:
@@ -405,11 +439,11 @@ def solve(a, b) -> Tensor:
 
 def _svdvals_backward(n, g):
     """d s / dA = U diag(g) V^T (singular vectors taken as constants: first derivatives only)."""
-    u, _, vh = np.linalg.svd(n.inputs[0].data, full_matrices=False)
+    u, _, vh = np.linalg.svd(n.params["original"], full_matrices=False)
     return (matmul(Tensor(u) * unsqueeze(g, -2), Tensor(vh)),)
 
 
-def _svdvals_forward(a):
+def _svdvals_forward(a, original=None):
     try:
         return np.linalg.svd(a, compute_uv=False)
     except np.linalg.LinAlgError:
@@ -417,6 +451,7 @@ def _svdvals_forward(a):
                               "contained non-finite values.", hint="check the matrix for nan and inf") from None
 
 
+# PyTorch keeps U, S and Vh, which no one can change: the backward reads a copy of A.
 SVDVALS = Op("LinalgSvdBackward0", _svdvals_forward, _svdvals_backward)
 
 
@@ -475,7 +510,7 @@ def matrix_norm(x, ord="fro", dim=(-2, -1), keepdim=False, dtype=None) -> Tensor
 
 
 def _svdvals(x: Tensor) -> Tensor:
-    return apply(SVDVALS, (x,), (x.data,))
+    return apply(SVDVALS, (x,), (x.data,), original=x.data.copy() if x.requires_grad else None)
 
 
 def linalg_norm(x, ord=None, dim=None, keepdim=False, dtype=None) -> Tensor:

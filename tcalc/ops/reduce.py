@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes
-from ..autograd import Op, apply
+from ..autograd import OUT, Op, apply, keep
 from ..errors import DTypeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
 from ._base import as_tensor, normalize_dim
@@ -168,7 +168,9 @@ def _vector_norm_backward(n, g):
     return (g * sign(x) * abs_(x) ** (p - 1) / out ** (p - 1),)
 
 
-VECTOR_NORM = Op("LinalgVectorNormBackward0", _vector_norm_forward, _vector_norm_backward)
+_INPUT_AND_RESULT = (keep(0), keep(OUT))
+VECTOR_NORM = Op("LinalgVectorNormBackward0", _vector_norm_forward, _vector_norm_backward,
+                 saves=_INPUT_AND_RESULT)
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None) -> Tensor:
@@ -213,8 +215,10 @@ def _amax_backward(n, g):
     return (_expand_reduced(g, x.data.shape, axes, keepdim) * Tensor(share.astype(x.data.dtype)),)
 
 
-AMAX = Op("AmaxBackward0", lambda a, axes, keepdim: np.max(a, axis=axes, keepdims=keepdim), _amax_backward)
-AMIN = Op("AminBackward0", lambda a, axes, keepdim: np.min(a, axis=axes, keepdims=keepdim), _amax_backward)
+AMAX = Op("AmaxBackward0", lambda a, axes, keepdim: np.max(a, axis=axes, keepdims=keepdim), _amax_backward,
+          saves=_INPUT_AND_RESULT)
+AMIN = Op("AminBackward0", lambda a, axes, keepdim: np.min(a, axis=axes, keepdims=keepdim), _amax_backward,
+          saves=_INPUT_AND_RESULT)
 
 
 def _amax(name: str, op: Op, x, dim, keepdim) -> Tensor:
@@ -277,8 +281,8 @@ def _prod_backward(n, g):
     return (_expand_reduced(g, x.data.shape, axes, keepdim) * grad,)
 
 
-PROD_ALL = Op("ProdBackward0", _prod_forward, _prod_backward)
-PROD_DIM = Op("ProdBackward1", _prod_forward, _prod_backward)
+PROD_ALL = Op("ProdBackward0", _prod_forward, _prod_backward, saves=_INPUT_AND_RESULT)
+PROD_DIM = Op("ProdBackward1", _prod_forward, _prod_backward, saves=_INPUT_AND_RESULT)
 
 
 def prod(x, dim=None, keepdim=False, dtype=None) -> Tensor:
@@ -317,8 +321,8 @@ def _extreme_forward(a, axis, keepdim, indices, pick):
         indices.shape if not keepdim else np.expand_dims(indices, axis).shape)
 
 
-MAX_ALL = Op("MaxBackward1", lambda a, **p: np.max(a), _evenly_backward)
-MIN_ALL = Op("MinBackward1", lambda a, **p: np.min(a), _evenly_backward)
+MAX_ALL = Op("MaxBackward1", lambda a, **p: np.max(a), _evenly_backward, saves=_INPUT_AND_RESULT)
+MIN_ALL = Op("MinBackward1", lambda a, **p: np.min(a), _evenly_backward, saves=_INPUT_AND_RESULT)
 MAX_DIM = Op("MaxBackward0", lambda a, **p: _extreme_forward(a, **p), _select_backward)
 MIN_DIM = Op("MinBackward0", lambda a, **p: _extreme_forward(a, **p), _select_backward)
 
@@ -478,13 +482,13 @@ def _std_backward(n, g):
     return (g * centred / (out * (count - correction)),)
 
 
-VAR = Op("VarBackward0", _var_forward, _var_backward)
+VAR = Op("VarBackward0", _var_forward, _var_backward, saves=(keep(0),))
 def _std_forward(a, **params):
     wide = a.astype(np.float32) if a.dtype == np.float16 else a  # one rounding, as in PyTorch
     return np.sqrt(_var_forward(wide, **params)).astype(a.dtype, copy=False)
 
 
-STD = Op("StdBackward0", _std_forward, _std_backward)
+STD = Op("StdBackward0", _std_forward, _std_backward, saves=_INPUT_AND_RESULT)
 
 
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None) -> Tensor:

@@ -6,9 +6,9 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..autograd import Op, apply, is_grad_enabled
+from ..autograd import Op, apply, is_grad_enabled, keep
 from ..errors import AutogradError, DTypeError, ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version, version_counter
 from ._base import as_tensor, normalize_dim
 
 
@@ -63,7 +63,7 @@ def _reshape_backward(n, g):
     return (reshape(g, n.inputs[0].data.shape),)
 
 
-VIEW = Op("ViewBackward0", lambda a, shape: a.reshape(shape), _reshape_backward, saves=False)
+VIEW = Op("ViewBackward0", lambda a, shape: a.reshape(shape), _reshape_backward, saves=False, view=True)
 UNSAFE_VIEW = Op("UnsafeViewBackward0", lambda a, shape: a.reshape(shape), _reshape_backward,
                  saves=False)
 
@@ -72,7 +72,9 @@ def reshape(x, *shape) -> Tensor:
     x = as_tensor(x)
     shape = infer_shape(sizes_from(shape), x.data.size)
     if shape == x.data.shape and x.grad_fn is None and not x.requires_grad:
-        return Tensor(x.data.view())
+        out = Tensor(x.data.view())
+        out._vc = version_counter(x)
+        return out
     copies = not _is_view_compatible(x.data, shape)
     return apply(UNSAFE_VIEW if copies else VIEW, (x,), (x.data,), shape=shape)
 
@@ -119,9 +121,11 @@ def _permute_backward(n, g):
     return (permute(g, *np.argsort(n.params["axes"]).tolist()),)
 
 
-PERMUTE = Op("PermuteBackward0", lambda a, axes: a.transpose(axes), _permute_backward, saves=False)
-TRANSPOSE = Op("TransposeBackward0", lambda a, axes: a.transpose(axes), _permute_backward, saves=False)
-T_OP = Op("TBackward0", lambda a, axes: a.transpose(axes), _permute_backward, saves=False)
+PERMUTE = Op("PermuteBackward0", lambda a, axes: a.transpose(axes), _permute_backward, saves=False,
+             view=True)
+TRANSPOSE = Op("TransposeBackward0", lambda a, axes: a.transpose(axes), _permute_backward, saves=False,
+               view=True)
+T_OP = Op("TBackward0", lambda a, axes: a.transpose(axes), _permute_backward, saves=False, view=True)
 
 
 def permute(x, *dims) -> Tensor:
@@ -173,7 +177,7 @@ def _expand_backward(n, g):
     return (sum_to(g, n.inputs[0].data.shape),)
 
 
-EXPAND = Op("ExpandBackward0", _expand_forward, _expand_backward, saves=False)
+EXPAND = Op("ExpandBackward0", _expand_forward, _expand_backward, saves=False, view=True)
 
 
 def expand(x, *sizes) -> Tensor:
@@ -213,11 +217,11 @@ def _unsqueeze_backward(n, g):
 
 
 UNSQUEEZE = Op("UnsqueezeBackward0", lambda a, dim: np.expand_dims(a, dim), _unsqueeze_backward,
-               saves=False)
+               saves=False, view=True)
 SQUEEZE = Op("SqueezeBackward0", lambda a, dims: np.squeeze(a, dims), _unsqueeze_backward,
-             saves=False)
+             saves=False, view=True)
 SQUEEZE_DIM = Op("SqueezeBackward1", lambda a, dims: np.squeeze(a, dims), _unsqueeze_backward,
-                 saves=False)
+                 saves=False, view=True)
 
 
 def unsqueeze(x, dim) -> Tensor:
@@ -339,12 +343,14 @@ def _index_backward(n, g):
 
 
 def _view_op(name: str) -> Op:
-    return Op(name, lambda a, index, undo: a[index], _index_backward, saves=False)
+    return Op(name, lambda a, index, undo: a[index], _index_backward, saves=False, view=True)
 
 
 SELECT, SLICE = _view_op("SelectBackward0"), _view_op("SliceBackward0")
 UNSQUEEZE_INDEX, ALIAS = _view_op("UnsqueezeBackward0"), _view_op("AliasBackward0")
-INDEX = Op("IndexBackward0", lambda a, index, undo: _pick(a, index), _index_backward)
+# PyTorch keeps the index tensors (inputs 1...: an int tensor, not a list or a mask).
+INDEX = Op("IndexBackward0", lambda a, index, undo: _pick(a, index), _index_backward,
+           saves=(keep(slice(1, None)),))
 
 
 def _pick(a: np.ndarray, index: tuple) -> np.ndarray:
@@ -569,12 +575,13 @@ def _check_bounds(plan: _Plan) -> None:
                                   f"with size {plan.sizes[k]}")
 
 
-def _take(x: Tensor, plan: _Plan) -> Tensor:
-    """x indexed by a plan: the basic view (one node), then the advanced pick (IndexBackward0)."""
+def _take(x: Tensor, plan: _Plan, tensors: tuple = ()) -> Tensor:
+    """x indexed by a plan: the basic view (one node), then the advanced pick (IndexBackward0);
+    `tensors` are the index's int tensors, which the pick saves."""
     out = x if plan.node is None else apply(plan.node, (x,), (x.data,), index=plan.basic,
                                             undo=UNDO[plan.first] if plan.first else None)
     if plan.advanced is not None:
-        out = apply(INDEX, (out,), (out.data,), index=plan.advanced, undo=UNDO[INDEX])
+        out = apply(INDEX, (out,) + tensors, (out.data,), index=plan.advanced, undo=UNDO[INDEX])
     return out
 
 
@@ -588,7 +595,14 @@ def getitem(x, index) -> Tensor:
     plan = _plan(x.data.shape, index)
     if plan.advanced is not None:
         _check_bounds(plan)
-    return _take(x, plan)
+    return _take(x, plan, _index_tensors(index))
+
+
+def _index_tensors(index) -> tuple:
+    """The int tensors of an index, which PyTorch saves (masks become fresh indices first)."""
+    items = index if isinstance(index, (tuple, list)) else (index,)
+    return tuple([i for i in items if type(i) is Tensor and i.data.ndim and i.data.dtype.kind in "iu"
+                  and i.data.dtype != np.uint8])
 
 
 def _advanced_result_shape(sizes: tuple, advanced: tuple) -> tuple:
@@ -648,11 +662,13 @@ def setitem(x: Tensor, index, value) -> None:
             source = source.reshape(())
         _check_bounds(plan)
     if _writes_nothing(target, plan):  # unchecked bounds: NumPy must not see the index
+        bump_version(x)  # PyTorch's copy_ counts even an empty write
         return
     with np.errstate(all="ignore"):
         target[plan.advanced if plan.advanced is not None else ...] = source.astype(x.data.dtype, copy=False)
+    bump_version(x)
     if is_grad_enabled() and (x.requires_grad or (type(value) is Tensor and value.requires_grad)):
-        _record_assignment(x, plan, value, kind)
+        _record_assignment(x, plan, value, kind, _index_tensors(index))
 
 
 def _writes_nothing(target: np.ndarray, plan: _Plan) -> bool:
@@ -686,13 +702,14 @@ def _assignment_backward(n, g):
 
 _ASSIGNMENT = {
     "view": Op("CopySlices", lambda base, value, **p: base, _assignment_backward),
-    "put": Op("IndexPutBackward0", lambda base, value, **p: base, _assignment_backward),
+    "put": Op("IndexPutBackward0", lambda base, value, **p: base, _assignment_backward,
+              saves=(keep(slice(2, None)),)),  # the index tensors (inputs 2...)
     "fill": Op("FillBackward3", lambda base, value, **p: base, _assignment_backward),
     "copy": Op("CopyBackwards", lambda base, value, **p: base, _assignment_backward),
 }
 
 
-def _record_assignment(x: Tensor, plan: _Plan, value, kind: str) -> None:
+def _record_assignment(x: Tensor, plan: _Plan, value, kind: str, tensors: tuple = ()) -> None:
     """Rebase x's history: x is now `old x with index overwritten by value`."""
     if kind == "whole":
         kind = "copy" if type(value) is Tensor else "fill"
@@ -700,6 +717,6 @@ def _record_assignment(x: Tensor, plan: _Plan, value, kind: str) -> None:
     kept = np.ones(x.data.shape, dtype=x.data.dtype)
     kept[plan.basic][plan.advanced if plan.advanced is not None else ...] = 0
     value_shape = value.data.shape if type(value) is Tensor else ()
-    node_out = apply(_ASSIGNMENT[kind], (old, value), (x.data, None), plan=plan, kept=kept,
+    node_out = apply(_ASSIGNMENT[kind], (old, value) + tensors, (x.data, None), plan=plan, kept=kept,
                      value_shape=value_shape)
     x.requires_grad, x.grad_fn = True, node_out.grad_fn
