@@ -27,10 +27,17 @@ def array_of(x, dtype: dtypes.DType) -> np.ndarray:
 
 def scalar_array(x, dtype: np.dtype) -> np.ndarray:
     """A Python number as a 0-d array of `dtype`, as PyTorch converts it."""
+    if type(x) is int and not _INT_SCALARS[0] <= x <= _INT_SCALARS[1]:
+        raise TcalcValueError("int too big to convert", hint="integer tensors hold 64 bits at most; "
+                              "write the number as a float (e.g. 1e30)")
     try:
         return np.asarray(x, dtype=dtype)
     except OverflowError:
         return np.asarray(_wrapped_int(x, dtype), dtype=dtype)
+
+
+# The Python ints PyTorch takes as an operand (it reads them as 64-bit integers).
+_INT_SCALARS = (-2 ** 63, 2 ** 64 - 2)
 
 
 _C_TYPE = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
@@ -56,9 +63,6 @@ def fill_array(value, dtype: np.dtype) -> np.ndarray:
 def _wrapped_int(x: int, dtype: np.dtype) -> int:
     """A Python int that does not fit an integer tensor's dtype wraps around as in PyTorch
     (uint8 tensor + -3 adds 253), as long as it fits 64 bits; NumPy refuses it."""
-    if type(x) is not int or not -2 ** 63 <= x < 2 ** 64:
-        raise TcalcValueError("int too big to convert", hint="integer tensors hold 64 bits at most; "
-                              "use a float tensor for larger values")
     bits = np.dtype(dtype).itemsize * 8
     x %= 2 ** bits
     return x - 2 ** bits if np.dtype(dtype).kind == "i" and x >= 2 ** (bits - 1) else x

@@ -8,7 +8,7 @@ from .. import dtypes
 from ..autograd import Op, apply, is_grad_enabled
 from ..errors import AutogradError, DTypeError
 from ..tensor import Tensor, bump_version
-from ._base import as_tensor, broadcast_shape, check_operand
+from ._base import as_tensor, broadcast_shape, check_operand, fill_array, scalar_array
 from .elementwise import _no_bool_subtraction, add, div, mul, sub
 from .reduce import sum
 
@@ -46,7 +46,8 @@ def apply_inplace(function, x, other) -> Tensor:
     tracked = is_grad_enabled() and (x.requires_grad or (type(other) is Tensor and other.requires_grad))
     if not tracked and function in _NUMPY_INPLACE and result_dtype is x.dtype:
         # The common case: no graph, no conversion, so no temporary as large as x.
-        operand = other.data if type(other) is Tensor else other
+        # A Python int that does not fit x's integer dtype wraps around, as in PyTorch.
+        operand = other.data if type(other) is Tensor else scalar_array(other, result_dtype.numpy)
         _NUMPY_INPLACE[function](x.data, operand, out=x.data, casting="unsafe")
         bump_version(x)
         return x
@@ -92,7 +93,7 @@ def fill_(x, value, _op=FILL):
     if tensor_value and value.data.ndim:
         raise DTypeError("fill_ only supports 0-dimension value tensor but got tensor with "
                          f"{value.data.ndim} dimensions.")
-    x.data[...] = value.data if tensor_value else value
+    x.data[...] = value.data if tensor_value else fill_array(value, x.data.dtype)
     bump_version(x)
     if is_grad_enabled() and (x.requires_grad or (tensor_value and value.requires_grad)):
         old = Tensor(x.data, x.requires_grad, x.grad_fn)
