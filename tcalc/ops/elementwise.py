@@ -216,6 +216,9 @@ POW_SCALAR_BASE = Op("PowBackward2", _pow_forward, _pow_scalar_base_backward, sa
 
 
 def pow(a, b):
+    if type(a) is Tensor and a.dtype is dtypes.bool_ and type(b) is bool:
+        # PyTorch's one bool power: x ** True is x, x ** False all True.
+        return Tensor(a.data.copy() if b else np.ones_like(a.data))
     _no_bool_kernel("pow", a, b)
     if type(a) is Tensor and is_number(b) and b < 0 and not a.dtype.is_floating_point and \
             not isinstance(b, float):
