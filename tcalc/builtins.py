@@ -169,6 +169,24 @@ def _is_tensor(x):
 function("numel", _numel, method=True)
 function("is_tensor", _is_tensor)
 function("grad", differentiate.grad)
+
+
+def _save(obj, f, *args, **kwargs):
+    from . import serialization  # zipfile is imported only by a run that saves or loads
+
+    return serialization.save(obj, f)
+
+
+def _load(f, *args, **kwargs):
+    from . import serialization
+
+    return serialization.load(f, *args, **kwargs)
+
+
+# The only way a program reaches files (LANGUAGE.md, "Names"): PyTorch's format, loaded
+# without unpickling.
+function("save", _save)
+function("load", _load)
 method("backward", differentiate.backward)
 
 

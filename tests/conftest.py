@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+import tcalc
 from tcalc.errors import TcalcError
 from tcalc.evaluator import Session
 from tcalc.render import value_text
@@ -28,6 +29,9 @@ def tcalc_command(*args: str, stdin: str | None = None, env: dict | None = None,
                   timeout: float = 60) -> subprocess.CompletedProcess:
     """Run the tcalc command as a user would (`python -m tcalc` of the tested install)."""
     full_env = dict(os.environ, NO_COLOR="1")
+    # The tcalc these tests import, wherever the command runs from (a test may chdir).
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(tcalc.__file__)))
+    full_env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "tcalc", *args], input=stdin, capture_output=True,
                           text=True, env=full_env, timeout=timeout)
