@@ -5,6 +5,8 @@ the innermost node being evaluated.
 """
 from __future__ import annotations
 
+import re
+
 import inspect
 import sys
 from functools import lru_cache
@@ -385,6 +387,9 @@ class Session:
                 note = operand_note(func.receiver)
                 if note and receiver.line == receiver.end_line:
                     err.labels = ((receiver, note),)
+                if err.hint and isinstance(node.func.value, ast.Name):
+                    # Hints write the tensor as x (`x.float().mean()`): name the user's.
+                    err.hint = _PLACEHOLDER.sub(node.func.value.id + ".", err.hint)
             raise err.at(node.span)
         except _STRAY as err:
             raise _stray(err, node) from None
@@ -477,6 +482,7 @@ class Session:
         return self.eval(item, scope)
 
 
+_PLACEHOLDER = re.compile(r"(?<![\w.])x\.")
 _STRAY = (MemoryError, ValueError, TypeError, IndexError, OverflowError, ZeroDivisionError)
 
 

@@ -177,3 +177,11 @@ def test_backward_of_non_scalar_explains_gradient():
 def test_int_requires_grad_suggests_float():
     printed, error = run_program("arange(3).requires_grad_()")
     assert "float" in error.hint
+
+
+def test_method_hints_name_the_users_tensor():
+    """Hints write the tensor as x; for `A.mean()` the hint says A.float().mean()."""
+    printed, error = run_program("A = arange(6).reshape(2, 3)\nA.mean()")
+    assert error.hint == "convert to a float tensor first: A.float().mean()"
+    printed, error = run_program("arange(6).mean()")  # no name to use
+    assert error.hint == "convert to a float tensor first: x.float().mean()"
