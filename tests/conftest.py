@@ -37,6 +37,29 @@ def tcalc_command(*args: str, stdin: str | None = None, env: dict | None = None,
                           text=True, env=full_env, timeout=timeout)
 
 
+def answer(source: str):
+    """The text of a program's last value ("None" for none), or the error it stopped at."""
+    try:
+        values = list(Session().run(source))
+    except TcalcError as err:
+        return err
+    return value_text(values[-1]) if values else "None"
+
+
+def assert_answers_as_recorded(case: dict, worded: set[str]) -> None:
+    """A case recorded from PyTorch (tests/record/recording.py): the same text, or a clean
+    refusal, in PyTorch's words for the error types in `worded`."""
+    got = answer(case["source"])
+    if case["ok"]:
+        assert not isinstance(got, TcalcError), f"PyTorch gives {case['text']}; tcalc: {got.message}"
+        assert got == case["text"]
+    else:
+        assert isinstance(got, TcalcError), f"PyTorch refuses ({case['message']}); tcalc gives {got}"
+        assert got.kind != "internal error", got.message
+        if case["error"] in worded:
+            assert got.message.splitlines()[0] == case["message"]
+
+
 @pytest.fixture
 def session() -> Session:
     return Session()

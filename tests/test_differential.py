@@ -18,9 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tcalc.errors import TcalcError
-from tcalc.evaluator import Session
-from tcalc.render import value_text
+from conftest import assert_answers_as_recorded
 
 CASES = json.loads((Path(__file__).parent / "golden_differential.json").read_text(encoding="utf-8"))
 TORCH_WORDED = {"RuntimeError", "IndexError", "ValueError"}
@@ -30,24 +28,8 @@ KNOWN_GAPS = {
 }
 
 
-def answer(source: str):
-    try:
-        values = list(Session().run(source))
-    except TcalcError as err:
-        return err
-    return value_text(values[-1]) if values else "None"  # None prints nothing
-
-
 @pytest.mark.parametrize("case", CASES, ids=[c["source"] for c in CASES])
 def test_answers_as_pytorch(case):
     if case["source"] in KNOWN_GAPS:
         pytest.skip("a known gap")
-    got = answer(case["source"])
-    if case["ok"]:
-        assert not isinstance(got, TcalcError), f"PyTorch gives {case['text']}; tcalc: {got.message}"
-        assert got == case["text"]
-    else:
-        assert isinstance(got, TcalcError), f"PyTorch refuses ({case['message']}); tcalc gives {got}"
-        assert got.kind != "internal error", got.message
-        if case["error"] in TORCH_WORDED:
-            assert got.message.splitlines()[0] == case["message"]
+    assert_answers_as_recorded(case, TORCH_WORDED)

@@ -22,15 +22,10 @@ Each case is a tcalc program that is also Python in a namespace like `from torch
 """
 from __future__ import annotations
 
-import builtins
 import itertools
-import json
-import math
-import warnings
 from pathlib import Path
 
-import torch
-from IPython.lib.pretty import pretty
+from recording import record_answers
 
 OUT = Path(__file__).resolve().parent.parent / "golden_differential.json"
 
@@ -150,27 +145,7 @@ def _same_in_python():
 
 
 def main() -> None:
-    namespace = {name: getattr(torch, name) for name in dir(torch) if not name.startswith("_")}
-    # tcalc's names beyond `from torch import *`: Python's conversions, and torch's reductions
-    # for sum/max/min/abs/round (LANGUAGE.md, "Names").
-    namespace.update(torch=torch, float=builtins.float, int=builtins.int, bool=builtins.bool,
-                     len=builtins.len, abs=torch.abs, sum=torch.sum, max=torch.max, min=torch.min,
-                     round=torch.round, inf=math.inf, nan=math.nan)
-    warnings.simplefilter("ignore")
-    recorded = []
-    for source, python in cases():
-        *statements, last = python.split("\n")
-        try:
-            scope = dict(namespace)
-            exec("\n".join(statements), scope)  # noqa: S102 - our own fixed programs, with torch
-            value = eval(last, scope)  # noqa: S307
-            recorded.append({"source": source, "ok": True, "text": pretty(value)})
-        except Exception as err:  # noqa: BLE001 - what torch refuses is the record
-            recorded.append({"source": source, "ok": False, "error": type(err).__name__,
-                             "message": str(err).splitlines()[0]})
-    lines = ",\n".join(json.dumps(case, ensure_ascii=False) for case in recorded)
-    OUT.write_text("[\n" + lines + "\n]\n", encoding="utf-8")  # a case per line: readable diffs
-    print(f"recorded {len(recorded)} cases in {OUT.name}")
+    record_answers(cases(), OUT)
 
 
 if __name__ == "__main__":

@@ -19,14 +19,9 @@ The cases have the format of tests/golden_differential.json (the last line is th
 """
 from __future__ import annotations
 
-import builtins
-import json
-import math
-import warnings
 from pathlib import Path
 
-import torch
-from IPython.lib.pretty import pretty
+from recording import record_answers
 
 OUT = Path(__file__).resolve().parent.parent / "golden_saved.json"
 
@@ -97,28 +92,7 @@ def programs():
 
 
 def main() -> None:
-    namespace = {name: getattr(torch, name) for name in dir(torch) if not name.startswith("_")}
-    namespace.update(torch=torch, float=builtins.float, int=builtins.int, bool=builtins.bool,
-                     len=builtins.len, abs=torch.abs, sum=torch.sum, max=torch.max, min=torch.min,
-                     round=torch.round, inf=math.inf, nan=math.nan)
-    warnings.simplefilter("ignore")
-    recorded, seen = [], set()
-    for source in programs():
-        if source in seen:
-            continue
-        seen.add(source)
-        *statements, last = source.split("\n")
-        try:
-            scope = dict(namespace)
-            exec("\n".join(statements), scope)  # noqa: S102 - our own fixed programs, with torch
-            value = eval(last, scope)  # noqa: S307
-            recorded.append({"source": source, "ok": True, "text": pretty(value)})
-        except Exception as err:  # noqa: BLE001 - what torch refuses is the record
-            recorded.append({"source": source, "ok": False, "error": type(err).__name__,
-                             "message": str(err).splitlines()[0]})
-    lines = ",\n".join(json.dumps(case, ensure_ascii=False) for case in recorded)
-    OUT.write_text("[\n" + lines + "\n]\n", encoding="utf-8")  # a case per line: readable diffs
-    print(f"recorded {len(recorded)} cases in {OUT.name}")
+    record_answers(((source, source) for source in programs()), OUT)
 
 
 if __name__ == "__main__":
