@@ -148,6 +148,8 @@ FUNCTIONS["subtract"], FUNCTIONS["multiply"], FUNCTIONS["divide"] = (
     FUNCTIONS["sub"], FUNCTIONS["mul"], FUNCTIONS["div"])
 FUNCTIONS["true_divide"] = FUNCTIONS["div"]
 function("clip", ops.clamp, method=True)
+function("softmax", ops.softmax, method=True)
+function("log_softmax", ops.log_softmax, method=True)
 function("inverse", ops.inv, method=True)
 function("square", lambda x: ops.pow(x, 2), method=True)
 # x.where(condition, y) is where(condition, x, y): the receiver is the value kept.

@@ -51,6 +51,8 @@ UNARY = {
     "scale": (lambda x: 3 * x - 1, anywhere), "rdiv": (lambda x: 2 / x, positive),
     "rsub": (lambda x: ops.sub(1, x), anywhere), "div": (lambda x: x / 3, anywhere),
     "sum": (ops.sum, anywhere), "mean": (ops.mean, anywhere), "norm": (ops.norm, anywhere),
+    "softmax": (lambda x: ops.softmax(x, -1), anywhere),
+    "log_softmax": (lambda x: ops.log_softmax(x, 0), anywhere),
     "T": (ops.T, anywhere), "flatten": (ops.flatten, anywhere),
     "reshape": (lambda x: ops.reshape(x, -1), anywhere),
     "unsqueeze": (lambda x: ops.unsqueeze(x, 0), anywhere),

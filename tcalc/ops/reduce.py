@@ -12,6 +12,7 @@ from ..errors import DTypeError, TcalcIndexError, TcalcTypeError, TcalcValueErro
 from ..tensor import Tensor
 from ._base import as_tensor, normalize_dim
 from .convert import to_dtype
+from .elementwise import exp
 from .shape import expand, reshape
 
 
@@ -520,3 +521,77 @@ def all(x, dim=None, keepdim=False) -> Tensor:
 
 def any(x, dim=None, keepdim=False) -> Tensor:
     return _logical_reduction(np.any, x, dim, keepdim)
+
+
+# ---- softmax and log_softmax -----------------------------------------------------------
+
+def _softmax_forward(a, axis, log):
+    # float16 is computed in float32 and rounded once, as PyTorch's kernel does; a 0-d
+    # tensor is its own one-element dim.
+    wide = (a.astype(np.float32) if a.dtype == np.float16 else a).reshape(a.shape or (1,))
+    if wide.size == 0:
+        return a.copy()
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        shifted = wide - np.max(wide, axis=axis, keepdims=True)  # exp cannot overflow
+        if log:
+            out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        else:
+            e = np.exp(shifted)
+            out = e / np.sum(e, axis=axis, keepdims=True)
+    return out.astype(a.dtype, copy=False).reshape(a.shape)
+
+
+def _softmax_backward(n, g):
+    y, axis = n.output, n.params["axis"]
+    if not y.data.ndim:
+        return (g * 0,)
+    gy = g * y
+    return (gy - y * sum(gy, axis, keepdim=True),)
+
+
+def _log_softmax_backward(n, g):
+    y, axis = n.output, n.params["axis"]
+    if not y.data.ndim:
+        return (g * 0,)
+    return (g - exp(y) * sum(g, axis, keepdim=True),)
+
+
+# Both keep their result, which their gradients read.
+SOFTMAX = Op("SoftmaxBackward0", lambda a, axis: _softmax_forward(a, axis, False), _softmax_backward,
+             saves=(keep(OUT),))
+LOG_SOFTMAX = Op("LogSoftmaxBackward0", lambda a, axis: _softmax_forward(a, axis, True),
+                 _log_softmax_backward, saves=(keep(OUT),))
+
+
+_NO_DIM = object()  # PyTorch tells a missing dim from dim=None
+
+
+def _softmax(op: Op, name: str, x, dim, dtype) -> Tensor:
+    x = as_tensor(x)
+    if dim is _NO_DIM:
+        raise TcalcTypeError(f'{name}() missing 1 required positional arguments: "dim"',
+                             hint=f"give the dim the probabilities run along, e.g. {name}(x, dim=-1)")
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        from ..render import type_name
+
+        position = " (position 2)" if dim is not None else ""
+        raise TcalcTypeError(f"{name}(): argument 'dim'{position} must be int, not {type_name(dim)}",
+                             hint=f"give the dim the probabilities run along, e.g. {name}(x, dim=-1)")
+    axis = normalize_dim(dim, x.data.ndim)
+    if dtype is not None:
+        x = to_dtype(x, dtype)
+    if not x.dtype.is_floating_point:
+        kernel = "lastdim_kernel_impl" if axis == builtins.max(x.data.ndim - 1, 0) else "kernel_impl"
+        raise DTypeError(f'"{name}_{kernel}" not implemented for \'{x.dtype.torch_name}\'',
+                         hint=f"convert to a float tensor first, e.g. {name}(x.float(), dim)")
+    return apply(op, (x,), (x.data,), axis=axis)
+
+
+def softmax(x, dim=_NO_DIM, dtype=None) -> Tensor:
+    """softmax(x, dim): exp(x) / exp(x).sum(dim), computed without overflow."""
+    return _softmax(SOFTMAX, "softmax", x, dim, dtype)
+
+
+def log_softmax(x, dim=_NO_DIM, dtype=None) -> Tensor:
+    """log_softmax(x, dim): x - log(exp(x).sum(dim)), computed without overflow."""
+    return _softmax(LOG_SOFTMAX, "log_softmax", x, dim, dtype)
