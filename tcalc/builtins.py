@@ -148,6 +148,9 @@ FUNCTIONS["subtract"], FUNCTIONS["multiply"], FUNCTIONS["divide"] = (
     FUNCTIONS["sub"], FUNCTIONS["mul"], FUNCTIONS["div"])
 FUNCTIONS["true_divide"] = FUNCTIONS["div"]
 function("clip", ops.clamp, method=True)
+function("sort", ops.sort, method=True)
+function("argsort", ops.argsort, method=True)
+function("topk", ops.topk, method=True)
 function("softmax", ops.softmax, method=True)
 function("log_softmax", ops.log_softmax, method=True)
 function("inverse", ops.inv, method=True)
@@ -263,6 +266,7 @@ method("is_floating_point", lambda x: x.dtype.is_floating_point)
 ATTRIBUTES.update(
     shape=lambda x: Size(x.data.shape),
     T=ops.T,
+    mT=ops.mT,
     grad=lambda x: x.grad,
     requires_grad=lambda x: x.requires_grad,
     is_leaf=lambda x: x.is_leaf,

@@ -167,6 +167,15 @@ def T(x) -> Tensor:
     return apply(PERMUTE, (x,), (x.data,), axes=tuple(reversed(range(x.data.ndim))))
 
 
+def mT(x) -> Tensor:
+    """`x.mT`: transposes the last two dims (TransposeBackward0); the identity on 0-d."""
+    x = as_tensor(x)
+    if x.data.ndim == 1:
+        raise ShapeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.",
+                         hint="a vector has no rows and columns to swap; use x.unsqueeze(0) for a row")
+    return transpose(x, -2, -1) if x.data.ndim else x
+
+
 def _expand_forward(a, shape):
     return np.broadcast_to(a, shape)
 
