@@ -153,12 +153,16 @@ function("argsort", ops.argsort, method=True)
 function("topk", ops.topk, method=True)
 function("softmax", ops.softmax, method=True)
 function("log_softmax", ops.log_softmax, method=True)
+function("logsumexp", ops.logsumexp, method=True)
+function("tril", ops.tril, method=True)
+function("triu", ops.triu, method=True)
+function("diag", ops.diag, method=True)
 function("inverse", ops.inv, method=True)
 function("square", lambda x: ops.pow(x, 2), method=True)
 # x.where(condition, y) is where(condition, x, y): the receiver is the value kept.
 method("where", lambda x, condition, other: ops.where(condition, x, other))
 
-for _name in ("view", "expand", "contiguous", "item", "tolist", "numpy", "requires_grad_",
+for _name in ("view", "expand", "repeat", "contiguous", "item", "tolist", "numpy", "requires_grad_",
               "add_", "sub_", "mul_", "div_", "fill_", "zero_"):
     method(_name, getattr(ops, _name))
 

@@ -158,6 +158,10 @@ def _two_or_more(x):
     return ops.cat((_flat(x), _flat(x * x)))
 
 
+def _matrix(x):
+    return x if x.data.ndim == 2 else ops.reshape(x, 1, -1)
+
+
 def _assign_slice(x):
     y = x * 2
     ops.setitem(y, (Ellipsis, slice(0, 1)), ops.getitem(x, (Ellipsis, slice(-1, None))) * 3) \
@@ -214,6 +218,15 @@ MORE_UNARY = {
     "index_tensor": (lambda x: ops.getitem(_flat(x), Tensor(np.array([0, -1, 0]))), anywhere),
     "outer": (lambda x: ops.outer(_flat(x), _flat(x) * 2), anywhere),
     "trace": (lambda x: ops.trace(ops.reshape(x, 1, -1) if x.data.ndim < 2 else x), anywhere),
+    "repeat": (lambda x: ops.repeat(x, 2, *([3] * x.data.ndim)), anywhere),
+    "repeat_tuple": (lambda x: ops.repeat(x * x, (1,) * x.data.ndim + (2,)), anywhere),
+    "logsumexp": (lambda x: ops.logsumexp(x, -1), anywhere),
+    "logsumexp_keepdim": (lambda x: ops.logsumexp(x, list(range(max(x.data.ndim, 1))), keepdim=True), anywhere),
+    "tril": (lambda x: ops.tril(_matrix(x)), anywhere), "triu": (lambda x: ops.triu(_matrix(x), 1), anywhere),
+    "tril_below": (lambda x: ops.tril(_matrix(x), -1), anywhere),
+    "diag_of_matrix": (lambda x: ops.diag(_matrix(x)), anywhere),
+    "diag_above": (lambda x: ops.diag(_matrix(x), 1), anywhere),
+    "diag_of_vector": (lambda x: ops.diag(_flat(x), -1), anywhere),
 }
 
 
@@ -317,6 +330,11 @@ def test_prod_with_zeros():
     ("solve", lambda x: ops.solve(x, ops.sum(x, 0)), lambda s: well_conditioned((3, 3))),
     ("assign", lambda x: _assign_slice(x) ** 2, anywhere), ("inplace", _inplace_mul, anywhere),
     ("norm_inf", lambda x: ops.norm(x, float("inf")) ** 2, anywhere),
+    ("logsumexp", lambda x: ops.logsumexp(x, 1) ** 2, anywhere),
+    ("logsumexp_all", lambda x: ops.logsumexp(x * x, (0, 1)), anywhere),
+    ("repeat", lambda x: ops.repeat(x ** 3, 2, 1, 3), anywhere),
+    ("tril_triu", lambda x: ops.tril(x ** 3) + ops.triu(ops.sin(x), 1), anywhere),
+    ("diag", lambda x: ops.diag(ops.diag(x ** 3), 1) * ops.exp(ops.reshape(ops.cat((_flat(x), ops.getitem(_flat(x), slice(0, 7)))), 4, 4)), anywhere),
 ])
 def test_second_derivatives(name, f, sample):
     """grad(grad(f)): the gradient of <grad f(x), w> against finite differences of grad f."""

@@ -28,6 +28,8 @@ def refusal(source: str):
     ("ones(10**5, 1) @ ones(1, 10**5)", "max_elements"),
     ("ones(1).expand(10**6, 10**6)", "max_elements"),
     ("arange(10**12)", "max_elements"),
+    ("ones(2).repeat(10**6, 10**6)", "max_elements"),
+    ("diag(ones(2), 10**6)", "max_elements"),
     ("9 ** 9 ** 9", "max_int_digits"),
     ("2 ** 100000", "max_int_digits"),
     ("x = 10 ** 4000\nx * x", "max_int_digits"),

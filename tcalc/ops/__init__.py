@@ -15,8 +15,9 @@ from .elementwise import (abs, add, allclose, bitwise_and, bitwise_not, bitwise_
                           sqrt, sub, tan, tanh, trunc, where)
 from .linalg import (det, dot, inv, linalg_norm, matmul, matrix_norm, mm, mv, outer,  # noqa: F401
                      solve, trace)
-from .reduce import (all, amax, amin, any, argmax, argmin, argsort, cumsum, log_softmax, max,  # noqa: F401
-                     mean, min, norm, prod, softmax, sort, std, sum, sum_to, topk, var, vector_norm)
-from .shape import (T, cat, mT, expand, flatten, getitem, narrow, permute, reshape, setitem,  # noqa: F401
-                    squeeze, stack, t, transpose, unsqueeze, view)
+from .reduce import (all, amax, amin, any, argmax, argmin, argsort, cumsum, log_softmax,  # noqa: F401
+                     logsumexp, max, mean, min, norm, prod, softmax, sort, std, sum, sum_to, topk, var,
+                     vector_norm)
+from .shape import (T, cat, diag, mT, expand, flatten, getitem, narrow, permute, repeat,  # noqa: F401
+                    reshape, setitem, squeeze, stack, t, transpose, tril, triu, unsqueeze, view)
 from .inplace import add_, apply_inplace, div_, fill_, mul_, sub_, zero_  # noqa: F401

@@ -675,3 +675,60 @@ def topk(x, k, dim=-1, largest=True, sorted=True) -> tuple:
         indices = np.take(indices, np.arange(k), axis=axis)
     values = apply(TOPK, (x,), (x.data,), indices=indices, axis=axis)
     return return_types("topk", values=values, indices=Tensor(indices))
+
+
+# ---- logsumexp -------------------------------------------------------------------------
+
+def _logsumexp_forward(a, axes, keepdim):
+    # As PyTorch: shift by the largest value of each slice (taken as 0 where it is infinite,
+    # so inf stays inf and a slice of -inf gives -inf), then add it back. float16 is computed
+    # in float32 and rounded once.
+    wide = a.astype(np.float32) if a.dtype == np.float16 else a
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        if wide.size == 0:  # the sum of nothing is 0: log(0) is -inf
+            out = np.log(np.sum(np.exp(wide), axis=axes, keepdims=keepdim))
+        else:
+            top = np.max(wide, axis=axes, keepdims=True)
+            top = np.where(np.isinf(top), 0, top).astype(wide.dtype, copy=False)
+            out = np.log(np.sum(np.exp(wide - top), axis=axes, keepdims=True)) + top
+            if not keepdim:
+                out = out.reshape(np.sum(wide, axis=axes).shape)
+    return np.asarray(out).astype(a.dtype, copy=False)
+
+
+def _logsumexp_backward(n, g):
+    """d logsumexp / dx = exp(x - result): the softmax of x over the reduced dims. `result`
+    is the output with its graph, so that a second derivative sees it depend on x."""
+    x, axes, keepdim = n.inputs[0], n.params["axes"], n.params["keepdim"]
+    out = _expand_reduced(n.output, x.data.shape, axes, keepdim)
+    return (_expand_reduced(g, x.data.shape, axes, keepdim) * exp(x - out),)
+
+
+# PyTorch keeps the input and the result.
+LOGSUMEXP = Op("LogsumexpBackward0", _logsumexp_forward, _logsumexp_backward, saves=_INPUT_AND_RESULT)
+
+
+def logsumexp(x, dim=_NO_DIM, keepdim=False) -> Tensor:
+    """logsumexp(x, dim): log(exp(x).sum(dim)), computed without overflow; ints give float32."""
+    x = as_tensor(x)
+    hint = "give the dims to reduce, e.g. logsumexp(x, dim=-1), or logsumexp(x, dim=(0, 1)) for all"
+    if dim is _NO_DIM:
+        raise TcalcTypeError('logsumexp() missing 1 required positional arguments: "dim"', hint=hint)
+    if not isinstance(dim, (int, tuple, list)) or isinstance(dim, bool) or (
+            isinstance(dim, (tuple, list)) and not builtins.all(
+                isinstance(d, int) and not isinstance(d, bool) for d in dim)):
+        from ..render import type_name
+
+        position = " (position 2)" if dim is not None else ""
+        raise TcalcTypeError(f"logsumexp(): argument 'dim'{position} must be tuple of ints, not "
+                             f"{type_name(dim)}", hint=hint)
+    axes = dims_of(dim, x.data.ndim)
+    if axes is None and not keepdim and x.data.ndim:  # dim=() reduces everything, but PyTorch's
+        raise TcalcValueError(f"output with shape [] doesn't match the broadcast shape "  # out= clashes
+                              f"[{', '.join(['1'] * x.data.ndim)}]",
+                              hint="give the dims to reduce, e.g. dim=(0, 1), or keepdim=True")
+    if x.data.ndim == 0:
+        axes = None
+    if not x.dtype.is_floating_point:
+        x = to_dtype(x, dtypes.DEFAULT_FLOAT)
+    return apply(LOGSUMEXP, (x,), (x.data,), axes=axes, keepdim=bool(keepdim) and x.data.ndim > 0)

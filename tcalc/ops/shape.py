@@ -8,6 +8,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import Op, apply, is_grad_enabled, keep
 from ..errors import AutogradError, DTypeError, ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
+from ..limits import check_shape
 from ..tensor import Tensor, bump_version, version_counter
 from ._base import as_tensor, normalize_dim
 
@@ -219,6 +220,142 @@ def expanded_shape(own: tuple, sizes: tuple, dtype: dtypes.DType) -> tuple:
     if any(n < 0 for n in shape):  # a negative size where a size of 1 stretches
         raise ShapeError("numel: integer multiplication overflow")
     return tuple(shape)
+
+
+# ---- repeat: tiles of a tensor ------------------------------------------------------------
+
+def _repeat_backward(n, g):
+    """Each input element was copied once per tile: its gradient is the sum over the tiles.
+    g is viewed as (tiles_0, size_0, tiles_1, size_1, ...) and summed over the tiles."""
+    from .reduce import sum
+
+    repeats, own = n.params["repeats"], n.inputs[0].data.shape
+    padded = (1,) * (len(repeats) - len(own)) + tuple(own)
+    split = tuple(k for r, s in zip(repeats, padded) for k in (r, s))
+    tiles = tuple(range(0, 2 * len(repeats), 2))
+    return (reshape(sum(reshape(g, split), tiles) if tiles else g, own),)
+
+
+REPEAT = Op("RepeatBackward0", lambda a, repeats: np.tile(a, repeats), _repeat_backward, saves=False)
+
+
+def repeat(x, *repeats) -> Tensor:
+    """x.repeat(*sizes): x tiled sizes[i] times along dim i; more sizes than dims add
+    leading dims (PyTorch's Tensor.repeat, np.tile)."""
+    x = as_tensor(x)
+    if not repeats:
+        raise TcalcTypeError('repeat() missing 1 required positional arguments: "repeats"',
+                             hint="give the number of copies along each dim, e.g. x.repeat(2, 1)")
+    if len(repeats) == 1 and isinstance(repeats[0], (tuple, list)):
+        repeats = tuple(repeats[0])
+    elif len(repeats) > 1 and isinstance(repeats[0], (tuple, list)):
+        raise TcalcTypeError(f"repeat() takes 1 positional argument but {len(repeats)} were given")
+    for i, r in enumerate(repeats):
+        if type(r) is Tensor and r.data.ndim == 0 and r.dtype.category == dtypes.INT:
+            continue
+        if not isinstance(r, int) or isinstance(r, bool):
+            if len(repeats) == 1:
+                raise TcalcTypeError("repeat(): argument 'repeats' (position 1) must be tuple of ints, "
+                                     f"not {_describe(r)}")
+            raise TcalcTypeError(f"repeat(): argument 'repeats' failed to unpack the object at pos {i + 1} "
+                                 f'with error "type must be tuple of ints,but got {_describe(r)}"')
+    repeats = tuple(int(r.data) if type(r) is Tensor else r for r in repeats)
+    own = x.data.shape
+    if len(repeats) < len(own):
+        raise ShapeError("Number of dimensions of repeat dims can not be smaller than number of "
+                         "dimensions of tensor",
+                         hint=f"give one size per dim ({len(own)}), e.g. x.repeat("
+                              f"{', '.join(['2'] + ['1'] * (len(own) - 1))})")
+    padded = (1,) * (len(repeats) - len(own)) + tuple(own)
+    shape = [r * s for r, s in zip(repeats, padded)]
+    for n in shape:
+        if n < 0:
+            raise ShapeError(f"Trying to create tensor with negative dimension {n}: {_shape_list(shape)}")
+    if math.prod(shape) * x.data.itemsize > 2 ** 63 - 1:
+        raise ShapeError(f"Storage size calculation overflowed with sizes={_shape_list(shape)}")
+    check_shape(shape)  # refuse a result too large before tiling
+    return apply(REPEAT, (x,), (x.data,), repeats=repeats)
+
+
+# ---- tril, triu, diag: triangles and diagonals of matrices ------------------------------
+
+def _diagonal_argument(name: str, diagonal) -> int:
+    if not isinstance(diagonal, int) or isinstance(diagonal, bool):
+        raise TcalcTypeError(f"{name}(): argument 'diagonal' (position 2) must be int, not "
+                             f"{_describe(diagonal)}")
+    return diagonal
+
+
+def _triangle_backward(n, g):
+    """Only the kept triangle reached the result: the gradient keeps the same triangle."""
+    return (apply(n.op, (g,), (g.data,), diagonal=n.params["diagonal"]),)
+
+
+TRIL = Op("TrilBackward0", lambda a, diagonal: np.tril(a, diagonal), _triangle_backward, saves=False)
+TRIU = Op("TriuBackward0", lambda a, diagonal: np.triu(a, diagonal), _triangle_backward, saves=False)
+
+
+def _triangle(name: str, op: Op, x, diagonal) -> Tensor:
+    x = as_tensor(x)
+    diagonal = _diagonal_argument(name, diagonal)
+    if x.data.ndim < 2:
+        raise ShapeError(f"{name}: input tensor must have at least 2 dimensions",
+                         hint="tril and triu take a matrix or a batch of matrices")
+    return apply(op, (x,), (x.data,), diagonal=diagonal)
+
+
+def tril(x, diagonal=0) -> Tensor:
+    """The lower triangle of the last two dims (on and below `diagonal`), zeros elsewhere."""
+    return _triangle("tril", TRIL, x, diagonal)
+
+
+def triu(x, diagonal=0) -> Tensor:
+    """The upper triangle of the last two dims (on and above `diagonal`), zeros elsewhere."""
+    return _triangle("triu", TRIU, x, diagonal)
+
+
+def _diagonal_of(a, offset, shape=None):
+    return np.diagonal(a, offset).copy()
+
+
+def _on_diagonal(v, offset, shape):
+    """A matrix of `shape`, zero but for the vector v on diagonal `offset`."""
+    out = np.zeros(shape, dtype=v.dtype)
+    rows = np.arange(v.shape[0]) + max(-offset, 0)
+    out[rows, rows + offset] = v
+    return out
+
+
+
+def _take_diagonal_backward(n, g):
+    return (apply(PUT_DIAGONAL, (g,), (g.data,), offset=n.params["offset"], shape=n.inputs[0].data.shape),)
+
+
+def _put_diagonal_backward(n, g):
+    return (apply(TAKE_DIAGONAL, (g,), (g.data,), offset=n.params["offset"]),)
+
+
+# diag(vector) embeds it in a matrix; diag(matrix) copies a diagonal out. Each one's gradient
+# is the other, so second derivatives work.
+DIAG_EMBED = Op("DiagEmbedBackward0", _on_diagonal, _put_diagonal_backward, saves=False)
+DIAGONAL_COPY = Op("DiagonalBackward0_copy", _diagonal_of, _take_diagonal_backward, saves=False)
+TAKE_DIAGONAL = Op("DiagonalBackward0", _diagonal_of, _take_diagonal_backward, saves=False)
+PUT_DIAGONAL = Op("DiagonalBackwardBackward0", _on_diagonal, _put_diagonal_backward, saves=False)
+
+
+def diag(x, diagonal=0) -> Tensor:
+    """diag(vector): a square matrix with the vector on diagonal `diagonal`; diag(matrix):
+    that diagonal of the matrix, as a vector."""
+    x = as_tensor(x)
+    diagonal = _diagonal_argument("diag", diagonal)
+    if x.data.ndim not in (1, 2):
+        raise ShapeError(f"diag(): Supports 1D or 2D tensors. Got {x.data.ndim}D",
+                         hint="diag takes a vector (to make a matrix) or a matrix (to read a diagonal)")
+    if x.data.ndim == 1:
+        size = x.data.shape[0] + abs(diagonal)
+        check_shape((size, size))  # a long vector, or a far diagonal, makes a huge matrix
+        return apply(DIAG_EMBED, (x,), (x.data,), offset=diagonal, shape=(size, size))
+    return apply(DIAGONAL_COPY, (x,), (x.data,), offset=diagonal)
 
 
 def _unsqueeze_backward(n, g):

@@ -54,11 +54,16 @@ UNARY = [(A, e) for e in [
     "where(a > 1.2, a, 0.0)", "a @ a", "a.matmul(a)", "a.mm(a)", "a @ a[0]", "a[0] @ a",
     "a[0] @ a[1]", "a.sum().exp()", "a.exp().sum()", "(a * a).sum()", "a.maximum(a * 2)",
     "a.add(a, alpha=2)", "a.mul(a)", "a * a", "a / a", "a ** a", "torch.outer(a[0], a[1])",
+    "a.softmax(1)", "torch.log_softmax(a, 0)", "a.sort().values", "a.sort(0, descending=True).values",
+    "a.topk(1).values", "a.mT", "a.repeat(2, 1)", "a.repeat(2, 1, 1)", "a.logsumexp(1)",
+    "torch.logsumexp(a, (0, 1))", "a.tril()", "a.triu(1)", "a.diag()", "a.diag(-1)",
 ]] + [(V, e) for e in [
     "a.dot(a)", "torch.outer(a, a)", "a.cumsum(0)", "a.prod()", "a.norm(p=1)", "a.max()",
+    "a.diag()", "torch.diag(a, 1)", "a.softmax(0)", "a.sort().values",
 ]] + [(A3, e) for e in [
     "a @ a", "a @ a[0]", "a[0] @ a", "a @ a[0, 0]", "a.sum(dim=(0, 2))", "a.permute(2, 0, 1)",
-    "a.max(1).values", "a.transpose(0, 2)", "a.reshape(2, 4)", "a.det()",
+    "a.max(1).values", "a.transpose(0, 2)", "a.reshape(2, 4)", "a.det()", "a.mT", "a.tril(-1)",
+    "a.softmax(1)", "a.logsumexp(2)",
 ]]
 
 # Functions of two (or three) tensors; every combination of which operands require grad.
