@@ -13,6 +13,7 @@ import struct
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -28,6 +29,8 @@ EXPECTED = json.loads((SAVED / "expected.json").read_text(encoding="utf-8"))
 # PyTorch prints a loaded nn.Parameter as "Parameter containing: ..."; tcalc, which has no
 # parameters, loads it as the tensor that requires grad.
 AS_TENSOR = {"parameter": "tensor([1., 1.], requires_grad=True)"}
+LOADED = sorted(name for name, case in EXPECTED.items() if case["text"] is not None)
+SAVED_ALIKE = sorted(name for name, case in EXPECTED.items() if case["tcalc"] is not None)
 
 
 @pytest.fixture(autouse=True)
@@ -41,14 +44,49 @@ def value_of(source: str):
     return value_text(values[-1]) if values else None
 
 
-@pytest.mark.parametrize("name", sorted(set(EXPECTED) - {"state_dict"}))
+def records(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {name.split("/", 1)[1]: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.mark.parametrize("name", LOADED)
 def test_loads_what_torch_saved(name):
-    assert value_of(f"load('{SAVED / name}.pt')") == AS_TENSOR.get(name, EXPECTED[name])
+    case = EXPECTED[name]
+    shown = value_of(f"v = load('{SAVED / name}.pt'); {case['shows']}")
+    assert shown == AS_TENSOR.get(name, case["text"])
 
 
-def test_a_state_dict_is_refused_cleanly():
+@pytest.mark.parametrize("name", SAVED_ALIKE)
+def test_saves_what_torch_saves(name, in_tmp):
+    """The same value saved by tcalc: torch.save's records, byte for byte (the file's random
+    id aside), each record's data at a multiple of 64 as in torch's files."""
+    list(Session().run(f"{EXPECTED[name]['tcalc']}; save(v, '{name}.pt')"))
+    ours, theirs = records(in_tmp / f"{name}.pt"), records(SAVED / f"{name}.pt")
+    ours.pop(".data/serialization_id"), theirs.pop(".data/serialization_id")
+    assert ours == theirs
+    with zipfile.ZipFile(in_tmp / f"{name}.pt") as archive:
+        names = [info.filename for info in archive.infolist()]
+        assert names == [f"{name}/{record}" for record in [
+            "data.pkl", ".format_version", ".storage_alignment", "byteorder",
+            *(f"data/{k}" for k in range(len(names) - 6)), "version", ".data/serialization_id"]]
+        raw = (in_tmp / f"{name}.pt").read_bytes()
+        for info in archive.infolist():
+            name_length, extra_length = struct.unpack("<HH", raw[info.header_offset + 26:info.header_offset + 30])
+            assert (info.header_offset + 30 + name_length + extra_length) % 64 == 0
+
+
+def test_the_same_value_saves_the_same_bytes(in_tmp):
+    session = Session()
+    (in_tmp / "d").mkdir()
+    list(session.run("v = [arange(3.), 'a']; save(v, 'v.pt'); save(v, 'd/v.pt')"))
+    assert (in_tmp / "v.pt").read_bytes() == (in_tmp / "d" / "v.pt").read_bytes()
+
+
+def test_refused_files_say_why():
     printed, error = run_program(f"load('{SAVED / 'state_dict.pt'}')")
     assert error is not None and error.kind == "file error" and "dict" in error.message
+    printed, error = run_program(f"load('{SAVED / 'legacy.pt'}')")
+    assert error is not None and error.kind == "file error" and "legacy format" in error.message
 
 
 @pytest.mark.parametrize("value", [
@@ -58,7 +96,11 @@ def test_a_state_dict_is_refused_cleanly():
     "ones(3, dtype=float16) / 3", "arange(6).reshape(2, 3).T", "arange(10)[2:8:2]", "zeros(0, 3)",
     "tensor([1., 2.], requires_grad=True)", "tensor([1., 2.], requires_grad=True) * 2",
     "[ones(2), (1.5, True, None, 'a', 2 ** 40, -7), [tensor(3)]]", "[int8, float32, ones(2, 3).shape]",
-    "tensor([nan, inf, -inf])", "()", "[]", "3", "'text'",
+    "tensor([nan, inf, -inf])", "()", "[]", "3", "'text'", "[(), [], [[]], ('ünï',)]",
+    "(2 ** 31, -2 ** 31 - 1, 2 ** 63, -2 ** 64, -255, -256, 2.5e300, -0.0)",
+    "arange(1001).tolist()[-3:]", "len(arange(2001).tolist())", "tensor(1).shape",
+    "ones(2, 3)[:, 1]", "arange(24.).reshape(2, 3, 4).permute(2, 0, 1)[1:, :, ::2]",
+    "tensor([1., 2.]).expand(3, 2)", "tensor(5, dtype=int16)", "zeros(2, 0, 3, dtype=bool)",
 ])
 def test_round_trip(value):
     session = Session()
@@ -67,6 +109,30 @@ def test_round_trip(value):
     loaded = list(Session().run("load('v.pt')"))[-1]
     # A saved result of an op loads as a leaf, as in PyTorch: no grad_fn, requires_grad kept.
     assert value_text(loaded) == original.replace(", grad_fn=<MulBackward0>", ", requires_grad=True")
+
+
+def test_tensors_sharing_memory_share_it_after_loading(in_tmp):
+    session = Session()
+    list(session.run("t = arange(6.); save([t, t.reshape(2, 3).T, t[1:], t], 'v.pt')"))
+    a, b, c, d = list(session.run("v = load('v.pt'); v"))[-1]
+    assert a is d and np.shares_memory(a.data, b.data) and np.shares_memory(a.data, c.data)
+    # As in PyTorch: an in-place change of one shows in the others.
+    assert value_of("v = load('v.pt'); v[2].mul_(10); v[1]") == \
+        "tensor([[ 0., 30.],\n        [10., 40.],\n        [20., 50.]])"
+    # One storage in the file, not four.
+    assert sorted(n for n in records(in_tmp / "v.pt") if n.startswith("data/")) == ["data/0"]
+
+
+def test_an_expanded_tensor_loads_read_only_as_tcalcs_expand():
+    printed, error = run_program(f"v = load('{SAVED / 'expanded.pt'}'); v.add_(1)")
+    assert error is not None and error.kind != "internal error"
+    printed, error = run_program("v = ones(3).expand(2, 3); v.add_(1)")
+    assert error is not None and error.kind != "internal error"
+
+
+def test_a_broadcast_gradient_saves_as_a_contiguous_tensor(in_tmp):
+    list(Session().run("x = ones(3, requires_grad=True); x.sum().backward(); save(x.grad, 'g.pt')"))
+    assert value_of("g = load('g.pt'); g.add_(1); g") == "tensor([2., 2., 2.])"
 
 
 def test_save_replaces_a_file_whole_and_leaves_it_on_failure(in_tmp):
@@ -80,6 +146,28 @@ def test_save_replaces_a_file_whole_and_leaves_it_on_failure(in_tmp):
     assert sorted(p.name for p in in_tmp.iterdir()) == ["x.pt"]  # no temporary left behind
     list(session.run("save(zeros(3), 'x.pt')"))
     assert value_of("load('x.pt')") == "tensor([0., 0., 0.])"
+
+
+def test_a_failure_while_writing_leaves_the_old_file(in_tmp, monkeypatch):
+    from tcalc import serialization
+
+    list(Session().run("save(ones(2), 'x.pt')"))
+    before = (in_tmp / "x.pt").read_bytes()
+    written = []
+
+    def failing(archive, name, data):
+        written.append(name)
+        if name.endswith("data/0"):
+            raise OSError(28, "No space left on device")
+        return original(archive, name, data)
+
+    original = serialization._write_record
+    monkeypatch.setattr(serialization, "_write_record", failing)
+    printed, error = run_program("save(zeros(3), 'x.pt')")
+    assert error is not None and error.kind == "file error"
+    assert error.message == "[Errno 28] No space left on device: 'x.pt'"
+    assert written and (in_tmp / "x.pt").read_bytes() == before
+    assert sorted(p.name for p in in_tmp.iterdir()) == ["x.pt"]
 
 
 # ---- files that are not what they say -----------------------------------------------------
@@ -111,6 +199,19 @@ def test_a_file_asking_to_run_something_is_refused_and_nothing_runs(in_tmp):
     assert not marker.exists()
     builtin_eval = b"\x80\x02cbuiltins\neval\n(X\x04\x00\x00\x001+1tR."
     assert "builtins.eval" in refusal(archive(builtin_eval), in_tmp).message
+    # Protocol 4's STACK_GLOBAL, and the opcodes that build objects without REDUCE.
+    text = b"\x8c" + bytes((len(command),)) + command
+    stack_global = b"\x80\x04\x8c\x02os\x8c\x06system\x93" + text + b"\x85R."
+    assert "os.system" in refusal(archive(stack_global), in_tmp).message
+    for pickle in [b"\x80\x02(" + text + b"ios\nsystem\n.",          # INST
+                   b"\x80\x02(cos\nsystem\n" + text + b"o.",          # OBJ
+                   b"\x80\x02}" + text + b"b.",                       # BUILD
+                   b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n" + text + b"\x85\x81."]:  # NEWOBJ
+        refusal(archive(pickle), in_tmp)
+    # A rebuilder that exists in torch but not in tcalc's table.
+    assert "torch._utils._rebuild_device_tensor_from_numpy" in refusal(
+        archive(b"\x80\x02ctorch._utils\n_rebuild_device_tensor_from_numpy\n)R."), in_tmp).message
+    assert not marker.exists()
 
 
 @pytest.mark.parametrize("pickle", [
@@ -144,6 +245,49 @@ def rebuild(numel: int, offset: int, size: tuple, stride: tuple) -> bytes:
 def test_a_huge_storage_is_refused_before_anything_is_allocated(in_tmp):
     error = refusal(archive(rebuild(10 ** 12, 0, (10 ** 6,), (1,)), {"data/0": b"\0" * 16}), in_tmp)
     assert error.kind == "limit exceeded" and "max_elements" in error.message
+
+
+def test_the_storages_of_one_file_count_together_against_the_total(in_tmp):
+    two = (b"\x80\x02]((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpu"
+           b"M\x00\x03tQ(X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x001X\x03\x00\x00\x00cpu"
+           b"M\x00\x03tQe.")  # (a list of two bare storages: refused later, if ever reached)
+    data = archive(two, {"data/0": b"\0" * 3072, "data/1": b"\0" * 3072})
+    saved = limits.current()
+    limits.configure({"max_elements": 1000, "max_total_elements": 1500})
+    try:
+        error = refusal(data, in_tmp)
+    finally:
+        limits.configure(saved)
+    assert error.kind == "limit exceeded" and "max_total_elements" in error.message
+
+
+def test_an_exponentially_shared_value_is_refused_at_once(in_tmp):
+    # 60 lists, each holding the one before twice: 2 ** 60 items once written out.
+    def nested(i: int) -> bytes:
+        made = b"]q" + bytes((i,))
+        return made + (b"(" + nested(i - 1) + b"h" + bytes((i - 1,)) + b"e" if i else b"")
+    pickle = b"\x80\x02" + nested(60) + b"."
+    error = refusal(archive(pickle), in_tmp)
+    assert error.kind == "limit exceeded" and "max_list_items" in error.message
+
+
+def test_a_list_holding_itself_is_refused(in_tmp):
+    error = refusal(archive(b"\x80\x02]q\x00h\x00a."), in_tmp)
+    assert error.kind == "limit exceeded" and "max_depth" in error.message
+
+
+def test_an_int_tensor_that_requires_grad_is_refused(in_tmp):
+    data = {"data/0": struct.pack("<4f", 1, 2, 3, 4)}
+    pickle = rebuild(4, 0, (4,), (1,)).replace(b"torch\nFloatStorage", b"torch\nIntStorage")
+    pickle = pickle.replace(b"\x89ccollections", b"\x88ccollections")
+    assert "only Tensors of floating point" in refusal(archive(pickle, data), in_tmp).message
+
+
+def test_files_that_are_not_torchs(in_tmp):
+    for data in [b"", b"hello world", os.urandom(300), b"PK\x03\x04" + b"\0" * 40]:
+        assert "not a file torch.save wrote" in refusal(data, in_tmp).message
+    legacy = b"\x80\x02\x8a\nl\xfc\x9cF\xf9 j\xa8P\x19.\x80\x02M\xe9\x03."
+    assert "legacy format" in refusal(legacy, in_tmp).message
 
 
 def test_a_tensor_reaching_past_its_storage_is_refused(in_tmp):
@@ -194,7 +338,38 @@ def test_save_into_a_missing_folder_through_the_cli(in_tmp):
     assert result.returncode == 1 and "Parent directory no/such does not exist." in result.stderr
 
 
+def test_directories_through_the_cli(in_tmp):
+    result = tcalc_command("-e", "load('.')")
+    assert result.returncode == 1
+    assert "<-e>:1:1: file error: [Errno 21] Is a directory: '.'" in result.stderr
+    (in_tmp / "d").mkdir()
+    result = tcalc_command("-e", "x = ones(2)\nsave(x, 'd')")
+    assert result.returncode == 1 and "<-e>:2:1: file error: [Errno 21] Is a directory: 'd'" in result.stderr
+    assert "^" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_refused_file_through_the_cli(in_tmp):
+    (in_tmp / "evil.pt").write_bytes(archive(b"\x80\x02cos\nsystem\n(X\x02\x00\x00\x00idtR."))
+    result = tcalc_command("-e", "v = ones(2)\nv = load('evil.pt')\nv")
+    assert result.returncode == 1 and result.stdout == ""
+    assert "<-e>:2:5: file error: refusing to load 'evil.pt': it asks for os.system" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_save_then_load_across_runs(in_tmp):
     assert tcalc_command("-e", "w = arange(4.0).requires_grad_(); torch.save(w, 'w.pt')").stdout == ""
     assert tcalc_command("-e", "torch.load('w.pt') * 2").stdout == \
         "tensor([0., 2., 4., 6.], grad_fn=<MulBackward0>)\n"
+
+
+@settings(max_examples=int(os.environ.get("TCALC_FUZZ_EXAMPLES", "0")) or 100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pickle=st.binary(max_size=200), opcodes=st.lists(st.sampled_from(
+    [b"(", b"t", b"]", b"}", b")", b"a", b"e", b"s", b"u", b"R", b"Q", b"\x85", b"\x86", b"\x87", b"N",
+     b"K\x01", b"h\x00", b"q\x00", b"\x94", b"X\x01\x00\x00\x00a", b"ctorch._utils\n_rebuild_tensor_v2\n",
+     b"ctorch\nFloatStorage\n", b"ccollections\nOrderedDict\n", b"ctorch\nSize\n", b"."]), max_size=40))
+def test_random_pickles_end_in_a_value_or_a_clean_error(pickle, opcodes, in_tmp):
+    for data in (pickle, b"\x80\x02" + b"".join(opcodes)):
+        (in_tmp / "r.pt").write_bytes(archive(data, {"data/0": b"\0" * 16}))
+        printed, error = run_program("load('r.pt')")
+        assert error is None or error.kind != "internal error", error.message
