@@ -11,7 +11,7 @@ import math
 from . import differentiate, dtypes, ops
 from .errors import TcalcTypeError, TcalcValueError
 from .tensor import Size, Tensor
-from .values import Builtin, Namespace
+from .values import Builtin, Namespace, type_name
 
 FUNCTIONS: dict[str, object] = {}  # bare names; `torch.NAME` sees the same table
 METHODS: dict[str, object] = {}  # x.NAME(...)
@@ -81,8 +81,6 @@ def _to_bool(x=False):
 
 def _number(x, kind):
     if not isinstance(x, (bool, int, float)):
-        from .render import type_name
-
         raise TcalcTypeError(f"{kind}() argument must be a number or a one-element tensor, not "
                              f"{type_name(x)}")
 
@@ -99,8 +97,6 @@ def _len(x):
         return x.data.shape[0]
     if isinstance(x, (tuple, list, str)):
         return _py.len(x)
-    from .render import type_name
-
     raise TcalcTypeError(f"object of type '{type_name(x)}' has no len()")
 
 
@@ -233,8 +229,6 @@ method("to", _to)
 
 def _type_as(x, other):
     if type(other) is not Tensor:
-        from .render import type_name
-
         raise TcalcTypeError("type_as(): argument 'other' (position 1) must be Tensor, not "
                              f"{type_name(other)}", hint="pass a tensor whose dtype to take, "
                              "or convert with x.to(torch.float32)")

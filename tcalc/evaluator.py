@@ -22,7 +22,7 @@ from .hints import attribute_hint, broadcast_hint, hint_for, name_hint, operand_
 from .journal import Journal
 from .parser import parse
 from .tensor import Size, Tensor
-from .values import BoundMethod, Builtin, GradFunction, Namespace, UserFunction
+from .values import BoundMethod, Builtin, GradFunction, Namespace, UserFunction, type_name
 
 _BINARY = {
     "+": ops.add, "-": ops.sub, "*": ops.mul, "/": ops.div, "//": ops.floor_divide,
@@ -158,7 +158,7 @@ class Session:
         elif isinstance(value, (tuple, list)):
             items = list(value)
         else:
-            raise TcalcTypeError(f"cannot unpack {_type_name(value)}", span)
+            raise TcalcTypeError(f"cannot unpack {type_name(value)}", span)
         if len(items) != count:
             raise TcalcValueError(f"{'too many' if len(items) > count else 'not enough'} values to "
                                   f"unpack (expected {count}, got {len(items)})", span)
@@ -297,7 +297,7 @@ class Session:
         value = self.eval(node.operand, scope)
         if node.op == "+":
             if not (_is_number(value) or type(value) is Tensor):
-                raise TcalcTypeError(f"bad operand type for unary +: {_type_name(value)}")
+                raise TcalcTypeError(f"bad operand type for unary +: {type_name(value)}")
             return value
         if node.op == "-":
             return -value if _is_number(value) else self._guard(node, lambda: ops.neg(value))
@@ -365,7 +365,7 @@ class Session:
             return _numpy_attribute(obj, name)
         if isinstance(obj, dtypes.DType) and name == "is_floating_point":
             return obj.is_floating_point
-        raise TcalcTypeError(f"'{_type_name(obj)}' object has no attribute '{name}'", node.span,
+        raise TcalcTypeError(f"'{type_name(obj)}' object has no attribute '{name}'", node.span,
                              attribute_hint(name, ()))
 
     def _call(self, node: ast.Call, scope):
@@ -427,7 +427,7 @@ class Session:
             return self._call_user(func, args, kwargs)
         if isinstance(func, GradFunction):
             return call_grad_function(func, args, kwargs, self.call)
-        raise TcalcTypeError(f"'{_type_name(func)}' object is not callable")
+        raise TcalcTypeError(f"'{type_name(func)}' object is not callable")
 
     def _call_user(self, func: UserFunction, args: tuple, kwargs: dict):
         params = func.params
@@ -466,7 +466,7 @@ class Session:
             return self._guard(node, lambda: ops.getitem(obj, index))
         if isinstance(obj, (tuple, list, str, np.ndarray)):
             return self._guard(node, lambda: _sequence_index(obj, index))
-        raise TcalcTypeError(f"'{_type_name(obj)}' object is not subscriptable", node.span)
+        raise TcalcTypeError(f"'{type_name(obj)}' object is not subscriptable", node.span)
 
     def _index(self, node: ast.Index, scope):
         items = tuple(self._subscript(item, scope) for item in node.items)
@@ -601,19 +601,19 @@ def _sequence_index(obj, index):
             kind = "list" if isinstance(obj, list) else "tuple"  # torch.Size is a tuple to Python
             n = len(obj)
             raise TcalcIndexError(f"{kind} index out of range",
-                                  hint=f"the {_type_name(obj)} has {n} item{'' if n == 1 else 's'}"
+                                  hint=f"the {type_name(obj)} has {n} item{'' if n == 1 else 's'}"
                                        + (f"; indices run from {-n} to {n - 1}" if n else "")) from None
         return Size(result) if isinstance(obj, Size) and isinstance(index, slice) else result
     if isinstance(obj, np.ndarray):
         return obj[index]
-    raise TcalcTypeError(f"{_type_name(obj)} indices must be integers or slices")
+    raise TcalcTypeError(f"{type_name(obj)} indices must be integers or slices")
 
 
 def _field(obj, name):
     if isinstance(obj, Size):
         raise TcalcTypeError(f"'torch.Size' object has no attribute '{name}'")
     if name not in obj._fields:
-        raise TcalcTypeError(f"'{_type_name(obj)}' object has no attribute '{name}'")
+        raise TcalcTypeError(f"'{type_name(obj)}' object has no attribute '{name}'")
     return obj[obj._fields.index(name)]
 
 
@@ -681,7 +681,7 @@ def _dtype_argument(value):
     if isinstance(value, builtins.PythonType):
         return value.dtype
     if value is not None and not isinstance(value, dtypes.DType):
-        raise TcalcTypeError(f"dtype must be a dtype such as torch.float32, not {_type_name(value)}")
+        raise TcalcTypeError(f"dtype must be a dtype such as torch.float32, not {type_name(value)}")
     return value
 
 
@@ -731,7 +731,7 @@ def _python_compare(op: str, a, b):
         return {"==": a == b, "!=": a != b}[op] if op in ("==", "!=") else \
             {"<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b}[op]()
     except TypeError:
-        raise TcalcTypeError(f"'{op}' not supported between {_type_name(a)} and {_type_name(b)}") from None
+        raise TcalcTypeError(f"'{op}' not supported between {type_name(a)} and {type_name(b)}") from None
 
 
 def _sequence_arithmetic(op: str, a, b):
@@ -741,14 +741,8 @@ def _sequence_arithmetic(op: str, a, b):
     if op == "*" and isinstance(a, (tuple, list)) and isinstance(b, int) and not isinstance(b, bool):
         limits.check_list(len(a) * b)
         return a * b
-    raise TcalcTypeError(f"unsupported operand type(s) for {op}: {_type_name(a)} and {_type_name(b)}",
+    raise TcalcTypeError(f"unsupported operand type(s) for {op}: {type_name(a)} and {type_name(b)}",
                          hint="make a tensor first: tensor([...])")
-
-
-def _type_name(x) -> str:
-    from .render import type_name
-
-    return type_name(x)
 
 
 _STATEMENTS = {

@@ -168,30 +168,6 @@ def numpy_repr(arr: np.ndarray) -> str:
 
 # ---- named results: torch.return_types.max(values=..., indices=...) --------------------
 
-class ReturnTypes(tuple):
-    """PyTorch's named result of max/min/sort/...: a tuple (so it unpacks and indexes)
-    whose items also have names (`.values`, `.indices`).
-
-    ReturnTypes("max", [("values", v), ("indices", i)]), or with a dict of the fields.
-    """
-
-    def __new__(cls, name: str, fields):
-        pairs = list(dict(fields).items())
-        self = super().__new__(cls, [value for _, value in pairs])
-        self.name = name
-        self._fields = tuple(key for key, _ in pairs)
-        return self
-
-    def __getattr__(self, key):
-        fields = self.__dict__.get("_fields", ())
-        if key in fields:
-            return self[fields.index(key)]
-        raise AttributeError(key)
-
-    def __repr__(self) -> str:  # for debugging; users see render's text
-        return return_types_repr(self, repr)
-
-
 def _is_return_types(value) -> bool:
     # Duck-typed, so any tuple carrying a `name` and `_fields` prints this way.
     return (isinstance(value, tuple) and isinstance(getattr(value, "name", None), str)

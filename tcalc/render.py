@@ -29,27 +29,6 @@ def leaf_text(value) -> str:
     return repr(value)
 
 
-def type_name(value) -> str:
-    """The type as a PyTorch user would name it, for error messages."""
-    if type(value) is Tensor:
-        return "Tensor"
-    if isinstance(value, Size):
-        return "torch.Size"
-    if isinstance(value, dtypes.DType):
-        return "torch.dtype"
-    if isinstance(value, np.ndarray):
-        return "numpy.ndarray"
-    if isinstance(value, (Builtin, BoundMethod, UserFunction, GradFunction)):
-        return "function"
-    if isinstance(value, Namespace):
-        return "module"
-    if isinstance(value, Node):
-        return value.name
-    if value is None:
-        return "NoneType"
-    return type(value).__name__
-
-
 # ---- diagnostics -----------------------------------------------------------------------
 #
 #   file.tc:3:7: shape error: The size of tensor a (3) must match the size of tensor b (4) ...

@@ -39,6 +39,7 @@ import numpy as np
 from . import dtypes, limits
 from .errors import TcalcTypeError, TcalcValueError
 from .tensor import Size, Tensor
+from .values import type_name
 
 # torch's storage type for each dtype, as its pickles name them.
 _STORAGE = {
@@ -210,8 +211,6 @@ class _Pickler:
             if self.tuple(obj, depth):
                 self.put_object(obj)
         else:
-            from .render import type_name
-
             raise TcalcTypeError(f"save: cannot save a value of type {type_name(obj)}",
                                  hint="save tensors, numbers, strings, and lists or tuples of them")
 
@@ -735,8 +734,6 @@ def _overlaps(shape, strides) -> bool:
 
 def _path(f, name: str) -> str:
     if type(f) is not str:
-        from .render import type_name
-
         raise TcalcTypeError(f"{name}: the file must be a path in quotes, not {type_name(f)}",
                              hint=f"e.g. {name}(x, 'x.pt')" if name == "save" else "e.g. load('x.pt')")
     if not f or "\x00" in f:

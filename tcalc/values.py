@@ -1,4 +1,5 @@
-"""Values of the language other than tensors and plain Python data: callables and namespaces.
+"""Values of the language other than tensors and plain Python data (callables, namespaces,
+PyTorch's named results), and the name of any value's type as a PyTorch user says it.
 
 Plain slotted classes rather than dataclasses: every run imports them, and building a
 dataclass costs start-up time. They compare by identity, as functions do in Python.
@@ -7,7 +8,11 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import ast
+import numpy as np
+
+from . import ast, dtypes
+from .autograd import Node
+from .tensor import Size, Tensor
 
 
 class Builtin:
@@ -93,3 +98,50 @@ class Generator:
 DEFAULT_GENERATOR = Generator()
 
 CALLABLES = (Builtin, BoundMethod, UserFunction, GradFunction)
+
+
+class ReturnTypes(tuple):
+    """PyTorch's named result of max/min/sort/...: a tuple (so it unpacks and indexes)
+    whose items also have names (`.values`, `.indices`).
+
+    ReturnTypes("max", [("values", v), ("indices", i)]), or with a dict of the fields.
+    """
+
+    def __new__(cls, name: str, fields):
+        pairs = list(dict(fields).items())
+        self = super().__new__(cls, [value for _, value in pairs])
+        self.name = name
+        self._fields = tuple(key for key, _ in pairs)
+        return self
+
+    def __getattr__(self, key):
+        fields = self.__dict__.get("_fields", ())
+        if key in fields:
+            return self[fields.index(key)]
+        raise AttributeError(key)
+
+    def __repr__(self) -> str:  # for debugging; users see render's text
+        from .printing import return_types_repr
+
+        return return_types_repr(self, repr)
+
+
+def type_name(value) -> str:
+    """The type as a PyTorch user would name it, for error messages."""
+    if type(value) is Tensor:
+        return "Tensor"
+    if isinstance(value, Size):
+        return "torch.Size"
+    if isinstance(value, dtypes.DType):
+        return "torch.dtype"
+    if isinstance(value, np.ndarray):
+        return "numpy.ndarray"
+    if isinstance(value, CALLABLES):
+        return "function"
+    if isinstance(value, Namespace):
+        return "module"
+    if isinstance(value, Node):
+        return value.name
+    if value is None:
+        return "NoneType"
+    return type(value).__name__

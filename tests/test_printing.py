@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tcalc.printing import ReturnTypes, numpy_repr, pretty, tensor_repr
+from tcalc.printing import numpy_repr, pretty, tensor_repr
+from tcalc.values import ReturnTypes
 
 CASES = json.loads((Path(__file__).parent / "golden_printing.json").read_text(encoding="utf-8"))
 

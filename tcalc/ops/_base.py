@@ -8,6 +8,7 @@ from ..autograd import Op, apply
 from ..errors import ShapeError, TcalcTypeError, TcalcValueError
 from ..limits import check_shape
 from ..tensor import Tensor
+from ..values import type_name
 
 Number = (bool, int, float)
 
@@ -70,8 +71,6 @@ def _wrapped_int(x: int, dtype: np.dtype) -> int:
 
 def check_operand(x, op_name: str) -> None:
     if type(x) is not Tensor and not isinstance(x, Number):
-        from ..render import type_name
-
         raise TcalcTypeError(f"unsupported operand type for {op_name}: {type_name(x)}")
 
 
@@ -138,8 +137,6 @@ def as_tensor(x) -> Tensor:
         return x
     if isinstance(x, Number):
         return Tensor(np.asarray(x, dtype=dtypes.of_scalar(x).numpy))
-    from ..render import type_name
-
     raise TcalcTypeError(f"expected a tensor, got {type_name(x)}")
 
 

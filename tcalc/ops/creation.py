@@ -8,7 +8,7 @@ import numpy as np
 from .. import dtypes
 from ..errors import AutogradError, DTypeError, ShapeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
-from ..values import DEFAULT_GENERATOR, Generator
+from ..values import DEFAULT_GENERATOR, Generator, type_name
 from ._base import fill_array
 from .convert import requires_grad_
 from .shape import sizes_from
@@ -33,8 +33,6 @@ def manual_seed(seed) -> Generator:
     if isinstance(seed, float) and math.isfinite(seed):
         seed = int(seed)  # PyTorch takes int(seed)
     if not isinstance(seed, int):
-        from ..render import type_name
-
         raise TcalcTypeError(f"manual_seed expects an int, not {type_name(seed)}")
     if not -2 ** 63 <= seed < 2 ** 64:
         raise TcalcValueError("Overflow when unpacking long long")
@@ -305,8 +303,6 @@ def _nested_shape(data, depth: int = 0) -> tuple[int, ...]:
         return data.data.shape if not depth else ()
     if isinstance(data, (bool, int, float)):
         return ()
-    from ..render import type_name
-
     raise TcalcTypeError(f"Could not infer dtype of {type_name(data)}")
 
 

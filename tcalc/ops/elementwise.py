@@ -11,6 +11,7 @@ from .. import dtypes
 from ..autograd import OUT, Op, apply, keep
 from ..errors import ArithmeticError_, AutogradError, DTypeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
+from ..values import type_name
 from ._base import array_of, as_tensor, binary, broadcast_shape, check_operand, is_number, unary
 from .convert import to_dtype
 
@@ -473,8 +474,6 @@ MINIMUM = Op("MinimumBackward0", lambda a, b, bigger: np.minimum(a, b), _extremu
 def _two_tensors(a, b, name):
     for position, (arg, x) in enumerate((("input", a), ("other", b)), 1):
         if type(x) is not Tensor:
-            from ..render import type_name
-
             raise TcalcTypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, "
                                  f"not {type_name(x)}")
 

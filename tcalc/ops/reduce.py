@@ -10,6 +10,7 @@ from .. import dtypes
 from ..autograd import OUT, Op, apply, keep
 from ..errors import DTypeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
+from ..values import ReturnTypes, type_name
 from ._base import as_tensor, normalize_dim
 from .convert import to_dtype
 from .elementwise import exp
@@ -178,8 +179,6 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None) -> Tensor:
     """torch.linalg.vector_norm: the norm of the elements over `dim` (all of them by default)."""
     x = as_tensor(x)
     if isinstance(ord, str) or not isinstance(ord, (int, float)):
-        from ..render import type_name
-
         raise TcalcTypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
                              f"{type_name(ord)}", hint="matrix norms ('fro', 'nuc') are linalg.matrix_norm's")
     if not x.dtype.is_floating_point:
@@ -381,8 +380,6 @@ def min(x, dim=None, keepdim=False, other=None):
 
 def return_types(name: str, **fields):
     """PyTorch's torch.return_types.NAME(values=..., indices=...): a tuple with named fields."""
-    from ..printing import ReturnTypes
-
     return ReturnTypes(name, fields)
 
 
@@ -572,8 +569,6 @@ def _softmax(op: Op, name: str, x, dim, dtype) -> Tensor:
         raise TcalcTypeError(f'{name}() missing 1 required positional arguments: "dim"',
                              hint=f"give the dim the probabilities run along, e.g. {name}(x, dim=-1)")
     if not isinstance(dim, int) or isinstance(dim, bool):
-        from ..render import type_name
-
         position = " (position 2)" if dim is not None else ""
         raise TcalcTypeError(f"{name}(): argument 'dim'{position} must be int, not {type_name(dim)}",
                              hint=f"give the dim the probabilities run along, e.g. {name}(x, dim=-1)")
@@ -663,8 +658,6 @@ def topk(x, k, dim=-1, largest=True, sorted=True) -> tuple:
     x = as_tensor(x)
     axis = normalize_dim(dim, x.data.ndim)
     if not isinstance(k, int) or isinstance(k, bool):
-        from ..render import type_name
-
         raise TcalcTypeError(f"topk(): argument 'k' (position 2) must be int, not {type_name(k)}")
     size = x.data.shape[axis] if x.data.ndim else 1
     if not 0 <= k <= size:
@@ -717,8 +710,6 @@ def logsumexp(x, dim=_NO_DIM, keepdim=False) -> Tensor:
     if not isinstance(dim, (int, tuple, list)) or isinstance(dim, bool) or (
             isinstance(dim, (tuple, list)) and not builtins.all(
                 isinstance(d, int) and not isinstance(d, bool) for d in dim)):
-        from ..render import type_name
-
         position = " (position 2)" if dim is not None else ""
         raise TcalcTypeError(f"logsumexp(): argument 'dim'{position} must be tuple of ints, not "
                              f"{type_name(dim)}", hint=hint)

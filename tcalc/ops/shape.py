@@ -10,6 +10,7 @@ from ..autograd import Op, apply, is_grad_enabled, keep
 from ..errors import AutogradError, DTypeError, ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..limits import check_shape
 from ..tensor import Tensor, bump_version, version_counter
+from ..values import type_name
 from ._base import as_tensor, normalize_dim
 
 
@@ -21,14 +22,8 @@ def sizes_from(args) -> tuple[int, ...]:
         if type(n) is Tensor and n.data.ndim == 0 and n.dtype.category == dtypes.INT:
             continue
         if not isinstance(n, int) or isinstance(n, bool):
-            raise TcalcTypeError(f"sizes must be ints, got {_describe(n)}")
+            raise TcalcTypeError(f"sizes must be ints, got {type_name(n)}")
     return tuple(int(n.data) if type(n) is Tensor else n for n in args)
-
-
-def _describe(x) -> str:
-    from ..render import type_name
-
-    return type_name(x)
 
 
 def infer_shape(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
@@ -106,7 +101,7 @@ def flatten(x, start_dim=0, end_dim=-1) -> Tensor:
     for d in (start_dim, end_dim):
         if not isinstance(d, int) or isinstance(d, bool):
             raise TcalcTypeError(f"flatten(): argument '{'start_dim' if d is start_dim else 'end_dim'}' must "
-                                 f"be int, not {_describe(d)}")
+                                 f"be int, not {type_name(d)}")
     start, end = normalize_dim(start_dim, x.data.ndim), normalize_dim(end_dim, x.data.ndim)
     if x.data.ndim == 0:
         return reshape(x, 1)
@@ -256,9 +251,9 @@ def repeat(x, *repeats) -> Tensor:
         if not isinstance(r, int) or isinstance(r, bool):
             if len(repeats) == 1:
                 raise TcalcTypeError("repeat(): argument 'repeats' (position 1) must be tuple of ints, "
-                                     f"not {_describe(r)}")
+                                     f"not {type_name(r)}")
             raise TcalcTypeError(f"repeat(): argument 'repeats' failed to unpack the object at pos {i + 1} "
-                                 f'with error "type must be tuple of ints,but got {_describe(r)}"')
+                                 f'with error "type must be tuple of ints,but got {type_name(r)}"')
     repeats = tuple(int(r.data) if type(r) is Tensor else r for r in repeats)
     own = x.data.shape
     if len(repeats) < len(own):
@@ -282,7 +277,7 @@ def repeat(x, *repeats) -> Tensor:
 def _diagonal_argument(name: str, diagonal) -> int:
     if not isinstance(diagonal, int) or isinstance(diagonal, bool):
         raise TcalcTypeError(f"{name}(): argument 'diagonal' (position 2) must be int, not "
-                             f"{_describe(diagonal)}")
+                             f"{type_name(diagonal)}")
     return diagonal
 
 
@@ -407,7 +402,7 @@ CAT = Op("CatBackward0", lambda *arrays, dim, sizes: np.concatenate(arrays, axis
 def _sequence_of_tensors(tensors, name: str) -> list[Tensor]:
     if not isinstance(tensors, (tuple, list)):
         raise TcalcTypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
-                             f"not {_describe(tensors)}", hint=f"write {name}((a, b), dim=0)")
+                             f"not {type_name(tensors)}", hint=f"write {name}((a, b), dim=0)")
     if not tensors:
         raise TcalcValueError(f"torch.{name}(): expected a non-empty list of Tensors" if name == "cat" else
                               f"{name} expects a non-empty TensorList")
@@ -563,7 +558,7 @@ def _index_array(seq) -> np.ndarray:
     if array.dtype == np.bool_:
         return array
     if array.dtype.kind not in "iuf" and array.size:
-        raise TcalcTypeError(f"new(): invalid data type '{_describe(array.flat[0])}'")
+        raise TcalcTypeError(f"new(): invalid data type '{type_name(array.flat[0])}'")
     return array.astype(np.int64)
 
 
@@ -657,7 +652,7 @@ def _plan(shape: tuple, index, reading: bool = True) -> _Plan:
             advanced[dim] = item.data
             dim += item.data.ndim if item.data.dtype in (np.bool_, np.uint8) else 1
         else:
-            raise TcalcIndexError(f"{_INVALID_INDEX} (got {_describe(item)})")
+            raise TcalcIndexError(f"{_INVALID_INDEX} (got {type_name(item)})")
     plan = _Plan()
     plan.basic = tuple(c[0] for c in order) + (Ellipsis,)
     plan.sizes = tuple(sizes)
@@ -768,13 +763,13 @@ def setitem(x: Tensor, index, value) -> None:
     """`X[index] = value`: writes into X's memory (id(X) and views of X see the change),
     with PyTorch's copy_ (basic index) or index_put_ (tensors in the index) rules."""
     if type(x) is not Tensor:
-        raise TcalcTypeError(f"cannot assign into {_describe(x)}")
+        raise TcalcTypeError(f"cannot assign into {type_name(x)}")
     if type(value) is Tensor:
         source, source_dtype = value.data, value.dtype
     elif isinstance(value, (bool, int, float)):
         source, source_dtype = np.asarray(value).astype(x.data.dtype), x.dtype
     else:
-        raise TcalcTypeError(f"can't assign a {_describe(value)} to a torch.{x.dtype.torch_name}Tensor")
+        raise TcalcTypeError(f"can't assign a {type_name(value)} to a torch.{x.dtype.torch_name}Tensor")
     if index is False:  # PyTorch writes nothing and checks nothing
         return
     plan = _plan(x.data.shape, index, reading=False)
