@@ -1,7 +1,9 @@
 """Every name a user can reach: functions, tensor methods and attributes, dtypes, `torch.`.
 
 Nothing outside these tables is reachable from the language: the evaluator looks names up
-here and never in Python's own namespaces.
+here and never in Python's own namespaces. Every function, method, attribute and setter is
+one row of TABLE (its name, its implementation, where it is reachable and what calling it
+changes); FUNCTIONS, METHODS, ATTRIBUTES and SETTABLE are built from the rows.
 """
 from __future__ import annotations
 
@@ -9,26 +11,9 @@ import builtins as _py
 import math
 
 from . import differentiate, dtypes, ops
-from .errors import TcalcTypeError, TcalcValueError
+from .errors import AutogradError, TcalcTypeError, TcalcValueError
 from .tensor import Size, Tensor
-from .values import Builtin, Namespace, type_name
-
-FUNCTIONS: dict[str, object] = {}  # bare names; `torch.NAME` sees the same table
-METHODS: dict[str, object] = {}  # x.NAME(...)
-ATTRIBUTES: dict[str, object] = {}  # x.NAME
-SETTABLE: dict[str, object] = {}  # x.NAME = value
-
-
-def function(name: str, fn, method: bool | str = False) -> None:
-    """Register `fn` as the function `name` (and as the method of the same or given name)."""
-    FUNCTIONS[name] = Builtin(name, fn)
-    if method:
-        METHODS[name if method is True else method] = fn
-
-
-def method(name: str, fn) -> None:
-    METHODS[name] = fn
-
+from .values import CHANGES_CONTENTS, CHANGES_FLAGS, RUNS_BACKWARD, Builtin, Namespace, type_name
 
 # ---- Python-level builtins (LANGUAGE.md, "Names") ---------------------------------------
 
@@ -45,9 +30,11 @@ class PythonType(Builtin):
     """float, int and bool: convert one-element tensors and numbers, and serve as dtype=
     arguments the way PyTorch reads Python's types (float -> float64)."""
 
+    __slots__ = ("dtype",)
+
     def __init__(self, name, convert, dtype):
         super().__init__(name, convert)
-        object.__setattr__(self, "dtype", dtype)
+        self.dtype = dtype
 
     def __repr__(self):
         return f"<class '{self.name}'>"
@@ -85,9 +72,6 @@ def _number(x, kind):
                              f"{type_name(x)}")
 
 
-FUNCTIONS["float"] = PythonType("float", _to_float, dtypes.float64)
-FUNCTIONS["int"] = PythonType("int", _to_int, dtypes.int64)
-FUNCTIONS["bool"] = PythonType("bool", _to_bool, dtypes.bool_)
 
 
 def _len(x):
@@ -114,54 +98,7 @@ def _sum(x, dim=None, keepdim=False, dtype=None):
     return ops.sum(x, dim, keepdim, dtype)
 
 
-FUNCTIONS["len"] = Builtin("len", _len)
-FUNCTIONS["id"] = Builtin("id", _py.id)
-FUNCTIONS["abs"] = Builtin("abs", _abs)
-FUNCTIONS["sum"] = Builtin("sum", _sum)
-METHODS["sum"] = ops.sum
-
-# ---- tensors ----------------------------------------------------------------------------
-
-for _name in ("arange", "zeros", "ones", "full", "empty", "randn", "rand", "tensor", "zeros_like",
-              "ones_like", "full_like", "manual_seed", "cat", "stack", "eye", "linspace", "randint",
-              "normal", "rand_like", "randn_like", "where"):
-    function(_name, getattr(ops, _name))
-FUNCTIONS["concat"] = FUNCTIONS["concatenate"] = FUNCTIONS["cat"]
-
-_BOTH = ("reshape", "mean", "dot", "mv", "mm", "matmul", "outer", "norm", "exp", "log", "log2",
-         "log10", "sqrt", "sin", "cos", "tan", "tanh", "sigmoid", "relu", "sign", "trunc",
-         "reciprocal", "clone", "detach", "transpose", "permute", "squeeze", "unsqueeze",
-         "flatten", "t", "add", "sub", "mul", "div", "pow", "neg", "remainder", "floor_divide",
-         "eq", "ne", "lt", "le", "gt", "ge", "narrow", "logical_not", "bitwise_not",
-         "floor", "ceil", "round", "isnan", "clamp", "maximum", "minimum", "equal", "allclose",
-         "prod", "max", "min", "argmax", "argmin", "cumsum", "std", "var", "all", "any", "trace",
-         "det", "bitwise_and", "bitwise_or", "bitwise_xor", "amax", "amin")
-for _name in _BOTH:
-    function(_name, getattr(ops, _name), method=True)
-FUNCTIONS["abs"] = Builtin("abs", _abs)
-METHODS["abs"] = ops.abs
-FUNCTIONS["subtract"], FUNCTIONS["multiply"], FUNCTIONS["divide"] = (
-    FUNCTIONS["sub"], FUNCTIONS["mul"], FUNCTIONS["div"])
-FUNCTIONS["true_divide"] = FUNCTIONS["div"]
-function("clip", ops.clamp, method=True)
-function("sort", ops.sort, method=True)
-function("argsort", ops.argsort, method=True)
-function("topk", ops.topk, method=True)
-function("softmax", ops.softmax, method=True)
-function("log_softmax", ops.log_softmax, method=True)
-function("logsumexp", ops.logsumexp, method=True)
-function("tril", ops.tril, method=True)
-function("triu", ops.triu, method=True)
-function("diag", ops.diag, method=True)
-function("inverse", ops.inv, method=True)
-function("square", lambda x: ops.pow(x, 2), method=True)
-# x.where(condition, y) is where(condition, x, y): the receiver is the value kept.
-method("where", lambda x, condition, other: ops.where(condition, x, other))
-
-for _name in ("view", "expand", "repeat", "contiguous", "item", "tolist", "numpy", "requires_grad_",
-              "add_", "sub_", "mul_", "div_", "fill_", "zero_"):
-    method(_name, getattr(ops, _name))
-
+# ---- tensor helpers that are not ops ---------------------------------------------------
 
 def _numel(x):
     return ops._base.as_tensor(x).data.size
@@ -169,11 +106,6 @@ def _numel(x):
 
 def _is_tensor(x):
     return type(x) is Tensor
-
-
-function("numel", _numel, method=True)
-function("is_tensor", _is_tensor)
-function("grad", differentiate.grad)
 
 
 def _save(obj, f, *args, **kwargs):
@@ -186,13 +118,6 @@ def _load(f, *args, **kwargs):
     from . import serialization
 
     return serialization.load(f, *args, **kwargs)
-
-
-# The only way a program reaches files (LANGUAGE.md, "Names"): PyTorch's format, loaded
-# without unpickling.
-function("save", _save)
-function("load", _load)
-method("backward", differentiate.backward)
 
 
 def _size(x, dim=None):
@@ -217,14 +142,8 @@ def _to(x, *args, dtype=None, copy=False, **ignored):
     return ops.to_dtype(x, dtype, copy=copy) if dtype is not None else x
 
 
-def _type_conversion(dtype):
+def _conversion(dtype):
     return lambda x: ops.to_dtype(x, dtype)
-
-
-method("size", _size)
-method("dim", _dim)
-method("ndimension", _dim)
-method("to", _to)
 
 
 def _type_as(x, other):
@@ -233,9 +152,6 @@ def _type_as(x, other):
                              f"{type_name(other)}", hint="pass a tensor whose dtype to take, "
                              "or convert with x.to(torch.float32)")
     return ops.to_dtype(x, other.dtype)
-
-
-method("type_as", _type_as)
 
 
 def _type(x, dtype=None):
@@ -253,34 +169,15 @@ def _dtype_of(value):
     return value
 
 
-method("type", _type)
-for _name, _dtype in (("float", dtypes.float32), ("double", dtypes.float64), ("half", dtypes.float16),
-                      ("long", dtypes.int64), ("int", dtypes.int32), ("short", dtypes.int16),
-                      ("bool", dtypes.bool_), ("byte", dtypes.uint8), ("char", dtypes.int8)):
-    method(_name, _type_conversion(_dtype))
-method("cpu", lambda x: x)
-method("is_floating_point", lambda x: x.dtype.is_floating_point)
-
-ATTRIBUTES.update(
-    shape=lambda x: Size(x.data.shape),
-    T=ops.T,
-    mT=ops.mT,
-    grad=lambda x: x.grad,
-    requires_grad=lambda x: x.requires_grad,
-    is_leaf=lambda x: x.is_leaf,
-    grad_fn=lambda x: x.grad_fn,
-    dtype=lambda x: x.dtype,
-    ndim=lambda x: x.data.ndim,
-    data=ops.data,
-)
+def _where_method(x, condition, other):
+    # x.where(condition, y) is where(condition, x, y): the receiver is the value kept.
+    return ops.where(condition, x, other)
 
 
 def _set_requires_grad(x, value):
     if not isinstance(value, bool):
         raise TcalcTypeError("requires_grad must be a bool", hint="write x.requires_grad = True")
     if value and not x.dtype.is_floating_point:  # the attribute words it otherwise than requires_grad_()
-        from .errors import AutogradError
-
         raise AutogradError("only Tensors of floating point and complex dtype can require gradients",
                             hint="convert first: x = x.float(); x.requires_grad = True")
     ops.requires_grad_(x, value)
@@ -296,7 +193,218 @@ def _set_grad(x, value):
     x.grad = value
 
 
-SETTABLE.update(requires_grad=_set_requires_grad, grad=_set_grad)
+def _autograd_grad(outputs, inputs, **kwargs):
+    """torch.autograd.grad returns a tuple even for one input."""
+    value = differentiate.grad(outputs, inputs, **kwargs)
+    return value if isinstance(value, tuple) else (value,)
+
+
+# ---- the table ---------------------------------------------------------------------------
+#
+# Where a name is reachable: as a function (bare and `torch.NAME`), as a tensor method
+# (`x.NAME(...)`), as a tensor attribute (`x.NAME`), as a settable attribute (`x.NAME = v`).
+FUNCTION, METHOD, BOTH, ATTRIBUTE, SETTER = "function", "method", "function and method", "attribute", "setter"
+
+TABLE = (
+    # Python's own builtins, as after `from torch import *` (LANGUAGE.md, "Names")
+    ("float", PythonType("float", _to_float, dtypes.float64), FUNCTION),
+    ("int", PythonType("int", _to_int, dtypes.int64), FUNCTION),
+    ("bool", PythonType("bool", _to_bool, dtypes.bool_), FUNCTION),
+    ("len", _len, FUNCTION),
+    ("id", _py.id, FUNCTION),
+    ("abs", _abs, FUNCTION),
+    ("abs", ops.abs, METHOD),
+    ("sum", _sum, FUNCTION),
+    ("sum", ops.sum, METHOD),
+    # creation
+    ("arange", ops.arange, FUNCTION),
+    ("zeros", ops.zeros, FUNCTION),
+    ("ones", ops.ones, FUNCTION),
+    ("full", ops.full, FUNCTION),
+    ("empty", ops.empty, FUNCTION),
+    ("eye", ops.eye, FUNCTION),
+    ("linspace", ops.linspace, FUNCTION),
+    ("tensor", ops.tensor, FUNCTION),
+    ("zeros_like", ops.zeros_like, FUNCTION),
+    ("ones_like", ops.ones_like, FUNCTION),
+    ("full_like", ops.full_like, FUNCTION),
+    ("rand", ops.rand, FUNCTION),
+    ("randn", ops.randn, FUNCTION),
+    ("randint", ops.randint, FUNCTION),
+    ("normal", ops.normal, FUNCTION),
+    ("rand_like", ops.rand_like, FUNCTION),
+    ("randn_like", ops.randn_like, FUNCTION),
+    ("manual_seed", ops.manual_seed, FUNCTION),
+    # shape
+    ("reshape", ops.reshape, BOTH),
+    ("view", ops.view, METHOD),
+    ("transpose", ops.transpose, BOTH),
+    ("permute", ops.permute, BOTH),
+    ("squeeze", ops.squeeze, BOTH),
+    ("unsqueeze", ops.unsqueeze, BOTH),
+    ("flatten", ops.flatten, BOTH),
+    ("t", ops.t, BOTH),
+    ("expand", ops.expand, METHOD),
+    ("repeat", ops.repeat, METHOD),
+    ("narrow", ops.narrow, BOTH),
+    ("cat", ops.cat, FUNCTION),
+    ("stack", ops.stack, FUNCTION),
+    ("tril", ops.tril, BOTH),
+    ("triu", ops.triu, BOTH),
+    ("diag", ops.diag, BOTH),
+    ("numel", _numel, BOTH),
+    ("size", _size, METHOD),
+    ("dim", _dim, METHOD),
+    ("ndimension", _dim, METHOD),
+    ("contiguous", ops.contiguous, METHOD),
+    ("shape", lambda x: Size(x.data.shape), ATTRIBUTE),
+    ("ndim", lambda x: x.data.ndim, ATTRIBUTE),
+    ("T", ops.T, ATTRIBUTE),
+    ("mT", ops.mT, ATTRIBUTE),
+    # elementwise
+    ("add", ops.add, BOTH),
+    ("sub", ops.sub, BOTH),
+    ("mul", ops.mul, BOTH),
+    ("div", ops.div, BOTH),
+    ("pow", ops.pow, BOTH),
+    ("neg", ops.neg, BOTH),
+    ("remainder", ops.remainder, BOTH),
+    ("floor_divide", ops.floor_divide, BOTH),
+    ("square", lambda x: ops.pow(x, 2), BOTH),
+    ("exp", ops.exp, BOTH),
+    ("log", ops.log, BOTH),
+    ("log2", ops.log2, BOTH),
+    ("log10", ops.log10, BOTH),
+    ("sqrt", ops.sqrt, BOTH),
+    ("sin", ops.sin, BOTH),
+    ("cos", ops.cos, BOTH),
+    ("tan", ops.tan, BOTH),
+    ("tanh", ops.tanh, BOTH),
+    ("sigmoid", ops.sigmoid, BOTH),
+    ("relu", ops.relu, BOTH),
+    ("reciprocal", ops.reciprocal, BOTH),
+    ("sign", ops.sign, BOTH),
+    ("floor", ops.floor, BOTH),
+    ("ceil", ops.ceil, BOTH),
+    ("trunc", ops.trunc, BOTH),
+    ("round", ops.round, BOTH),
+    ("clamp", ops.clamp, BOTH),
+    ("clip", ops.clamp, BOTH),
+    ("maximum", ops.maximum, BOTH),
+    ("minimum", ops.minimum, BOTH),
+    ("where", ops.where, FUNCTION),
+    ("where", _where_method, METHOD),
+    ("isnan", ops.isnan, BOTH),
+    ("softmax", ops.softmax, BOTH),
+    ("log_softmax", ops.log_softmax, BOTH),
+    # comparisons and logic
+    ("eq", ops.eq, BOTH),
+    ("ne", ops.ne, BOTH),
+    ("lt", ops.lt, BOTH),
+    ("le", ops.le, BOTH),
+    ("gt", ops.gt, BOTH),
+    ("ge", ops.ge, BOTH),
+    ("equal", ops.equal, BOTH),
+    ("allclose", ops.allclose, BOTH),
+    ("logical_not", ops.logical_not, BOTH),
+    ("bitwise_not", ops.bitwise_not, BOTH),
+    ("bitwise_and", ops.bitwise_and, BOTH),
+    ("bitwise_or", ops.bitwise_or, BOTH),
+    ("bitwise_xor", ops.bitwise_xor, BOTH),
+    # reductions
+    ("mean", ops.mean, BOTH),
+    ("prod", ops.prod, BOTH),
+    ("max", ops.max, BOTH),
+    ("min", ops.min, BOTH),
+    ("amax", ops.amax, BOTH),
+    ("amin", ops.amin, BOTH),
+    ("argmax", ops.argmax, BOTH),
+    ("argmin", ops.argmin, BOTH),
+    ("cumsum", ops.cumsum, BOTH),
+    ("std", ops.std, BOTH),
+    ("var", ops.var, BOTH),
+    ("all", ops.all, BOTH),
+    ("any", ops.any, BOTH),
+    ("norm", ops.norm, BOTH),
+    ("logsumexp", ops.logsumexp, BOTH),
+    ("sort", ops.sort, BOTH),
+    ("argsort", ops.argsort, BOTH),
+    ("topk", ops.topk, BOTH),
+    # linear algebra
+    ("dot", ops.dot, BOTH),
+    ("mv", ops.mv, BOTH),
+    ("mm", ops.mm, BOTH),
+    ("matmul", ops.matmul, BOTH),
+    ("outer", ops.outer, BOTH),
+    ("trace", ops.trace, BOTH),
+    ("det", ops.det, BOTH),
+    ("inverse", ops.inv, BOTH),
+    # conversion
+    ("to", _to, METHOD),
+    ("type", _type, METHOD),
+    ("type_as", _type_as, METHOD),
+    *((name, _conversion(dtype), METHOD) for name, dtype in (
+        ("float", dtypes.float32), ("double", dtypes.float64), ("half", dtypes.float16),
+        ("long", dtypes.int64), ("int", dtypes.int32), ("short", dtypes.int16),
+        ("bool", dtypes.bool_), ("byte", dtypes.uint8), ("char", dtypes.int8))),
+    ("cpu", lambda x: x, METHOD),
+    ("is_floating_point", lambda x: x.dtype.is_floating_point, METHOD),
+    ("is_tensor", _is_tensor, FUNCTION),
+    ("item", ops.item, METHOD),
+    ("tolist", ops.tolist, METHOD),
+    ("numpy", ops.numpy, METHOD),
+    ("clone", ops.clone, BOTH),
+    ("detach", ops.detach, BOTH),
+    ("dtype", lambda x: x.dtype, ATTRIBUTE),
+    ("data", ops.data, ATTRIBUTE),
+    # in place
+    ("add_", ops.add_, METHOD, CHANGES_CONTENTS),
+    ("sub_", ops.sub_, METHOD, CHANGES_CONTENTS),
+    ("mul_", ops.mul_, METHOD, CHANGES_CONTENTS),
+    ("div_", ops.div_, METHOD, CHANGES_CONTENTS),
+    ("fill_", ops.fill_, METHOD, CHANGES_CONTENTS),
+    ("zero_", ops.zero_, METHOD, CHANGES_CONTENTS),
+    # autograd
+    ("requires_grad_", ops.requires_grad_, METHOD, CHANGES_FLAGS),
+    ("backward", differentiate.backward, METHOD, RUNS_BACKWARD),
+    ("grad", differentiate.grad, FUNCTION, RUNS_BACKWARD),
+    ("grad", lambda x: x.grad, ATTRIBUTE),
+    ("grad", _set_grad, SETTER),
+    ("requires_grad", lambda x: x.requires_grad, ATTRIBUTE),
+    ("requires_grad", _set_requires_grad, SETTER),
+    ("is_leaf", lambda x: x.is_leaf, ATTRIBUTE),
+    ("grad_fn", lambda x: x.grad_fn, ATTRIBUTE),
+    # files: the only way a program reaches them (LANGUAGE.md, "Names"), PyTorch's format,
+    # loaded without unpickling
+    ("save", _save, FUNCTION),
+    ("load", _load, FUNCTION),
+)
+
+# Other names for the same function (the same entry: errors and repr name the original).
+ALIASES = {"concat": "cat", "concatenate": "cat", "subtract": "sub", "multiply": "mul",
+           "divide": "div", "true_divide": "div"}
+
+FUNCTIONS: dict[str, object] = {}  # bare names; `torch.NAME` sees the same table
+METHODS: dict[str, Builtin] = {}  # x.NAME(...)
+ATTRIBUTES: dict[str, object] = {}  # x.NAME
+SETTABLE: dict[str, object] = {}  # x.NAME = value
+
+
+def _build(rows) -> None:
+    for name, implementation, where, *effect in rows:
+        entry = implementation if isinstance(implementation, Builtin) else \
+            Builtin(name, implementation, *effect)
+        tables = {FUNCTION: (FUNCTIONS,), METHOD: (METHODS,), BOTH: (FUNCTIONS, METHODS),
+                  ATTRIBUTE: (ATTRIBUTES,), SETTER: (SETTABLE,)}[where]
+        for table in tables:
+            if name in table:
+                raise AssertionError(f"builtins: {name!r} is in the table twice as a {where}")
+            table[name] = entry if table is FUNCTIONS or table is METHODS else implementation
+    for alias, name in ALIASES.items():
+        FUNCTIONS[alias] = FUNCTIONS[name]
+
+
+_build(TABLE)
 
 # ---- dtypes and constants ---------------------------------------------------------------
 
@@ -305,6 +413,8 @@ for _dtype in dtypes.ALL:
     FUNCTIONS.setdefault(_dtype.name, _dtype)
 FUNCTIONS["bool_"] = dtypes.bool_
 FUNCTIONS.update(pi=math.pi, e=math.e, inf=math.inf, nan=math.nan)
+
+# ---- torch's submodules ------------------------------------------------------------------
 
 LINALG = Namespace("torch.linalg", {
     "norm": Builtin("norm", ops.linalg_norm),
@@ -315,14 +425,10 @@ LINALG = Namespace("torch.linalg", {
     "solve": Builtin("solve", ops.solve),
 })
 AUTOGRAD = Namespace("torch.autograd", {
-    "grad": Builtin("grad", lambda outputs, inputs, **kw: _as_tuple(differentiate.grad(outputs, inputs, **kw))),
-    "backward": Builtin("backward", differentiate.backward),
+    "grad": Builtin("grad", _autograd_grad, RUNS_BACKWARD),
+    "backward": Builtin("backward", differentiate.backward, RUNS_BACKWARD),
 })
 FUNC = Namespace("torch.func", {"grad": FUNCTIONS["grad"]})
-
-
-def _as_tuple(value):
-    return value if isinstance(value, tuple) else (value,)
 
 
 def torch_namespace() -> Namespace:

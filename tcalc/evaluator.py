@@ -22,7 +22,8 @@ from .hints import attribute_hint, broadcast_hint, hint_for, name_hint, operand_
 from .journal import Journal
 from .parser import parse
 from .tensor import Size, Tensor
-from .values import BoundMethod, Builtin, GradFunction, Namespace, UserFunction, type_name
+from .values import (CHANGES_CONTENTS, RUNS_BACKWARD, BoundMethod, Builtin, GradFunction, Namespace, UserFunction,
+                     type_name)
 
 _BINARY = {
     "+": ops.add, "-": ops.sub, "*": ops.mul, "/": ops.div, "//": ops.floor_divide,
@@ -356,7 +357,7 @@ class Session:
                 return self._guard(node, lambda: getter(obj))
             method = builtins.METHODS.get(name)
             if method is not None:
-                return BoundMethod(name, method, obj)
+                return BoundMethod(method, obj)
             raise TcalcNameError(f"'Tensor' object has no attribute '{name}'", node.span,
                                  attribute_hint(name, {**builtins.ATTRIBUTES, **builtins.METHODS}))
         if isinstance(obj, Size) or isinstance(obj, tuple) and hasattr(obj, "_fields"):
@@ -399,22 +400,22 @@ class Session:
 
     def _journal_call(self, func, args: tuple, final: bool) -> bool:
         """Before a call that changes tensors (`x.add_(1)`, `y.backward()`), note what it
-        may change. An in-place op checks before it writes, and a backward changes nothing
-        until it cannot fail any more (autograd.run_backward): as the last thing their
-        statement does they need no note. Returns True for a backward that is not the last
-        thing: the journal then notes what each backward commits (the leaves whose .grad
-        changes, the nodes it frees), just before the commit."""
+        may change, as its table entry says. An in-place op checks before it writes, and a
+        backward changes nothing until it cannot fail any more (autograd.run_backward): as
+        the last thing their statement does they need no note. Returns True for a backward
+        that is not the last thing: the journal then notes what each backward commits (the
+        leaves whose .grad changes, the nodes it frees), just before the commit."""
         if isinstance(func, BoundMethod):
-            name, receiver = func.name, func.receiver
+            effect, receiver = func.method.effect, func.receiver
         elif isinstance(func, Builtin):
-            name, receiver = func.name, (args[0] if args else None)
+            effect, receiver = func.effect, (args[0] if args else None)
         else:
             return False
-        if final or (name[-1:] != "_" and name != "backward" and name != "grad"):
+        if final or effect is None:
             return False
-        if name == "backward" or name == "grad":
+        if effect is RUNS_BACKWARD:
             return True
-        self._remember(receiver, contents=name not in _FLAG_ONLY)
+        self._remember(receiver, contents=effect is CHANGES_CONTENTS)
         return False
 
     def call(self, func, args: tuple, kwargs: dict):
@@ -497,7 +498,6 @@ def _stray(err: BaseException, node: ast.Node) -> TcalcError:
 
 
 _INPLACE = {"+", "-", "*", "/"}
-_FLAG_ONLY = {"requires_grad_"}  # methods that change a tensor's flags, not its elements
 
 
 def _final_action(statement: ast.Node) -> ast.Node | None:

@@ -15,28 +15,45 @@ from .autograd import Node
 from .tensor import Size, Tensor
 
 
+# What calling a builtin may change besides its result, for undoing a failed statement
+# (tcalc.journal): a tensor argument's elements, its autograd flags, or (a backward) the
+# .grad of leaves and the graph's saved tensors.
+CHANGES_CONTENTS = "contents"
+CHANGES_FLAGS = "flags"
+RUNS_BACKWARD = "backward"
+
+
 class Builtin:
-    """A function from tcalc's own tables (`arange`, `torch.cat`)."""
+    """A function from tcalc's own tables (`arange`, `torch.cat`, the method `x.add_`).
+    `effect` is one of the CHANGES_*/RUNS_BACKWARD above, or None for a pure function."""
 
-    __slots__ = ("name", "function")
+    __slots__ = ("name", "function", "effect")
 
-    def __init__(self, name: str, function: Callable):
+    def __init__(self, name: str, function: Callable, effect: str | None = None):
         self.name = name
         self.function = function
+        self.effect = effect
 
     def __repr__(self) -> str:
         return f"<function torch._VariableFunctionsClass.{self.name}>"  # as Jupyter shows torch.NAME
 
 
 class BoundMethod:
-    """`x.sum` without a call: the method with its tensor."""
+    """`x.sum` without a call: the method's table entry with its tensor."""
 
-    __slots__ = ("name", "function", "receiver")
+    __slots__ = ("method", "receiver")
 
-    def __init__(self, name: str, function: Callable, receiver: object):
-        self.name = name
-        self.function = function
+    def __init__(self, method: Builtin, receiver: object):
+        self.method = method
         self.receiver = receiver
+
+    @property
+    def name(self) -> str:
+        return self.method.name
+
+    @property
+    def function(self) -> Callable:
+        return self.method.function
 
     def __repr__(self) -> str:
         return f"<function Tensor.{self.name}>"  # as Jupyter shows x.NAME
