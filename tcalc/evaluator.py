@@ -6,21 +6,20 @@ the innermost node being evaluated.
 from __future__ import annotations
 
 import re
-
-import inspect
 import sys
-from functools import lru_cache
 from typing import Iterator
 
 import numpy as np
 
-from . import ast, autograd, builtins, dtypes, limits, ops
+from . import ast, autograd, builtins, dtypes, limits, ops, python_values
+from .calling import call_table_function
 from .differentiate import call_grad_function
 from .errors import (DTypeError, InternalError, LimitError, ShapeError, Span, TcalcError, TcalcIndexError,
                      TcalcNameError, TcalcTypeError, TcalcValueError)
 from .hints import attribute_hint, broadcast_hint, hint_for, name_hint, operand_note
 from .journal import Journal
 from .parser import parse
+from .python_values import NUMBER_TYPES, is_number
 from .tensor import Size, Tensor
 from .values import (CHANGES_CONTENTS, RUNS_BACKWARD, BoundMethod, Builtin, GradFunction, Namespace, UserFunction,
                      type_name)
@@ -137,7 +136,7 @@ class Session:
 
     def _live_elements(self) -> int:
         names = self.globals
-        return _live_elements([names[n] for n in self._bound if n in names])
+        return limits.elements_held([names[n] for n in self._bound if n in names])
 
     def _remember(self, obj, contents: bool = True) -> None:
         """Note a tensor's state before the statement changes it, so a failure can undo it."""
@@ -286,22 +285,22 @@ class Session:
         return self._source_lines[span.line - 1][span.column - 1:span.end_column - 1]
 
     def _binary(self, function, left, right, op: str):
-        if type(left) is Tensor and (type(right) is Tensor or type(right) in _NUMBER_TYPES):
+        if type(left) is Tensor and (type(right) is Tensor or type(right) in NUMBER_TYPES):
             return function(left, right)
-        if _is_number(left) and _is_number(right):
-            return _python_arithmetic(op, left, right)
+        if is_number(left) and is_number(right):
+            return python_values.arithmetic(op, left, right)
         if isinstance(left, (tuple, list)) or isinstance(right, (tuple, list)):
-            return _sequence_arithmetic(op, left, right)
+            return python_values.sequence_arithmetic(op, left, right)
         return function(left, right)
 
     def _unary(self, node: ast.UnaryOp, scope):
         value = self.eval(node.operand, scope)
         if node.op == "+":
-            if not (_is_number(value) or type(value) is Tensor):
+            if not (is_number(value) or type(value) is Tensor):
                 raise TcalcTypeError(f"bad operand type for unary +: {type_name(value)}")
             return value
         if node.op == "-":
-            return -value if _is_number(value) else self._guard(node, lambda: ops.neg(value))
+            return -value if is_number(value) else self._guard(node, lambda: ops.neg(value))
         if isinstance(value, bool):
             return not value
         if isinstance(value, int):
@@ -313,9 +312,9 @@ class Session:
         result = None
         for op, right_node in zip(node.ops, node.rest):
             right = self.eval(right_node, scope)
-            if _is_number(left) and _is_number(right) or not (
+            if is_number(left) and is_number(right) or not (
                     type(left) is Tensor or type(right) is Tensor):
-                value = _python_compare(op, left, right)
+                value = python_values.compare(op, left, right)
             else:
                 value = self._guard(node, lambda: _COMPARE[op](left, right))
             if result is None:
@@ -361,9 +360,9 @@ class Session:
             raise TcalcNameError(f"'Tensor' object has no attribute '{name}'", node.span,
                                  attribute_hint(name, {**builtins.ATTRIBUTES, **builtins.METHODS}))
         if isinstance(obj, Size) or isinstance(obj, tuple) and hasattr(obj, "_fields"):
-            return self._guard(node, lambda: _field(obj, name))
+            return self._guard(node, lambda: python_values.field(obj, name))
         if isinstance(obj, np.ndarray) and name in ("shape", "dtype", "T", "ndim", "size"):
-            return _numpy_attribute(obj, name)
+            return python_values.numpy_attribute(obj, name)
         if isinstance(obj, dtypes.DType) and name == "is_floating_point":
             return obj.is_floating_point
         raise TcalcTypeError(f"'{type_name(obj)}' object has no attribute '{name}'", node.span,
@@ -421,9 +420,9 @@ class Session:
     def call(self, func, args: tuple, kwargs: dict):
         """Call any callable value of the language."""
         if isinstance(func, Builtin):
-            return _call_python(func.name, func.function, args, kwargs)
+            return call_table_function(func.name, func.function, args, kwargs)
         if isinstance(func, BoundMethod):
-            return _call_python(func.name, func.function, (func.receiver,) + args, kwargs, method=True)
+            return call_table_function(func.name, func.function, (func.receiver,) + args, kwargs, method=True)
         if isinstance(func, UserFunction):
             return self._call_user(func, args, kwargs)
         if isinstance(func, GradFunction):
@@ -466,7 +465,7 @@ class Session:
         if type(obj) is Tensor:
             return self._guard(node, lambda: ops.getitem(obj, index))
         if isinstance(obj, (tuple, list, str, np.ndarray)):
-            return self._guard(node, lambda: _sequence_index(obj, index))
+            return self._guard(node, lambda: python_values.sequence_index(obj, index))
         raise TcalcTypeError(f"'{type_name(obj)}' object is not subscriptable", node.span)
 
     def _index(self, node: ast.Index, scope):
@@ -475,7 +474,7 @@ class Session:
 
     def _subscript(self, item: ast.Node, scope):
         if isinstance(item, ast.Slice):
-            parts = [None if p is None else _slice_bound(self.eval(p, scope), p.span)
+            parts = [None if p is None else python_values.slice_bound(self.eval(p, scope), p.span)
                      for p in (item.start, item.stop, item.step)]
             return slice(*parts)
         if isinstance(item, ast.EllipsisExpr):
@@ -534,32 +533,6 @@ def _as_tcalc_error(err: BaseException, node: ast.Node) -> BaseException:
     return err  # KeyboardInterrupt, SystemExit: the caller's business
 
 
-def _live_elements(values) -> int:
-    """Elements held by the tensors these values reach (views counted once)."""
-    seen: set[int] = set()
-    total = 0
-    stack = list(values)
-    ndarray = np.ndarray
-    while stack:
-        value = stack.pop()
-        if type(value) is Tensor:
-            grad = value.grad
-            array = value.data
-            while True:
-                base = array.base
-                while type(base) is ndarray or isinstance(base, ndarray):
-                    array, base = base, base.base
-                if id(array) not in seen:
-                    seen.add(id(array))
-                    total += array.size
-                if type(grad) is not Tensor:
-                    break
-                array, grad = grad.data, None
-        elif isinstance(value, (tuple, list)) and len(seen) < 100_000:
-            stack.extend(value)
-    return total
-
-
 def _precheck_size(op: str, a: Tensor, b: Tensor) -> None:
     """Refuse a result too large before any work: broadcasting and `@`."""
     sa, sb = a.data.shape, b.data.shape
@@ -583,166 +556,6 @@ def _precheck_size(op: str, a: Tensor, b: Tensor) -> None:
         except ValueError:
             return
     limits.check_shape(shape, "the result")
-
-
-def _slice_bound(value, span: Span):
-    if type(value) is Tensor and value.data.ndim == 0 and value.dtype.category == dtypes.INT:
-        return int(value.data)
-    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
-        return value
-    raise TcalcTypeError("slice indices must be integers or None", span)
-
-
-def _sequence_index(obj, index):
-    if isinstance(index, int) or isinstance(index, slice):
-        try:
-            result = obj[index]
-        except IndexError:
-            kind = "list" if isinstance(obj, list) else "tuple"  # torch.Size is a tuple to Python
-            n = len(obj)
-            raise TcalcIndexError(f"{kind} index out of range",
-                                  hint=f"the {type_name(obj)} has {n} item{'' if n == 1 else 's'}"
-                                       + (f"; indices run from {-n} to {n - 1}" if n else "")) from None
-        return Size(result) if isinstance(obj, Size) and isinstance(index, slice) else result
-    if isinstance(obj, np.ndarray):
-        return obj[index]
-    raise TcalcTypeError(f"{type_name(obj)} indices must be integers or slices")
-
-
-def _field(obj, name):
-    if isinstance(obj, Size):
-        raise TcalcTypeError(f"'torch.Size' object has no attribute '{name}'")
-    if name not in obj._fields:
-        raise TcalcTypeError(f"'{type_name(obj)}' object has no attribute '{name}'")
-    return obj[obj._fields.index(name)]
-
-
-def _numpy_attribute(obj: np.ndarray, name: str):
-    return {"shape": lambda: obj.shape, "dtype": lambda: obj.dtype, "T": lambda: obj.T,
-            "ndim": lambda: obj.ndim, "size": lambda: obj.size}[name]()
-
-
-def _call_python(name: str, function, args: tuple, kwargs: dict, method: bool = False):
-    """Call a table function; a mismatch of arguments is the user's error, not ours."""
-    if kwargs:
-        if "axis" in kwargs and "dim" not in kwargs:
-            kwargs = dict(kwargs)
-            kwargs["dim"] = kwargs.pop("axis")
-        if "dtype" in kwargs:
-            kwargs = {k: _dtype_argument(v) if k == "dtype" else v for k, v in kwargs.items()}
-    position = _dtype_position(function) if args else None
-    if position is not None and position < len(args):
-        # A dtype given by position (`arange(0, 4, 1, float64)`) is checked like dtype=.
-        args = args[:position] + (_dtype_argument(args[position]),) + args[position + 1:]
-    try:
-        return function(*args, **kwargs)
-    except TypeError as err:
-        # Raised by the call itself (not inside the function): the arguments did not bind.
-        if err.__traceback__ is not None and err.__traceback__.tb_next is None:
-            raise TcalcTypeError(f"{name}() received an invalid combination of arguments: "
-                                 f"{_binding_problem(str(err))}", hint=_usage(name, function, method)) from None
-        raise
-
-
-def _usage(name: str, function, method: bool) -> str | None:
-    """`arange(start, end=None, step=1, dtype=None, requires_grad=False)`, for a hint."""
-    try:
-        signature = inspect.signature(function)
-    except (TypeError, ValueError):
-        return None
-    parameters = list(signature.parameters.values())[1 if method else 0:]
-    if any(p.name.startswith("_") for p in parameters):
-        return None
-    text = str(signature.replace(parameters=parameters, return_annotation=inspect.Signature.empty))
-    return f"call it as {'x.' if method else ''}{name}{text}".replace("'", "")
-
-
-@lru_cache(maxsize=None)
-def _dtype_position(function) -> int | None:
-    """The index of a positional `dtype` parameter of a table function, if it has one."""
-    try:
-        parameters = list(inspect.signature(function).parameters.values())
-    except (TypeError, ValueError):
-        return None
-    for i, p in enumerate(parameters):
-        if p.kind in (p.VAR_POSITIONAL, p.KEYWORD_ONLY, p.VAR_KEYWORD):
-            return None
-        if p.name == "dtype":
-            return i
-    return None
-
-
-def _binding_problem(message: str) -> str:
-    # Python says "<lambda>() got an unexpected keyword argument 'x'": keep what follows.
-    return message.split(") ", 1)[1] if ") " in message else message
-
-
-def _dtype_argument(value):
-    if isinstance(value, builtins.PythonType):
-        return value.dtype
-    if value is not None and not isinstance(value, dtypes.DType):
-        raise TcalcTypeError(f"dtype must be a dtype such as torch.float32, not {type_name(value)}")
-    return value
-
-
-_NUMBER_TYPES = (bool, int, float)
-
-
-def _is_number(x) -> bool:
-    return isinstance(x, (bool, int, float))
-
-
-def _python_arithmetic(op: str, a, b):
-    if op == "/":
-        if b == 0:
-            raise TcalcValueError("division by zero", hint="for inf, divide tensors: tensor(1.) / 0")
-        return a / b
-    if op in ("//", "%") and b == 0:
-        raise TcalcValueError("integer division or modulo by zero")
-    if op == "**":
-        limits.check_int_result(op, a, b)
-        if a == 0 and b < 0:
-            raise TcalcValueError("0.0 cannot be raised to a negative power")
-    if op == "*":
-        limits.check_int_result(op, a, b)
-    if op == "@":
-        raise TcalcTypeError("unsupported operand type(s) for @: numbers")
-    if op in ("&", "|", "^") and (isinstance(a, float) or isinstance(b, float)):
-        raise TcalcTypeError(f"unsupported operand type(s) for {op}: 'float'")
-    try:
-        result = _PYTHON_OPS[op](a, b)
-    except OverflowError:
-        raise TcalcValueError("numerical result out of range") from None
-    if isinstance(result, int) and result.bit_length() > limits.LIMITS.max_int_digits * 3.32:
-        raise limits.refuse("max_int_digits", f"the result of {op} has more than "
-                            f"{limits.LIMITS.max_int_digits:,} digits")
-    return result
-
-
-_PYTHON_OPS = {
-    "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
-    "//": lambda a, b: a // b, "%": lambda a, b: a % b, "**": lambda a, b: a ** b,
-    "&": lambda a, b: a & b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b,
-}
-
-
-def _python_compare(op: str, a, b):
-    try:
-        return {"==": a == b, "!=": a != b}[op] if op in ("==", "!=") else \
-            {"<": lambda: a < b, "<=": lambda: a <= b, ">": lambda: a > b, ">=": lambda: a >= b}[op]()
-    except TypeError:
-        raise TcalcTypeError(f"'{op}' not supported between {type_name(a)} and {type_name(b)}") from None
-
-
-def _sequence_arithmetic(op: str, a, b):
-    if op == "+" and type(a) is type(b) and isinstance(a, (tuple, list)):
-        limits.check_list(len(a) + len(b))
-        return a + b
-    if op == "*" and isinstance(a, (tuple, list)) and isinstance(b, int) and not isinstance(b, bool):
-        limits.check_list(len(a) * b)
-        return a * b
-    raise TcalcTypeError(f"unsupported operand type(s) for {op}: {type_name(a)} and {type_name(b)}",
-                         hint="make a tensor first: tensor([...])")
 
 
 _STATEMENTS = {

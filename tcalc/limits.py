@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .errors import LimitError
 
 
@@ -84,6 +86,35 @@ def set_live_source(count) -> None:
     """`count()` gives the live elements when first needed, until the next set_live_*."""
     global _live_source
     _live_source = count
+
+
+def elements_held(values) -> int:
+    """Elements held by the tensors these values reach (in tuples and lists too), with their
+    .grad; arrays that are views of one another are counted once. A tensor is a value whose
+    `.data` is an ndarray (this module sits below tcalc.tensor and does not import it)."""
+    seen: set[int] = set()
+    total = 0
+    stack = list(values)
+    ndarray = np.ndarray
+    while stack:
+        value = stack.pop()
+        array = getattr(value, "data", None)
+        if isinstance(array, ndarray):
+            grad = getattr(value, "grad", None)
+            while True:
+                base = array.base
+                while type(base) is ndarray or isinstance(base, ndarray):
+                    array, base = base, base.base
+                if id(array) not in seen:
+                    seen.add(id(array))
+                    total += array.size
+                grad_array = getattr(grad, "data", None)
+                if not isinstance(grad_array, ndarray):
+                    break
+                array, grad = grad_array, None
+        elif isinstance(value, (tuple, list)) and len(seen) < 100_000:
+            stack.extend(value)
+    return total
 
 
 def live_elements() -> int:
@@ -208,17 +239,6 @@ def check_int_result(op: str, a, b) -> None:
 def _short(n: int) -> str:
     text = str(n) if _digits(n) < 30 else f"<{_digits(n):,.0f}-digit int>"
     return text
-
-
-def check_power(base, exponent) -> None:
-    """Kept for callers of the first version: `base ** exponent` on Python ints."""
-    check_int_result("**", base, exponent)
-
-
-def check_depth(depth: int) -> None:
-    if depth > LIMITS.max_depth:
-        raise refuse("max_depth", f"the statement is nested more than {LIMITS.max_depth} levels deep",
-                     "split it into several statements with intermediate names")
 
 
 def check_recursion(depth: int, name: str) -> None:
