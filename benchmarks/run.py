@@ -353,7 +353,7 @@ def case_shell(ctx) -> list[dict]:
     plain (as with NO_COLOR) and coloured as on a terminal."""
     import io
 
-    from tcalc.cli import Output, run_source
+    from tcalc.output import Output, run_source
 
     rows = []
     for color in (False, True):

@@ -1,4 +1,5 @@
-"""The command line: arguments, exit codes, and the only place (with the shell) that prints.
+"""The command line: arguments, exit codes, scripts and pipes. What it prints goes through
+tcalc.output, which it shares with the shell.
 
     tcalc                  the interactive shell (on a terminal)
     tcalc -e PROGRAM       run program text
@@ -102,73 +103,6 @@ def parse_args(argv: list[str]) -> dict:
     return options
 
 
-class Output:
-    """Writes values to stdout and errors to stderr; colour only on a terminal."""
-
-    def __init__(self, color: bool | None):
-        no_color = "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb"
-        self.color = sys.stdout.isatty() and not no_color if color is None else color
-        self.error_color = sys.stderr.isatty() and not no_color if color is None else color
-        self._console = None
-
-    def value(self, value) -> None:
-        from .render import value_text
-
-        text = value_text(value)
-        if self.color:
-            self._rich().print(_highlight(text), soft_wrap=True)
-        else:
-            sys.stdout.write(text + "\n")
-        sys.stdout.flush()
-
-    def error(self, text: str) -> None:
-        sys.stdout.flush()
-        if self.error_color:
-            from rich.console import Console
-            from rich.text import Text
-
-            first, _, rest = text.partition("\n")
-            styled = Text(first, style="bold red")
-            if rest:
-                styled.append("\n" + rest)
-            Console(stderr=True, highlight=False).print(styled, soft_wrap=True)
-        else:
-            sys.stderr.write(text + "\n")
-        sys.stderr.flush()
-
-    def _rich(self):
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(highlight=False)
-        return self._console
-
-
-def _highlight(text: str):
-    from rich.highlighter import ReprHighlighter
-    from rich.text import Text
-
-    return ReprHighlighter()(Text(text))
-
-
-def run_source(session, source: str, filename: str, output: Output, atomic: bool = False) -> bool:
-    """Run one program; prints its values as they come. False if it stopped at an error.
-    `atomic` (the shell) undoes the whole text when a statement fails."""
-    from .errors import InternalError, TcalcError
-    from .render import error_text
-
-    try:
-        for value in session.run(source, atomic=atomic):
-            output.value(value)
-    except TcalcError as err:
-        output.error(error_text(err, source, filename))
-        return False
-    except RecursionError:  # printing a value nested deeper than Python can follow
-        output.error(error_text(InternalError("the value is nested too deeply to print"), source, filename))
-        return False
-    return True
-
-
 def _read_script(path: str) -> str:
     try:
         with open(path, "rb") as f:
@@ -204,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         if options["show_limits"]:
             sys.stdout.write(limits.describe())
             return EXIT_OK
+        from .output import Output, run_source
+
         output = Output(options["color"])
         if not options["programs"] and not options["files"]:
             if sys.stdin.isatty():

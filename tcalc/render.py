@@ -1,18 +1,49 @@
-"""Values and errors as text: PyTorch's exact text, with rich styling added on top.
+"""Values and errors for a person to see: PyTorch's exact text, and richer forms beside it.
 
-The plain text is the contract (byte for byte what PyTorch + IPython print); colour is
-applied afterwards by spans, so the characters never change.
+A value is shown through one table, RENDERERS, keyed by the value's type: each renderer
+returns a Shown, which always has the plain text (the contract: byte for byte what PyTorch
+and IPython print) and may carry a richer form (a rich renderable for the shell, HTML or a
+PNG for a notebook). The core never prints: the command line, the shell and a notebook each
+ask for the form they can show (tcalc.output), as Numbat turns one Markup tree into ANSI or
+HTML. Colour is added by the front end over the text's spans, so the characters never change.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
-from . import dtypes
-from .autograd import Node
 from .errors import TcalcError
 from .printing import pretty, tensor_repr
-from .tensor import Size, Tensor
-from .values import BoundMethod, Builtin, GradFunction, Namespace, UserFunction
+from .tensor import Tensor
+
+
+class Shown:
+    """How one value looks. `text` is always there; `rich` (a rich renderable, or a
+    function making one, so that rich is imported only by a front end that draws it),
+    `html` and `png` are there when the value has such a form."""
+
+    __slots__ = ("text", "rich", "html", "png")
+
+    def __init__(self, text: str, rich=None, html: str | None = None, png: bytes | None = None):
+        self.text = text
+        self.rich = rich
+        self.html = html
+        self.png = png
+
+
+# type -> the text of a value of that type where it stands alone or inside a tuple or list
+# (IPython lays the containers out around these texts); types not listed show their repr().
+LEAF_TEXT: dict[type, Callable[[object], str]] = {}
+# type -> its Shown; types not listed are shown as their text (pretty-printed containers
+# included). A value with a drawing, a plot or a picture registers its renderer here.
+RENDERERS: dict[type, Callable[[object], Shown]] = {}
+
+
+def show(value) -> Shown:
+    """What a front end shows for the value of a statement."""
+    renderer = _lookup(RENDERERS, type(value))
+    return renderer(value) if renderer is not None else Shown(value_text(value))
 
 
 def value_text(value) -> str:
@@ -21,12 +52,29 @@ def value_text(value) -> str:
 
 
 def leaf_text(value) -> str:
-    if type(value) is Tensor:
-        name = value.grad_fn.name if value.grad_fn is not None else None
-        return tensor_repr(value.data, requires_grad=value.requires_grad, grad_fn_name=name)
-    if isinstance(value, np.ndarray):
-        return repr(value)
-    return repr(value)
+    text = _lookup(LEAF_TEXT, type(value))
+    return text(value) if text is not None else repr(value)
+
+
+def _lookup(table: dict, cls: type):
+    """The entry for `cls`, or for its nearest base that has one (a subclass is shown as
+    its base is), or None."""
+    found = table.get(cls)
+    if found is None:
+        for base in cls.__mro__[1:]:
+            found = table.get(base)
+            if found is not None:
+                break
+    return found
+
+
+def _tensor_text(value: Tensor) -> str:
+    name = value.grad_fn.name if value.grad_fn is not None else None
+    return tensor_repr(value.data, requires_grad=value.requires_grad, grad_fn_name=name)
+
+
+LEAF_TEXT[Tensor] = _tensor_text
+LEAF_TEXT[np.ndarray] = repr  # IPython shows a NumPy array (from `.numpy()`) as its repr
 
 
 # ---- diagnostics -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from prompt_toolkit.completion import Completer, Completion
 from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.lexers import PygmentsLexer
 
-from .cli import Output, run_source
+from .output import Output, run_source
 from .evaluator import Session
 
 BANNER = "tcalc: a tensor calculator that answers as PyTorch would. Ctrl-D to quit."
