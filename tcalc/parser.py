@@ -9,7 +9,7 @@ import os
 from functools import lru_cache
 
 from . import ast, limits
-from ._lalr import ParseError, Tree
+from ._lalr import ParseError, Tree, UnexpectedToken
 from .errors import Span, TcalcError, TcalcSyntaxError
 
 
@@ -50,6 +50,22 @@ def _parser():
 def parse_tree(text: str) -> Tree:
     """The syntax tree of `text` (ending in a newline), or a tcalc._lalr.ParseError."""
     return _parser().parse(text)
+
+
+def is_incomplete(text: str) -> bool:
+    """Whether `text` is a statement still being typed: the only problem is that it ends
+    where more must come. As the text ends a line, that is inside an open bracket or after
+    a backslash that continues the line. Any other syntax error is not incomplete: it is
+    there however the text goes on."""
+    if not text.endswith("\n"):
+        text += "\n"
+    try:
+        parse_tree(text)
+    except UnexpectedToken as err:
+        return err.token.type == "$END"
+    except ParseError:
+        return False
+    return False
 
 
 def parse(text: str) -> ast.Program:

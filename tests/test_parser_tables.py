@@ -86,6 +86,7 @@ def test_stale_tables_are_rebuilt_from_the_grammar(monkeypatch):
 def test_lark_is_not_imported_at_run_time():
     code = ("import sys, tcalc.evaluator as e\n"
             "try:\n    list(e.Session().run('x = (1 +'))\nexcept Exception as err:\n    print(type(err).__name__)\n"
+            "import tcalc.parser\nassert tcalc.parser.is_incomplete('x = (')\n"
             "assert not [m for m in sys.modules if m.split('.')[0] == 'lark'], sorted(sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=dict(os.environ, PYTHONPATH=str(ROOT)))
