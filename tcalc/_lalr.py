@@ -152,10 +152,12 @@ class _Lexer:
 
 
 class Parser:
+    """The parser of one grammar's tables (tcalc/_table_builder.py describes them)."""
+
     def __init__(self, tables: dict):
         self.start_state = tables["start_state"]
         self.end_state = tables["end_state"]
-        self.specs = tables["lexers"]
+        self.lexer_specs = tables["lexers"]
         count = len(tables["actions"])
         assert sorted(tables["actions"]) == list(range(count))
         self.state_lexer = [tables["state_lexer"][s] for s in range(count)]
@@ -177,7 +179,7 @@ class Parser:
     def _lexer(self, index: int) -> _Lexer:
         lexer = self.lexers.get(index)
         if lexer is None:
-            lexer = self.lexers[index] = _Lexer(self.specs[index])
+            lexer = self.lexers[index] = _Lexer(self.lexer_specs[index])
         return lexer
 
     def _state_lexer(self, state: int) -> _Lexer:

@@ -1,6 +1,7 @@
 """Source text -> AST. Parses with tcalc/_lalr.py over the tables generated from
 grammar/tcalc.lark (tcalc/_grammar_tables.py) and turns the tree into tcalc/ast.py nodes;
-tcalc/syntax_errors.py explains text that does not parse. Lark is not imported at run time.
+tcalc/syntax_errors.py explains text that does not parse. Lark is not imported, unless
+the generated tables are stale (see _parser).
 """
 from __future__ import annotations
 
@@ -33,13 +34,16 @@ def _grammar_text() -> str:
 
 @lru_cache(maxsize=1)
 def _parser():
-    """The parser over the generated tables. If they were made from another grammar text
-    (the grammar was edited and not regenerated), over tables built from the grammar now,
-    with lark: stale tables cost time, never correctness (and fail a test)."""
-    from ._grammar_tables import GRAMMAR, RUNTIME
+    """The parser over the generated tables. If they are missing or were made from another
+    grammar text (the grammar was edited and not regenerated), over tables built from the
+    grammar now, with lark: stale tables cost time, never correctness (and fail a test)."""
     from ._lalr import Parser
 
     grammar = _grammar_text()
+    try:
+        from ._grammar_tables import GRAMMAR, RUNTIME
+    except ImportError:
+        GRAMMAR = RUNTIME = None
     if GRAMMAR != grammar:
         from ._table_builder import build_tables
 
@@ -63,7 +67,7 @@ def is_incomplete(text: str) -> bool:
         parse_tree(text)
     except UnexpectedToken as err:
         return err.token.type == "$END"
-    except ParseError:
+    except ParseError:  # no terminal matches, as in an unterminated string
         return False
     return False
 

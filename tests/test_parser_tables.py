@@ -23,10 +23,10 @@ from lark import Token as LarkToken
 from lark import Tree as LarkTree
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
 
-from tcalc.errors import TcalcSyntaxError
 from tcalc import _grammar_tables as tables
 from tcalc import _lalr, parser
 from tcalc._table_builder import compile_grammar
+from tcalc.errors import TcalcSyntaxError
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = sorted((ROOT / "tests" / "golden").rglob("*.tc"))
