@@ -105,9 +105,9 @@ class BracketNewlines:
     errors ("'(' was never closed").
 
     It has lark's post-lexer interface (`process`, `always_accept`), so that the lark
-    parser tools/gen_parser_tables.py builds the tables from, and tests/ compare with, runs
-    this same rule. An indentation post-lexer for blocks (INDENT/DEDENT, as lark's
-    Indenter) would be another such stage, on the newlines this one lets through.
+    parser the tables are built from (tcalc/_table_builder.py), which tests/ compare with,
+    runs this same rule. An indentation post-lexer for blocks (INDENT/DEDENT, as lark's
+    Indenter) would be another such stage after this one, on the newlines it lets through.
     """
 
     always_accept = ("_NL",)  # every state's lexer reads a newline, so that it reaches here
@@ -191,7 +191,7 @@ class Parser:
         return frozenset(symbol for symbol in self.actions[state] if symbol.isupper())
 
     def parse(self, text: str) -> Tree:
-        """The tree of `text`, or a ParseError."""
+        """The tree of `text`, or a ParseError: lexer -> post-lexer -> LALR loop."""
         states = [self.start_state]
         post_lexer = BracketNewlines()
         try:
