@@ -1,21 +1,20 @@
-"""tcalc's own LALR(1) runtime: runs the tables tools/gen_parser_tables.py generates from
-grammar/tcalc.lark, without importing lark.
+"""tcalc's LALR(1) parser: runs the tables generated from grammar/tcalc.lark
+(tcalc/_grammar_tables.py, written by tools/gen_parser_tables.py), without importing lark.
 
-It does what lark's parser does with the options tcalc uses (LALR, contextual lexer,
-propagate_positions, maybe_placeholders, the post-lexer that drops newlines inside brackets)
-and gives the same tree: same node names, same children, same positions. It only knows how
-to succeed: on any syntax error it raises SyntaxFallback, and tcalc.parser parses the text
-again with lark, whose errors (messages, places, expected terminals) tcalc reports.
-tests/test_parser_tables.py checks that both give the same AST.
+It does what lark's LALR parser does with the options tcalc uses (contextual lexer,
+propagate_positions, maybe_placeholders, the post-lexer below) and gives the same answers:
+for a program the same tree (node names, children, positions); for other text the same
+error at the same token, with the same terminals expected. tests/test_parser_tables.py
+checks both against lark.
+
+A parse runs three stages, each pulling from the one before: the lexer (contextual: it
+reads only the terminals the parser's current state takes), the post-lexer, and the LALR
+loop.
 """
 from __future__ import annotations
 
 import re
 from operator import itemgetter
-
-
-class SyntaxFallback(Exception):
-    """The text is not in the language (or not parsed here): ask lark."""
 
 
 class Token:
@@ -41,8 +40,8 @@ class Token:
 
 
 class Tree:
-    """A rule's node: `data`, `children`, and lark's propagated positions. `meta` is the
-    node itself, so code written for lark trees (tree.meta.line) reads it too."""
+    """A rule's node: `data`, `children`, and the positions of its first and last token,
+    as lark's propagate_positions gives them (none when it is `empty` of tokens)."""
 
     __slots__ = ("data", "children", "line", "column", "start_pos", "end_line", "end_column", "end_pos",
                  "empty", "height")
@@ -53,18 +52,93 @@ class Tree:
         self.empty = True
         self.height = 0  # the longest chain of nodes below this one
 
-    @property
-    def meta(self):
-        return self
-
     def __repr__(self):
         return f"Tree({self.data!r}, {self.children!r})"
 
 
-class _Lexer:
-    """One state's lexer: lark's terminals for that state, tried in lark's order."""
+# ---- syntax errors -----------------------------------------------------------------------
 
-    __slots__ = ("match", "ignore", "keyword_terminal", "keywords")
+class ParseError(Exception):
+    """The text is not in the language. Where the parser stopped (`pos`, `line`, `column`),
+    and what tcalc.syntax_errors needs to explain it:
+
+    - `expected`: the terminals the parser's state could take there (its action table);
+    - `allowed`: when the lexer stopped, the terminals the state's lexer tried (lark's
+      `allowed`), else None;
+    - `open_bracket`: the innermost '(' or '[' token still open before the error, or None.
+    """
+
+    def __init__(self, pos, line, column, expected, allowed=None):
+        super().__init__()
+        self.pos, self.line, self.column = pos, line, column
+        self.expected = expected
+        self.allowed = allowed
+        self.open_bracket = None
+
+
+class UnexpectedToken(ParseError):
+    """`token` cannot come where it is ("$END" for the end of the input). If the state's
+    lexer could not read it (the token was then read with all the terminals, as lark does,
+    to name it), `allowed` says what that lexer could read."""
+
+    def __init__(self, token, expected, allowed=None):
+        super().__init__(token.start_pos, token.line, token.column, expected, allowed)
+        self.token = token
+
+    def __str__(self):
+        return (f"unexpected {self.token.type} {self.token.value!r} at line {self.line}, column {self.column};"
+                f" expected one of {sorted(self.allowed or self.expected)}")
+
+
+class UnexpectedCharacters(ParseError):
+    """No terminal matches the text at `pos`."""
+
+    def __str__(self):
+        return f"no terminal matches at line {self.line}, column {self.column}; expected one of {sorted(self.allowed)}"
+
+
+# ---- post-lexer --------------------------------------------------------------------------
+
+class BracketNewlines:
+    """The post-lexer the grammar is written for: inside ( ) and [ ] a newline does not end
+    the statement (as in Python). It keeps the open brackets, innermost last, for the
+    errors ("'(' was never closed").
+
+    It has lark's post-lexer interface (`process`, `always_accept`), so that the lark
+    parser the tables are built from (tcalc/_table_builder.py), which tests/ compare with,
+    runs this same rule. An indentation post-lexer for blocks (INDENT/DEDENT, as lark's
+    Indenter) would be another such stage after this one, on the newlines it lets through.
+    """
+
+    always_accept = ("_NL",)  # every state's lexer reads a newline, so that it reaches here
+
+    def __init__(self):
+        self.open_brackets: list[Token] = []
+
+    def process(self, tokens):
+        open_brackets = self.open_brackets = []
+        for token in tokens:
+            kind = token.type
+            # The stack changes once the parser has taken the token: an error at a bracket
+            # is explained with the brackets before it.
+            if kind == "LPAR" or kind == "LSQB":
+                yield token
+                open_brackets.append(token)
+            elif kind == "RPAR" or kind == "RSQB":
+                yield token
+                if open_brackets:
+                    open_brackets.pop()
+            elif kind != "_NL" or not open_brackets:
+                yield token
+
+
+# ---- lexer -------------------------------------------------------------------------------
+
+class _Lexer:
+    """One lexer of the contextual lexer: lark's terminals for a set of parser states, tried
+    in lark's order, and the keywords lark tells apart from names after matching."""
+
+    __slots__ = ("match", "ignore", "keyword_terminal", "keywords", "allowed")
 
     def __init__(self, spec):
         pattern = "|".join(f"(?P<{name}>{regexp})" for name, regexp in spec["terminals"])
@@ -73,18 +147,24 @@ class _Lexer:
         keywords = spec["keywords"]
         self.keyword_terminal = keywords["terminal"] if keywords else None
         self.keywords = keywords["words"] if keywords else {}
+        # What it reads besides the ignored terminals: what an error says it expected.
+        self.allowed = frozenset(name for name, _ in spec["terminals"]) - self.ignore or frozenset({"<END-OF-FILE>"})
 
 
 class Parser:
+    """The parser of one grammar's tables (tcalc/_table_builder.py describes them)."""
+
     def __init__(self, tables: dict):
         self.start_state = tables["start_state"]
         self.end_state = tables["end_state"]
-        self.specs = tables["lexers"]
+        self.lexer_specs = tables["lexers"]
         count = len(tables["actions"])
         assert sorted(tables["actions"]) == list(range(count))
         self.state_lexer = [tables["state_lexer"][s] for s in range(count)]
+        self.root_lexer = tables["root_lexer"]  # every terminal: to name what a state's lexer cannot read
         self.actions = [tables["actions"][s] for s in range(count)]
         self.rules = tables["rules"]
+        self.literals = tables["literals"]  # terminal -> its text, for the terminals that are plain strings
         self.lexers: dict[int, _Lexer] = {}  # compiled on first use
         self.state_lexers: list = [None] * count  # parser state -> its lexer, once compiled
         # A `?rule` with one child hands it on unchanged: only the state changes. From the
@@ -96,67 +176,93 @@ class Parser:
         self.reductions = {-i - 1: (rule[0], rule[1], _builder(*rule[2:]))
                            for i, rule in enumerate(self.rules)}
 
-    def _lexer(self, state: int) -> _Lexer:
-        index = self.state_lexer[state]
+    def _lexer(self, index: int) -> _Lexer:
         lexer = self.lexers.get(index)
         if lexer is None:
-            lexer = self.lexers[index] = _Lexer(self.specs[index])
-        self.state_lexers[state] = lexer
+            lexer = self.lexers[index] = _Lexer(self.lexer_specs[index])
         return lexer
 
+    def _state_lexer(self, state: int) -> _Lexer:
+        lexer = self.state_lexers[state] = self._lexer(self.state_lexer[state])
+        return lexer
+
+    def expected(self, state: int) -> frozenset:
+        """The terminals parser state `state` can take (the rest of its row are rules)."""
+        return frozenset(symbol for symbol in self.actions[state] if symbol.isupper())
+
     def parse(self, text: str) -> Tree:
-        actions, reductions, units, chains = self.actions, self.reductions, self.units, self.chains
-        state_lexers, get_lexer = self.state_lexers, self._lexer
-        end_state = self.end_state
+        """The tree of `text`, or a ParseError: lexer -> post-lexer -> LALR loop."""
         states = [self.start_state]
-        values: list = []
-        pos, line, line_start, depth = 0, 1, 0, 0
+        post_lexer = BracketNewlines()
+        try:
+            return self._parse(post_lexer.process(self._tokens(text, states)), states)
+        except ParseError as err:
+            if post_lexer.open_brackets:
+                err.open_bracket = post_lexer.open_brackets[-1]
+            raise
+
+    def _tokens(self, text: str, states: list):
+        """The lexer: the tokens of `text`, each read with the lexer of the parser's state
+        at that moment (`states[-1]`)."""
+        state_lexers, state_lexer = self.state_lexers, self._state_lexer
+        pos, line, line_start = 0, 1, 0
         size = len(text)
-        while True:
-            # ---- the next token, lexed in the parser's current state (contextual lexer)
-            if pos < size:
-                state = states[-1]
-                lexer = state_lexers[state] or get_lexer(state)
-                m = lexer.match(text, pos)
-                if m is None:
-                    raise SyntaxFallback
-                kind = m.lastgroup
-                value = m.group()
-                if "\n" in value:
-                    start, column, start_line = pos, pos - line_start + 1, line
-                    line += value.count("\n")
-                    line_start = pos + value.rindex("\n") + 1
-                    pos += len(value)
-                    if kind in lexer.ignore:
-                        continue
-                else:
-                    if kind in lexer.ignore:
-                        pos += len(value)
-                        continue
-                    start, column, start_line = pos, pos - line_start + 1, line
-                    pos += len(value)
-                if kind == lexer.keyword_terminal:
-                    kind = lexer.keywords.get(value, kind)
-                # post-lexer: inside ( ) and [ ] a newline does not end a statement
-                if kind == "LPAR" or kind == "LSQB":
-                    depth += 1
-                elif kind == "RPAR" or kind == "RSQB":
-                    depth = depth - 1 if depth else 0
-                elif kind == "_NL" and depth:
+        while pos < size:
+            state = states[-1]
+            lexer = state_lexers[state] or state_lexer(state)
+            m = lexer.match(text, pos)
+            if m is None:
+                raise self._lexer_error(text, pos, line, line_start, state, lexer)
+            kind = m.lastgroup
+            value = m.group()
+            if "\n" in value:
+                start, column, start_line = pos, pos - line_start + 1, line
+                line += value.count("\n")
+                line_start = pos + value.rindex("\n") + 1
+                pos += len(value)
+                if kind in lexer.ignore:
                     continue
-                token = Token(kind, value, start, start_line, column, line, pos - line_start + 1, pos)
-                is_end = False
             else:
-                kind, token, is_end = "$END", None, True
-            # ---- feed it: reduce until it is shifted (or the input is accepted)
+                if kind in lexer.ignore:
+                    pos += len(value)
+                    continue
+                start, column, start_line = pos, pos - line_start + 1, line
+                pos += len(value)
+            if kind == lexer.keyword_terminal:
+                kind = lexer.keywords.get(value, kind)
+            yield Token(kind, value, start, start_line, column, line, pos - line_start + 1, pos)
+
+    def _lexer_error(self, text, pos, line, line_start, state, lexer) -> ParseError:
+        """The state's lexer reads nothing at `pos`. As lark: if a terminal of another state
+        matches there, the error is that token, unexpected; else no terminal matches."""
+        column = pos - line_start + 1
+        root = self._lexer(self.root_lexer)
+        m = root.match(text, pos)
+        if m is None:
+            return UnexpectedCharacters(pos, line, column, self.expected(state), lexer.allowed)
+        kind, value = m.lastgroup, m.group()
+        if kind == root.keyword_terminal:
+            kind = root.keywords.get(value, kind)
+        end_line = line + value.count("\n")
+        end_column = len(value) - value.rindex("\n") if "\n" in value else column + len(value)
+        token = Token(kind, value, pos, line, column, end_line, end_column, pos + len(value))
+        return UnexpectedToken(token, self.expected(state), lexer.allowed)
+
+    def _parse(self, tokens, states: list) -> Tree:
+        """The LALR loop: feed each token, then the end of the input, reducing as the table
+        says until the token is shifted (or the input accepted)."""
+        actions, reductions, units, chains = self.actions, self.reductions, self.units, self.chains
+        end_state = self.end_state
+        values: list = []
+        token = None
+        for token in tokens:
+            kind = token.type
             while True:
                 state = states[-1]
                 code = actions[state].get(kind)
                 if code is None:
-                    raise SyntaxFallback
+                    raise UnexpectedToken(token, self.expected(state))
                 if code >= 0:
-                    if is_end:
-                        raise SyntaxFallback
                     states.append(code)
                     values.append(token)
                     break
@@ -175,12 +281,28 @@ class Parser:
                     del values[-n:]
                 else:
                     children = []
-                node = build(children)
-                new_state = actions[states[-1]][origin]
-                states.append(new_state)
-                values.append(node)
-                if is_end and new_state == end_state:
-                    return node
+                states.append(actions[states[-1]][origin])
+                values.append(build(children))
+        # The end of the input, where the last token was (as lark places it).
+        end = Token("$END", "", *_position(token)) if token is not None else Token("$END", "", 0, 1, 1, 1, 1, 0)
+        while True:
+            state = states[-1]
+            code = actions[state].get("$END")
+            if code is None or code >= 0:  # nothing is shifted at the end
+                raise UnexpectedToken(end, self.expected(state))
+            origin, n, build = reductions[code]
+            if n:
+                children = values[-n:]
+                del states[-n:]
+                del values[-n:]
+            else:
+                children = []
+            node = build(children)
+            new_state = actions[states[-1]][origin]
+            if new_state == end_state:
+                return node
+            states.append(new_state)
+            values.append(node)
 
     def _chain_end(self, below, state, kind):
         """Follow unit reductions from `state` (on top of `below`) while the lookahead
@@ -194,6 +316,10 @@ class Parser:
             if new_state == end_state:
                 return state
             state = new_state
+
+
+def _position(token: Token) -> tuple:
+    return (token.start_pos, token.line, token.column, token.end_line, token.end_column, token.end_pos)
 
 
 def _builder(name, expand1, include, nones_after):

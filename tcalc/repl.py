@@ -38,27 +38,11 @@ class NameCompleter(Completer):
 
 
 def _needs_more(text: str) -> bool:
-    """An open bracket continues the statement on the next line, as in Python. Brackets
-    inside strings and comments do not count."""
-    depth, quote, i = 0, None, 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote or ch == "\n":  # a string ends at its quote or the line's end
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-        elif ch == "#":
-            while i < len(text) and text[i] != "\n":
-                i += 1
-        elif ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        i += 1
-    return depth > 0
+    """Whether the statement goes on on the next line: the parser's answer (an open bracket
+    or a trailing backslash), as Python's shells ask its compiler."""
+    from .parser import is_incomplete
+
+    return is_incomplete(text)
 
 
 def _history():
