@@ -163,10 +163,6 @@ class Node:
         return f"<{self.op.name} at {id(self):#x}>"
 
 
-_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
-               "float16": "torch.HalfTensor", "int64": "torch.LongTensor", "int32": "torch.IntTensor",
-               "int16": "torch.ShortTensor", "int8": "torch.CharTensor", "uint8": "torch.ByteTensor",
-               "bool": "CPUBoolType"}
 _MODIFIED_HINT = ("a tensor this gradient needs was changed in place (add_, +=, X[i] = ..., or through "
                   "a view or detach() of it) after it was used; change a copy instead "
                   "(x = x + 1, or x.clone()), or compute again from the start")
@@ -187,7 +183,7 @@ def _modified_message(node: Node, what: int, extra, current: int, saved_version:
     if extra is True:  # kept as a reshaped view
         shape = node.params["shapes"][what]
     text = (f"one of the variables needed for gradient computation has been modified by an inplace "
-            f"operation: [{_TYPE_NAMES.get(tensor.data.dtype.name, tensor.data.dtype.name)} "
+            f"operation: [{tensor.dtype.legacy_type} "
             f"[{', '.join(str(n) for n in shape)}]]")
     if what == OUT:  # PyTorch names the node that saved its own result
         maker = node.name

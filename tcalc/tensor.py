@@ -5,7 +5,7 @@ import numpy as np
 
 from . import dtypes
 
-_BY_NUMPY = dtypes._BY_NUMPY
+_BY_NUMPY = dtypes.BY_NUMPY
 
 
 class Tensor:
@@ -131,5 +131,3 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"torch.Size([{', '.join(str(n) for n in self)}])"
 
-
-dtypes._Tensor = Tensor  # for dtypes.result_type, without an import on every call

@@ -9,7 +9,7 @@ from .. import dtypes
 from ..errors import AutogradError, DTypeError, ShapeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
 from ..values import DEFAULT_GENERATOR, Generator, type_name
-from ._base import fill_array
+from ._base import fill_array, result_type
 from .convert import requires_grad_
 from .shape import sizes_from
 
@@ -156,7 +156,7 @@ def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False) -> Ten
         raise TcalcValueError(f"normal expects std >= 0.0, but found std {_number_text(std)}")
     if tensors:
         shape = np.broadcast_shapes(*(t.data.shape for t in tensors))
-        dtype = dtype or dtypes.result_type(*tensors)
+        dtype = dtype or result_type(*tensors)
     else:
         if size is None:
             raise TcalcTypeError("normal() with number arguments needs a size: normal(0., 1., (2, 3))")

@@ -12,7 +12,8 @@ from ..autograd import OUT, Op, apply, keep
 from ..errors import ArithmeticError_, AutogradError, DTypeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
 from ..values import type_name
-from ._base import array_of, as_tensor, binary, broadcast_shape, check_operand, is_number, unary
+from ._base import (array_of, as_tensor, binary, broadcast_shape, check_operand, is_number, result_type,
+                    unary)
 from .convert import to_dtype
 
 
@@ -82,7 +83,7 @@ def div(a, b, rounding_mode=None):
     if rounding_mode is not None:
         raise TcalcTypeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                              f"but found '{rounding_mode}'")
-    result = dtypes.result_type(a, b)
+    result = result_type(a, b)
     if not result.is_floating_point:
         result = dtypes.DEFAULT_FLOAT
     if is_number(a) and type(b) is Tensor:
@@ -92,11 +93,11 @@ def div(a, b, rounding_mode=None):
 
 
 def _is_float(a, b) -> bool:
-    return dtypes.result_type(a, b).is_floating_point
+    return result_type(a, b).is_floating_point
 
 
 def _int_trunc_div(a, b):
-    dtype = dtypes.result_type(a, b)
+    dtype = result_type(a, b)
     x, y = array_of(a, dtype), array_of(b, dtype)
     _check_int_zero_division(y)
     return Tensor(np.asarray(np.trunc(x / y)).astype(dtype.numpy))
@@ -166,7 +167,7 @@ REMAINDER_TENSORS = Op("RemainderBackward1", _remainder_forward, _remainder_back
 
 
 def _no_bool_kernel(kernel: str, a, b) -> None:
-    if dtypes.result_type(a, b) is dtypes.bool_:
+    if result_type(a, b) is dtypes.bool_:
         raise DTypeError(f"\"{kernel}\" not implemented for 'Bool'", hint="convert first, e.g. x.long()")
 
 
@@ -238,7 +239,7 @@ def _comparison(name, forward):
     op = Op(name, forward, None)
 
     def compare(a, b):
-        return binary(op, a, b, result=dtypes.bool_, compute=dtypes.result_type(a, b))
+        return binary(op, a, b, result=dtypes.bool_, compute=result_type(a, b))
 
     return compare
 
@@ -257,7 +258,7 @@ def _bitwise(name, forward, symbol):
     def bitwise(a, b):
         if type(a) is Tensor and type(b) is Tensor:  # PyTorch checks the shapes first
             broadcast_shape(a.data.shape, b.data.shape, symbol)
-        if dtypes.result_type(a, b).is_floating_point:
+        if result_type(a, b).is_floating_point:
             raise DTypeError(f'"{name}_cpu" not implemented for \'Float\'',
                              hint=f"`{symbol}` works on bool and integer tensors; compare first "
                                   "(e.g. `(x > 0) {symbol} (x < 1)`)")
@@ -445,7 +446,7 @@ def clamp(x, min=None, max=None) -> Tensor:
         if bound is not None:
             check_operand(bound, "clamp")
     bounds = [b for b in (min, max) if b is not None]
-    dtype = dtypes.result_type(x, *bounds)
+    dtype = result_type(x, *bounds)
     tensors = any(type(b) is Tensor for b in bounds)
     if tensors:
         for b in bounds:
@@ -510,7 +511,7 @@ def where(condition, x=None, y=None):
                          f"dtype {condition.dtype.torch_name}", hint="compare first: where(x > 0, ...)")
     check_operand(x, "where")
     check_operand(y, "where")
-    dtype = dtypes.result_type(x, y)
+    dtype = result_type(x, y)
     shape = broadcast_shape(condition.data.shape, x.data.shape if type(x) is Tensor else ())
     broadcast_shape(shape, y.data.shape if type(y) is Tensor else ())
     return apply(WHERE, (condition, x, y), (condition.data, array_of(x, dtype), array_of(y, dtype)))

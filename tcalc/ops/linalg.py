@@ -21,14 +21,8 @@ def _same_dtype(a: Tensor, b: Tensor, name: str) -> None:
                        f"{a.dtype.torch_name} and {b.dtype.torch_name}")
         else:
             message = (f"expected m1 and m2 to have the same dtype, but got: "
-                       f"{_c_type(a)} != {_c_type(b)}")
+                       f"{a.dtype.type_meta} != {b.dtype.type_meta}")
         raise DTypeError(message, hint="convert one side, e.g. with .float()")
-
-
-def _c_type(x: Tensor) -> str:
-    return {"int64": "long int", "float32": "float", "float64": "double", "int32": "int",
-            "bool": "bool", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "float16": "c10::Half"}[x.dtype.name]
 
 
 def _shape_text(shape) -> str:

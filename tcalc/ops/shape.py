@@ -11,7 +11,7 @@ from ..errors import AutogradError, DTypeError, ShapeError, TcalcIndexError, Tca
 from ..limits import check_shape
 from ..tensor import Tensor, bump_version, version_counter
 from ..values import type_name
-from ._base import as_tensor, normalize_dim
+from ._base import as_tensor, normalize_dim, result_type
 
 
 def sizes_from(args) -> tuple[int, ...]:
@@ -411,7 +411,7 @@ def _sequence_of_tensors(tensors, name: str) -> list[Tensor]:
 
 def cat(tensors, dim=0) -> Tensor:
     tensors = _sequence_of_tensors(tensors, "cat")
-    dtype = dtypes.result_type(*tensors)
+    dtype = result_type(*tensors)
     # PyTorch skips legacy empty 1-d tensors of size (0,) when joining.
     joined = [t for t in tensors if not (t.data.ndim == 1 and t.data.size == 0)] or tensors[:1]
     for i, t in enumerate(tensors):
