@@ -63,19 +63,21 @@ class Op:
     Their versions are recorded, and a backward refuses when one changed in place since, as
     PyTorch does. The backward may read only what is saved, and the inputs' shapes.
     `view` marks an op whose result is a view of its first input: they share the version
-    counter.
+    counter. `symbol` is the operator the op is written with (`+` for AddBackward0), which
+    the hints of its function form write their fixes with; None for an op without one.
     """
 
-    __slots__ = ("name", "forward", "backward", "saves", "kept", "view")
+    __slots__ = ("name", "forward", "backward", "saves", "kept", "view", "symbol")
 
     def __init__(self, name: str, forward: Callable, backward: Callable | None, saves=True,
-                 view: bool = False):
+                 view: bool = False, symbol: str | None = None):
         self.name = name
         self.forward = forward
         self.backward = backward
         self.saves = bool(saves)
         self.kept = tuple(saves) if isinstance(saves, tuple) else ()
         self.view = view
+        self.symbol = symbol
 
     def __repr__(self) -> str:
         return f"Op({self.name})"

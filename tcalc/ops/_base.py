@@ -137,15 +137,6 @@ def broadcast_shape(a: tuple, b: tuple, op: str | None = None) -> tuple:
     return tuple(out)
 
 
-# The operator each binary op is written with, for the hints of its function form.
-OPERATOR = {"AddBackward0": "+", "SubBackward0": "-", "RsubBackward1": "-", "MulBackward0": "*",
-            "DivBackward0": "/", "DivBackward2": "/", "NotImplemented": "//", "PowBackward0": "**",
-            "PowBackward1": "**", "PowBackward2": "**", "RemainderBackward0": "%",
-            "RemainderBackward1": "%", "EqBackward": "==", "NeBackward": "!=", "LtBackward": "<",
-            "LeBackward": "<=", "GtBackward": ">", "GeBackward": ">=", "bitwise_and": "&",
-            "bitwise_or": "|", "bitwise_xor": "^"}
-
-
 def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DType | None = None,
            **params) -> Tensor:
     """An elementwise op on two operands with PyTorch's promotion and broadcasting.
@@ -154,7 +145,7 @@ def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DTy
     check_operand(a, op.name)
     check_operand(b, op.name)
     if type(a) is Tensor and type(b) is Tensor:
-        broadcast_shape(a.data.shape, b.data.shape, OPERATOR.get(op.name))
+        broadcast_shape(a.data.shape, b.data.shape, op.symbol)
     dtype = compute or result or result_type(a, b)
     out = apply(op, (a, b), (array_of(a, dtype), array_of(b, dtype)), **params)
     if result is not None and out.data.dtype != result.numpy:

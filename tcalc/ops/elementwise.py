@@ -17,23 +17,20 @@ from ._base import (array_of, as_tensor, binary, broadcast_shape, check_operand,
 from .convert import to_dtype
 
 
-def _inputs(node):
-    return node.inputs
-
-
 # ---- arithmetic ----------------------------------------------------------------------
 
-ADD = Op("AddBackward0", np.add, lambda n, g: (g, g), saves=False)
-SUB = Op("SubBackward0", np.subtract, lambda n, g: (g, -g), saves=False)
-RSUB = Op("RsubBackward1", np.subtract, lambda n, g: (None, -g), saves=False)
+ADD = Op("AddBackward0", np.add, lambda n, g: (g, g), saves=False, symbol="+")
+SUB = Op("SubBackward0", np.subtract, lambda n, g: (g, -g), saves=False, symbol="-")
+RSUB = Op("RsubBackward1", np.subtract, lambda n, g: (None, -g), saves=False, symbol="-")
+# A product keeps b for a's gradient, a for b's (checked in this order).
 MUL = Op("MulBackward0", np.multiply,
          lambda n, g: (g * n.inputs[1] if n.needs_grad(0) else None,
                        g * n.inputs[0] if n.needs_grad(1) else None),
-         saves=(keep(1, 0), keep(0, 1)))  # b for a's gradient, a for b's (checked in this order)
+         saves=(keep(1, 0), keep(0, 1)), symbol="*")
 DIV = Op("DivBackward0", np.divide,
          lambda n, g: (g / n.inputs[1] if n.needs_grad(0) else None,
                        -g * n.inputs[0] / (n.inputs[1] * n.inputs[1]) if n.needs_grad(1) else None),
-         saves=(keep(1, 0, 1), keep(0, 1)))
+         saves=(keep(1, 0, 1), keep(0, 1)), symbol="/")
 NEG = Op("NegBackward0", np.negative, lambda n, g: (-g,), saves=False)
 
 
@@ -140,14 +137,17 @@ def _no_floor_divide_derivative(n, g):
 
 # PyTorch records `//` on tensors that require grad as a node named NotImplemented, which
 # fails only when a backward reaches it.
-FLOOR_DIVIDE = Op("NotImplemented", _floor_divide_forward, _no_floor_divide_derivative, saves=False)
+FLOOR_DIVIDE = Op("NotImplemented", _floor_divide_forward, _no_floor_divide_derivative, saves=False,
+                  symbol="//")
 DIV_ROUNDING = Op("DivBackward2", lambda a, b, mode: _rounded_div(a, b, mode),
-                  lambda n, g: (g * 0, g * 0), saves=(keep(1, 0, 1), keep(0, 1)))  # as DIV
+                  lambda n, g: (g * 0, g * 0), saves=DIV.kept, symbol="/")
 
 
 def _rounded_div(a, b, mode):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.floor_divide(a, b) if mode == "floor" else np.trunc(np.divide(a, b)).astype(a.dtype)
+
+
 def _remainder_backward(n, g):
     a, b = n.inputs
     if not n.needs_grad(1):
@@ -160,10 +160,11 @@ def _remainder_scalar_backward(n, g):
     return (g, None)
 
 
-REMAINDER = Op("RemainderBackward0", _remainder_forward, _remainder_scalar_backward, saves=False)  # x % 2
-# x % y keeps both, only for y's gradient
+# x % 2 keeps nothing; x % y keeps both, only for y's gradient.
+REMAINDER = Op("RemainderBackward0", _remainder_forward, _remainder_scalar_backward, saves=False,
+               symbol="%")
 REMAINDER_TENSORS = Op("RemainderBackward1", _remainder_forward, _remainder_backward,
-                       saves=(keep(0, 1), keep(1, 1)))
+                       saves=(keep(0, 1), keep(1, 1)), symbol="%")
 
 
 def _no_bool_kernel(kernel: str, a, b) -> None:
@@ -212,9 +213,11 @@ def _pow_scalar_base_backward(n, g):
     return (None, g * n.output * float(np.log(base)) if base > 0 else g * 0.0)
 
 
-POW = Op("PowBackward0", _pow_forward, _pow_scalar_exponent_backward, saves=(keep(0),))
-POW_TENSORS = Op("PowBackward1", _pow_forward, _pow_tensor_backward, saves=(keep(0), keep(1), keep(OUT)))
-POW_SCALAR_BASE = Op("PowBackward2", _pow_forward, _pow_scalar_base_backward, saves=(keep(1), keep(OUT)))
+POW = Op("PowBackward0", _pow_forward, _pow_scalar_exponent_backward, saves=(keep(0),), symbol="**")
+POW_TENSORS = Op("PowBackward1", _pow_forward, _pow_tensor_backward, saves=(keep(0), keep(1), keep(OUT)),
+                 symbol="**")
+POW_SCALAR_BASE = Op("PowBackward2", _pow_forward, _pow_scalar_base_backward, saves=(keep(1), keep(OUT)),
+                     symbol="**")
 
 
 def pow(a, b):
@@ -235,8 +238,8 @@ def pow(a, b):
 
 # ---- comparisons and logic (no gradient) ---------------------------------------------
 
-def _comparison(name, forward):
-    op = Op(name, forward, None)
+def _comparison(name, forward, symbol):
+    op = Op(name, forward, None, symbol=symbol)
 
     def compare(a, b):
         return binary(op, a, b, result=dtypes.bool_, compute=result_type(a, b))
@@ -244,16 +247,16 @@ def _comparison(name, forward):
     return compare
 
 
-eq = _comparison("EqBackward", np.equal)
-ne = _comparison("NeBackward", np.not_equal)
-lt = _comparison("LtBackward", np.less)
-le = _comparison("LeBackward", np.less_equal)
-gt = _comparison("GtBackward", np.greater)
-ge = _comparison("GeBackward", np.greater_equal)
+eq = _comparison("EqBackward", np.equal, "==")
+ne = _comparison("NeBackward", np.not_equal, "!=")
+lt = _comparison("LtBackward", np.less, "<")
+le = _comparison("LeBackward", np.less_equal, "<=")
+gt = _comparison("GtBackward", np.greater, ">")
+ge = _comparison("GeBackward", np.greater_equal, ">=")
 
 
 def _bitwise(name, forward, symbol):
-    op = Op(name, forward, None)
+    op = Op(name, forward, None, symbol=symbol)
 
     def bitwise(a, b):
         if type(a) is Tensor and type(b) is Tensor:  # PyTorch checks the shapes first
@@ -329,6 +332,8 @@ def abs(x):
     if x.dtype is dtypes.bool_:
         raise DTypeError("\"abs_cpu\" not implemented for 'Bool'")
     return _abs(x)
+
+
 _relu = _unary_op("ReluBackward0", lambda a: np.maximum(a, a.dtype.type(0)),
                   lambda n, g: (g * gt(n.output, 0),), _RESULT, float_only=False)
 

@@ -145,10 +145,8 @@ def matmul(a, b) -> Tensor:
         return mm(a, b)
     if a.data.ndim == 1 and b.data.ndim == 2:
         _check_inner((1,) + a.data.shape, b.data.shape)
-        out = squeeze(mm(unsqueeze(a, 0), b), 0)
-        if out.grad_fn is not None:
-            out.grad_fn.op = SQUEEZE_ROW  # PyTorch's node for this case
-        return out
+        row = mm(unsqueeze(a, 0), b)  # the vector as a one-row matrix
+        return apply(SQUEEZE_ROW, (row,), (row.data,))  # its one row: PyTorch's SqueezeBackward4
     _check_batched(a, b)
     folds = b.data.ndim <= 2 or a.data.ndim <= 2
     shapes = (_kept_shape(a, folds), _kept_shape(b, folds))

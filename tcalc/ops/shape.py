@@ -395,8 +395,12 @@ def _cat_backward(n, g):
     return tuple(grads)
 
 
-CAT = Op("CatBackward0", lambda *arrays, dim, sizes: np.concatenate(arrays, axis=dim),
-         _cat_backward, saves=False)
+def _concatenate_forward(*arrays, dim, sizes):
+    return np.concatenate(arrays, axis=dim)
+
+
+CAT = Op("CatBackward0", _concatenate_forward, _cat_backward, saves=False)
+STACK = Op("StackBackward0", _concatenate_forward, _cat_backward, saves=False)
 
 
 def _sequence_of_tensors(tensors, name: str) -> list[Tensor]:
@@ -410,7 +414,23 @@ def _sequence_of_tensors(tensors, name: str) -> list[Tensor]:
 
 
 def cat(tensors, dim=0) -> Tensor:
-    tensors = _sequence_of_tensors(tensors, "cat")
+    return _concatenate(CAT, _sequence_of_tensors(tensors, "cat"), dim)
+
+
+def stack(tensors, dim=0) -> Tensor:
+    """The tensors joined along a new dim: each unsqueezed there, then concatenated (one
+    StackBackward0 node, as in PyTorch)."""
+    tensors = _sequence_of_tensors(tensors, "stack")
+    first = tensors[0].data.shape
+    for i, t in enumerate(tensors):
+        if t.data.shape != first:
+            raise ShapeError(f"stack expects each tensor to be equal size, but got {list(first)} at "
+                             f"entry 0 and {list(t.data.shape)} at entry {i}")
+    d = normalize_dim(dim, len(first) + 1)
+    return _concatenate(STACK, [unsqueeze(t, d) for t in tensors], d)
+
+
+def _concatenate(op: Op, tensors: list[Tensor], dim) -> Tensor:
     dtype = result_type(*tensors)
     # PyTorch skips legacy empty 1-d tensors of size (0,) when joining.
     joined = [t for t in tensors if not (t.data.ndim == 1 and t.data.size == 0)] or tensors[:1]
@@ -430,24 +450,7 @@ def cat(tensors, dim=0) -> Tensor:
                     f"{ref.data.shape[axis]} but got size {t.data.shape[axis]} for tensor number "
                     f"{i} in the list.")
     arrays = tuple(t.data.astype(dtype.numpy, copy=False) for t in joined)
-    return apply(CAT, tuple(joined), arrays, dim=d, sizes=tuple(t.data.shape[d] for t in joined))
-
-
-def stack(tensors, dim=0) -> Tensor:
-    tensors = _sequence_of_tensors(tensors, "stack")
-    first = tensors[0].data.shape
-    for i, t in enumerate(tensors):
-        if t.data.shape != first:
-            raise ShapeError(f"stack expects each tensor to be equal size, but got {list(first)} at "
-                             f"entry 0 and {list(t.data.shape)} at entry {i}")
-    d = normalize_dim(dim, len(first) + 1)
-    out = cat([unsqueeze(t, d) for t in tensors], d)
-    if out.grad_fn is not None:
-        out.grad_fn.op = STACK
-    return out
-
-
-STACK = Op("StackBackward0", CAT.forward, _cat_backward, saves=False)
+    return apply(op, tuple(joined), arrays, dim=d, sizes=tuple(t.data.shape[d] for t in joined))
 
 
 def narrow(x, dim, start, length) -> Tensor:
