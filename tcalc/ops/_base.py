@@ -5,8 +5,9 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import Op, apply
-from ..errors import ShapeError, TcalcTypeError, TcalcValueError
+from ..errors import ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..limits import check_shape
+from ..shape_hints import broadcast_hint
 from ..tensor import Tensor
 from ..values import type_name
 
@@ -127,8 +128,6 @@ def broadcast_shape(a: tuple, b: tuple, op: str | None = None) -> tuple:
     out = []
     for i, (x, y) in reversed(list(enumerate(zip(pa, pb)))):  # PyTorch names the last clash
         if x != y and x != 1 and y != 1:
-            from ..hints import broadcast_hint
-
             raise ShapeError(
                 f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
                 f"non-singleton dimension {i}", hint=broadcast_hint(op, tuple(a), tuple(b)))
@@ -172,8 +171,6 @@ def as_tensor(x) -> Tensor:
 
 def normalize_dim(dim: int, ndim: int) -> int:
     """A possibly negative dim as an index, with PyTorch's IndexError wording."""
-    from ..errors import TcalcIndexError
-
     if not isinstance(dim, int) or isinstance(dim, bool):
         raise TcalcTypeError(f"dim must be an int, not {type(dim).__name__}")
     size = max(ndim, 1)

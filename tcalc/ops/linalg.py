@@ -7,6 +7,7 @@ from ..autograd import OUT, Op, apply, keep
 from ..errors import DTypeError, ShapeError, TcalcIndexError, TcalcValueError
 from ..tensor import Tensor
 from ..limits import check_shape
+from ..shape_hints import broadcast_hint
 from ._base import as_tensor, broadcast_shape, normalize_dim
 from ..autograd import is_grad_enabled
 from .convert import clone, to_dtype
@@ -216,9 +217,7 @@ def _check_inner(sa, sb) -> None:
 
 
 def _product_hint(a, b) -> str | None:
-    """The hint `a @ b` gets, for mm(a, b) and matmul(a, b) too (one owner: tcalc.hints)."""
-    from ..hints import broadcast_hint
-
+    """The hint `a @ b` gets, for mm(a, b) and matmul(a, b) too (one owner: tcalc.shape_hints)."""
     shape_a, shape_b = (x.data.shape if type(x) is Tensor else tuple(x) for x in (a, b))
     return broadcast_hint("@", shape_a, shape_b)
 
