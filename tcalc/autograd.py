@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import AutogradError
-from .limits import LIMITS
+from .limits import LIMITS, check_elements
 from .tensor import Tensor, _ops, bump_version, version_counter
 
 _grad_enabled = True
@@ -209,8 +209,6 @@ def apply(op: Op, inputs: tuple, arrays: tuple, **params) -> Tensor:
     if type(out) is not np.ndarray and not isinstance(out, np.ndarray):
         out = np.asarray(out)
     if out.size > LIMITS.max_elements:  # a view as large as a broadcast (expand) is refused too
-        from .limits import check_elements
-
         check_elements(out.size)
     result = Tensor(out)
     if op.view:
