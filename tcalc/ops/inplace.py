@@ -36,7 +36,8 @@ def apply_inplace(function, x, other) -> Tensor:
         raise DTypeError(
             f"result type {result_dtype.torch_name} can't be cast to the desired output type "
             f"{x.dtype.torch_name}",
-            hint=f"convert the tensor first (e.g. x = x.{_suggested_conversion(result_dtype)}()) or use x = x + ...")
+            hint=f"convert the tensor first (e.g. x = x.{_suggested_conversion(result_dtype)}()) "
+                 "or use x = x + ...")
     if type(other) is Tensor:
         shape = broadcast_shape(x.data.shape, other.data.shape)
         if shape != x.data.shape:
