@@ -35,10 +35,6 @@ def grad_mode(enabled: bool):
         _grad_enabled = saved
 
 
-def no_grad():
-    return grad_mode(False)
-
-
 OUT = -1  # in a `saves` spec: the op's result
 
 

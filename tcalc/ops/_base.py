@@ -1,4 +1,6 @@
-"""Helpers shared by every op module: operands to arrays, and the binary/unary skeletons."""
+"""Helpers shared by every op module: operands as arrays, PyTorch's promotion of operands
+(result_type) and broadcasting (broadcast_shape, with its hint), and the skeletons of binary
+and unary elementwise ops."""
 from __future__ import annotations
 
 import numpy as np
