@@ -1,7 +1,9 @@
-"""Elementwise ops: arithmetic, comparisons, logic and the usual functions.
+"""Elementwise ops: arithmetic, comparisons, logic, the usual functions of one tensor, and
+clamp, maximum, minimum and where.
 
-Each op is one Op (PyTorch's node name, forward on ndarrays, backward with tcalc ops),
-followed by the public function that promotes and broadcasts its operands.
+Each op is one Op (PyTorch's node name, forward on ndarrays, backward with tcalc ops, and
+the operator it is written with, if any), followed by the public function that promotes and
+broadcasts its operands.
 """
 from __future__ import annotations
 
@@ -295,7 +297,6 @@ def _unary_op(name, forward, backward, saves, float_only=True):
     def function(x):
         return unary(op, x, float_only=float_only)
 
-    function.op = op
     return function
 
 
