@@ -15,7 +15,7 @@ from typing import Callable
 import numpy as np
 
 from .errors import AutogradError
-from .limits import LIMITS
+from .limits import LIMITS, check_elements
 from .tensor import Tensor, _ops, bump_version, version_counter
 
 _grad_enabled = True
@@ -33,10 +33,6 @@ def grad_mode(enabled: bool):
         yield
     finally:
         _grad_enabled = saved
-
-
-def no_grad():
-    return grad_mode(False)
 
 
 OUT = -1  # in a `saves` spec: the op's result
@@ -63,19 +59,21 @@ class Op:
     Their versions are recorded, and a backward refuses when one changed in place since, as
     PyTorch does. The backward may read only what is saved, and the inputs' shapes.
     `view` marks an op whose result is a view of its first input: they share the version
-    counter.
+    counter. `symbol` is the operator the op is written with (`+` for AddBackward0), which
+    the hints of its function form write their fixes with; None for an op without one.
     """
 
-    __slots__ = ("name", "forward", "backward", "saves", "kept", "view")
+    __slots__ = ("name", "forward", "backward", "saves", "kept", "view", "symbol")
 
     def __init__(self, name: str, forward: Callable, backward: Callable | None, saves=True,
-                 view: bool = False):
+                 view: bool = False, symbol: str | None = None):
         self.name = name
         self.forward = forward
         self.backward = backward
         self.saves = bool(saves)
         self.kept = tuple(saves) if isinstance(saves, tuple) else ()
         self.view = view
+        self.symbol = symbol
 
     def __repr__(self) -> str:
         return f"Op({self.name})"
@@ -163,10 +161,6 @@ class Node:
         return f"<{self.op.name} at {id(self):#x}>"
 
 
-_TYPE_NAMES = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
-               "float16": "torch.HalfTensor", "int64": "torch.LongTensor", "int32": "torch.IntTensor",
-               "int16": "torch.ShortTensor", "int8": "torch.CharTensor", "uint8": "torch.ByteTensor",
-               "bool": "CPUBoolType"}
 _MODIFIED_HINT = ("a tensor this gradient needs was changed in place (add_, +=, X[i] = ..., or through "
                   "a view or detach() of it) after it was used; change a copy instead "
                   "(x = x + 1, or x.clone()), or compute again from the start")
@@ -187,7 +181,7 @@ def _modified_message(node: Node, what: int, extra, current: int, saved_version:
     if extra is True:  # kept as a reshaped view
         shape = node.params["shapes"][what]
     text = (f"one of the variables needed for gradient computation has been modified by an inplace "
-            f"operation: [{_TYPE_NAMES.get(tensor.data.dtype.name, tensor.data.dtype.name)} "
+            f"operation: [{tensor.dtype.legacy_type} "
             f"[{', '.join(str(n) for n in shape)}]]")
     if what == OUT:  # PyTorch names the node that saved its own result
         maker = node.name
@@ -211,8 +205,6 @@ def apply(op: Op, inputs: tuple, arrays: tuple, **params) -> Tensor:
     if type(out) is not np.ndarray and not isinstance(out, np.ndarray):
         out = np.asarray(out)
     if out.size > LIMITS.max_elements:  # a view as large as a broadcast (expand) is refused too
-        from .limits import check_elements
-
         check_elements(out.size)
     result = Tensor(out)
     if op.view:

@@ -41,13 +41,8 @@ from .errors import TcalcTypeError, TcalcValueError
 from .tensor import Size, Tensor
 from .values import type_name
 
-# torch's storage type for each dtype, as its pickles name them.
-_STORAGE = {
-    "bool": "BoolStorage", "uint8": "ByteStorage", "int8": "CharStorage", "int16": "ShortStorage",
-    "int32": "IntStorage", "int64": "LongStorage", "float16": "HalfStorage",
-    "float32": "FloatStorage", "float64": "DoubleStorage",
-}
-_DTYPE_OF_STORAGE = {storage: name for name, storage in _STORAGE.items()}
+# The dtype name of each torch storage type (DType.storage), for reading a pickle's globals.
+_DTYPE_OF_STORAGE = {d.storage: d.name for d in dtypes.ALL}
 _MAX_PICKLE_BYTES = 64 * 2 ** 20  # the object's structure, not its tensors' data
 _ALIGNMENT = 64  # torch's zip writer starts every record's data at a multiple of 64
 # The first pickle of torch.save's legacy format: LONG1 of its magic number.
@@ -272,7 +267,7 @@ class _Pickler:
         self.global_("torch._utils", "_rebuild_tensor_v2")
         self.out += b"(("  # the arguments' MARK, the persistent id's MARK
         self.const_str("storage")
-        self.global_("torch", _STORAGE[t.data.dtype.name])
+        self.global_("torch", t.dtype.storage)
         if not self.get(("key", key)):
             self.str(key)
             self.put(("key", key))

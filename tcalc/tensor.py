@@ -5,7 +5,7 @@ import numpy as np
 
 from . import dtypes
 
-_BY_NUMPY = dtypes._BY_NUMPY
+_BY_NUMPY = dtypes.BY_NUMPY
 
 
 class Tensor:
@@ -112,8 +112,11 @@ def version_counter(t: Tensor) -> list:
 
 
 def _ops():
+    """tcalc.ops, bound on first use. The one deliberate upward link: the ops sit above this
+    module (they import it), yet Tensor's operators, and autograd's engine fitting a gradient
+    to its input (sum_to, to_dtype), call them."""
     global _ops_module
-    if _ops_module is None:  # tcalc.ops imports this module: bind it on first use
+    if _ops_module is None:
         from . import ops
 
         _ops_module = ops
@@ -131,5 +134,3 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"torch.Size([{', '.join(str(n) for n in self)}])"
 
-
-dtypes._Tensor = Tensor  # for dtypes.result_type, without an import on every call

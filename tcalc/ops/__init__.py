@@ -1,7 +1,26 @@
 """Every tensor operation, once: forward on ndarrays and its gradient side by side.
 
-The modules group ops by kind; this package re-exports their public functions so that the
-builtin tables (tcalc.builtins) and gradient formulas can say `ops.mul`, `ops.sum`.
+Each module holds one concern; they import one another at the top, in one direction
+(a module imports only those listed before it):
+
+    _base        operands as arrays, promotion (result_type), broadcasting, the binary and
+                 unary skeletons
+    convert      copies, dtype conversions, detach
+    elementwise  arithmetic, comparisons, logic, functions of one tensor, where
+    shape        views (reshape, permute, ...), expand and sum_to, repeat, triangles and
+                 diagonals, squeeze
+    creation     new tensors from data, sizes, ranges and random numbers
+    reduce       sum, mean, prod, amax/amin, max/min, cumsum, var/std, all/any
+    indexing     x[index], X[index] = value, narrow
+    joining      cat, stack
+    softmax      softmax, log_softmax, logsumexp
+    sorting      sort, argsort, topk
+    linalg       products of vectors and matrices, trace, inv, det, solve, singular values
+    norms        vector_norm, norm, matrix_norm, linalg_norm
+    inplace      add_, mul_, fill_, ... written into the tensor's memory
+
+This package re-exports their public functions so that the builtin tables (tcalc.builtins)
+and gradient formulas can say `ops.mul`, `ops.sum`.
 """
 from .convert import (clone, contiguous, data, detach, item, numpy, requires_grad_, to_dtype,  # noqa: F401
                       tolist)
@@ -13,11 +32,14 @@ from .elementwise import (abs, add, allclose, bitwise_and, bitwise_not, bitwise_
                           ge, gt, isnan, le, log, log2, log10, logical_not, lt, maximum, minimum,
                           mul, ne, neg, pow, reciprocal, relu, remainder, round, sigmoid, sign, sin,
                           sqrt, sub, tan, tanh, trunc, where)
-from .linalg import (det, dot, inv, linalg_norm, matmul, matrix_norm, mm, mv, outer,  # noqa: F401
-                     solve, trace)
-from .reduce import (all, amax, amin, any, argmax, argmin, argsort, cumsum, log_softmax,  # noqa: F401
-                     logsumexp, max, mean, min, norm, prod, softmax, sort, std, sum, sum_to, topk, var,
-                     vector_norm)
-from .shape import (T, cat, diag, mT, expand, flatten, getitem, narrow, permute, repeat,  # noqa: F401
-                    reshape, setitem, squeeze, stack, t, transpose, tril, triu, unsqueeze, view)
+from .shape import (T, diag, mT, expand, flatten, permute, repeat, reshape, squeeze,  # noqa: F401
+                    sum_to, t, transpose, tril, triu, unsqueeze, view)
+from .reduce import (all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod,  # noqa: F401
+                     std, sum, var)
+from .indexing import getitem, narrow, setitem  # noqa: F401
+from .joining import cat, stack  # noqa: F401
+from .softmax import log_softmax, logsumexp, softmax  # noqa: F401
+from .sorting import argsort, sort, topk  # noqa: F401
+from .linalg import det, dot, inv, matmul, mm, mv, outer, solve, trace  # noqa: F401
+from .norms import linalg_norm, matrix_norm, norm, vector_norm  # noqa: F401
 from .inplace import add_, apply_inplace, div_, fill_, mul_, sub_, zero_  # noqa: F401

@@ -1,12 +1,15 @@
-"""Helpers shared by every op module: operands to arrays, and the binary/unary skeletons."""
+"""Helpers shared by every op module: operands as arrays, PyTorch's promotion of operands
+(result_type) and broadcasting (broadcast_shape, with its hint), and the skeletons of binary
+and unary elementwise ops."""
 from __future__ import annotations
 
 import numpy as np
 
 from .. import dtypes
 from ..autograd import Op, apply
-from ..errors import ShapeError, TcalcTypeError, TcalcValueError
+from ..errors import ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..limits import check_shape
+from ..shape_hints import broadcast_hint
 from ..tensor import Tensor
 from ..values import type_name
 
@@ -41,9 +44,6 @@ def scalar_array(x, dtype: np.dtype) -> np.ndarray:
 _INT_SCALARS = (-2 ** 63, 2 ** 64 - 2)
 
 
-_C_TYPE = {"int8": "int8_t", "uint8": "uint8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
-
-
 def fill_array(value, dtype: np.dtype) -> np.ndarray:
     """A fill value (full, full_like, fill_) as a 0-d array of `dtype`. Unlike arithmetic,
     PyTorch checks that it fits, except that a negative int may wrap into an unsigned type
@@ -56,7 +56,7 @@ def fill_array(value, dtype: np.dtype) -> np.ndarray:
         else:  # a float: NaN and infinities never fit
             fits = info.min <= value <= info.max
         if not fits:
-            raise TcalcValueError(f"value cannot be converted to type {_C_TYPE[dtype.name]} "
+            raise TcalcValueError(f"value cannot be converted to type {dtypes.BY_NUMPY[dtype].cpp_type} "
                                   "without overflow")
     return scalar_array(value, dtype)
 
@@ -67,6 +67,48 @@ def _wrapped_int(x: int, dtype: np.dtype) -> int:
     bits = np.dtype(dtype).itemsize * 8
     x %= 2 ** bits
     return x - 2 ** bits if np.dtype(dtype).kind == "i" and x >= 2 ** (bits - 1) else x
+
+
+_BY_NUMPY = dtypes.BY_NUMPY
+_SCALAR_CATEGORY = {bool: dtypes.BOOL, int: dtypes.INT, float: dtypes.FLOAT}
+
+
+def result_type(*operands) -> dtypes.DType:
+    """PyTorch's promotion: dimensioned tensors outrank 0-d tensors, which outrank Python
+    numbers, unless a lower tier holds a higher category (float beats int beats bool)."""
+    if len(operands) == 2:
+        # The common cases first: two tensors of one dtype, a tensor with a Python number
+        # of its category or a lower one. Both give the tensor's dtype in every tier.
+        a, b = operands
+        if type(a) is Tensor:
+            d = _BY_NUMPY.get(a.data.dtype)
+            if d is not None:
+                if type(b) is Tensor:
+                    if b.data.dtype is a.data.dtype or b.data.dtype == a.data.dtype:
+                        return d
+                elif _SCALAR_CATEGORY.get(type(b), 3) <= d.category:
+                    return d
+        elif type(b) is Tensor:
+            d = _BY_NUMPY.get(b.data.dtype)
+            if d is not None and _SCALAR_CATEGORY.get(type(a), 3) <= d.category:
+                return d
+    tiers: list[dtypes.DType | None] = [None, None, None]  # dimensioned, zero-dim, scalar
+    for x in operands:
+        if isinstance(x, Tensor):
+            d, tier = x.dtype, (0 if x.data.ndim else 1)
+        else:
+            d, tier = dtypes.of_scalar(x), 2
+        tiers[tier] = d if tiers[tier] is None else dtypes.promote(tiers[tier], d)
+    result = None
+    for tier, d in enumerate(tiers):
+        if d is None:
+            continue
+        if result is None:
+            result = d
+        elif d.category > result.category:
+            # A Python float among int tensors gives the default float, not float64.
+            result = d if tier < 2 else (dtypes.DEFAULT_FLOAT if d.category == dtypes.FLOAT else d)
+    return result
 
 
 def check_operand(x, op_name: str) -> None:
@@ -88,23 +130,12 @@ def broadcast_shape(a: tuple, b: tuple, op: str | None = None) -> tuple:
     out = []
     for i, (x, y) in reversed(list(enumerate(zip(pa, pb)))):  # PyTorch names the last clash
         if x != y and x != 1 and y != 1:
-            from ..hints import broadcast_hint
-
             raise ShapeError(
                 f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
                 f"non-singleton dimension {i}", hint=broadcast_hint(op, tuple(a), tuple(b)))
         out.insert(0, y if x == 1 else x)
     check_shape(out)  # refuse a result too large before allocating it
     return tuple(out)
-
-
-# The operator each binary op is written with, for the hints of its function form.
-OPERATOR = {"AddBackward0": "+", "SubBackward0": "-", "RsubBackward1": "-", "MulBackward0": "*",
-            "DivBackward0": "/", "DivBackward2": "/", "NotImplemented": "//", "PowBackward0": "**",
-            "PowBackward1": "**", "PowBackward2": "**", "RemainderBackward0": "%",
-            "RemainderBackward1": "%", "EqBackward": "==", "NeBackward": "!=", "LtBackward": "<",
-            "LeBackward": "<=", "GtBackward": ">", "GeBackward": ">=", "bitwise_and": "&",
-            "bitwise_or": "|", "bitwise_xor": "^"}
 
 
 def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DType | None = None,
@@ -115,8 +146,8 @@ def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DTy
     check_operand(a, op.name)
     check_operand(b, op.name)
     if type(a) is Tensor and type(b) is Tensor:
-        broadcast_shape(a.data.shape, b.data.shape, OPERATOR.get(op.name))
-    dtype = compute or result or dtypes.result_type(a, b)
+        broadcast_shape(a.data.shape, b.data.shape, op.symbol)
+    dtype = compute or result or result_type(a, b)
     out = apply(op, (a, b), (array_of(a, dtype), array_of(b, dtype)), **params)
     if result is not None and out.data.dtype != result.numpy:
         out.data = out.data.astype(result.numpy)
@@ -142,8 +173,6 @@ def as_tensor(x) -> Tensor:
 
 def normalize_dim(dim: int, ndim: int) -> int:
     """A possibly negative dim as an index, with PyTorch's IndexError wording."""
-    from ..errors import TcalcIndexError
-
     if not isinstance(dim, int) or isinstance(dim, bool):
         raise TcalcTypeError(f"dim must be an int, not {type(dim).__name__}")
     size = max(ndim, 1)

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import Op, apply
-from ..errors import AutogradError
+from ..errors import AutogradError, TcalcValueError
 from ..tensor import Tensor, version_counter
 from ._base import as_tensor
 
@@ -65,8 +65,6 @@ def requires_grad_(x: Tensor, requires_grad: bool = True) -> Tensor:
 
 def item(x):
     """The Python number held by a one-element tensor."""
-    from ..errors import TcalcValueError
-
     x = as_tensor(x)
     if x.data.size != 1:
         raise TcalcValueError(

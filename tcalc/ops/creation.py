@@ -7,9 +7,10 @@ import numpy as np
 
 from .. import dtypes
 from ..errors import AutogradError, DTypeError, ShapeError, TcalcTypeError, TcalcValueError
+from ..limits import check_elements
 from ..tensor import Tensor
 from ..values import DEFAULT_GENERATOR, Generator, type_name
-from ._base import fill_array
+from ._base import fill_array, result_type
 from .convert import requires_grad_
 from .shape import sizes_from
 
@@ -58,8 +59,6 @@ def _checked_sizes(args, name: str | None = None) -> tuple[int, ...]:
         if n < 0:
             raise ShapeError(f"{name}: Dimension size must be non-negative." if name else
                              f"Trying to create tensor with negative dimension {n}: {list(shape)}")
-    from ..limits import check_elements
-
     check_elements(math.prod(shape))
     return shape
 
@@ -156,7 +155,7 @@ def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False) -> Ten
         raise TcalcValueError(f"normal expects std >= 0.0, but found std {_number_text(std)}")
     if tensors:
         shape = np.broadcast_shapes(*(t.data.shape for t in tensors))
-        dtype = dtype or dtypes.result_type(*tensors)
+        dtype = dtype or result_type(*tensors)
     else:
         if size is None:
             raise TcalcTypeError("normal() with number arguments needs a size: normal(0., 1., (2, 3))")
@@ -181,8 +180,6 @@ def eye(n, m=None, dtype=None, requires_grad=False) -> Tensor:
         if v is not None and v < 0:
             raise TcalcValueError(f"{name} must be greater or equal to 0, got {v}")
     m = n if m is None else m
-    from ..limits import check_elements
-
     check_elements(n * m)
     return _finish(np.eye(n, m, dtype=(dtype or dtypes.DEFAULT_FLOAT).numpy), requires_grad)
 
@@ -196,8 +193,6 @@ def linspace(start, end, steps, dtype=None, requires_grad=False) -> Tensor:
         raise TcalcValueError("number of steps must be non-negative")
     start, end = (v.data.item() if type(v) is Tensor else v for v in (start, end))
     dtype = dtype or dtypes.DEFAULT_FLOAT
-    from ..limits import check_elements
-
     check_elements(steps)
     if dtype.is_floating_point:
         kind = dtype.numpy.type
@@ -253,8 +248,6 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
         is_int = all(isinstance(v, int) for v in (start, end, step))
         dtype = dtypes.int64 if is_int else dtypes.DEFAULT_FLOAT
     count = max(math.ceil((end - start) / step), 0)
-    from ..limits import check_elements
-
     check_elements(count)
     data = (start + np.arange(count, dtype=np.float64) * step) if dtype.is_floating_point \
         else np.arange(start, end, step, dtype=np.int64)
@@ -268,8 +261,6 @@ def tensor(data, dtype=None, requires_grad=False) -> Tensor:
         inferred = data.dtype
     else:
         shape = _nested_shape(data)
-        from ..limits import check_elements
-
         check_elements(math.prod(shape))
         flat = list(_flatten(data))
         inferred = _infer_dtype(flat)

@@ -1,7 +1,9 @@
-"""Elementwise ops: arithmetic, comparisons, logic and the usual functions.
+"""Elementwise ops: arithmetic, comparisons, logic, the usual functions of one tensor, and
+clamp, maximum, minimum and where.
 
-Each op is one Op (PyTorch's node name, forward on ndarrays, backward with tcalc ops),
-followed by the public function that promotes and broadcasts its operands.
+Each op is one Op (PyTorch's node name, forward on ndarrays, backward with tcalc ops, and
+the operator it is written with, if any), followed by the public function that promotes and
+broadcasts its operands.
 """
 from __future__ import annotations
 
@@ -12,27 +14,25 @@ from ..autograd import OUT, Op, apply, keep
 from ..errors import ArithmeticError_, AutogradError, DTypeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
 from ..values import type_name
-from ._base import array_of, as_tensor, binary, broadcast_shape, check_operand, is_number, unary
+from ._base import (array_of, as_tensor, binary, broadcast_shape, check_operand, is_number, result_type,
+                    unary)
 from .convert import to_dtype
-
-
-def _inputs(node):
-    return node.inputs
 
 
 # ---- arithmetic ----------------------------------------------------------------------
 
-ADD = Op("AddBackward0", np.add, lambda n, g: (g, g), saves=False)
-SUB = Op("SubBackward0", np.subtract, lambda n, g: (g, -g), saves=False)
-RSUB = Op("RsubBackward1", np.subtract, lambda n, g: (None, -g), saves=False)
+ADD = Op("AddBackward0", np.add, lambda n, g: (g, g), saves=False, symbol="+")
+SUB = Op("SubBackward0", np.subtract, lambda n, g: (g, -g), saves=False, symbol="-")
+RSUB = Op("RsubBackward1", np.subtract, lambda n, g: (None, -g), saves=False, symbol="-")
+# A product keeps b for a's gradient, a for b's (checked in this order).
 MUL = Op("MulBackward0", np.multiply,
          lambda n, g: (g * n.inputs[1] if n.needs_grad(0) else None,
                        g * n.inputs[0] if n.needs_grad(1) else None),
-         saves=(keep(1, 0), keep(0, 1)))  # b for a's gradient, a for b's (checked in this order)
+         saves=(keep(1, 0), keep(0, 1)), symbol="*")
 DIV = Op("DivBackward0", np.divide,
          lambda n, g: (g / n.inputs[1] if n.needs_grad(0) else None,
                        -g * n.inputs[0] / (n.inputs[1] * n.inputs[1]) if n.needs_grad(1) else None),
-         saves=(keep(1, 0, 1), keep(0, 1)))
+         saves=(keep(1, 0, 1), keep(0, 1)), symbol="/")
 NEG = Op("NegBackward0", np.negative, lambda n, g: (-g,), saves=False)
 
 
@@ -82,7 +82,7 @@ def div(a, b, rounding_mode=None):
     if rounding_mode is not None:
         raise TcalcTypeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                              f"but found '{rounding_mode}'")
-    result = dtypes.result_type(a, b)
+    result = result_type(a, b)
     if not result.is_floating_point:
         result = dtypes.DEFAULT_FLOAT
     if is_number(a) and type(b) is Tensor:
@@ -92,11 +92,11 @@ def div(a, b, rounding_mode=None):
 
 
 def _is_float(a, b) -> bool:
-    return dtypes.result_type(a, b).is_floating_point
+    return result_type(a, b).is_floating_point
 
 
 def _int_trunc_div(a, b):
-    dtype = dtypes.result_type(a, b)
+    dtype = result_type(a, b)
     x, y = array_of(a, dtype), array_of(b, dtype)
     _check_int_zero_division(y)
     return Tensor(np.asarray(np.trunc(x / y)).astype(dtype.numpy))
@@ -139,14 +139,17 @@ def _no_floor_divide_derivative(n, g):
 
 # PyTorch records `//` on tensors that require grad as a node named NotImplemented, which
 # fails only when a backward reaches it.
-FLOOR_DIVIDE = Op("NotImplemented", _floor_divide_forward, _no_floor_divide_derivative, saves=False)
+FLOOR_DIVIDE = Op("NotImplemented", _floor_divide_forward, _no_floor_divide_derivative, saves=False,
+                  symbol="//")
 DIV_ROUNDING = Op("DivBackward2", lambda a, b, mode: _rounded_div(a, b, mode),
-                  lambda n, g: (g * 0, g * 0), saves=(keep(1, 0, 1), keep(0, 1)))  # as DIV
+                  lambda n, g: (g * 0, g * 0), saves=DIV.kept, symbol="/")
 
 
 def _rounded_div(a, b, mode):
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.floor_divide(a, b) if mode == "floor" else np.trunc(np.divide(a, b)).astype(a.dtype)
+
+
 def _remainder_backward(n, g):
     a, b = n.inputs
     if not n.needs_grad(1):
@@ -159,14 +162,15 @@ def _remainder_scalar_backward(n, g):
     return (g, None)
 
 
-REMAINDER = Op("RemainderBackward0", _remainder_forward, _remainder_scalar_backward, saves=False)  # x % 2
-# x % y keeps both, only for y's gradient
+# x % 2 keeps nothing; x % y keeps both, only for y's gradient.
+REMAINDER = Op("RemainderBackward0", _remainder_forward, _remainder_scalar_backward, saves=False,
+               symbol="%")
 REMAINDER_TENSORS = Op("RemainderBackward1", _remainder_forward, _remainder_backward,
-                       saves=(keep(0, 1), keep(1, 1)))
+                       saves=(keep(0, 1), keep(1, 1)), symbol="%")
 
 
 def _no_bool_kernel(kernel: str, a, b) -> None:
-    if dtypes.result_type(a, b) is dtypes.bool_:
+    if result_type(a, b) is dtypes.bool_:
         raise DTypeError(f"\"{kernel}\" not implemented for 'Bool'", hint="convert first, e.g. x.long()")
 
 
@@ -211,9 +215,11 @@ def _pow_scalar_base_backward(n, g):
     return (None, g * n.output * float(np.log(base)) if base > 0 else g * 0.0)
 
 
-POW = Op("PowBackward0", _pow_forward, _pow_scalar_exponent_backward, saves=(keep(0),))
-POW_TENSORS = Op("PowBackward1", _pow_forward, _pow_tensor_backward, saves=(keep(0), keep(1), keep(OUT)))
-POW_SCALAR_BASE = Op("PowBackward2", _pow_forward, _pow_scalar_base_backward, saves=(keep(1), keep(OUT)))
+POW = Op("PowBackward0", _pow_forward, _pow_scalar_exponent_backward, saves=(keep(0),), symbol="**")
+POW_TENSORS = Op("PowBackward1", _pow_forward, _pow_tensor_backward, saves=(keep(0), keep(1), keep(OUT)),
+                 symbol="**")
+POW_SCALAR_BASE = Op("PowBackward2", _pow_forward, _pow_scalar_base_backward, saves=(keep(1), keep(OUT)),
+                     symbol="**")
 
 
 def pow(a, b):
@@ -234,30 +240,30 @@ def pow(a, b):
 
 # ---- comparisons and logic (no gradient) ---------------------------------------------
 
-def _comparison(name, forward):
-    op = Op(name, forward, None)
+def _comparison(name, forward, symbol):
+    op = Op(name, forward, None, symbol=symbol)
 
     def compare(a, b):
-        return binary(op, a, b, result=dtypes.bool_, compute=dtypes.result_type(a, b))
+        return binary(op, a, b, result=dtypes.bool_, compute=result_type(a, b))
 
     return compare
 
 
-eq = _comparison("EqBackward", np.equal)
-ne = _comparison("NeBackward", np.not_equal)
-lt = _comparison("LtBackward", np.less)
-le = _comparison("LeBackward", np.less_equal)
-gt = _comparison("GtBackward", np.greater)
-ge = _comparison("GeBackward", np.greater_equal)
+eq = _comparison("EqBackward", np.equal, "==")
+ne = _comparison("NeBackward", np.not_equal, "!=")
+lt = _comparison("LtBackward", np.less, "<")
+le = _comparison("LeBackward", np.less_equal, "<=")
+gt = _comparison("GtBackward", np.greater, ">")
+ge = _comparison("GeBackward", np.greater_equal, ">=")
 
 
 def _bitwise(name, forward, symbol):
-    op = Op(name, forward, None)
+    op = Op(name, forward, None, symbol=symbol)
 
     def bitwise(a, b):
         if type(a) is Tensor and type(b) is Tensor:  # PyTorch checks the shapes first
             broadcast_shape(a.data.shape, b.data.shape, symbol)
-        if dtypes.result_type(a, b).is_floating_point:
+        if result_type(a, b).is_floating_point:
             raise DTypeError(f'"{name}_cpu" not implemented for \'Float\'',
                              hint=f"`{symbol}` works on bool and integer tensors; compare first "
                                   "(e.g. `(x > 0) {symbol} (x < 1)`)")
@@ -291,7 +297,6 @@ def _unary_op(name, forward, backward, saves, float_only=True):
     def function(x):
         return unary(op, x, float_only=float_only)
 
-    function.op = op
     return function
 
 
@@ -328,6 +333,8 @@ def abs(x):
     if x.dtype is dtypes.bool_:
         raise DTypeError("\"abs_cpu\" not implemented for 'Bool'")
     return _abs(x)
+
+
 _relu = _unary_op("ReluBackward0", lambda a: np.maximum(a, a.dtype.type(0)),
                   lambda n, g: (g * gt(n.output, 0),), _RESULT, float_only=False)
 
@@ -445,7 +452,7 @@ def clamp(x, min=None, max=None) -> Tensor:
         if bound is not None:
             check_operand(bound, "clamp")
     bounds = [b for b in (min, max) if b is not None]
-    dtype = dtypes.result_type(x, *bounds)
+    dtype = result_type(x, *bounds)
     tensors = any(type(b) is Tensor for b in bounds)
     if tensors:
         for b in bounds:
@@ -510,7 +517,7 @@ def where(condition, x=None, y=None):
                          f"dtype {condition.dtype.torch_name}", hint="compare first: where(x > 0, ...)")
     check_operand(x, "where")
     check_operand(y, "where")
-    dtype = dtypes.result_type(x, y)
+    dtype = result_type(x, y)
     shape = broadcast_shape(condition.data.shape, x.data.shape if type(x) is Tensor else ())
     broadcast_shape(shape, y.data.shape if type(y) is Tensor else ())
     return apply(WHERE, (condition, x, y), (condition.data, array_of(x, dtype), array_of(y, dtype)))

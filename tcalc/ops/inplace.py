@@ -8,7 +8,7 @@ from .. import dtypes
 from ..autograd import Op, apply, is_grad_enabled
 from ..errors import AutogradError, DTypeError
 from ..tensor import Tensor, bump_version
-from ._base import as_tensor, broadcast_shape, check_operand, fill_array, scalar_array
+from ._base import as_tensor, broadcast_shape, check_operand, fill_array, result_type, scalar_array
 from .elementwise import _no_bool_subtraction, add, div, mul, sub
 from .reduce import sum
 
@@ -29,14 +29,15 @@ def apply_inplace(function, x, other) -> Tensor:
     if function is sub:  # the fast path below would skip sub's own refusal of bools
         _no_bool_subtraction(x, other)
     _check_leaf(x)
-    result_dtype = dtypes.result_type(x, other)
+    result_dtype = result_type(x, other)
     if function is div and not result_dtype.is_floating_point:
         result_dtype = dtypes.DEFAULT_FLOAT
     if not dtypes.can_cast(result_dtype, x.dtype):
         raise DTypeError(
             f"result type {result_dtype.torch_name} can't be cast to the desired output type "
             f"{x.dtype.torch_name}",
-            hint=f"convert the tensor first (e.g. x = x.{_method_for(result_dtype)}()) or use x = x + ...")
+            hint=f"convert the tensor first (e.g. x = x.{_suggested_conversion(result_dtype)}()) "
+                 "or use x = x + ...")
     if type(other) is Tensor:
         shape = broadcast_shape(x.data.shape, other.data.shape)
         if shape != x.data.shape:
@@ -60,8 +61,13 @@ def apply_inplace(function, x, other) -> Tensor:
     return x
 
 
-def _method_for(dtype: dtypes.DType) -> str:
-    return {"float32": "float", "float64": "double", "int64": "long"}.get(dtype.name, "float")
+def _suggested_conversion(dtype: dtypes.DType) -> str:
+    """The hint's conversion: to the result's dtype if it is float, double or long, else
+    to float, which holds each of the other results."""
+    return (dtype if dtype in _SUGGESTED else dtypes.float32).conversion_method
+
+
+_SUGGESTED = (dtypes.float32, dtypes.float64, dtypes.int64)
 
 
 def add_(x, other, alpha=1):

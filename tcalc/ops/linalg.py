@@ -1,17 +1,18 @@
-"""Products of vectors and matrices."""
+"""Products of vectors and matrices (dot, mv, mm, outer, matmul and its batches), trace,
+and torch.linalg's inv, det, solve and the singular values."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import OUT, Op, apply, keep
+from ..autograd import OUT, Op, apply, is_grad_enabled, keep
 from ..errors import DTypeError, ShapeError, TcalcIndexError, TcalcValueError
-from ..tensor import Tensor
 from ..limits import check_shape
-from ._base import as_tensor, broadcast_shape, normalize_dim
-from ..autograd import is_grad_enabled
-from .convert import clone, to_dtype
+from ..shape_hints import broadcast_hint
+from ..tensor import Tensor
+from ._base import as_tensor, broadcast_shape
+from .convert import clone
 from .elementwise import mul
-from .shape import cat, permute, squeeze, t, transpose, unsqueeze
+from .shape import is_view_compatible, squeeze, t, transpose, unsqueeze
 
 
 def _same_dtype(a: Tensor, b: Tensor, name: str) -> None:
@@ -21,32 +22,24 @@ def _same_dtype(a: Tensor, b: Tensor, name: str) -> None:
                        f"{a.dtype.torch_name} and {b.dtype.torch_name}")
         else:
             message = (f"expected m1 and m2 to have the same dtype, but got: "
-                       f"{_c_type(a)} != {_c_type(b)}")
+                       f"{a.dtype.type_meta} != {b.dtype.type_meta}")
         raise DTypeError(message, hint="convert one side, e.g. with .float()")
-
-
-def _c_type(x: Tensor) -> str:
-    return {"int64": "long int", "float32": "float", "float64": "double", "int32": "int",
-            "bool": "bool", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-            "float16": "c10::Half"}[x.dtype.name]
 
 
 def _shape_text(shape) -> str:
     return "x".join(str(n) for n in shape)
 
 
-# A product keeps each operand for the other's gradient.
 # A product keeps each operand for the other's gradient; PyTorch checks them in this order.
 _SELF_FIRST, _OTHER_FIRST = (keep(0, 1), keep(1, 0)), (keep(1, 0), keep(0, 1))
-_PRODUCT = _SELF_FIRST
 DOT = Op("DotBackward0", np.dot, lambda n, g: (g * n.inputs[1] if n.needs_grad(0) else None,
                                                g * n.inputs[0] if n.needs_grad(1) else None),
-         saves=_PRODUCT)
+         saves=_SELF_FIRST)
 # A product's gradient for an operand that does not require grad (the data X in X @ W) is
 # a product as large as the forward: skipped, as PyTorch does.
 MV = Op("MvBackward0", np.matmul, lambda n, g: (outer(g, n.inputs[1]) if n.needs_grad(0) else None,
                                                 mv(t(n.inputs[0]), g) if n.needs_grad(1) else None),
-        saves=_PRODUCT)
+        saves=_SELF_FIRST)
 MM = Op("MmBackward0", np.matmul, lambda n, g: (mm(g, t(n.inputs[1])) if n.needs_grad(0) else None,
                                                 mm(t(n.inputs[0]), g) if n.needs_grad(1) else None),
         saves=_OTHER_FIRST)
@@ -151,10 +144,8 @@ def matmul(a, b) -> Tensor:
         return mm(a, b)
     if a.data.ndim == 1 and b.data.ndim == 2:
         _check_inner((1,) + a.data.shape, b.data.shape)
-        out = squeeze(mm(unsqueeze(a, 0), b), 0)
-        if out.grad_fn is not None:
-            out.grad_fn.op = SQUEEZE_ROW  # PyTorch's node for this case
-        return out
+        row = mm(unsqueeze(a, 0), b)  # the vector as a one-row matrix
+        return apply(SQUEEZE_ROW, (row,), (row.data,))  # its one row: PyTorch's SqueezeBackward4
     _check_batched(a, b)
     folds = b.data.ndim <= 2 or a.data.ndim <= 2
     shapes = (_kept_shape(a, folds), _kept_shape(b, folds))
@@ -172,10 +163,8 @@ def _kept_shape(x: Tensor, folds: bool):
     shape = x.data.shape
     if len(shape) <= 2:
         return shape
-    from .shape import _is_view_compatible
-
     kept = (int(np.prod(shape[:-1])), shape[-1]) if folds else (int(np.prod(shape[:-2])),) + shape[-2:]
-    return kept if _is_view_compatible(x.data, kept) else None
+    return kept if is_view_compatible(x.data, kept) else None
 
 
 def _check_batched(a: Tensor, b: Tensor) -> None:
@@ -224,9 +213,7 @@ def _check_inner(sa, sb) -> None:
 
 
 def _product_hint(a, b) -> str | None:
-    """The hint `a @ b` gets, for mm(a, b) and matmul(a, b) too (one owner: tcalc.hints)."""
-    from ..hints import broadcast_hint
-
+    """The hint `a @ b` gets, for mm(a, b) and matmul(a, b) too (one owner: tcalc.shape_hints)."""
     shape_a, shape_b = (x.data.shape if type(x) is Tensor else tuple(x) for x in (a, b))
     return broadcast_hint("@", shape_a, shape_b)
 
@@ -301,17 +288,6 @@ def _zero_pivot(matrix: np.ndarray) -> int:
             return k + 1
         u[[k, p]] = u[[p, k]]
         u[k + 1:, k:] -= np.outer(u[k + 1:, k] / u[k, k], u[k, k:])
-    return 0
-    u = matrix.astype(np.float64)
-    if True:
-        u = matrix.astype(np.float64).copy()
-        n = u.shape[0]
-        for k in range(n):
-            p = k + int(np.argmax(np.abs(u[k:, k])))
-            if u[p, k] == 0:
-                return k + 1
-            u[[k, p]] = u[[p, k]]
-            u[k + 1:, k:] -= np.outer(u[k + 1:, k] / u[k, k], u[k, k:])
     return 0
 
 
@@ -455,76 +431,6 @@ def _svdvals_forward(a, original=None):
 SVDVALS = Op("LinalgSvdBackward0", _svdvals_forward, _svdvals_backward)
 
 
-def _dims_text(dims) -> str:
-    return " ".join(str(d) for d in dims)  # how C++ prints a vector of dims
-
-
-def matrix_norm(x, ord="fro", dim=(-2, -1), keepdim=False, dtype=None) -> Tensor:
-    """torch.linalg.matrix_norm, composed as PyTorch composes it (so the grad_fn names agree):
-    'fro' is a vector 2-norm; 'nuc', 2, -2 reduce the singular values; 1, -1 (inf, -inf) take
-    the largest (smallest) absolute column (row) sum."""
-    from .creation import zeros_like
-    from .reduce import amax, amin, sum, vector_norm
-    x = as_tensor(x)
-    if ord not in ("fro", "nuc") and (isinstance(ord, str) or abs(ord) not in (1, 2, float("inf"))):
-        raise TcalcValueError(f"linalg.matrix_norm: Order {ord if isinstance(ord, str) else f'{ord:g}'} "
-                              "not supported.", hint="matrix norms: 'fro', 'nuc', 1, -1, 2, -2, inf, -inf")
-    if x.data.ndim < 2:
-        raise ShapeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.",
-                         hint="for a vector use linalg.vector_norm(x, ord)")
-    if not x.dtype.is_floating_point:
-        raise DTypeError(f"linalg.matrix_norm: Expected a floating point or complex tensor as input. "
-                         f"Got {x.dtype.torch_name}", hint="convert first, e.g. A.float()")
-    dims = [dim] if isinstance(dim, int) else list(dim)
-    if len(dims) != 2:
-        raise ShapeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {_dims_text(dims)}")
-    d0, d1 = (normalize_dim(d, x.data.ndim) for d in dims)
-    if d0 == d1:
-        raise ShapeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
-    if dtype is not None:
-        if not dtype.is_floating_point:
-            raise DTypeError(f"linalg.matrix_norm: dtype should be floating point or complex, but got "
-                             f"{dtype.torch_name}")
-        if np.dtype(dtype.numpy).itemsize < x.data.dtype.itemsize:
-            raise DTypeError(f"linalg.matrix_norm: the dtype of the input ({x.dtype.torch_name}) should be "
-                             f"convertible without narrowing to the specified dtype ({dtype.torch_name})")
-    if ord == "fro":
-        return vector_norm(x, 2, (d0, d1), keepdim, dtype)
-    extreme = amax if ord == "nuc" or ord > 0 else amin
-    if ord in ("nuc", 2, -2):
-        if dtype is not None:
-            x = to_dtype(x, dtype)
-        order = [d for d in range(x.data.ndim) if d not in (d0, d1)] + [d0, d1]
-        values = _svdvals(permute(x, *order))
-        if ord == 2 and values.data.shape[-1] == 0:  # PyTorch's 2-norm of an empty matrix is 0
-            values = cat((values, zeros_like(sum(values, -1, True))), -1)
-        result = sum(values, -1, keepdim) if ord == "nuc" else extreme(values, -1, keepdim)
-        if keepdim:
-            result = permute(unsqueeze(result, -1), *np.argsort(order).tolist())
-        return result
-    if abs(ord) == float("inf"):  # the inf-norm is the 1-norm of the transpose
-        d0, d1 = d1, d0
-    if not keepdim and d0 < d1:
-        d1 -= 1
-    return extreme(vector_norm(x, 1, d0, keepdim, dtype), d1, keepdim)
-
-
-def _svdvals(x: Tensor) -> Tensor:
+def svdvals(x: Tensor) -> Tensor:
+    """The singular values of the matrices in x (the last two dims), largest first."""
     return apply(SVDVALS, (x,), (x.data,), original=x.data.copy() if x.requires_grad else None)
-
-
-def linalg_norm(x, ord=None, dim=None, keepdim=False, dtype=None) -> Tensor:
-    """torch.linalg.norm: a matrix norm for a string ord, for two dims, or for a matrix with
-    an ord and no dim; otherwise a vector norm (the 2-norm of all elements without ord)."""
-    from .reduce import vector_norm
-
-    x = as_tensor(x)
-    dims = None if dim is None else [dim] if isinstance(dim, int) else list(dim)
-    if dims is not None and len(dims) not in (1, 2):
-        raise ShapeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {dims}")
-    if dims is None and ord is not None and x.data.ndim not in (1, 2):
-        raise ShapeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or "
-                         f"2D. Got {x.data.ndim}D.")
-    if ord is not None and (isinstance(ord, str) or (len(dims) == 2 if dims is not None else x.data.ndim == 2)):
-        return matrix_norm(x, ord, dims if dims is not None else (0, 1), keepdim, dtype)
-    return vector_norm(x, 2 if ord is None else ord, dim, keepdim, dtype)

@@ -1,4 +1,6 @@
-"""Reductions over all elements or over dims, and sum_to (the broadcast-gradient helper)."""
+"""Reductions over all elements or over dims: sum, mean, prod, amax/amin, max/min and their
+indices, cumsum, var/std, all/any; and expand_reduced, which puts a reduction's dims back
+on its gradient."""
 from __future__ import annotations
 
 import builtins
@@ -10,10 +12,10 @@ from .. import dtypes
 from ..autograd import OUT, Op, apply, keep
 from ..errors import DTypeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
-from ..values import ReturnTypes, type_name
+from ..values import ReturnTypes
 from ._base import as_tensor, normalize_dim
 from .convert import to_dtype
-from .elementwise import exp
+from .elementwise import bitwise_and, eq, maximum, minimum, where
 from .shape import expand, reshape
 
 
@@ -31,7 +33,7 @@ def dims_of(dim, ndim: int) -> tuple[int, ...] | None:
     return (normalize_dim(dim, ndim),)
 
 
-def _expand_reduced(g: Tensor, shape: tuple, axes, keepdim: bool) -> Tensor:
+def expand_reduced(g: Tensor, shape: tuple, axes, keepdim: bool) -> Tensor:
     """Undo a reduction's shape on its gradient: put back the reduced dims, then broadcast."""
     if axes is not None and not keepdim:
         kept = list(g.data.shape)
@@ -48,7 +50,7 @@ def _sum_forward(a, axes, keepdim, dtype):
 
 
 def _sum_backward(n, g):
-    return (_expand_reduced(g, n.inputs[0].data.shape, n.params["axes"], n.params["keepdim"]),)
+    return (expand_reduced(g, n.inputs[0].data.shape, n.params["axes"], n.params["keepdim"]),)
 
 
 SUM_ALL = Op("SumBackward0", _sum_forward, _sum_backward, saves=False)
@@ -83,7 +85,7 @@ def _mean_forward(a, axes, keepdim):
 def _mean_backward(n, g):
     shape = n.inputs[0].data.shape
     count = n.inputs[0].data.size // builtins.max(n.output.data.size, 1) if n.inputs[0].data.size else 0
-    return (_expand_reduced(g, shape, n.params["axes"], n.params["keepdim"]) / builtins.max(count, 1),)
+    return (expand_reduced(g, shape, n.params["axes"], n.params["keepdim"]) / builtins.max(count, 1),)
 
 
 MEAN_ALL = Op("MeanBackward0", _mean_forward, _mean_backward, saves=False)
@@ -109,99 +111,8 @@ def mean(x, dim=None, keepdim=False, dtype=None) -> Tensor:
     return apply(op, (x,), (x.data,), axes=axes, keepdim=bool(keepdim))
 
 
-def _sum_to_forward(a, shape):
-    lead = a.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1)
-    out = np.sum(a, axis=axes, keepdims=True) if axes else a
-    return out.reshape(shape)
-
-
-SUM_TO = Op("SumBackward1", _sum_to_forward,
-            lambda n, g: (_broadcast_to(g, n.inputs[0].data.shape),), saves=False)
-
-
-def _broadcast_to(g: Tensor, shape) -> Tensor:
-    from .shape import expand
-
-    return expand(g, shape)
-
-
-def sum_to(x: Tensor, shape: tuple) -> Tensor:
-    """Sum a broadcast result back to `shape` (the gradient of broadcasting)."""
-    return apply(SUM_TO, (x,), (x.data,), shape=tuple(shape))
-
-
-def _vector_norm_forward(a, p, axes, keepdim):
-    if p == 0:  # the number of non-zero elements
-        return np.asarray(np.count_nonzero(a, axis=axes, keepdims=keepdim)).astype(a.dtype)
-    if p == 2:
-        return np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim, dtype=a.dtype))
-    if p == float("inf"):
-        return np.max(np.abs(a), axis=axes, keepdims=keepdim)
-    if p == -float("inf"):
-        return np.min(np.abs(a), axis=axes, keepdims=keepdim)
-    if p == 1:
-        return np.sum(np.abs(a), axis=axes, keepdims=keepdim, dtype=a.dtype)
-    return np.power(np.sum(np.abs(a) ** p, axis=axes, keepdims=keepdim, dtype=a.dtype), 1.0 / p)
-
-
-def _vector_norm_backward(n, g):
-    from .elementwise import abs as abs_, sign
-
-    x, p = n.inputs[0], n.params["p"]
-    axes, keepdim = n.params["axes"], n.params["keepdim"]
-    out = _expand_reduced(n.output, x.data.shape, axes, keepdim)
-    g = _expand_reduced(g, x.data.shape, axes, keepdim)
-    if p == 2:
-        # d|x|/dx = x / |x|, taken as 0 where the norm is 0 (PyTorch's subgradient: x is 0
-        # there too, so dividing by 1 instead gives it). `out` stays in the graph, so that a
-        # second derivative sees the norm depend on x.
-        zero = out.data == 0
-        return (g * x / (out + Tensor(zero.astype(out.data.dtype))) if zero.any() else g * x / out,)
-    if p == 1:
-        return (g * sign(x),)
-    if p == 0:
-        return (g * 0,)
-    if p in (float("inf"), -float("inf")):  # to the elements of largest size, shared evenly between ties
-        hit = np.abs(x.data) == out.data
-        count = np.sum(hit, axis=axes, keepdims=True) if axes is not None else np.sum(hit)
-        return (g * sign(x) * Tensor((hit / count).astype(x.data.dtype)),)
-    return (g * sign(x) * abs_(x) ** (p - 1) / out ** (p - 1),)
-
-
+# What an op keeps when its gradient reads both its input and its result.
 _INPUT_AND_RESULT = (keep(0), keep(OUT))
-VECTOR_NORM = Op("LinalgVectorNormBackward0", _vector_norm_forward, _vector_norm_backward,
-                 saves=_INPUT_AND_RESULT)
-
-
-def vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None) -> Tensor:
-    """torch.linalg.vector_norm: the norm of the elements over `dim` (all of them by default)."""
-    x = as_tensor(x)
-    if isinstance(ord, str) or not isinstance(ord, (int, float)):
-        raise TcalcTypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not "
-                             f"{type_name(ord)}", hint="matrix norms ('fro', 'nuc') are linalg.matrix_norm's")
-    if not x.dtype.is_floating_point:
-        raise DTypeError(
-            f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
-            f"Got {x.dtype.torch_name}", hint="convert first: norm(x.float())")
-    if dtype is not None:
-        x = to_dtype(x, dtype)
-    axes = dims_of(dim, x.data.ndim)
-    return apply(VECTOR_NORM, (x,), (x.data,), p=float(ord), axes=axes, keepdim=bool(keepdim))
-
-
-def norm(x, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
-    """torch.norm: a number p is a vector norm over `dim` (even over two dims); 'fro' is the
-    2-norm of the elements; 'nuc' (or a bad string) goes to linalg.matrix_norm."""
-    x = as_tensor(x)
-    if isinstance(p, str):
-        if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
-            return vector_norm(x, 2, dim, keepdim, dtype)
-        from .linalg import matrix_norm
-
-        return matrix_norm(x, p, tuple(range(x.data.ndim)) if dim is None else dim, keepdim, dtype)
-    return vector_norm(x, 2 if p is None else p, dim, keepdim, dtype)
 
 
 # ---- amax/amin: the largest (smallest) values over dims, ties sharing the gradient ----------
@@ -209,10 +120,10 @@ def norm(x, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
 def _amax_backward(n, g):
     x = n.inputs[0]
     axes, keepdim = n.params["axes"], n.params["keepdim"]
-    out = _expand_reduced(n.output, x.data.shape, axes, keepdim)
+    out = expand_reduced(n.output, x.data.shape, axes, keepdim)
     hit = x.data == out.data
     share = hit / np.sum(hit, axis=axes, keepdims=True)  # PyTorch splits the gradient between ties
-    return (_expand_reduced(g, x.data.shape, axes, keepdim) * Tensor(share.astype(x.data.dtype)),)
+    return (expand_reduced(g, x.data.shape, axes, keepdim) * Tensor(share.astype(x.data.dtype)),)
 
 
 AMAX = Op("AmaxBackward0", lambda a, axes, keepdim: np.max(a, axis=axes, keepdims=keepdim), _amax_backward,
@@ -263,22 +174,20 @@ def _prod_forward(a, axis, keepdim, dtype):
 def _prod_backward(n, g):
     """d prod / d x_i is the product of the others; with zeros present only the lone zero
     (if there is exactly one) gets a gradient. Written with tcalc ops so it differentiates."""
-    from .elementwise import bitwise_and, eq, where
-
     x = n.inputs[0]
     axis, keepdim = n.params["axis"], n.params["keepdim"]
     axes = None if axis is None else (axis,)
     zero = eq(x, 0)
     if not np.any(zero.data):
-        out = _expand_reduced(n.output, x.data.shape, axes, keepdim)
-        return (_expand_reduced(g, x.data.shape, axes, keepdim) * out / x,)
+        out = expand_reduced(n.output, x.data.shape, axes, keepdim)
+        return (expand_reduced(g, x.data.shape, axes, keepdim) * out / x,)
     safe = where(zero, 1.0, x)
-    others = _expand_reduced(prod(safe, axis, keepdim=True) if axis is not None else prod(safe),
+    others = expand_reduced(prod(safe, axis, keepdim=True) if axis is not None else prod(safe),
                              x.data.shape, axes, True)
-    zeros = _expand_reduced(sum(zero, axis, keepdim=True) if axis is not None else sum(zero),
+    zeros = expand_reduced(sum(zero, axis, keepdim=True) if axis is not None else sum(zero),
                             x.data.shape, axes, True)
     grad = where(eq(zeros, 0), others / safe, where(bitwise_and(zero, eq(zeros, 1)), others, 0.0))
-    return (_expand_reduced(g, x.data.shape, axes, keepdim) * grad,)
+    return (expand_reduced(g, x.data.shape, axes, keepdim) * grad,)
 
 
 PROD_ALL = Op("ProdBackward0", _prod_forward, _prod_backward, saves=_INPUT_AND_RESULT)
@@ -311,7 +220,7 @@ def _select_backward(n, g):
         np.put_along_axis(mask, np.expand_dims(n.params["indices"], axis), 1, axis=axis)
     else:
         mask[()] = 1
-    return (_expand_reduced(g, x.data.shape, (axis,) if x.data.ndim else None, keepdim) * Tensor(mask),)
+    return (expand_reduced(g, x.data.shape, (axis,) if x.data.ndim else None, keepdim) * Tensor(mask),)
 
 
 def _extreme_forward(a, axis, keepdim, indices, pick):
@@ -338,8 +247,6 @@ def _arg_extreme(a: np.ndarray, axis: int | None, largest: bool) -> np.ndarray:
 
 
 def _extreme(name: str, x, dim, keepdim, other):
-    from .elementwise import maximum, minimum
-
     x = as_tensor(x)
     largest = name == "max"
     if type(dim) is Tensor and other is None:  # torch.max(a, b): the elementwise maximum
@@ -366,7 +273,7 @@ def _extreme(name: str, x, dim, keepdim, other):
     if x.data.ndim == 0:
         values.data = x.data.copy()
     index_data = np.expand_dims(indices, axis) if keep else indices
-    return return_types(name, values=values, indices=Tensor(index_data))
+    return ReturnTypes(name, {"values": values, "indices": Tensor(index_data)})
 
 
 def max(x, dim=None, keepdim=False, other=None):
@@ -376,11 +283,6 @@ def max(x, dim=None, keepdim=False, other=None):
 
 def min(x, dim=None, keepdim=False, other=None):
     return _extreme("min", x, dim, keepdim, other)
-
-
-def return_types(name: str, **fields):
-    """PyTorch's torch.return_types.NAME(values=..., indices=...): a tuple with named fields."""
-    return ReturnTypes(name, fields)
 
 
 def _argument(name: str, x, dim, keepdim) -> Tensor:
@@ -466,7 +368,7 @@ def _var_backward(n, g):
     axes, keepdim, correction = n.params["axes"], n.params["keepdim"], n.params["correction"]
     count = x.data.size // builtins.max(n.output.data.size, 1)
     centred = x - mean(x, axes, keepdim=True) if axes is not None else x - mean(x)
-    g = _expand_reduced(g, x.data.shape, axes, keepdim)
+    g = expand_reduced(g, x.data.shape, axes, keepdim)
     return (g * centred * (2.0 / (count - correction)),)
 
 
@@ -475,12 +377,14 @@ def _std_backward(n, g):
     axes, keepdim, correction = n.params["axes"], n.params["keepdim"], n.params["correction"]
     count = x.data.size // builtins.max(n.output.data.size, 1)
     centred = x - mean(x, axes, keepdim=True) if axes is not None else x - mean(x)
-    out = _expand_reduced(n.output, x.data.shape, axes, keepdim)
-    g = _expand_reduced(g, x.data.shape, axes, keepdim)
+    out = expand_reduced(n.output, x.data.shape, axes, keepdim)
+    g = expand_reduced(g, x.data.shape, axes, keepdim)
     return (g * centred / (out * (count - correction)),)
 
 
 VAR = Op("VarBackward0", _var_forward, _var_backward, saves=(keep(0),))
+
+
 def _std_forward(a, **params):
     wide = a.astype(np.float32) if a.dtype == np.float16 else a  # one rounding, as in PyTorch
     return np.sqrt(_var_forward(wide, **params)).astype(a.dtype, copy=False)
@@ -518,208 +422,3 @@ def all(x, dim=None, keepdim=False) -> Tensor:
 
 def any(x, dim=None, keepdim=False) -> Tensor:
     return _logical_reduction(np.any, x, dim, keepdim)
-
-
-# ---- softmax and log_softmax -----------------------------------------------------------
-
-def _softmax_forward(a, axis, log):
-    # float16 is computed in float32 and rounded once, as PyTorch's kernel does; a 0-d
-    # tensor is its own one-element dim.
-    wide = (a.astype(np.float32) if a.dtype == np.float16 else a).reshape(a.shape or (1,))
-    if wide.size == 0:
-        return a.copy()
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        shifted = wide - np.max(wide, axis=axis, keepdims=True)  # exp cannot overflow
-        if log:
-            out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-        else:
-            e = np.exp(shifted)
-            out = e / np.sum(e, axis=axis, keepdims=True)
-    return out.astype(a.dtype, copy=False).reshape(a.shape)
-
-
-def _softmax_backward(n, g):
-    y, axis = n.output, n.params["axis"]
-    if not y.data.ndim:
-        return (g * 0,)
-    gy = g * y
-    return (gy - y * sum(gy, axis, keepdim=True),)
-
-
-def _log_softmax_backward(n, g):
-    y, axis = n.output, n.params["axis"]
-    if not y.data.ndim:
-        return (g * 0,)
-    return (g - exp(y) * sum(g, axis, keepdim=True),)
-
-
-# Both keep their result, which their gradients read.
-SOFTMAX = Op("SoftmaxBackward0", lambda a, axis: _softmax_forward(a, axis, False), _softmax_backward,
-             saves=(keep(OUT),))
-LOG_SOFTMAX = Op("LogSoftmaxBackward0", lambda a, axis: _softmax_forward(a, axis, True),
-                 _log_softmax_backward, saves=(keep(OUT),))
-
-
-_NO_DIM = object()  # PyTorch tells a missing dim from dim=None
-
-
-def _softmax(op: Op, name: str, x, dim, dtype) -> Tensor:
-    x = as_tensor(x)
-    if dim is _NO_DIM:
-        raise TcalcTypeError(f'{name}() missing 1 required positional arguments: "dim"',
-                             hint=f"give the dim the probabilities run along, e.g. {name}(x, dim=-1)")
-    if not isinstance(dim, int) or isinstance(dim, bool):
-        position = " (position 2)" if dim is not None else ""
-        raise TcalcTypeError(f"{name}(): argument 'dim'{position} must be int, not {type_name(dim)}",
-                             hint=f"give the dim the probabilities run along, e.g. {name}(x, dim=-1)")
-    axis = normalize_dim(dim, x.data.ndim)
-    if dtype is not None:
-        x = to_dtype(x, dtype)
-    if not x.dtype.is_floating_point:
-        kernel = "lastdim_kernel_impl" if axis == builtins.max(x.data.ndim - 1, 0) else "kernel_impl"
-        raise DTypeError(f'"{name}_{kernel}" not implemented for \'{x.dtype.torch_name}\'',
-                         hint=f"convert to a float tensor first, e.g. {name}(x.float(), dim)")
-    return apply(op, (x,), (x.data,), axis=axis)
-
-
-def softmax(x, dim=_NO_DIM, dtype=None) -> Tensor:
-    """softmax(x, dim): exp(x) / exp(x).sum(dim), computed without overflow."""
-    return _softmax(SOFTMAX, "softmax", x, dim, dtype)
-
-
-def log_softmax(x, dim=_NO_DIM, dtype=None) -> Tensor:
-    """log_softmax(x, dim): x - log(exp(x).sum(dim)), computed without overflow."""
-    return _softmax(LOG_SOFTMAX, "log_softmax", x, dim, dtype)
-
-
-# ---- sort, argsort, topk --------------------------------------------------------------
-
-def _order(a: np.ndarray, axis: int, descending: bool) -> np.ndarray:
-    """The indices that sort `a` along `axis` as PyTorch's CPU sort does: ties in their order,
-    NaN largest (last ascending, first descending)."""
-    if a.ndim == 0:
-        return np.zeros((), np.int64)
-    keys = a.view(np.uint8) if a.dtype == np.bool_ else a
-    if not descending:
-        return np.argsort(keys, axis=axis, kind="stable").astype(np.int64, copy=False)
-    # Descending and stable: sort the reversed dim ascending, then read it backwards.
-    backwards = np.argsort(np.flip(keys, axis), axis=axis, kind="stable")
-    return (a.shape[axis] - 1 - np.flip(backwards, axis)).astype(np.int64, copy=False)
-
-
-def _pick_forward(a, indices, axis):
-    return np.take_along_axis(a, indices, axis) if a.ndim else a.copy()
-
-
-def _put_forward(g, indices, axis, shape):
-    out = np.zeros(shape, g.dtype)
-    if out.ndim:
-        np.put_along_axis(out, indices, g, axis)
-    else:
-        out[()] = g
-    return out
-
-
-def _picked_backward(n, g):
-    """The values were picked from x at `indices`: their gradients go back there."""
-    p = n.params
-    return (apply(PUT_BACK, (g,), (g.data,), indices=p["indices"], axis=p["axis"],
-                  shape=n.inputs[0].data.shape),)
-
-
-def _put_backward(n, g):
-    p = n.params
-    return (apply(PICK_AGAIN, (g,), (g.data,), indices=p["indices"], axis=p["axis"]),)
-
-
-# They keep the indices, which nothing can change (saves=True): the values are not read.
-SORT = Op("SortBackward0", _pick_forward, _picked_backward)
-TOPK = Op("TopkBackward0", _pick_forward, _picked_backward)
-PUT_BACK = Op("ValueSelectingReductionBackwardBackward0", _put_forward, _put_backward)
-PICK_AGAIN = Op("GatherBackward0", _pick_forward, _picked_backward)
-
-
-def sort(x, dim=-1, descending=False, stable=False) -> tuple:
-    """torch.sort: torch.return_types.sort(values, indices), ties kept in order."""
-    x = as_tensor(x)
-    axis = normalize_dim(dim, x.data.ndim)
-    indices = _order(x.data, axis, bool(descending))
-    values = apply(SORT, (x,), (x.data,), indices=indices, axis=axis)
-    return return_types("sort", values=values, indices=Tensor(indices))
-
-
-def argsort(x, dim=-1, descending=False, stable=False) -> Tensor:
-    x = as_tensor(x)
-    return Tensor(_order(x.data, normalize_dim(dim, x.data.ndim), bool(descending)))
-
-
-def topk(x, k, dim=-1, largest=True, sorted=True) -> tuple:
-    """torch.topk: the k largest (or smallest) along dim, largest first."""
-    x = as_tensor(x)
-    axis = normalize_dim(dim, x.data.ndim)
-    if not isinstance(k, int) or isinstance(k, bool):
-        raise TcalcTypeError(f"topk(): argument 'k' (position 2) must be int, not {type_name(k)}")
-    size = x.data.shape[axis] if x.data.ndim else 1
-    if not 0 <= k <= size:
-        raise TcalcValueError("selected index k out of range",
-                              hint=f"k runs from 0 to the size of the dim ({size})")
-    indices = _order(x.data, axis, bool(largest))
-    if x.data.ndim:
-        indices = np.take(indices, np.arange(k), axis=axis)
-    values = apply(TOPK, (x,), (x.data,), indices=indices, axis=axis)
-    return return_types("topk", values=values, indices=Tensor(indices))
-
-
-# ---- logsumexp -------------------------------------------------------------------------
-
-def _logsumexp_forward(a, axes, keepdim):
-    # As PyTorch: shift by the largest value of each slice (taken as 0 where it is infinite,
-    # so inf stays inf and a slice of -inf gives -inf), then add it back. float16 is computed
-    # in float32 and rounded once.
-    wide = a.astype(np.float32) if a.dtype == np.float16 else a
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        if wide.size == 0:  # the sum of nothing is 0: log(0) is -inf
-            out = np.log(np.sum(np.exp(wide), axis=axes, keepdims=keepdim))
-        else:
-            top = np.max(wide, axis=axes, keepdims=True)
-            top = np.where(np.isinf(top), 0, top).astype(wide.dtype, copy=False)
-            out = np.log(np.sum(np.exp(wide - top), axis=axes, keepdims=True)) + top
-            if not keepdim:
-                out = out.reshape(np.sum(wide, axis=axes).shape)
-    return np.asarray(out).astype(a.dtype, copy=False)
-
-
-def _logsumexp_backward(n, g):
-    """d logsumexp / dx = exp(x - result): the softmax of x over the reduced dims. `result`
-    is the output with its graph, so that a second derivative sees it depend on x."""
-    x, axes, keepdim = n.inputs[0], n.params["axes"], n.params["keepdim"]
-    out = _expand_reduced(n.output, x.data.shape, axes, keepdim)
-    return (_expand_reduced(g, x.data.shape, axes, keepdim) * exp(x - out),)
-
-
-# PyTorch keeps the input and the result.
-LOGSUMEXP = Op("LogsumexpBackward0", _logsumexp_forward, _logsumexp_backward, saves=_INPUT_AND_RESULT)
-
-
-def logsumexp(x, dim=_NO_DIM, keepdim=False) -> Tensor:
-    """logsumexp(x, dim): log(exp(x).sum(dim)), computed without overflow; ints give float32."""
-    x = as_tensor(x)
-    hint = "give the dims to reduce, e.g. logsumexp(x, dim=-1), or logsumexp(x, dim=(0, 1)) for all"
-    if dim is _NO_DIM:
-        raise TcalcTypeError('logsumexp() missing 1 required positional arguments: "dim"', hint=hint)
-    if not isinstance(dim, (int, tuple, list)) or isinstance(dim, bool) or (
-            isinstance(dim, (tuple, list)) and not builtins.all(
-                isinstance(d, int) and not isinstance(d, bool) for d in dim)):
-        position = " (position 2)" if dim is not None else ""
-        raise TcalcTypeError(f"logsumexp(): argument 'dim'{position} must be tuple of ints, not "
-                             f"{type_name(dim)}", hint=hint)
-    axes = dims_of(dim, x.data.ndim)
-    if axes is None and not keepdim and x.data.ndim:  # dim=() reduces everything, but PyTorch's
-        raise TcalcValueError(f"output with shape [] doesn't match the broadcast shape "  # out= clashes
-                              f"[{', '.join(['1'] * x.data.ndim)}]",
-                              hint="give the dims to reduce, e.g. dim=(0, 1), or keepdim=True")
-    if x.data.ndim == 0:
-        axes = None
-    if not x.dtype.is_floating_point:
-        x = to_dtype(x, dtypes.DEFAULT_FLOAT)
-    return apply(LOGSUMEXP, (x,), (x.data,), axes=axes, keepdim=bool(keepdim) and x.data.ndim > 0)

@@ -1,4 +1,6 @@
-"""Ops that move elements without changing them: views, joins and indexing."""
+"""Ops that move elements without changing them: views (reshape, permute, transpose, ...),
+expand and its gradient sum_to, repeat, triangles and diagonals of matrices, squeeze and
+unsqueeze. Indexing is tcalc.ops.indexing's; joining, tcalc.ops.joining's."""
 from __future__ import annotations
 
 import math
@@ -6,10 +8,10 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..autograd import Op, apply, is_grad_enabled, keep
-from ..errors import AutogradError, DTypeError, ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
+from ..autograd import Op, apply
+from ..errors import ShapeError, TcalcIndexError, TcalcTypeError
 from ..limits import check_shape
-from ..tensor import Tensor, bump_version, version_counter
+from ..tensor import Tensor, version_counter
 from ..values import type_name
 from ._base import as_tensor, normalize_dim
 
@@ -55,12 +57,13 @@ def _shape_list(shape) -> str:
 
 # ---- views -----------------------------------------------------------------------------
 
-def _reshape_backward(n, g):
+def _to_input_shape(n, g):
+    """The gradient of an op that only reshapes (view, squeeze, unsqueeze): reshaped back."""
     return (reshape(g, n.inputs[0].data.shape),)
 
 
-VIEW = Op("ViewBackward0", lambda a, shape: a.reshape(shape), _reshape_backward, saves=False, view=True)
-UNSAFE_VIEW = Op("UnsafeViewBackward0", lambda a, shape: a.reshape(shape), _reshape_backward,
+VIEW = Op("ViewBackward0", lambda a, shape: a.reshape(shape), _to_input_shape, saves=False, view=True)
+UNSAFE_VIEW = Op("UnsafeViewBackward0", lambda a, shape: a.reshape(shape), _to_input_shape,
                  saves=False)
 
 
@@ -71,11 +74,11 @@ def reshape(x, *shape) -> Tensor:
         out = Tensor(x.data.view())
         out._vc = version_counter(x)
         return out
-    copies = not _is_view_compatible(x.data, shape)
+    copies = not is_view_compatible(x.data, shape)
     return apply(UNSAFE_VIEW if copies else VIEW, (x,), (x.data,), shape=shape)
 
 
-def _is_view_compatible(a: np.ndarray, shape) -> bool:
+def is_view_compatible(a: np.ndarray, shape) -> bool:
     try:
         np.reshape(a, shape, copy=False)
         return True
@@ -88,7 +91,7 @@ def view(x, *shape) -> Tensor:
     if len(shape) == 1 and isinstance(shape[0], dtypes.DType):
         raise TcalcTypeError("view(dtype) is not supported; use .to(dtype)")
     shape = infer_shape(sizes_from(shape), x.data.size)
-    if not _is_view_compatible(x.data, shape):
+    if not is_view_compatible(x.data, shape):
         raise ShapeError(
             "view size is not compatible with input tensor's size and stride (at least one "
             "dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
@@ -172,13 +175,13 @@ def mT(x) -> Tensor:
     return transpose(x, -2, -1) if x.data.ndim else x
 
 
+# ---- expand and sum_to: broadcasting and its gradient, each the other's ------------------
+
 def _expand_forward(a, shape):
     return np.broadcast_to(a, shape)
 
 
 def _expand_backward(n, g):
-    from .reduce import sum_to
-
     return (sum_to(g, n.inputs[0].data.shape),)
 
 
@@ -217,18 +220,34 @@ def expanded_shape(own: tuple, sizes: tuple, dtype: dtypes.DType) -> tuple:
     return tuple(shape)
 
 
+def _sum_to_forward(a, shape):
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1)
+    out = np.sum(a, axis=axes, keepdims=True) if axes else a
+    return out.reshape(shape)
+
+
+SUM_TO = Op("SumBackward1", _sum_to_forward, lambda n, g: (expand(g, n.inputs[0].data.shape),),
+            saves=False)
+
+
+def sum_to(x: Tensor, shape: tuple) -> Tensor:
+    """Sum a broadcast result back to `shape` (the gradient of broadcasting)."""
+    return apply(SUM_TO, (x,), (x.data,), shape=tuple(shape))
+
+
 # ---- repeat: tiles of a tensor ------------------------------------------------------------
 
 def _repeat_backward(n, g):
     """Each input element was copied once per tile: its gradient is the sum over the tiles.
-    g is viewed as (tiles_0, size_0, tiles_1, size_1, ...) and summed over the tiles."""
-    from .reduce import sum
-
+    g is viewed as (tiles_0, size_0, tiles_1, size_1, ...), a broadcast of (1, size_0, 1,
+    size_1, ...), and summed back to that."""
     repeats, own = n.params["repeats"], n.inputs[0].data.shape
     padded = (1,) * (len(repeats) - len(own)) + tuple(own)
     split = tuple(k for r, s in zip(repeats, padded) for k in (r, s))
-    tiles = tuple(range(0, 2 * len(repeats), 2))
-    return (reshape(sum(reshape(g, split), tiles) if tiles else g, own),)
+    one_tile = tuple(k for s in padded for k in (1, s))
+    return (reshape(sum_to(reshape(g, split), one_tile) if repeats else g, own),)
 
 
 REPEAT = Op("RepeatBackward0", lambda a, repeats: np.tile(a, repeats), _repeat_backward, saves=False)
@@ -309,7 +328,7 @@ def triu(x, diagonal=0) -> Tensor:
     return _triangle("triu", TRIU, x, diagonal)
 
 
-def _diagonal_of(a, offset, shape=None):
+def _diagonal_of(a, offset):
     return np.diagonal(a, offset).copy()
 
 
@@ -319,7 +338,6 @@ def _on_diagonal(v, offset, shape):
     rows = np.arange(v.shape[0]) + max(-offset, 0)
     out[rows, rows + offset] = v
     return out
-
 
 
 def _take_diagonal_backward(n, g):
@@ -353,15 +371,11 @@ def diag(x, diagonal=0) -> Tensor:
     return apply(DIAGONAL_COPY, (x,), (x.data,), offset=diagonal)
 
 
-def _unsqueeze_backward(n, g):
-    return (reshape(g, n.inputs[0].data.shape),)
-
-
-UNSQUEEZE = Op("UnsqueezeBackward0", lambda a, dim: np.expand_dims(a, dim), _unsqueeze_backward,
+UNSQUEEZE = Op("UnsqueezeBackward0", lambda a, dim: np.expand_dims(a, dim), _to_input_shape,
                saves=False, view=True)
-SQUEEZE = Op("SqueezeBackward0", lambda a, dims: np.squeeze(a, dims), _unsqueeze_backward,
+SQUEEZE = Op("SqueezeBackward0", lambda a, dims: np.squeeze(a, dims), _to_input_shape,
              saves=False, view=True)
-SQUEEZE_DIM = Op("SqueezeBackward1", lambda a, dims: np.squeeze(a, dims), _unsqueeze_backward,
+SQUEEZE_DIM = Op("SqueezeBackward1", lambda a, dims: np.squeeze(a, dims), _to_input_shape,
                  saves=False, view=True)
 
 
@@ -382,482 +396,3 @@ def squeeze(x, dim=None) -> Tensor:
             raise ShapeError(f"dim {a} appears multiple times in the list of dims")
     dims = tuple(d for d in axes if x.data.ndim and x.data.shape[d] == 1)
     return apply(SQUEEZE_DIM, (x,), (x.data,), dims=dims)
-
-
-# ---- joining -------------------------------------------------------------------------
-
-def _cat_backward(n, g):
-    dim, sizes = n.params["dim"], n.params["sizes"]
-    grads, start = [], 0
-    for size in sizes:
-        grads.append(narrow(g, dim, start, size))
-        start += size
-    return tuple(grads)
-
-
-CAT = Op("CatBackward0", lambda *arrays, dim, sizes: np.concatenate(arrays, axis=dim),
-         _cat_backward, saves=False)
-
-
-def _sequence_of_tensors(tensors, name: str) -> list[Tensor]:
-    if not isinstance(tensors, (tuple, list)):
-        raise TcalcTypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
-                             f"not {type_name(tensors)}", hint=f"write {name}((a, b), dim=0)")
-    if not tensors:
-        raise TcalcValueError(f"torch.{name}(): expected a non-empty list of Tensors" if name == "cat" else
-                              f"{name} expects a non-empty TensorList")
-    return [as_tensor(t) for t in tensors]
-
-
-def cat(tensors, dim=0) -> Tensor:
-    tensors = _sequence_of_tensors(tensors, "cat")
-    dtype = dtypes.result_type(*tensors)
-    # PyTorch skips legacy empty 1-d tensors of size (0,) when joining.
-    joined = [t for t in tensors if not (t.data.ndim == 1 and t.data.size == 0)] or tensors[:1]
-    for i, t in enumerate(tensors):
-        if t.data.ndim == 0:
-            raise ShapeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")
-    ref = joined[0]
-    d = normalize_dim(dim, ref.data.ndim)
-    for i, t in enumerate(joined):
-        if t.data.ndim != ref.data.ndim:
-            raise ShapeError(f"Tensors must have same number of dimensions: got {ref.data.ndim} "
-                             f"and {t.data.ndim}")
-        for axis in range(ref.data.ndim):
-            if axis != d and t.data.shape[axis] != ref.data.shape[axis]:
-                raise ShapeError(
-                    f"Sizes of tensors must match except in dimension {d}. Expected size "
-                    f"{ref.data.shape[axis]} but got size {t.data.shape[axis]} for tensor number "
-                    f"{i} in the list.")
-    arrays = tuple(t.data.astype(dtype.numpy, copy=False) for t in joined)
-    return apply(CAT, tuple(joined), arrays, dim=d, sizes=tuple(t.data.shape[d] for t in joined))
-
-
-def stack(tensors, dim=0) -> Tensor:
-    tensors = _sequence_of_tensors(tensors, "stack")
-    first = tensors[0].data.shape
-    for i, t in enumerate(tensors):
-        if t.data.shape != first:
-            raise ShapeError(f"stack expects each tensor to be equal size, but got {list(first)} at "
-                             f"entry 0 and {list(t.data.shape)} at entry {i}")
-    d = normalize_dim(dim, len(first) + 1)
-    out = cat([unsqueeze(t, d) for t in tensors], d)
-    if out.grad_fn is not None:
-        out.grad_fn.op = STACK
-    return out
-
-
-STACK = Op("StackBackward0", CAT.forward, _cat_backward, saves=False)
-
-
-def narrow(x, dim, start, length) -> Tensor:
-    x = as_tensor(x)
-    if x.data.ndim == 0:
-        raise ShapeError("narrow() cannot be applied to a 0-dim tensor.")
-    d = normalize_dim(dim, x.data.ndim)
-    size = x.data.shape[d]
-    if not -size <= start <= size:
-        raise TcalcIndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got "
-                              f"{start})")
-    if length < 0:
-        raise ShapeError("narrow(): length must be non-negative.")
-    start = start % size if start < 0 else start
-    if start + length > size:
-        raise ShapeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
-    return getitem(x, (slice(None),) * d + (slice(start, start + length),))
-
-
-# ---- indexing ---------------------------------------------------------------------------
-#
-# PyTorch indexes in two steps (torch/csrc/autograd/python_variable_indexing.cpp): it walks
-# the index items left to right, selecting, slicing and unsqueezing a view as it goes and
-# setting tensor items aside, then applies those tensors at once (advanced indexing). So
-# `x[0, :, [0, 1]]` selects first and is (3, 2) where NumPy gives (2, 3). tcalc plans the
-# same walk on shapes, with PyTorch's checks in PyTorch's order, and hands NumPy one basic
-# index for the view and one index of int arrays for the rest.
-
-def _index_backward(n, g):
-    undo = n.params["undo"]
-    if undo is None:  # an alias: its gradient passes unchanged
-        return (g,)
-    return (apply(undo, (g,), (g.data,), shape=n.inputs[0].data.shape, index=n.params["index"]),)
-
-
-def _view_op(name: str) -> Op:
-    return Op(name, lambda a, index, undo: a[index], _index_backward, saves=False, view=True)
-
-
-SELECT, SLICE = _view_op("SelectBackward0"), _view_op("SliceBackward0")
-UNSQUEEZE_INDEX, ALIAS = _view_op("UnsqueezeBackward0"), _view_op("AliasBackward0")
-# PyTorch keeps the index tensors (inputs 1...: an int tensor, not a list or a mask).
-INDEX = Op("IndexBackward0", lambda a, index, undo: _pick(a, index), _index_backward,
-           saves=(keep(slice(1, None)),))
-
-
-def _pick(a: np.ndarray, index: tuple) -> np.ndarray:
-    """a[index] for an advanced index; an empty result is not checked for bounds (as in
-    PyTorch, where NumPy would refuse `x[1:1, [9]]`)."""
-    try:
-        return a[index]
-    except IndexError:  # only an empty result gets here: the bounds were checked before
-        return np.empty(_advanced_result_shape(a.shape, index), dtype=a.dtype)
-
-
-def _scatter_forward(g, shape, index):
-    out = np.zeros(shape, dtype=g.dtype)
-    if any(isinstance(i, np.ndarray) for i in index):
-        np.add.at(out, index, g)  # repeated indices add up
-    else:
-        out[index] += g
-    return out
-
-
-def _scatter_backward(n, g):
-    index = n.params["index"]
-    op = INDEX if any(isinstance(i, np.ndarray) for i in index) else SELECT
-    return (apply(op, (g,), (g.data,), index=index, undo=n.op),)
-
-
-def _scatter_op(name: str) -> Op:
-    return Op(name, _scatter_forward, _scatter_backward, saves=False)
-
-
-# An index's gradient is a scatter into zeros; PyTorch names it after the first view the
-# index made (its gradient is applied last): w[0, 1:] -> SelectBackwardBackward0.
-UNDO = {SELECT: _scatter_op("SelectBackwardBackward0"), SLICE: _scatter_op("SliceBackwardBackward0"),
-        UNSQUEEZE_INDEX: _scatter_op("SqueezeBackward1"), INDEX: _scatter_op("IndexPutImplBackward0"),
-        ALIAS: None}
-
-
-_INDEX_DTYPES = (np.int64, np.int32, np.uint8, np.bool_)  # PyTorch's checkIndexTensorTypes
-_INVALID_INDEX = "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices"
-
-
-class _Plan:
-    """Where `index` takes a tensor: `basic` (ints, slices, None; ends with ...) makes a view
-    recorded as `node` (None: the tensor itself; `first` is its first view), then `advanced` (int arrays and full
-    slices, or None) picks from that view; `sizes` is the view's shape."""
-
-    __slots__ = ("basic", "node", "first", "advanced", "sizes", "masks_only")
-
-
-def _list_as_tuple(seq) -> bool:
-    """NumPy's old rule, kept by PyTorch: a list holding a sequence, slice, tensor, None or
-    ... is a tuple of indices (`x[[0, [1]]]` is `x[0, [1]]`)."""
-    return len(seq) < 32 and any(type(i) is Tensor or isinstance(i, (list, tuple, str, slice))
-                                 or i is None or i is Ellipsis for i in seq)
-
-
-def _index_array(seq) -> np.ndarray:
-    """A list or tuple as an index tensor: bool if every element is a bool, else int64
-    (floats truncated), as PyTorch's indexing_tensor_from_data."""
-    try:
-        array = np.array(seq)
-    except ValueError:
-        raise TcalcTypeError("'list' object cannot be interpreted as an integer") from None
-    if array.dtype == np.bool_:
-        return array
-    if array.dtype.kind not in "iuf" and array.size:
-        raise TcalcTypeError(f"new(): invalid data type '{type_name(array.flat[0])}'")
-    return array.astype(np.int64)
-
-
-def _specified_dims(items) -> int:
-    """How many of the tensor's dims the items use up: a mask one per its dim; None, ... and
-    Python bools none; anything else one (even what is refused later)."""
-    count = 0
-    for item in items:
-        if type(item) is Tensor:
-            count += item.data.ndim if item.data.dtype in (np.bool_, np.uint8) else 1
-        elif not (item is None or item is Ellipsis or isinstance(item, bool)):
-            count += 1
-    return count
-
-
-def _plan(shape: tuple, index, reading: bool = True) -> _Plan:
-    ndim = len(shape)
-    if isinstance(index, list) and _list_as_tuple(index):
-        index = tuple(index)
-    # A lone int or slice takes PyTorch's fast path: no count of dims, and reading x[:]
-    # makes a slice even when it spans everything.
-    lone = not isinstance(index, tuple) and isinstance(index, (int, slice)) and not isinstance(index, bool)
-    items = index if isinstance(index, tuple) else (index,)
-    specified = _specified_dims(items)
-    if not lone and specified > ndim:
-        raise TcalcIndexError(f"too many indices for tensor of dimension {ndim}",
-                              hint=f"this tensor has {ndim} dim{'s' if ndim != 1 else ''}; None and ... "
-                                   "take none, a bool mask one per its dim")
-    # One cell per NumPy basic index item; `dims` are the cells of the view's current dims.
-    order = [[slice(None)] for _ in range(ndim)]
-    dims, sizes = list(order), list(shape)
-    advanced: dict[int, np.ndarray] = {}
-    node = first = None
-    dim = 0
-
-    def unsqueeze():
-        nonlocal node, first
-        node, first = UNSQUEEZE_INDEX, first or UNSQUEEZE_INDEX
-        if dim > len(dims):
-            normalize_dim(dim, len(dims) + 1)  # raises PyTorch's message
-        cell = [None]
-        order.insert(next(k for k, c in enumerate(order) if c is dims[dim]) if dim < len(dims)
-                     else len(order), cell)
-        dims.insert(dim, cell)
-        sizes.insert(dim, 1)
-
-    for real_dim, item in enumerate(items):
-        if type(item) is Tensor and item.data.ndim == 0 and item.dtype.category == dtypes.INT \
-                and item.data.dtype != np.uint8:
-            item = int(item.data)
-        elif type(item) is Tensor and item.data.ndim == 0 and item.data.dtype in (np.bool_, np.uint8):
-            item = bool(item.data)
-        elif isinstance(item, (list, tuple, str)):
-            item = Tensor(_index_array(item))
-        if isinstance(item, bool):
-            unsqueeze()
-            advanced[dim] = np.zeros(1 if item else 0, dtype=np.int64)
-            dim += 1
-        elif isinstance(item, int):
-            if item == 0 and dim == 0 and not sizes:
-                raise TcalcIndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
-                                      "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
-            size = sizes[dim] if dim < len(sizes) else 0
-            if not -size <= item < size:
-                raise TcalcIndexError(f"index {item} is out of bounds for dimension {real_dim} with size {size}")
-            dims.pop(dim)[0] = item
-            sizes.pop(dim)
-            node = SELECT
-            first = first or SELECT
-        elif isinstance(item, slice):
-            if item.step == 0:
-                raise TcalcValueError("slice step cannot be zero")
-            if item.step is not None and item.step < 0:
-                raise TcalcValueError("step must be greater than zero", hint="to reverse a tensor use x.flip(0)")
-            if not sizes:
-                raise TcalcIndexError("slice() cannot be applied to a 0-dim tensor.")
-            normalize_dim(dim, len(sizes))
-            if (lone and reading) or item.start not in (None, 0) or item.step not in (None, 1) or (
-                    item.stop is not None and item.stop < sizes[dim]):
-                dims[dim][0] = item
-                sizes[dim] = len(range(*item.indices(sizes[dim])))
-                node = SLICE
-                first = first or SLICE
-            dim += 1
-        elif item is Ellipsis:
-            dim += ndim - specified
-        elif item is None:
-            unsqueeze()
-            dim += 1
-        elif type(item) is Tensor:
-            advanced[dim] = item.data
-            dim += item.data.ndim if item.data.dtype in (np.bool_, np.uint8) else 1
-        else:
-            raise TcalcIndexError(f"{_INVALID_INDEX} (got {type_name(item)})")
-    plan = _Plan()
-    plan.basic = tuple(c[0] for c in order) + (Ellipsis,)
-    plan.sizes = tuple(sizes)
-    plan.node = node if node is not None or advanced else ALIAS
-    plan.first = first
-    plan.advanced, plan.masks_only = _advanced_index(advanced, plan.sizes)
-    return plan
-
-
-def _advanced_index(advanced: dict, sizes: tuple):
-    """The tensors set aside, checked as PyTorch's index() does (dtypes, masks, broadcast),
-    as a NumPy index of int arrays; masks become their nonzero() positions."""
-    if not advanced:
-        return None, False
-    for array in advanced.values():
-        if array.dtype not in _INDEX_DTYPES:
-            raise TcalcIndexError("tensors used as indices must be long, int, byte or bool tensors",
-                                  hint="convert the index with .long()")
-    slots: list = [slice(None)] * max(p + max(a.ndim if a.dtype in (np.bool_, np.uint8) else 1, 1)
-                                      for p, a in advanced.items())
-    if len(slots) > len(sizes):
-        raise TcalcIndexError(f"too many indices for tensor of dimension {len(sizes)} (got {len(slots)})")
-    masks = 0
-    for position, array in sorted(advanced.items()):
-        if array.dtype in (np.bool_, np.uint8):
-            masks += 1
-            for j, n in enumerate(array.shape):
-                if n != sizes[position + j]:
-                    raise TcalcIndexError(
-                        f"The shape of the mask {list(array.shape)} at index {j} does not match the shape "
-                        f"of the indexed tensor {list(sizes)} at index {position + j}")
-            slots[position:position + array.ndim] = np.nonzero(array)
-        else:
-            slots[position] = array
-    arrays = [s for s in slots if isinstance(s, np.ndarray)]
-    try:
-        if len(arrays) > 1:
-            np.broadcast_shapes(*(a.shape for a in arrays))
-    except ValueError:
-        raise TcalcIndexError("shape mismatch: indexing tensors could not be broadcast together with "
-                              "shapes " + ", ".join(str(list(a.shape)) for a in arrays)) from None
-    return tuple(slots), masks == 1 and len(advanced) == 1
-
-
-def _check_bounds(plan: _Plan) -> None:
-    """PyTorch's kernel checks each index array as it goes (nothing when the result is
-    empty); the k-th array is 'dimension k'."""
-    columns = [(k, s) for k, s in enumerate(plan.advanced) if isinstance(s, np.ndarray)]
-    if all(not s.size or (-plan.sizes[k] <= s.min() and s.max() < plan.sizes[k]) for k, s in columns):
-        return
-    if math.prod(_advanced_result_shape(plan.sizes, plan.advanced)) == 0:
-        return
-    arrays = np.broadcast_arrays(*(s for _, s in columns))
-    bad = [(a < -plan.sizes[k]) | (a >= plan.sizes[k]) for (k, _), a in zip(columns, arrays)]
-    if not any(b.any() for b in bad):
-        return
-    first = min(int(np.argmax(b.reshape(-1))) for b in bad if b.any())
-    for i, ((k, _), a, b) in enumerate(zip(columns, arrays, bad)):
-        if b.reshape(-1)[first]:
-            raise TcalcIndexError(f"index {a.reshape(-1)[first]} is out of bounds for dimension {i} "
-                                  f"with size {plan.sizes[k]}")
-
-
-def _take(x: Tensor, plan: _Plan, tensors: tuple = ()) -> Tensor:
-    """x indexed by a plan: the basic view (one node), then the advanced pick (IndexBackward0);
-    `tensors` are the index's int tensors, which the pick saves."""
-    out = x if plan.node is None else apply(plan.node, (x,), (x.data,), index=plan.basic,
-                                            undo=UNDO[plan.first] if plan.first else None)
-    if plan.advanced is not None:
-        out = apply(INDEX, (out,) + tensors, (out.data,), index=plan.advanced, undo=UNDO[INDEX])
-    return out
-
-
-def getitem(x, index) -> Tensor:
-    x = as_tensor(x)
-    # The common x[i] and x[a:b] need no plan (PyTorch's fast path too).
-    if type(index) is int and x.data.ndim and -x.data.shape[0] <= index < x.data.shape[0]:
-        return apply(SELECT, (x,), (x.data,), index=(index, Ellipsis), undo=UNDO[SELECT])
-    if type(index) is slice and x.data.ndim and (index.step is None or index.step > 0):
-        return apply(SLICE, (x,), (x.data,), index=(index, Ellipsis), undo=UNDO[SLICE])
-    plan = _plan(x.data.shape, index)
-    if plan.advanced is not None:
-        _check_bounds(plan)
-    return _take(x, plan, _index_tensors(index))
-
-
-def _index_tensors(index) -> tuple:
-    """The int tensors of an index, which PyTorch saves (masks become fresh indices first)."""
-    items = index if isinstance(index, (tuple, list)) else (index,)
-    return tuple([i for i in items if type(i) is Tensor and i.data.ndim and i.data.dtype.kind in "iu"
-                  and i.data.dtype != np.uint8])
-
-
-def _advanced_result_shape(sizes: tuple, advanced: tuple) -> tuple:
-    """The shape of view[advanced], without indexing: NumPy's rule (the broadcast index
-    shape in place when the arrays are adjacent, else in front)."""
-    positions = [k for k, s in enumerate(advanced) if isinstance(s, np.ndarray)]
-    broadcast = np.broadcast_shapes(*(advanced[k].shape for k in positions))
-    rest = [n for k, n in enumerate(sizes) if k not in positions]
-    if positions == list(range(positions[0], positions[-1] + 1)):
-        return tuple(rest[:positions[0]]) + broadcast + tuple(rest[positions[0]:])
-    return broadcast + tuple(rest)
-
-
-# ---- assignment through an index ----------------------------------------------------------
-
-def setitem(x: Tensor, index, value) -> None:
-    """`X[index] = value`: writes into X's memory (id(X) and views of X see the change),
-    with PyTorch's copy_ (basic index) or index_put_ (tensors in the index) rules."""
-    if type(x) is not Tensor:
-        raise TcalcTypeError(f"cannot assign into {type_name(x)}")
-    if type(value) is Tensor:
-        source, source_dtype = value.data, value.dtype
-    elif isinstance(value, (bool, int, float)):
-        source, source_dtype = np.asarray(value).astype(x.data.dtype), x.dtype
-    else:
-        raise TcalcTypeError(f"can't assign a {type_name(value)} to a torch.{x.dtype.torch_name}Tensor")
-    if index is False:  # PyTorch writes nothing and checks nothing
-        return
-    plan = _plan(x.data.shape, index, reading=False)
-    kind = ("whole" if plan.advanced is None else "put") if plan.node in (None, ALIAS) else "view"
-    if is_grad_enabled() and x.requires_grad and x.is_leaf:
-        raise AutogradError(
-            f"a {'view of a ' if kind == 'view' else ''}leaf Variable that requires grad is being used "
-            "in an in-place operation.",
-            hint="change it outside autograd: x.detach()[...] = ..., or work on x.clone()")
-    target = x.data[plan.basic]
-    source = _without_leading_ones(source) if source.shape != target.shape else source
-    if plan.advanced is None:
-        if source.ndim and source.shape != target.shape:
-            try:
-                expanded_shape(source.shape, target.shape, source_dtype)
-            except ShapeError as err:  # PyTorch's expand error, about the value
-                err.hint = f"the value must broadcast to {tuple(target.shape)}, the shape the index selects"
-                raise
-    else:
-        shape = _advanced_result_shape(plan.sizes, plan.advanced)
-        if not (plan.masks_only and source.size == 1):  # a one-element value is a masked_fill_
-            if source.ndim > len(shape) or any(s not in (1, n) for s, n in
-                                               zip(reversed(source.shape), reversed(shape))):
-                raise ShapeError(f"shape mismatch: value tensor of shape {list(source.shape)} cannot be "
-                                 f"broadcast to indexing result of shape {list(shape)}")
-            if source_dtype is not x.dtype:
-                raise DTypeError(f"Index put requires the source and destination dtypes match, got "
-                                 f"{x.dtype.torch_name} for the destination and {source_dtype.torch_name} "
-                                 "for the source.", hint="convert the value first, e.g. value.to(x.dtype)")
-        elif source.ndim:
-            source = source.reshape(())
-        _check_bounds(plan)
-    if _writes_nothing(target, plan):  # unchecked bounds: NumPy must not see the index
-        bump_version(x)  # PyTorch's copy_ counts even an empty write
-        return
-    with np.errstate(all="ignore"):
-        target[plan.advanced if plan.advanced is not None else ...] = source.astype(x.data.dtype, copy=False)
-    bump_version(x)
-    if is_grad_enabled() and (x.requires_grad or (type(value) is Tensor and value.requires_grad)):
-        _record_assignment(x, plan, value, kind, _index_tensors(index))
-
-
-def _writes_nothing(target: np.ndarray, plan: _Plan) -> bool:
-    if plan.advanced is None:
-        return target.size == 0
-    return math.prod(_advanced_result_shape(plan.sizes, plan.advanced)) == 0
-
-
-def _without_leading_ones(source: np.ndarray) -> np.ndarray:
-    """PyTorch drops a value's leading size-1 dims before broadcasting it (slicePrefix1sSize)."""
-    lead = 0
-    while lead < source.ndim and source.shape[lead] == 1:
-        lead += 1
-    return source.reshape(source.shape[lead:]) if lead else source
-
-
-def _assignment_backward(n, g):
-    plan, value_shape = n.params["plan"], n.params["value_shape"]
-    grad_base = g * Tensor(n.params["kept"])
-    value = n.inputs[1]
-    if type(value) is not Tensor:
-        return (grad_base, None)
-    grad_value = _take(g, plan)
-    if len(value_shape) > grad_value.data.ndim:  # value had leading size-1 dims
-        from .reduce import sum_to
-
-        stripped = value_shape[len(value_shape) - grad_value.data.ndim:]
-        grad_value = reshape(sum_to(grad_value, stripped), value_shape)
-    return (grad_base, grad_value)
-
-
-_ASSIGNMENT = {
-    "view": Op("CopySlices", lambda base, value, **p: base, _assignment_backward),
-    "put": Op("IndexPutBackward0", lambda base, value, **p: base, _assignment_backward,
-              saves=(keep(slice(2, None)),)),  # the index tensors (inputs 2...)
-    "fill": Op("FillBackward3", lambda base, value, **p: base, _assignment_backward),
-    "copy": Op("CopyBackwards", lambda base, value, **p: base, _assignment_backward),
-}
-
-
-def _record_assignment(x: Tensor, plan: _Plan, value, kind: str, tensors: tuple = ()) -> None:
-    """Rebase x's history: x is now `old x with index overwritten by value`."""
-    if kind == "whole":
-        kind = "copy" if type(value) is Tensor else "fill"
-    old = Tensor(x.data, x.requires_grad, x.grad_fn)
-    kept = np.ones(x.data.shape, dtype=x.data.dtype)
-    kept[plan.basic][plan.advanced if plan.advanced is not None else ...] = 0
-    value_shape = value.data.shape if type(value) is Tensor else ()
-    node_out = apply(_ASSIGNMENT[kind], (old, value) + tensors, (x.data, None), plan=plan, kept=kept,
-                     value_shape=value_shape)
-    x.requires_grad, x.grad_fn = True, node_out.grad_fn
