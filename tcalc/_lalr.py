@@ -99,37 +99,83 @@ class UnexpectedCharacters(ParseError):
 
 # ---- post-lexer --------------------------------------------------------------------------
 
-class BracketNewlines:
-    """The post-lexer the grammar is written for: inside ( ) and [ ] a newline does not end
-    the statement (as in Python). It keeps the open brackets, innermost last, for the
-    errors ("'(' was never closed").
+class IndentationProblem(ParseError):
+    """A line's indentation matches no enclosing block's (`unindent does not match any
+    outer indentation level`): `token` is the newline before that line."""
+
+    def __init__(self, token, expected):
+        super().__init__(token.end_pos, token.end_line, token.end_column, expected)
+        self.token = token
+
+
+class Layout:
+    """The post-lexer the grammar is written for, Python's rules of layout:
+
+    - inside ( ), [ ] and { } a newline does not end the statement; it keeps the open
+      brackets, innermost last, for the errors ("'(' was never closed");
+    - after a newline (whose token ends with the next line's indentation), a deeper
+      indentation than the enclosing block's opens a block (_INDENT) and a shallower one
+      closes blocks (one _DEDENT each) back to the one it matches; the end of the input
+      closes every open block. Blank and comment-only lines do not count (the newline
+      token takes them in). Tabs go to the next multiple of 8, as in Python.
 
     It has lark's post-lexer interface (`process`, `always_accept`), so that the lark
     parser the tables are built from (tcalc/_table_builder.py), which tests/ compare with,
-    runs this same rule. An indentation post-lexer for blocks (INDENT/DEDENT, as lark's
-    Indenter) would be another such stage after this one, on the newlines it lets through.
+    runs this same rule.
     """
 
     always_accept = ("_NL",)  # every state's lexer reads a newline, so that it reaches here
 
     def __init__(self):
-        self.open_brackets: list[Token] = []
+        self.open_brackets: list = []
 
     def process(self, tokens):
         open_brackets = self.open_brackets = []
+        levels = [0]  # the indentation of each open block, innermost last
+        token = None
         for token in tokens:
             kind = token.type
             # The stack changes once the parser has taken the token: an error at a bracket
             # is explained with the brackets before it.
-            if kind == "LPAR" or kind == "LSQB":
+            if kind in _OPENERS:
                 yield token
                 open_brackets.append(token)
-            elif kind == "RPAR" or kind == "RSQB":
+            elif kind in _CLOSERS:
                 yield token
                 if open_brackets:
                     open_brackets.pop()
-            elif kind != "_NL" or not open_brackets:
+            elif kind != "_NL":
                 yield token
+            elif not open_brackets:
+                yield token
+                value = token.value
+                line = value[value.rfind("\n") + 1:]
+                indent = len(line.expandtabs(8)) if "\t" in line else len(line)
+                if indent > levels[-1]:
+                    levels.append(indent)
+                    yield _make(token, "_INDENT", line)
+                elif indent < levels[-1]:
+                    while indent < levels[-1]:
+                        levels.pop()
+                        yield _make(token, "_DEDENT", "")
+                    if indent != levels[-1]:
+                        raise IndentationProblem(token, frozenset())
+        while len(levels) > 1 and token is not None:
+            levels.pop()
+            yield _make(token, "_DEDENT", "")
+
+
+_OPENERS = frozenset({"LPAR", "LSQB", "LBRACE"})
+_CLOSERS = frozenset({"RPAR", "RSQB", "RBRACE"})
+
+
+def _make(like, kind: str, value: str):
+    """A token the post-lexer adds, where the newline `like` is (as lark's Indenter places
+    it): a tcalc token, or lark's when lark runs this post-lexer."""
+    if like.__class__ is Token:
+        return Token(kind, value, like.start_pos, like.line, like.column, like.end_line,
+                     like.end_column, like.end_pos)
+    return like.new_borrow_pos(kind, value, like)
 
 
 # ---- lexer -------------------------------------------------------------------------------
@@ -193,7 +239,7 @@ class Parser:
     def parse(self, text: str) -> Tree:
         """The tree of `text`, or a ParseError: lexer -> post-lexer -> LALR loop."""
         states = [self.start_state]
-        post_lexer = BracketNewlines()
+        post_lexer = Layout()
         try:
             return self._parse(post_lexer.process(self._tokens(text, states)), states)
         except ParseError as err:

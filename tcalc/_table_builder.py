@@ -13,7 +13,7 @@ from lark import Lark
 from lark.lexer import PatternStr
 from lark.parsers.lalr_analysis import Shift
 
-from ._lalr import BracketNewlines
+from ._lalr import Layout
 
 # How the grammar is compiled: the options tcalc/_lalr.py reproduces.
 LARK_OPTIONS = {"parser": "lalr", "lexer": "contextual", "propagate_positions": True,
@@ -22,7 +22,7 @@ LARK_OPTIONS = {"parser": "lalr", "lexer": "contextual", "propagate_positions": 
 
 def compile_grammar(text: str) -> Lark:
     """Lark's parser for the grammar `text`, with tcalc's post-lexer: LALR analysis, 50-100 ms."""
-    return Lark(text, postlex=BracketNewlines(), **LARK_OPTIONS)
+    return Lark(text, postlex=Layout(), **LARK_OPTIONS)
 
 
 def build_tables(text: str) -> dict:

@@ -155,14 +155,16 @@ class Keyword(Node):
 
 
 class Call(Node):
-    __slots__ = ("func", "args", "keywords")
+    __slots__ = ("func", "args", "keywords", "starred")
     _fields = ('func', 'args', 'keywords')
+    # args may hold Starred (`f(*xs)`); a Keyword named None is `**mapping`
 
     def __init__(self, span: Span, func: Node, args: tuple[Node, ...], keywords: tuple[Keyword, ...]):
         self.span = span
         self.func = func
         self.args = args
         self.keywords = keywords
+        self.starred = any(type(a) is Starred for a in args)
 
 
 class Attribute(Node):
@@ -194,6 +196,126 @@ class EllipsisExpr(Node):
         self.span = span
 
 
+class Starred(Node):
+    """`*xs` in a call's arguments, a list or tuple display, or an assignment target."""
+
+    __slots__ = ('value',)
+    _fields = ('value',)
+
+    def __init__(self, span: Span, value):
+        self.span = span
+        self.value = value
+
+
+class DictExpr(Node):
+    """`{k: v, **other}`: a key of None unpacks its value (a dict)."""
+
+    __slots__ = ('keys', 'values')
+    _fields = ('keys', 'values')
+
+    def __init__(self, span: Span, keys, values):
+        self.span = span
+        self.keys = keys
+        self.values = values
+
+
+class SetExpr(Node):
+    __slots__ = ('items',)
+    _fields = ('items',)
+
+    def __init__(self, span: Span, items):
+        self.span = span
+        self.items = items
+
+
+class Comprehension(Node):
+    """One `for target in iter if cond ...` clause of a comprehension."""
+
+    __slots__ = ('target', 'iter', 'ifs')
+    _fields = ('target', 'iter', 'ifs')
+
+    def __init__(self, span: Span, target, iter, ifs):
+        self.span = span
+        self.target = target
+        self.iter = iter
+        self.ifs = ifs
+
+
+class ListComp(Node):
+    __slots__ = ('elt', 'generators')
+    _fields = ('elt', 'generators')
+
+    def __init__(self, span: Span, elt, generators):
+        self.span = span
+        self.elt = elt
+        self.generators = generators
+
+
+class SetComp(Node):
+    __slots__ = ('elt', 'generators')
+    _fields = ('elt', 'generators')
+
+    def __init__(self, span: Span, elt, generators):
+        self.span = span
+        self.elt = elt
+        self.generators = generators
+
+
+class GeneratorExp(Node):
+    __slots__ = ('elt', 'generators')
+    _fields = ('elt', 'generators')
+
+    def __init__(self, span: Span, elt, generators):
+        self.span = span
+        self.elt = elt
+        self.generators = generators
+
+
+class DictComp(Node):
+    __slots__ = ('key', 'value', 'generators')
+    _fields = ('key', 'value', 'generators')
+
+    def __init__(self, span: Span, key, value, generators):
+        self.span = span
+        self.key = key
+        self.value = value
+        self.generators = generators
+
+
+class Lambda(Node):
+    __slots__ = ('params', 'body')
+    _fields = ('params', 'body')
+
+    def __init__(self, span: Span, params, body):
+        self.span = span
+        self.params = params
+        self.body = body
+
+
+class FormattedValue(Node):
+    """`{value!r:>10}` inside an f-string: conversion is '', 'r', 's' or 'a'; format_spec is a JoinedStr or None."""
+
+    __slots__ = ('value', 'conversion', 'format_spec')
+    _fields = ('value', 'conversion', 'format_spec')
+
+    def __init__(self, span: Span, value, conversion, format_spec):
+        self.span = span
+        self.value = value
+        self.conversion = conversion
+        self.format_spec = format_spec
+
+
+class JoinedStr(Node):
+    """An f-string (or adjacent strings with an f-string among them): str and FormattedValue parts."""
+
+    __slots__ = ('parts',)
+    _fields = ('parts',)
+
+    def __init__(self, span: Span, parts):
+        self.span = span
+        self.parts = parts
+
+
 class Index(Node):
     __slots__ = ("value", "items", "is_tuple")
     _fields = ('value', 'items', 'is_tuple')
@@ -208,6 +330,174 @@ class Index(Node):
 
 
 # ---- statements --------------------------------------------------------------------
+
+
+class Param(Node):
+    """A parameter of def or lambda: kind '' (plain, default may be given), '*' or '**'."""
+
+    __slots__ = ('name', 'default', 'kind')
+    _fields = ('name', 'default', 'kind')
+
+    def __init__(self, span: Span, name, default, kind):
+        self.span = span
+        self.name = name
+        self.default = default
+        self.kind = kind
+
+
+class Def(Node):
+    """`def name(params): body`: body is a tuple of statements."""
+
+    __slots__ = ('name', 'params', 'body', 'quiet')
+    _fields = ('name', 'params', 'body', 'quiet')
+
+    def __init__(self, span: Span, name, params, body, quiet):
+        self.span = span
+        self.name = name
+        self.params = params
+        self.body = body
+        self.quiet = quiet
+
+
+class Return(Node):
+    __slots__ = ('value', 'quiet')
+    _fields = ('value', 'quiet')
+
+    def __init__(self, span: Span, value, quiet):
+        self.span = span
+        self.value = value
+        self.quiet = quiet
+
+
+class Break(Node):
+    __slots__ = ('quiet',)
+    _fields = ('quiet',)
+
+    def __init__(self, span: Span, quiet):
+        self.span = span
+        self.quiet = quiet
+
+
+class Continue(Node):
+    __slots__ = ('quiet',)
+    _fields = ('quiet',)
+
+    def __init__(self, span: Span, quiet):
+        self.span = span
+        self.quiet = quiet
+
+
+class Pass(Node):
+    __slots__ = ('quiet',)
+    _fields = ('quiet',)
+
+    def __init__(self, span: Span, quiet):
+        self.span = span
+        self.quiet = quiet
+
+
+class If(Node):
+    """if/elif/else: an elif is an If alone in orelse."""
+
+    __slots__ = ('test', 'body', 'orelse')
+    _fields = ('test', 'body', 'orelse')
+
+    def __init__(self, span: Span, test, body, orelse):
+        self.span = span
+        self.test = test
+        self.body = body
+        self.orelse = orelse
+
+
+class While(Node):
+    __slots__ = ('test', 'body', 'orelse')
+    _fields = ('test', 'body', 'orelse')
+
+    def __init__(self, span: Span, test, body, orelse):
+        self.span = span
+        self.test = test
+        self.body = body
+        self.orelse = orelse
+
+
+class For(Node):
+    __slots__ = ('target', 'iter', 'body', 'orelse')
+    _fields = ('target', 'iter', 'body', 'orelse')
+
+    def __init__(self, span: Span, target, iter, body, orelse):
+        self.span = span
+        self.target = target
+        self.iter = iter
+        self.body = body
+        self.orelse = orelse
+
+
+class With(Node):
+    """items: (context expression, target or None) pairs."""
+
+    __slots__ = ('items', 'body')
+    _fields = ('items', 'body')
+
+    def __init__(self, span: Span, items, body):
+        self.span = span
+        self.items = items
+        self.body = body
+
+
+class Delete(Node):
+    __slots__ = ('targets', 'quiet')
+    _fields = ('targets', 'quiet')
+
+    def __init__(self, span: Span, targets, quiet):
+        self.span = span
+        self.targets = targets
+        self.quiet = quiet
+
+
+class Global(Node):
+    __slots__ = ('names', 'quiet')
+    _fields = ('names', 'quiet')
+
+    def __init__(self, span: Span, names, quiet):
+        self.span = span
+        self.names = names
+        self.quiet = quiet
+
+
+class Assert(Node):
+    __slots__ = ('test', 'msg', 'quiet')
+    _fields = ('test', 'msg', 'quiet')
+
+    def __init__(self, span: Span, test, msg, quiet):
+        self.span = span
+        self.test = test
+        self.msg = msg
+        self.quiet = quiet
+
+
+class ImportFrom(Node):
+    """`from module import name as alias, ...`; names: (name, alias) pairs, or (('*', None),)."""
+
+    __slots__ = ('module', 'names', 'quiet')
+    _fields = ('module', 'names', 'quiet')
+
+    def __init__(self, span: Span, module, names, quiet):
+        self.span = span
+        self.module = module
+        self.names = names
+        self.quiet = quiet
+
+
+class Magic(Node):
+    """An IPython magic line (`%matplotlib inline`): accepted and ignored."""
+
+    __slots__ = ('line', 'quiet')
+    _fields = ('line', 'quiet')
+
+    def __init__(self, span: Span, line, quiet):
+        self.span = span
+        self.line = line
+        self.quiet = quiet
 
 
 class ExprStmt(Node):
@@ -260,12 +550,27 @@ class FunctionDef(Node):
 
 
 class Import(Node):
-    __slots__ = ("module", "quiet")
-    _fields = ('module', 'quiet')
+    """`import torch`, `import torch.nn.functional as F`: names are (module, alias) pairs."""
 
-    def __init__(self, span: Span, module: str, quiet: bool):
+    __slots__ = ("names", "quiet")
+    _fields = ('names', 'quiet')
+
+    def __init__(self, span: Span, names: tuple[tuple[str, str | None], ...], quiet: bool):
         self.span = span
-        self.module = module
+        self.names = names
+        self.quiet = quiet
+
+
+class MultiAssign(Node):
+    """`x = y = value`: the value is computed once and bound to each target, left first."""
+
+    __slots__ = ("targets", "value", "quiet")
+    _fields = ('targets', 'value', 'quiet')
+
+    def __init__(self, span: Span, targets: tuple[Node, ...], value: Node, quiet: bool):
+        self.span = span
+        self.targets = targets
+        self.value = value
         self.quiet = quiet
 
 

@@ -25,6 +25,11 @@ def is_grad_enabled() -> bool:
     return _grad_enabled
 
 
+def set_grad_enabled(enabled: bool) -> None:
+    global _grad_enabled
+    _grad_enabled = bool(enabled)
+
+
 @contextmanager
 def grad_mode(enabled: bool):
     global _grad_enabled

@@ -10,10 +10,11 @@ from __future__ import annotations
 import builtins as _py
 import math
 
-from . import differentiate, dtypes, ops
+from . import differentiate, dtypes, ops, python_values
 from .errors import AutogradError, TcalcTypeError, TcalcValueError
 from .tensor import Size, Tensor
-from .values import CHANGES_CONTENTS, CHANGES_FLAGS, RUNS_BACKWARD, Builtin, Namespace, type_name
+from .values import (CALLABLES, CALLS_BACK, CHANGES_CONTENTS, CHANGES_FLAGS, RUNS_BACKWARD, WRITES_OUTPUT,
+                     Builtin, GradMode, Namespace, type_name)
 
 # ---- Python-level builtins (LANGUAGE.md, "Names") ---------------------------------------
 
@@ -92,10 +93,18 @@ def _abs(x):
     return _py.abs(x) if _numbers_only(x) else ops.abs(x)
 
 
-def _sum(x, dim=None, keepdim=False, dtype=None):
-    if isinstance(x, (tuple, list)) and dim is None:
-        return _py.sum(x)
-    return ops.sum(x, dim, keepdim, dtype)
+def _sum(x, dim=None, keepdim=False, dtype=None, start=0):
+    """PyTorch's sum on a tensor; Python's on an iterable (`sum(x ** 2 for x in xs)`)."""
+    if type(x) is Tensor or not _is_iterable(x):
+        return ops.sum(x, dim, keepdim, dtype)
+    total = start if dim is None else dim  # sum(iterable, start) gives start by position
+    for item in python_values.iterate(x):
+        total = total + item
+    return total
+
+
+def _is_iterable(x) -> bool:
+    return isinstance(x, (tuple, list, dict, set, _py.range) + python_values.DICT_VIEWS) or hasattr(x, "__next__")
 
 
 # ---- tensor helpers that are not ops ---------------------------------------------------
@@ -199,6 +208,190 @@ def _autograd_grad(outputs, inputs, **kwargs):
     return value if isinstance(value, tuple) else (value,)
 
 
+# ---- Python's builtins for Python's values ----------------------------------------------
+#
+# Each behaves as in Python on numbers, strings, lists, tuples, dicts and iterators; the
+# ones PyTorch also has (sum, max, min, abs, round, all, any) are PyTorch's on tensors.
+
+def _print_text(*values, sep=" ", end="\n", file=None, flush=False):
+    """The text print() writes (the evaluator hands it to the front end)."""
+    for name, value in (("sep", sep), ("end", end)):
+        if value is not None and type(value) is not str:
+            raise TcalcTypeError(f"{name} must be None or a string, not {type_name(value)}")
+    if file is not None:
+        raise TcalcValueError("print(file=...) is not available in tcalc", hint="print writes to the output")
+    return (" " if sep is None else sep).join(python_values.python_str(v) for v in values) + \
+        ("\n" if end is None else end)
+
+
+def _str(value=""):
+    return python_values.python_str(value)
+
+
+def _format(value, spec=""):
+    if type(spec) is not str:
+        raise TcalcTypeError(f"format() argument 2 must be str, not {type_name(spec)}")
+    return python_values.format_value(value, spec)
+
+
+def _as_int(value, what: str):
+    if type(value) is Tensor and value.data.ndim == 0 and value.dtype.category == dtypes.INT:
+        return int(value.data)
+    if not isinstance(value, int):
+        raise TcalcTypeError(f"'{type_name(value)}' object cannot be interpreted as an integer",
+                             hint=f"{what} takes ints: int(x) converts a number")
+    return value
+
+
+def _range(*args):
+    if not 1 <= _py.len(args) <= 3:
+        raise TcalcTypeError(f"range expected at most 3 arguments, got {_py.len(args)}" if args
+                             else "range expected at least 1 argument, got 0")
+    bounds = [_as_int(a, "range()") for a in args]
+    if _py.len(bounds) == 3 and bounds[2] == 0:
+        raise TcalcValueError("range() arg 3 must not be zero")
+    return _py.range(*bounds)
+
+
+def _enumerate(iterable, start=0):
+    return _py.enumerate(python_values.iterate(iterable), _as_int(start, "enumerate()"))
+
+
+def _zip(*iterables, strict=False):
+    return _py.zip(*(python_values.iterate(i) for i in iterables), strict=strict)
+
+
+def _list(iterable=()):
+    return python_values.collect(iterable)
+
+
+def _tuple(iterable=()):
+    return python_values.collect(iterable, tuple)
+
+
+def _set(iterable=()):
+    return {python_values.hashable(item) for item in python_values.collect(iterable)}
+
+
+def _dict(items=(), **named):
+    result = {}
+    if isinstance(items, dict):
+        result.update(items)
+    else:
+        for pair in python_values.collect(items):
+            pair = python_values.collect(pair)
+            if _py.len(pair) != 2:
+                raise TcalcValueError(f"dictionary update sequence element has length {_py.len(pair)}; 2 is required")
+            result[python_values.hashable(pair[0])] = pair[1]
+    result.update(named)
+    return result
+
+
+def _sorted(iterable, key=None, reverse=False):
+    items = python_values.collect(iterable)
+    try:
+        return _py.sorted(items, key=key, reverse=reverse)
+    except TypeError as err:
+        raise TcalcTypeError(str(err)) from None
+
+
+def _reversed(sequence):
+    if type(sequence) is Tensor or not isinstance(sequence, (list, tuple, str, _py.range)):
+        return _py.reversed(python_values.collect(sequence))
+    return _py.reversed(sequence)
+
+
+def _map(function, *iterables):
+    return _py.map(function, *(python_values.iterate(i) for i in iterables))
+
+
+def _filter(function, iterable):
+    if function is None:
+        return (item for item in python_values.iterate(iterable) if python_values.truth(item))
+    return (item for item in python_values.iterate(iterable) if python_values.truth(function(item)))
+
+
+def _extreme(name, tensor_op, args, key, default):
+    """max/min: PyTorch's on a tensor, Python's on numbers and iterables."""
+    if args and type(args[0]) is Tensor:
+        return tensor_op(*args)
+    pick = _py.max if name == "max" else _py.min
+    items = python_values.collect(args[0]) if _py.len(args) == 1 else list(args)
+    if not items:
+        if default is not _NO_DEFAULT:
+            return default
+        raise TcalcValueError(f"{name}() iterable argument is empty")
+    try:
+        return pick(items, key=key) if key is not None else pick(items)
+    except TypeError as err:
+        raise TcalcTypeError(str(err)) from None
+
+
+_NO_DEFAULT = object()
+
+
+def _max(*args, dim=None, keepdim=False, key=None, default=_NO_DEFAULT):
+    if args and type(args[0]) is Tensor:
+        return ops.max(*args, **({"dim": dim, "keepdim": keepdim} if dim is not None else {}))
+    return _extreme("max", ops.max, args, key, default)
+
+
+def _min(*args, dim=None, keepdim=False, key=None, default=_NO_DEFAULT):
+    if args and type(args[0]) is Tensor:
+        return ops.min(*args, **({"dim": dim, "keepdim": keepdim} if dim is not None else {}))
+    return _extreme("min", ops.min, args, key, default)
+
+
+def _all(x, *args, **kwargs):
+    if type(x) is Tensor:
+        return ops.all(x, *args, **kwargs)
+    return _py.all(python_values.truth(item) for item in python_values.iterate(x))
+
+
+def _any(x, *args, **kwargs):
+    if type(x) is Tensor:
+        return ops.any(x, *args, **kwargs)
+    return _py.any(python_values.truth(item) for item in python_values.iterate(x))
+
+
+def _round(x, ndigits=None, decimals=None):
+    if type(x) is Tensor:
+        return ops.round(x, decimals=decimals if decimals is not None else (ndigits or 0))
+    if not isinstance(x, (int, float)):
+        raise TcalcTypeError(f"type {type_name(x)} doesn't define __round__ method")
+    return _py.round(x, ndigits)
+
+
+def _callable(x):
+    return isinstance(x, CALLABLES) or isinstance(x, PythonType)
+
+
+def _divmod(a, b):
+    if not (isinstance(a, (int, float)) and isinstance(b, (int, float))):
+        raise TcalcTypeError(f"unsupported operand type(s) for divmod(): '{type_name(a)}' and '{type_name(b)}'")
+    if b == 0:
+        raise TcalcValueError("integer division or modulo by zero")
+    return _py.divmod(a, b)
+
+
+def _no_grad():
+    return GradMode("no_grad", False)
+
+
+def _enable_grad():
+    return GradMode("enable_grad", True)
+
+
+def _inference_mode(mode=True):
+    return GradMode("inference_mode", not mode)
+
+
+def _set_grad_enabled(mode):
+    if not isinstance(mode, bool):
+        raise TcalcTypeError(f"set_grad_enabled(): argument 'mode' must be bool, not {type_name(mode)}")
+    return GradMode("set_grad_enabled", mode, now=True)
+
+
 # ---- the table ---------------------------------------------------------------------------
 #
 # Where a name is reachable: as a function (bare and `torch.NAME`), as a tensor method
@@ -216,6 +409,28 @@ TABLE = (
     ("abs", ops.abs, METHOD),
     ("sum", _sum, FUNCTION),
     ("sum", ops.sum, METHOD),
+    ("print", _print_text, FUNCTION, WRITES_OUTPUT),
+    ("str", PythonType("str", _str, None), FUNCTION),
+    ("repr", python_values.python_repr, FUNCTION),
+    ("format", _format, FUNCTION),
+    ("range", _range, FUNCTION),
+    ("enumerate", _enumerate, FUNCTION),
+    ("zip", _zip, FUNCTION),
+    ("list", PythonType("list", _list, None), FUNCTION),
+    ("tuple", PythonType("tuple", _tuple, None), FUNCTION),
+    ("dict", PythonType("dict", _dict, None), FUNCTION),
+    ("set", PythonType("set", _set, None), FUNCTION),
+    ("sorted", _sorted, FUNCTION, CALLS_BACK),
+    ("reversed", _reversed, FUNCTION),
+    ("map", _map, FUNCTION, CALLS_BACK),
+    ("filter", _filter, FUNCTION, CALLS_BACK),
+    ("max", _max, FUNCTION, CALLS_BACK),
+    ("min", _min, FUNCTION, CALLS_BACK),
+    ("all", _all, FUNCTION),
+    ("any", _any, FUNCTION),
+    ("round", _round, FUNCTION),
+    ("callable", _callable, FUNCTION),
+    ("divmod", _divmod, FUNCTION),
     # creation
     ("arange", ops.arange, FUNCTION),
     ("zeros", ops.zeros, FUNCTION),
@@ -287,7 +502,7 @@ TABLE = (
     ("floor", ops.floor, BOTH),
     ("ceil", ops.ceil, BOTH),
     ("trunc", ops.trunc, BOTH),
-    ("round", ops.round, BOTH),
+    ("round", ops.round, METHOD),
     ("clamp", ops.clamp, BOTH),
     ("clip", ops.clamp, BOTH),
     ("maximum", ops.maximum, BOTH),
@@ -314,8 +529,8 @@ TABLE = (
     # reductions
     ("mean", ops.mean, BOTH),
     ("prod", ops.prod, BOTH),
-    ("max", ops.max, BOTH),
-    ("min", ops.min, BOTH),
+    ("max", ops.max, METHOD),
+    ("min", ops.min, METHOD),
     ("amax", ops.amax, BOTH),
     ("amin", ops.amin, BOTH),
     ("argmax", ops.argmax, BOTH),
@@ -323,8 +538,8 @@ TABLE = (
     ("cumsum", ops.cumsum, BOTH),
     ("std", ops.std, BOTH),
     ("var", ops.var, BOTH),
-    ("all", ops.all, BOTH),
-    ("any", ops.any, BOTH),
+    ("all", ops.all, METHOD),
+    ("any", ops.any, METHOD),
     ("norm", ops.norm, BOTH),
     ("logsumexp", ops.logsumexp, BOTH),
     ("sort", ops.sort, BOTH),
@@ -366,6 +581,10 @@ TABLE = (
     ("zero_", ops.zero_, METHOD, CHANGES_CONTENTS),
     # autograd
     ("requires_grad_", ops.requires_grad_, METHOD, CHANGES_FLAGS),
+    ("no_grad", _no_grad, FUNCTION),
+    ("enable_grad", _enable_grad, FUNCTION),
+    ("inference_mode", _inference_mode, FUNCTION),
+    ("set_grad_enabled", _set_grad_enabled, FUNCTION),
     ("backward", differentiate.backward, METHOD, RUNS_BACKWARD),
     ("grad", differentiate.grad, FUNCTION, RUNS_BACKWARD),
     ("grad", lambda x: x.grad, ATTRIBUTE),
@@ -445,3 +664,70 @@ def global_names() -> dict[str, object]:
     names = dict(FUNCTIONS)
     names["torch"] = torch_namespace()
     return names
+
+
+# ---- other modules a notebook imports: small tables, Python's meaning ---------------------
+
+def _number_argument(x, name: str):
+    """A math function's argument: a number, or a one-element tensor as Python's float()."""
+    if type(x) is Tensor:
+        return _to_float(x)
+    if not isinstance(x, (int, float)):
+        raise TcalcTypeError(f"must be real number, not {type_name(x)}", hint=f"math.{name} takes numbers; "
+                             f"for tensors use torch.{name}")
+    return x
+
+
+def _math(name: str, function):
+    def apply(*args):
+        try:
+            return function(*(_number_argument(a, name) for a in args))
+        except (ValueError, OverflowError) as err:
+            raise TcalcValueError(str(err) if str(err) != "math domain error" else "math domain error") from None
+    return Builtin(name, apply)
+
+
+def _factorial(n):
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
+        raise TcalcValueError("factorial() only accepts non-negative integral values")
+    if n > 1500:  # about 4,100 digits: past the integer-digits limit's default
+        from . import limits
+
+        raise limits.refuse("max_int_digits", f"factorial({n}) has too many digits")
+    return math.factorial(n)
+
+
+_MATH_FUNCTIONS = ("sqrt", "exp", "log", "log2", "log10", "log1p", "expm1", "sin", "cos", "tan", "asin",
+                   "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "floor",
+                   "ceil", "trunc", "fabs", "isnan", "isinf", "isfinite", "isclose", "pow", "hypot",
+                   "degrees", "radians", "erf", "erfc", "gamma", "lgamma", "copysign", "fmod")
+MATH = Namespace("math", {
+    **{name: _math(name, getattr(math, name)) for name in _MATH_FUNCTIONS},
+    "factorial": Builtin("factorial", _factorial),
+    "pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf, "nan": math.nan,
+})
+
+# Python's random module, on a generator of tcalc's own (its numbers are not PyTorch's).
+_RANDOM = __import__("random").Random(0)
+
+
+def _shuffle(items):
+    if type(items) is not list:
+        raise TcalcTypeError(f"shuffle() needs a list, not {type_name(items)}")
+    _RANDOM.shuffle(items)
+
+
+RANDOM = Namespace("random", {
+    "random": Builtin("random", _RANDOM.random),
+    "uniform": Builtin("uniform", _RANDOM.uniform),
+    "randint": Builtin("randint", _RANDOM.randint),
+    "gauss": Builtin("gauss", _RANDOM.gauss),
+    "normalvariate": Builtin("normalvariate", _RANDOM.normalvariate),
+    "choice": Builtin("choice", lambda seq: _RANDOM.choice(python_values.collect(seq))),
+    "sample": Builtin("sample", lambda population, k: _RANDOM.sample(python_values.collect(population), k)),
+    "shuffle": Builtin("shuffle", _shuffle, CHANGES_CONTENTS),
+    "seed": Builtin("seed", lambda a=None: _RANDOM.seed(a)),
+})
+
+# Modules `import` finds by name, beside torch and its submodules (tcalc.modules).
+MODULES: dict[str, Namespace] = {"math": MATH, "random": RANDOM}

@@ -71,7 +71,7 @@ def _binding_problem(message: str) -> str:
 
 
 def dtype_argument(value):
-    if isinstance(value, builtins.PythonType):
+    if isinstance(value, builtins.PythonType) and value.dtype is not None:
         return value.dtype
     if value is not None and not isinstance(value, dtypes.DType):
         raise TcalcTypeError(f"dtype must be a dtype such as torch.float32, not {type_name(value)}")

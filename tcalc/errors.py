@@ -81,6 +81,18 @@ class TcalcIndexError(TcalcError):
     kind = "index error"
 
 
+class TcalcKeyError(TcalcError):
+    kind = "key error"
+
+
+class TcalcImportError(TcalcError):
+    kind = "import error"
+
+
+class TcalcAssertionError(TcalcError):
+    kind = "assertion error"
+
+
 class ShapeError(TcalcError):
     kind = "shape error"
 

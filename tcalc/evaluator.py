@@ -11,18 +11,19 @@ from typing import Iterator
 
 import numpy as np
 
-from . import ast, autograd, builtins, dtypes, limits, ops, python_values
+from . import ast, autograd, builtins, dtypes, limits, modules, ops, python_values
 from .calling import call_table_function
 from .differentiate import call_grad_function
-from .errors import (DTypeError, InternalError, LimitError, ShapeError, Span, TcalcError, TcalcIndexError,
-                     TcalcNameError, TcalcTypeError, TcalcValueError)
+from .errors import (DTypeError, InternalError, LimitError, ShapeError, Span, TcalcAssertionError, TcalcError,
+                     TcalcImportError, TcalcIndexError, TcalcNameError, TcalcSyntaxError, TcalcTypeError,
+                     TcalcValueError)
 from .hints import attribute_hint, broadcast_hint, hint_for, name_hint, operand_note
 from .journal import Journal
 from .parser import parse
 from .python_values import NUMBER_TYPES, is_number
 from .tensor import Size, Tensor
-from .values import (CHANGES_CONTENTS, RUNS_BACKWARD, BoundMethod, Builtin, GradFunction, Namespace, UserFunction,
-                     type_name)
+from .values import (CALLABLES, CALLS_BACK, CHANGES_CONTENTS, CHANGES_FLAGS, RUNS_BACKWARD, WRITES_OUTPUT,
+                     BoundMethod, Builtin, ContextManager, GradFunction, Namespace, UserFunction, type_name)
 
 _BINARY = {
     "+": ops.add, "-": ops.sub, "*": ops.mul, "/": ops.div, "//": ops.floor_divide,
@@ -32,15 +33,47 @@ _BINARY = {
 _COMPARE = {"==": ops.eq, "!=": ops.ne, "<": ops.lt, "<=": ops.le, ">": ops.gt, ">=": ops.ge}
 
 
+class Frame:
+    """The local variables of one call of a user function, or of one comprehension, and the
+    frame whose names it reads next: the frame the function was defined in (its closure).
+    `local_names` are the names the body binds (Python decides at definition time which
+    names are local); `global_names` those its `global` statements declare."""
+
+    __slots__ = ("vars", "outer", "local_names", "global_names")
+
+    def __init__(self, vars: dict, outer: "Frame | None", local_names=frozenset(), global_names=frozenset()):
+        self.vars = vars
+        self.outer = outer
+        self.local_names = local_names
+        self.global_names = global_names
+
+
+class _Return:
+    """What a `return` statement hands to the call that runs the function's body."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+# Signals a suite hands to the loop around it; None means "go on with the next statement".
+_BREAK, _CONTINUE = "break", "continue"
+
+
 class Session:
     """The variables of one run (a shell, or scripts run together).
 
-    Statements are atomic: a statement that fails leaves every variable as it was, names
-    and tensor contents alike (see tcalc.journal). `run(text, atomic=True)` makes the whole
-    text one unit, as the shell does for a line.
+    Simple statements are atomic: one that fails leaves every variable as it was, names and
+    tensor contents alike (see tcalc.journal), whether it stands alone or in a block; what
+    a loop did before the statement that failed stays done, as in Python. `run(text,
+    atomic=True)` makes the whole text one unit, as the shell does for a line.
+
+    What `print` writes goes to `write(text)`, which a front end sets (tcalc.output); by
+    default it is kept in `printed`.
     """
 
-    def __init__(self):
+    def __init__(self, write=None):
         self.globals: dict[str, object] = builtins.global_names()
         # Names the user has bound (an ordered set, only ever growing): the tensors the
         # session holds are found through these, never by walking the builtins.
@@ -49,14 +82,19 @@ class Session:
         self.journal: Journal | None = None
         self._final: ast.Node | None = None  # the node whose mutation ends the statement
         self._source_lines: list[str] = []
+        self._source: tuple[str, str] = ("", "<input>")
+        self._block_depth = 0  # compound statements the top level is inside
+        self.printed: list[str] = []
+        self.write = write or self.printed.append
 
     # ---- statements -----------------------------------------------------------------------
 
-    def run(self, text: str, atomic: bool = False) -> Iterator[object]:
-        """Run a program; yields each value a statement prints, as it goes."""
+    def run(self, text: str, atomic: bool = False, filename: str = "<input>") -> Iterator[object]:
+        """Run a program; yields each value a statement shows, as it goes."""
         limits.check_input(len(text))
         program = parse(text)
         self._source_lines = text.split("\n")
+        self._source = (text, filename)
         if not atomic:
             for statement in program.statements:
                 value = self.execute(statement)
@@ -74,17 +112,42 @@ class Session:
         yield from (v for v in values if v is not None)
 
     def execute(self, node: ast.Node, outer: Journal | None = None, last: bool = True) -> object:
-        """Run one statement; returns the value to print, or None. On an error, every
-        variable is as it was before the statement."""
+        """Run one top-level statement; returns the value to show, or None. On an error,
+        every variable is as it was before the simple statement that failed."""
+        compound = _COMPOUND.get(type(node))
+        if compound is not None:
+            if outer is None:
+                return self._compound(compound, node, None)
+            previous, self.journal = self.journal, outer  # the shell's line is one unit
+            try:
+                return self._compound(compound, node, None)
+            finally:
+                self.journal = previous
+        return self._simple(node, None, outer, final=outer is None or last)
+
+    def _simple(self, node: ast.Node, scope, outer: Journal | None = None, final: bool = True):
+        """One simple statement, undone as a whole if it fails. Inside a statement that is
+        already being journaled (a function's body, called from an expression), that
+        statement's journal covers this one too."""
+        handler = _STATEMENTS[type(node)]
+        if self.journal is not None and outer is None:
+            saved_final, self._final = self._final, None
+            try:
+                return handler(self, node, scope)
+            except TcalcError as err:
+                raise err.at(node.span)
+            finally:
+                self._final = saved_final
         # Counted only if an allocation in this statement needs the total.
         limits.set_live_source(self._live_elements)
         journal = self.journal = Journal(self.globals)
-        self._final = _final_action(node) if (outer is None or last) else None
+        self._final = _final_action(node) if final else None
         try:
-            value = _STATEMENTS[type(node)](self, node)
+            value = handler(self, node, scope)
         except BaseException as err:
             journal.rollback()
-            self.call_depth = 0
+            if scope is None:
+                self.call_depth = 0
             converted = _as_tcalc_error(err, node)
             raise converted from (err if isinstance(converted, InternalError) else None)
         finally:
@@ -94,32 +157,68 @@ class Session:
             outer.absorb(journal)
         return value
 
-    def _expr_stmt(self, node: ast.ExprStmt):
-        value = self.eval(node.value, None)
-        return None if node.quiet else value
+    def _compound(self, handler, node: ast.Node, scope):
+        """A compound statement at the top level: its simple statements journal themselves,
+        and none of them shows a value."""
+        self._block_depth += 1
+        try:
+            handler(self, node, scope)  # break and return outside a loop or def: the parser refuses them
+        finally:
+            self._block_depth -= 1
+        return None
 
-    def _assign(self, node: ast.Assign):
-        value = self.eval(node.value, None)
-        self.bind(node.targets, value, final=node.targets is self._final)
+    def _suite(self, statements: tuple, scope):
+        """Run a block; returns None, or the signal (break, continue, a return) that ends it."""
+        for statement in statements:
+            compound = _COMPOUND.get(type(statement))
+            if compound is not None:
+                signal = compound(self, statement, scope)
+            else:
+                signal = self._simple(statement, scope)
+            if signal is not None:
+                return signal
+        return None
 
-    def bind(self, target: ast.Node, value, final: bool = False) -> None:
+    def _expr_stmt(self, node: ast.ExprStmt, scope):
+        value = self.eval(node.value, scope)
+        # Only a top-level expression statement shows its value.
+        return None if node.quiet or scope is not None or self._block_depth else value
+
+    def _assign(self, node: ast.Assign, scope):
+        value = self.eval(node.value, scope)
+        self.bind(node.targets, value, scope, final=node.targets is self._final)
+
+    def _multi_assign(self, node: ast.MultiAssign, scope):
+        value = self.eval(node.value, scope)
+        for target in node.targets:
+            self.bind(target, value, scope)
+
+    def bind(self, target: ast.Node, value, scope=None, final: bool = False) -> None:
         """Bind `value` to a target. `final` says nothing can fail after this write, so a
         tensor written into needs no copy for undoing."""
         if isinstance(target, ast.Name):
             self._check_rebind(target)
-            self._bind_name(target.id, value)
-        elif isinstance(target, ast.TupleExpr):
-            items = self._unpack(value, len(target.items), target.span)
-            for t, v in zip(target.items, items):
-                self.bind(t, v)
+            if scope is None or target.id in scope.global_names:
+                self._bind_name(target.id, value)
+            else:
+                scope.vars[target.id] = value
+        elif isinstance(target, (ast.TupleExpr, ast.ListExpr)):
+            self._bind_items(target, value, scope)
         elif isinstance(target, ast.Index):
-            obj = self.eval(target.value, None)
-            index = self._index(target, None)
-            if not final:
-                self._remember(obj)
-            self._guard(target, lambda: ops.setitem(obj, index, value))
+            obj = self.eval(target.value, scope)
+            index = self._index(target, scope)
+            if type(obj) is Tensor:
+                if not final:
+                    self._remember(obj)
+                self._guard(target, lambda: ops.setitem(obj, index, value))
+            elif type(obj) is list or type(obj) is dict:
+                self._remember_container(obj)
+                self._guard(target, lambda: python_values.set_item(obj, index, value))
+            else:
+                raise TcalcTypeError(f"'{type_name(obj)}' object does not support item assignment",
+                                     target.span)
         elif isinstance(target, ast.Attribute):
-            obj = self.eval(target.value, None)
+            obj = self.eval(target.value, scope)
             setter = builtins.SETTABLE.get(target.attr) if type(obj) is Tensor else None
             if setter is None:
                 raise TcalcTypeError(f"cannot set attribute {target.attr!r}", target.span,
@@ -127,6 +226,31 @@ class Session:
                                      if type(obj) is Tensor else None)
             self._remember(obj, contents=False)
             self._guard(target, lambda: setter(obj, value))
+        elif isinstance(target, ast.Starred):
+            raise TcalcSyntaxError("starred assignment target must be in a list or tuple", target.span)
+        else:
+            raise TcalcSyntaxError("cannot assign to this expression", target.span)
+
+    def _bind_items(self, target, value, scope) -> None:
+        """`a, b = value` and `first, *rest = value`."""
+        starred = [i for i, item in enumerate(target.items) if isinstance(item, ast.Starred)]
+        if not starred:
+            items = self._unpack(value, len(target.items), target.span)
+            for t, v in zip(target.items, items):
+                self.bind(t, v, scope)
+            return
+        star = starred[0]
+        before, after = star, len(target.items) - star - 1
+        items = python_values.collect(value) if type(value) is not Tensor else \
+            self._unpack(value, value.data.shape[0] if value.data.ndim else -1, target.span)
+        if len(items) < before + after:
+            raise TcalcValueError(f"not enough values to unpack (expected at least {before + after}, "
+                                  f"got {len(items)})", target.span)
+        for t, v in zip(target.items[:before], items[:before]):
+            self.bind(t, v, scope)
+        self.bind(target.items[star].value, list(items[before:len(items) - after]), scope)
+        for t, v in zip(target.items[star + 1:], items[len(items) - after:]):
+            self.bind(t, v, scope)
 
     def _bind_name(self, name: str, value) -> None:
         if self.journal is not None:
@@ -143,6 +267,11 @@ class Session:
         if self.journal is not None and type(obj) is Tensor:
             self.journal.tensor(obj, contents)
 
+    def _remember_container(self, obj) -> None:
+        """Note a list's or dict's items before the statement changes them."""
+        if self.journal is not None:
+            self.journal.container(obj)
+
     def _check_rebind(self, target: ast.Name) -> None:
         if target.id == "torch":
             raise TcalcNameError("cannot assign to 'torch'", target.span)
@@ -157,17 +286,19 @@ class Session:
                 items = [ops.getitem(value, i) for i in range(count)]
         elif isinstance(value, (tuple, list)):
             items = list(value)
+        elif isinstance(value, (dict, str, range)) or hasattr(value, "__next__"):
+            items = python_values.collect(value)
         else:
-            raise TcalcTypeError(f"cannot unpack {type_name(value)}", span)
+            raise TcalcTypeError(f"cannot unpack non-iterable {type_name(value)} object", span)
         if len(items) != count:
             raise TcalcValueError(f"{'too many' if len(items) > count else 'not enough'} values to "
                                   f"unpack (expected {count}, got {len(items)})", span)
         return items
 
-    def _aug_assign(self, node: ast.AugAssign):
+    def _aug_assign(self, node: ast.AugAssign, scope):
         target = node.target
-        current = self.eval(target, None)
-        value = self.eval(node.value, None)
+        current = self.eval(target, scope)
+        value = self.eval(node.value, scope)
         function = _BINARY[node.op]
         if type(current) is Tensor and node.op in _INPLACE:
             # In place, as PyTorch's `X += Y`: id(X) does not change. `X[i] += v` updates
@@ -177,25 +308,201 @@ class Session:
             result = self._operator(node, node.op, current, value,
                                     lambda: ops.apply_inplace(function, current, value))
             if isinstance(target, ast.Index):
-                self.bind(target, result, final=node is self._final)
+                self.bind(target, result, scope, final=node is self._final)
+            return None
+        if type(current) is list and node.op == "+":  # xs += ys extends xs in place
+            self._remember_container(current)
+            self._guard(node, lambda: current.extend(python_values.collect(value)))
             return None
         result = self._operator(node, node.op, current, value,
                                 lambda: self._binary(function, current, value, node.op))
-        self.bind(target, result)
+        self.bind(target, result, scope)
 
-    def _function_def(self, node: ast.FunctionDef):
-        if node.name in builtins.FUNCTIONS or node.name == "torch":
-            # Shadowing a builtin is allowed, like any variable; only torch is protected.
-            if node.name == "torch":
-                raise TcalcNameError("cannot redefine 'torch'", node.span)
-        self._bind_name(node.name, UserFunction(node.name, node.params, node.body))
+    def _function_def(self, node: ast.FunctionDef, scope):
+        if node.name == "torch":  # shadowing a builtin is allowed, like any variable
+            raise TcalcNameError("cannot redefine 'torch'", node.span)
+        self._bind_function(node.name, UserFunction(node.name, node.params, node.body), scope)
 
-    def _import(self, node: ast.Import):
+    def _def(self, node: ast.Def, scope):
+        if node.name == "torch":
+            raise TcalcNameError("cannot redefine 'torch'", node.span)
+        function = self._make_function(node.name, node.params, node.body, scope, "def")
+        self._bind_function(node.name, function, scope)
+
+    def _make_function(self, name: str, params: tuple, body, scope, kind: str) -> UserFunction:
+        defaults = tuple(self.eval(p.default, scope) for p in params if p.default is not None)
+        local_names, global_names = _function_names(params, body, kind)
+        return UserFunction(name, params, body, defaults, scope, local_names, global_names,
+                            self._source, kind)
+
+    def _bind_function(self, name: str, function: UserFunction, scope) -> None:
+        if scope is None or name in scope.global_names:
+            self._bind_name(name, function)
+        else:
+            scope.vars[name] = function
+
+    def _return(self, node: ast.Return, scope):
+        return _Return(None if node.value is None else self.eval(node.value, scope))
+
+    def _break(self, node: ast.Break, scope):
+        return _BREAK
+
+    def _continue(self, node: ast.Continue, scope):
+        return _CONTINUE
+
+    def _pass(self, node, scope):
         return None
+
+    def _delete(self, node: ast.Delete, scope):
+        targets = node.targets.items if isinstance(node.targets, ast.TupleExpr) else (node.targets,)
+        for target in targets:
+            if isinstance(target, ast.Name):
+                if scope is not None and target.id in scope.vars and target.id not in scope.global_names:
+                    del scope.vars[target.id]
+                elif target.id in self._bound and target.id in self.globals:
+                    self._check_rebind(target)
+                    if self.journal is not None:
+                        self.journal.bind(target.id)
+                    del self.globals[target.id]
+                else:
+                    raise TcalcNameError(f"name '{target.id}' is not defined", target.span)
+            elif isinstance(target, ast.Index):
+                obj = self.eval(target.value, scope)
+                index = self._index(target, scope)
+                if type(obj) is not list and type(obj) is not dict:
+                    raise TcalcTypeError(f"'{type_name(obj)}' object doesn't support item deletion",
+                                         target.span)
+                self._remember_container(obj)
+                self._guard(target, lambda: python_values.delete_item(obj, index))
+            else:
+                raise TcalcSyntaxError("cannot delete this expression", target.span)
+
+    def _global(self, node: ast.Global, scope):
+        return None  # the function's global names were found when it was defined
+
+    def _assert(self, node: ast.Assert, scope):
+        if not python_values.truth(self.eval(node.test, scope)):
+            message = "" if node.msg is None else python_values.python_str(self.eval(node.msg, scope))
+            raise TcalcAssertionError(message or "assertion failed", node.span)
+
+    def _import(self, node: ast.Import, scope):
+        for module, alias in node.names:
+            value = modules.find(module, self.globals["torch"])
+            if alias is not None:
+                self._import_bind(alias, value, scope)
+            else:  # `import torch.nn` binds torch, as Python does
+                top = module.split(".")[0]
+                self._import_bind(top, modules.find(top, self.globals["torch"]), scope)
+
+    def _import_from(self, node: ast.ImportFrom, scope):
+        if node.module == "__future__":
+            return None  # print_function and friends: Python 3 has them already
+        source = modules.find(node.module, self.globals["torch"])
+        for name, alias in node.names:
+            if name == "*":
+                if node.module != "torch":
+                    raise TcalcImportError(f"tcalc takes `from {node.module} import *` only from torch",
+                                           node.span, f"import the names you need: from {node.module} import NAME")
+                continue  # every torch name is bare already
+            self._import_bind(alias or name, modules.member(source, name), scope)
+
+    def _import_bind(self, name: str, value, scope) -> None:
+        if name == "torch":
+            return  # torch is always there, and is not rebound
+        if scope is None:
+            self._bind_name(name, value)
+        else:
+            scope.vars[name] = value
+
+    def _magic(self, node: ast.Magic, scope):
+        return None  # `%matplotlib inline` and friends: nothing to do outside IPython
+
+    # ---- compound statements ----------------------------------------------------------------
+
+    def _if(self, node: ast.If, scope):
+        while True:
+            if self._truth(node.test, scope):
+                return self._suite(node.body, scope)
+            orelse = node.orelse
+            if len(orelse) == 1 and type(orelse[0]) is ast.If:  # elif
+                node = orelse[0]
+                continue
+            return self._suite(orelse, scope) if orelse else None
+
+    def _while(self, node: ast.While, scope):
+        body = node.body
+        while self._truth(node.test, scope):
+            signal = self._suite(body, scope)
+            if signal is not None:
+                if signal is _BREAK:
+                    return None
+                if signal is not _CONTINUE:
+                    return signal  # a return
+        return self._suite(node.orelse, scope) if node.orelse else None
+
+    def _for(self, node: ast.For, scope):
+        iterable = self.eval(node.iter, scope)
+        items = self._guard(node.iter, lambda: python_values.iterate(iterable))
+        body, target = node.body, node.target
+        for item in items:
+            self._simple_bind(target, item, scope)
+            signal = self._suite(body, scope)
+            if signal is not None:
+                if signal is _BREAK:
+                    return None
+                if signal is not _CONTINUE:
+                    return signal
+        return self._suite(node.orelse, scope) if node.orelse else None
+
+    def _simple_bind(self, target: ast.Node, value, scope) -> None:
+        """Bind a loop's target: like a statement of its own, undone alone if it fails."""
+        if type(target) is ast.Name and (scope is None or target.id not in scope.global_names):
+            if scope is not None:
+                scope.vars[target.id] = value
+                return
+            if target.id != "torch":
+                if self.journal is not None:
+                    self.journal.bind(target.id)
+                self._bound[target.id] = None
+                self.globals[target.id] = value
+                return
+        try:
+            self.bind(target, value, scope)
+        except TcalcError as err:
+            raise err.at(target.span)
+
+    def _with(self, node: ast.With, scope):
+        contexts = []
+        try:
+            for context_node, target in node.items:
+                context = self.eval(context_node, scope)
+                if not isinstance(context, ContextManager):
+                    raise TcalcTypeError(f"'{type_name(context)}' object does not support the context "
+                                         "manager protocol", context_node.span,
+                                         "tcalc's contexts are torch.no_grad(), torch.enable_grad(), "
+                                         "torch.set_grad_enabled(flag) and torch.inference_mode()")
+                entered = context.enter()
+                contexts.append(context)
+                if target is not None:
+                    self._simple_bind(target, entered, scope)
+            return self._suite(node.body, scope)
+        finally:
+            for context in reversed(contexts):
+                context.exit()
+
+    def _truth(self, test: ast.Node, scope) -> bool:
+        value = self.eval(test, scope)
+        if value is True or value is False:
+            return value
+        try:
+            return python_values.truth(value)
+        except TcalcError as err:
+            raise err.at(test.span)
+
 
     # ---- expressions ----------------------------------------------------------------------
 
-    def eval(self, node: ast.Node, scope: dict | None):
+    def eval(self, node: ast.Node, scope: Frame | None):
         try:
             return _EXPRESSIONS[type(node)](self, node, scope)
         except TcalcError as err:
@@ -211,23 +518,143 @@ class Session:
             raise _stray(err, node) from None
 
     def _name(self, node: ast.Name, scope):
-        if scope is not None and node.id in scope:
-            return scope[node.id]
+        name = node.id
+        frame = scope
+        while frame is not None:  # the function's locals, then those of the functions around it
+            names = frame.vars
+            if name in names:
+                return names[name]
+            if name in frame.local_names and name not in frame.global_names:
+                raise TcalcNameError(f"cannot access local variable '{name}' where it is not associated "
+                                     "with a value", node.span,
+                                     f"{name} is assigned in this function, so it is local everywhere in it; "
+                                     f"give it a value first, or declare `global {name}`")
+            frame = frame.outer
         try:
-            return self.globals[node.id]
+            return self.globals[name]
         except KeyError:
-            known = list(self.globals) + list(scope or ())
-            raise TcalcNameError(f"name '{node.id}' is not defined", node.span,
-                                 name_hint(node.id, known, self.globals["torch"].members)) from None
+            known = list(self.globals)
+            frame = scope
+            while frame is not None:
+                known += list(frame.vars)
+                frame = frame.outer
+            raise TcalcNameError(f"name '{name}' is not defined", node.span,
+                                 name_hint(name, known, self.globals["torch"].members)) from None
 
     def _constant(self, node: ast.Constant, scope):
         return node.value
 
     def _tuple(self, node: ast.TupleExpr, scope):
-        return tuple(self.eval(item, scope) for item in node.items)
+        return tuple(self._items(node.items, scope))
 
     def _list(self, node: ast.ListExpr, scope):
-        return [self.eval(item, scope) for item in node.items]
+        return self._items(node.items, scope)
+
+    def _set(self, node: ast.SetExpr, scope):
+        return {python_values.hashable(item) for item in self._items(node.items, scope)}
+
+    def _items(self, nodes: tuple, scope) -> list:
+        """The values of a display's items, `*xs` spread in place."""
+        items = []
+        for item in nodes:
+            if type(item) is ast.Starred:
+                value = self.eval(item.value, scope)
+                items.extend(self._guard(item, lambda: python_values.collect(value)))
+            else:
+                items.append(self.eval(item, scope))
+        limits.check_list(len(items))
+        return items
+
+    def _dict(self, node: ast.DictExpr, scope):
+        result = {}
+        for key, value in zip(node.keys, node.values):
+            if key is None:  # {**other}
+                other = self.eval(value, scope)
+                if type(other) is not dict:
+                    raise TcalcTypeError(f"'{type_name(other)}' object is not a mapping", value.span)
+                result.update(other)
+            else:
+                k = self.eval(key, scope)
+                result[self._guard(key, lambda: python_values.hashable(k))] = self.eval(value, scope)
+        return result
+
+    def _starred(self, node: ast.Starred, scope):
+        raise TcalcSyntaxError("can't use starred expression here", node.span)
+
+    def _ellipsis(self, node: ast.EllipsisExpr, scope):
+        return Ellipsis
+
+    # Comprehensions run in a frame of their own: their targets do not leak, as in Python 3.
+
+    def _comprehension_frame(self, node, scope) -> Frame:
+        targets = frozenset().union(*(_target_names(g.target) for g in node.generators))
+        return Frame({}, scope, targets)
+
+    def _generate(self, generators: tuple, frame: Frame, index: int = 0):
+        """Bind each combination of the clauses' items in `frame`, yielding once for each."""
+        clause = generators[index]
+        iterable = self.eval(clause.iter, frame if index else frame.outer)
+        items = self._guard(clause.iter, lambda: python_values.iterate(iterable))
+        last = index == len(generators) - 1
+        for item in items:
+            self._simple_bind(clause.target, item, frame)
+            if all(self._truth(test, frame) for test in clause.ifs):
+                if last:
+                    yield
+                else:
+                    yield from self._generate(generators, frame, index + 1)
+
+    def _listcomp(self, node: ast.ListComp, scope):
+        frame = self._comprehension_frame(node, scope)
+        result, limit = [], limits.LIMITS.max_list_items
+        for _ in self._generate(node.generators, frame):
+            result.append(self.eval(node.elt, frame))
+            if len(result) > limit:
+                limits.check_list(len(result))
+        return result
+
+    def _setcomp(self, node: ast.SetComp, scope):
+        frame = self._comprehension_frame(node, scope)
+        return {python_values.hashable(self.eval(node.elt, frame)) for _ in self._generate(node.generators, frame)}
+
+    def _dictcomp(self, node: ast.DictComp, scope):
+        frame = self._comprehension_frame(node, scope)
+        result = {}
+        for _ in self._generate(node.generators, frame):
+            key = self.eval(node.key, frame)
+            result[python_values.hashable(key)] = self.eval(node.value, frame)
+        return result
+
+    def _genexp(self, node: ast.GeneratorExp, scope):
+        frame = self._comprehension_frame(node, scope)
+        # Python evaluates the first iterable at once and the rest as the generator runs.
+        first = self.eval(node.generators[0].iter, scope)
+        python_values.iterate(first)  # refuses a non-iterable here, as Python does
+        return _Generator(self._run_genexp(node, frame))
+
+    def _run_genexp(self, node: ast.GeneratorExp, frame: Frame):
+        for _ in self._generate(node.generators, frame):
+            yield self.eval(node.elt, frame)
+
+    def _lambda(self, node: ast.Lambda, scope):
+        return self._make_function("<lambda>", node.params, node.body, scope, "lambda")
+
+    def _joined_str(self, node: ast.JoinedStr, scope):
+        parts = []
+        for part in node.parts:
+            if type(part) is str:
+                parts.append(part)
+                continue
+            value = self.eval(part.value, scope)
+            if part.conversion == "r":
+                value = python_values.python_repr(value)
+            elif part.conversion == "s":
+                value = python_values.python_str(value)
+            elif part.conversion == "a":
+                value = ascii(python_values.python_repr(value))[1:-1]
+            spec = "" if part.format_spec is None else self._joined_str(part.format_spec, scope)
+            parts.append(self._guard(part.value, lambda: python_values.format_value(value, spec)))
+        return "".join(parts)
 
     def _binop(self, node: ast.BinOp, scope):
         left = self.eval(node.left, scope)
@@ -289,7 +716,7 @@ class Session:
             return function(left, right)
         if is_number(left) and is_number(right):
             return python_values.arithmetic(op, left, right)
-        if isinstance(left, (tuple, list)) or isinstance(right, (tuple, list)):
+        if isinstance(left, _SEQUENCES) or isinstance(right, _SEQUENCES):
             return python_values.sequence_arithmetic(op, left, right)
         return function(left, right)
 
@@ -312,7 +739,9 @@ class Session:
         result = None
         for op, right_node in zip(node.ops, node.rest):
             right = self.eval(right_node, scope)
-            if is_number(left) and is_number(right) or not (
+            if op in _MEMBERSHIP:
+                value = self._guard(node, lambda: _MEMBERSHIP[op](left, right))
+            elif is_number(left) and is_number(right) or not (
                     type(left) is Tensor or type(right) is Tensor):
                 value = python_values.compare(op, left, right)
             else:
@@ -320,7 +749,7 @@ class Session:
             if result is None:
                 result = value
             else:
-                if not builtins._to_bool(result):
+                if not python_values.truth(result):
                     return result
                 result = value
             left = right
@@ -328,16 +757,16 @@ class Session:
 
     def _boolop(self, node: ast.BoolOp, scope):
         left = self.eval(node.left, scope)
-        truth = builtins._to_bool(left)
+        truth = python_values.truth(left)
         if (node.op == "and") != truth:
             return left
         return self.eval(node.right, scope)
 
     def _not(self, node: ast.Not, scope):
-        return not builtins._to_bool(self.eval(node.operand, scope))
+        return not python_values.truth(self.eval(node.operand, scope))
 
     def _ifexp(self, node: ast.IfExp, scope):
-        if builtins._to_bool(self.eval(node.test, scope)):
+        if python_values.truth(self.eval(node.test, scope)):
             return self.eval(node.body, scope)
         return self.eval(node.orelse, scope)
 
@@ -359,6 +788,13 @@ class Session:
                 return BoundMethod(method, obj)
             raise TcalcNameError(f"'Tensor' object has no attribute '{name}'", node.span,
                                  attribute_hint(name, {**builtins.ATTRIBUTES, **builtins.METHODS}))
+        methods = _PYTHON_METHODS.get(type(obj))
+        if methods is not None:
+            method = methods.get(name)
+            if method is None:
+                raise TcalcTypeError(f"'{type_name(obj)}' object has no attribute '{name}'", node.span,
+                                     attribute_hint(name, methods))
+            return BoundMethod(method, obj)
         if isinstance(obj, Size) or isinstance(obj, tuple) and hasattr(obj, "_fields"):
             return self._guard(node, lambda: python_values.field(obj, name))
         if isinstance(obj, np.ndarray) and name in ("shape", "dtype", "T", "ndim", "size"):
@@ -370,8 +806,8 @@ class Session:
 
     def _call(self, node: ast.Call, scope):
         func = self.eval(node.func, scope)
-        args = tuple([self.eval(a, scope) for a in node.args]) if node.args else ()
-        kwargs = {k.name: self.eval(k.value, scope) for k in node.keywords} if node.keywords else {}
+        args = self._arguments(node, scope) if node.args else ()
+        kwargs = self._keywords(node, scope) if node.keywords else {}
         watched = self.journal is not None and self._journal_call(func, args, final=node is self._final)
         if watched:  # a backward that is not the last thing: note what it commits
             previous = autograd.observe_commits(self.journal.backward)
@@ -397,6 +833,29 @@ class Session:
             if watched:
                 autograd.observe_commits(previous)
 
+    def _arguments(self, node: ast.Call, scope) -> tuple:
+        if not node.starred:
+            return tuple([self.eval(a, scope) for a in node.args])
+        return tuple(self._items(node.args, scope))
+
+    def _keywords(self, node: ast.Call, scope) -> dict:
+        kwargs = {}
+        for keyword in node.keywords:
+            if keyword.name is not None:
+                kwargs[keyword.name] = self.eval(keyword.value, scope)
+                continue
+            mapping = self.eval(keyword.value, scope)  # f(**options)
+            if type(mapping) is not dict:
+                raise TcalcTypeError(f"argument after ** must be a mapping, not {type_name(mapping)}",
+                                     keyword.span)
+            for key, value in mapping.items():
+                if type(key) is not str:
+                    raise TcalcTypeError("keywords must be strings", keyword.span)
+                if key in kwargs:
+                    raise TcalcTypeError(f"got multiple values for keyword argument '{key}'", keyword.span)
+                kwargs[key] = value
+        return kwargs
+
     def _journal_call(self, func, args: tuple, final: bool) -> bool:
         """Before a call that changes tensors (`x.add_(1)`, `y.backward()`), note what it
         may change, as its table entry says. An in-place op checks before it writes, and a
@@ -414,12 +873,21 @@ class Session:
             return False
         if effect is RUNS_BACKWARD:
             return True
-        self._remember(receiver, contents=effect is CHANGES_CONTENTS)
+        if type(receiver) is list or type(receiver) is dict:
+            self._remember_container(receiver)
+        elif effect is CHANGES_CONTENTS or effect is CHANGES_FLAGS:
+            self._remember(receiver, contents=effect is CHANGES_CONTENTS)
         return False
 
     def call(self, func, args: tuple, kwargs: dict):
         """Call any callable value of the language."""
         if isinstance(func, Builtin):
+            effect = func.effect
+            if effect is WRITES_OUTPUT:
+                self.write(call_table_function(func.name, func.function, args, kwargs))
+                return None
+            if effect is CALLS_BACK:
+                args, kwargs = self._callbacks(args), dict(zip(kwargs, self._callbacks(tuple(kwargs.values()))))
             return call_table_function(func.name, func.function, args, kwargs)
         if isinstance(func, BoundMethod):
             return call_table_function(func.name, func.function, (func.receiver,) + args, kwargs, method=True)
@@ -429,22 +897,24 @@ class Session:
             return call_grad_function(func, args, kwargs, self.call)
         raise TcalcTypeError(f"'{type_name(func)}' object is not callable")
 
+    def _callbacks(self, values: tuple) -> tuple:
+        """The program's functions among `values` as Python callables, for a builtin that
+        calls them (sorted(key=f), map(f, xs))."""
+        return tuple((lambda *a, _f=v, **k: self.call(_f, a, k)) if isinstance(v, CALLABLES) else v
+                     for v in values)
+
     def _call_user(self, func: UserFunction, args: tuple, kwargs: dict):
-        params = func.params
-        scope = dict(zip(params, args))
-        for name, value in kwargs.items():
-            if name not in params or name in scope:
-                raise TcalcTypeError(f"{func.name}() got an unexpected keyword argument '{name}'"
-                                     if name not in params else
-                                     f"{func.name}() got multiple values for argument '{name}'")
-            scope[name] = value
-        if len(args) > len(params) or len(scope) != len(params):
-            raise TcalcTypeError(f"{func.name}() takes {len(params)} argument"
-                                 f"{'s' if len(params) != 1 else ''} ({len(args) + len(kwargs)} given)")
+        if func.kind == "expression":
+            frame = Frame(_bind_plain(func, args, kwargs), None)
+        else:
+            frame = Frame(_bind_parameters(func, args, kwargs), func.closure, func.locals, func.globals)
         limits.check_recursion(self.call_depth, func.name)
         self.call_depth += 1
         try:
-            return self.eval(func.body, scope)
+            if func.kind != "def":
+                return self.eval(func.body, frame)
+            signal = self._suite(func.body, frame)
+            return signal.value if type(signal) is _Return else None
         except TcalcError as err:
             # The body's places belong to the text that defined f, which may be another
             # script or shell line: report at the call in this statement instead.
@@ -464,8 +934,10 @@ class Session:
         index = self._index(node, scope)
         if type(obj) is Tensor:
             return self._guard(node, lambda: ops.getitem(obj, index))
-        if isinstance(obj, (tuple, list, str, np.ndarray)):
+        if isinstance(obj, (tuple, list, str, range, np.ndarray)):
             return self._guard(node, lambda: python_values.sequence_index(obj, index))
+        if type(obj) is dict:
+            return self._guard(node, lambda: python_values.dict_get(obj, index))
         raise TcalcTypeError(f"'{type_name(obj)}' object is not subscriptable", node.span)
 
     def _index(self, node: ast.Index, scope):
@@ -497,6 +969,7 @@ def _stray(err: BaseException, node: ast.Node) -> TcalcError:
 
 
 _INPLACE = {"+", "-", "*", "/"}
+_SEQUENCES = (tuple, list, str, set)  # the Python values with operators of their own
 
 
 def _final_action(statement: ast.Node) -> ast.Node | None:
@@ -558,12 +1031,178 @@ def _precheck_size(op: str, a: Tensor, b: Tensor) -> None:
     limits.check_shape(shape, "the result")
 
 
+def _bind_plain(func: UserFunction, args: tuple, kwargs: dict) -> dict:
+    """The locals of a call of `f(x, y) = expression`: every parameter, by position or name."""
+    params = func.params
+    names = dict(zip(params, args))
+    for name, value in kwargs.items():
+        if name not in params or name in names:
+            raise TcalcTypeError(f"{func.name}() got an unexpected keyword argument '{name}'"
+                                 if name not in params else
+                                 f"{func.name}() got multiple values for argument '{name}'")
+        names[name] = value
+    if len(args) > len(params) or len(names) != len(params):
+        raise TcalcTypeError(f"{func.name}() takes {len(params)} argument"
+                             f"{'s' if len(params) != 1 else ''} ({len(args) + len(kwargs)} given)")
+    return names
+
+
+def _bind_parameters(func: UserFunction, args: tuple, kwargs: dict) -> dict:
+    """The locals of a call of a def or lambda, bound as Python binds them, with Python's
+    complaints when the arguments do not fit."""
+    names: dict = {}
+    plain = [p for p in func.params if not p.kind]
+    star = next((p.name for p in func.params if p.kind == "*"), None)
+    starstar = next((p.name for p in func.params if p.kind == "**"), None)
+    if len(args) > len(plain) and star is None:
+        given = len(args)
+        takes = (f"{len(plain)}" if all(p.default is None for p in plain) else
+                 f"from {sum(p.default is None for p in plain)} to {len(plain)}")
+        raise TcalcTypeError(f"{func.name}() takes {takes} positional argument{'s' if len(plain) != 1 else ''} "
+                             f"but {given} {'was' if given == 1 else 'were'} given")
+    for param, value in zip(plain, args):
+        names[param.name] = value
+    if star is not None:
+        names[star] = tuple(args[len(plain):])
+    extra = {}
+    for name, value in kwargs.items():
+        if any(p.name == name for p in plain):
+            if name in names:
+                raise TcalcTypeError(f"{func.name}() got multiple values for argument '{name}'")
+            names[name] = value
+        elif starstar is not None:
+            extra[name] = value
+        else:
+            raise TcalcTypeError(f"{func.name}() got an unexpected keyword argument '{name}'")
+    defaults = iter(func.defaults)
+    missing = []
+    for param in plain:
+        if param.default is not None:
+            default = next(defaults)
+            names.setdefault(param.name, default)
+        elif param.name not in names:
+            missing.append(param.name)
+    if missing:
+        listed = " and ".join(", ".join(repr(m) for m in missing[:-1]).split(", ") + [repr(missing[-1])]) \
+            if len(missing) > 1 else repr(missing[0])
+        if len(missing) > 2:
+            listed = ", ".join(repr(m) for m in missing[:-1]) + f", and {missing[-1]!r}"
+        raise TcalcTypeError(f"{func.name}() missing {len(missing)} required positional argument"
+                             f"{'s' if len(missing) > 1 else ''}: {listed}")
+    if starstar is not None:
+        names[starstar] = extra
+    return names
+
+
+def _target_names(target) -> set:
+    """The names an assignment target binds."""
+    if type(target) is ast.Name:
+        return {target.id}
+    if type(target) in (ast.TupleExpr, ast.ListExpr):
+        return set().union(*(_target_names(t) for t in target.items)) if target.items else set()
+    if type(target) is ast.Starred:
+        return _target_names(target.value)
+    return set()
+
+
+def _function_names(params: tuple, body, kind: str) -> tuple[frozenset, frozenset]:
+    """A def's local names (its parameters and every name its body binds, however deep in
+    its blocks) and the names its `global` statements declare. A lambda's are its
+    parameters."""
+    local = {p.name for p in params}
+    declared: set = set()
+    if kind == "def":
+        stack = list(body)
+        while stack:
+            node = stack.pop()
+            kind_of = type(node)
+            if kind_of is ast.Assign:
+                local |= _target_names(node.targets)
+            elif kind_of is ast.MultiAssign:
+                for target in node.targets:
+                    local |= _target_names(target)
+            elif kind_of is ast.AugAssign:
+                local |= _target_names(node.target)
+            elif kind_of is ast.For:
+                local |= _target_names(node.target)
+                stack.extend(node.body)
+                stack.extend(node.orelse)
+            elif kind_of in (ast.If, ast.While):
+                stack.extend(node.body)
+                stack.extend(node.orelse)
+            elif kind_of is ast.With:
+                local |= set().union(*(_target_names(t) for _, t in node.items if t is not None)) \
+                    if node.items else set()
+                stack.extend(node.body)
+            elif kind_of in (ast.Def, ast.FunctionDef):
+                local.add(node.name)
+            elif kind_of is ast.Import:
+                local |= {alias or module.split(".")[0] for module, alias in node.names}
+            elif kind_of is ast.ImportFrom:
+                local |= {alias or name for name, alias in node.names if name != "*"}
+            elif kind_of is ast.Global:
+                declared |= set(node.names)
+    return frozenset(local - declared), frozenset(declared)
+
+
+class _Generator:
+    """A generator expression's value: an iterator, shown as Python shows one."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items):
+        self._items = items
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._items)
+
+    def __repr__(self) -> str:
+        return f"<generator object <genexpr> at {id(self):#x}>"
+
+
+_MEMBERSHIP = {
+    "in": lambda a, b: python_values.contains(b, a),
+    "not in": lambda a, b: not python_values.contains(b, a),
+    "is": lambda a, b: a is b,
+    "is not": lambda a, b: a is not b,
+}
+
+# The methods of lists, dicts, strings and tuples, as table entries (a method that
+# changes its list or dict is journaled like an in-place tensor op).
+_PYTHON_METHODS = {
+    kind: {name: Builtin(name, function, CHANGES_CONTENTS if changes else None)
+           for name, (function, changes) in methods.items()}
+    for kind, methods in python_values.METHODS.items()
+}
+
 _STATEMENTS = {
     ast.ExprStmt: Session._expr_stmt,
     ast.Assign: Session._assign,
+    ast.MultiAssign: Session._multi_assign,
     ast.AugAssign: Session._aug_assign,
     ast.FunctionDef: Session._function_def,
     ast.Import: Session._import,
+    ast.ImportFrom: Session._import_from,
+    ast.Return: Session._return,
+    ast.Break: Session._break,
+    ast.Continue: Session._continue,
+    ast.Pass: Session._pass,
+    ast.Delete: Session._delete,
+    ast.Global: Session._global,
+    ast.Assert: Session._assert,
+    ast.Magic: Session._magic,
+}
+
+# Compound statements: never journaled as a whole (their simple statements are).
+_COMPOUND = {
+    ast.If: Session._if,
+    ast.While: Session._while,
+    ast.For: Session._for,
+    ast.With: Session._with,
+    ast.Def: Session._def,
 }
 
 _EXPRESSIONS = {
@@ -571,6 +1210,16 @@ _EXPRESSIONS = {
     ast.Constant: Session._constant,
     ast.TupleExpr: Session._tuple,
     ast.ListExpr: Session._list,
+    ast.SetExpr: Session._set,
+    ast.DictExpr: Session._dict,
+    ast.Starred: Session._starred,
+    ast.EllipsisExpr: Session._ellipsis,
+    ast.ListComp: Session._listcomp,
+    ast.SetComp: Session._setcomp,
+    ast.DictComp: Session._dictcomp,
+    ast.GeneratorExp: Session._genexp,
+    ast.Lambda: Session._lambda,
+    ast.JoinedStr: Session._joined_str,
     ast.BinOp: Session._binop,
     ast.UnaryOp: Session._unary,
     ast.Compare: Session._compare,

@@ -18,16 +18,14 @@ from .tensor import Tensor
 
 # Names people bring from Python, NumPy or other calculators, and what tcalc says instead.
 _FOREIGN = {
-    "print": "tcalc prints the value of each statement: write `x`, not `print(x)`",
-    "range": "use arange(n), or arange(start, stop, step)",
-    "np": "tcalc speaks PyTorch: use torch.NAME or the bare NAME (arange, zeros, ...)",
-    "numpy": "tcalc speaks PyTorch: use torch.NAME or the bare NAME (arange, zeros, ...)",
-    "math": "use the tensor functions: sqrt(x), exp(x), pi, e",
-    "lambda": "define a function as `f(x) = expression`",
-    "def": "define a function as `f(x) = expression`",
+    "np": "import it first: `import numpy as np` (tcalc's numpy is a small table), or use torch.NAME",
+    "numpy": "import it first: `import numpy as np` (tcalc's numpy is a small table), or use torch.NAME",
+    "math": "import it first: `import math`, or use the tensor functions: sqrt(x), exp(x), pi, e",
+    "random": "import it first: `import random`, or use torch.rand / torch.randn",
+    "F": "import it first: `import torch.nn.functional as F`",
+    "nn": "import it first: `from torch import nn`",
     "array": "make a tensor with tensor([...])",
     "asarray": "make a tensor with tensor([...])",
-    "list": "x.tolist() turns a tensor into a list",
     "self": "methods are called on a value: x.sum()",
 }
 _UNREACHABLE = {"eval", "exec", "open", "compile", "globals", "locals", "vars", "getattr", "setattr",

@@ -30,6 +30,11 @@ class Output:
             sys.stdout.write(shown.text + "\n")
         sys.stdout.flush()
 
+    def text(self, text: str) -> None:
+        """What the program printed (print's own newlines included), as it is."""
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
     def error(self, text: str) -> None:
         sys.stdout.flush()
         if self.error_color:
@@ -63,8 +68,9 @@ def _highlight(text: str):
 def run_source(session, source: str, filename: str, output: Output, atomic: bool = False) -> bool:
     """Run one program; prints its values as they come. False if it stopped at an error.
     `atomic` (the shell) undoes the whole text when a statement fails."""
+    session.write = output.text
     try:
-        for value in session.run(source, atomic=atomic):
+        for value in session.run(source, atomic=atomic, filename=filename):
             output.value(value)
     except TcalcError as err:
         output.error(error_text(err, source, filename))

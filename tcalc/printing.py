@@ -200,10 +200,14 @@ def _python_repr(value, leaf_repr) -> str:
 # pending breakable "wants break" and its breakables become newlines. A newline inside a
 # repr forces a break too, which is why a tuple breaks after a multi-line tensor.
 
+_CONTAINERS = (tuple, list, dict, set)
+
+
 def pretty(value, leaf_repr) -> str:
-    """IPython.lib.pretty.pretty(value): tuples, lists and named results laid out in 79
-    columns; any other value is a leaf whose text leaf_repr gives (it may hold newlines)."""
-    if type(value) is not tuple and type(value) is not list and not _is_return_types(value):
+    """IPython.lib.pretty.pretty(value): tuples, lists, dicts, sets and named results laid
+    out in 79 columns; any other value is a leaf whose text leaf_repr gives (it may hold
+    newlines)."""
+    if type(value) not in _CONTAINERS and not _is_return_types(value):
         lines = leaf_repr(value).splitlines()
         if len(lines) <= 1:
             return "".join(lines)  # a one-line leaf is written as it is, however long
@@ -221,11 +225,59 @@ def _emit(layout: _Layout, value, leaf_repr, enclosing: frozenset) -> None:
             layout.text("(...)" if type(value) is tuple else "[...]")
         else:
             _emit_sequence(layout, value, leaf_repr, enclosing | {id(value)})
+    elif type(value) is dict or type(value) is set:
+        if id(value) in enclosing:
+            layout.text("{...}")
+        elif type(value) is dict:
+            _emit_dict(layout, value, leaf_repr, enclosing | {id(value)})
+        else:
+            _emit_set(layout, value, leaf_repr, enclosing | {id(value)})
     elif _is_return_types(value):
         _emit_lines(layout, return_types_repr(value, leaf_repr))
     else:
         _emit_lines(layout, leaf_repr(value))
     layout.end_group()
+
+
+def _emit_dict(layout: _Layout, items: dict, leaf_repr, enclosing: frozenset) -> None:
+    """IPython's dict printer: `{key: value, ...}` in insertion order."""
+    layout.begin_group(1, "{")
+    for index, key in enumerate(items):
+        if index == MAX_SEQ_LENGTH:
+            layout.text(",")
+            layout.breakable()
+            layout.text("...")
+            break
+        if index:
+            layout.text(",")
+            layout.breakable()
+        _emit(layout, key, leaf_repr, enclosing)
+        layout.text(": ")
+        _emit(layout, items[key], leaf_repr, enclosing)
+    layout.end_group(1, "}")
+
+
+def _emit_set(layout: _Layout, items: set, leaf_repr, enclosing: frozenset) -> None:
+    """IPython's set printer: sorted where the items can be, `set()` when empty."""
+    if not items:
+        layout.text("set()")
+        return
+    try:
+        ordered = sorted(items)
+    except TypeError:
+        ordered = list(items)
+    layout.begin_group(1, "{")
+    for index, item in enumerate(ordered):
+        if index == MAX_SEQ_LENGTH:
+            layout.text(",")
+            layout.breakable()
+            layout.text("...")
+            break
+        if index:
+            layout.text(",")
+            layout.breakable()
+        _emit(layout, item, leaf_repr, enclosing)
+    layout.end_group(1, "}")
 
 
 def _emit_sequence(layout: _Layout, items, leaf_repr, enclosing: frozenset) -> None:

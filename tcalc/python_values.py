@@ -7,9 +7,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes, limits
-from .errors import Span, TcalcIndexError, TcalcTypeError, TcalcValueError
+from .autograd import Node
+from .errors import Span, TcalcIndexError, TcalcKeyError, TcalcTypeError, TcalcValueError
+from .printing import return_types_repr, tensor_repr
 from .tensor import Size, Tensor
-from .values import type_name
+from .values import BoundMethod, Builtin, ReturnTypes, UserFunction, type_name
 
 NUMBER_TYPES = (bool, int, float)
 
@@ -60,16 +62,27 @@ def compare(op: str, a, b):
         raise TcalcTypeError(f"'{op}' not supported between {type_name(a)} and {type_name(b)}") from None
 
 
+_SET_OPERATORS = {"|": set.union, "&": set.intersection, "-": set.difference, "^": set.symmetric_difference}
+
+
 def sequence_arithmetic(op: str, a, b):
-    if op == "+" and type(a) is type(b) and isinstance(a, (tuple, list)):
+    """+ and * on tuples, lists and strings, and `%` formatting of a string, as in Python."""
+    if op == "%" and type(a) is str:
+        return percent_format(a, b)
+    if type(a) is set and type(b) is set and op in _SET_OPERATORS:
+        return _SET_OPERATORS[op](a, b)
+    if op == "+" and type(a) is type(b) and isinstance(a, (tuple, list, str)):
         limits.check_list(len(a) + len(b))
         return a + b
-    if op == "*" and isinstance(a, (tuple, list)) and isinstance(b, int) and not isinstance(b, bool):
-        limits.check_list(len(a) * b)
-        return a * b
-    raise TcalcTypeError(f"unsupported operand type(s) for {op}: {type_name(a)} and {type_name(b)}",
-                         hint="make a tensor first: tensor([...])")
-
+    if op == "*":
+        if isinstance(b, (tuple, list, str)) and not isinstance(a, (tuple, list, str)):
+            a, b = b, a  # 3 * [0] is [0] * 3
+        if isinstance(a, (tuple, list, str)) and isinstance(b, int) and not isinstance(b, bool):
+            limits.check_list(len(a) * b)
+            return a * b
+    raise TcalcTypeError(f"unsupported operand type(s) for {op}: '{type_name(a)}' and '{type_name(b)}'",
+                         hint="make a tensor first: tensor([...])"
+                         if isinstance(a, (tuple, list)) or isinstance(b, (tuple, list)) else None)
 
 
 def slice_bound(value, span: Span):
@@ -107,3 +120,357 @@ def field(obj, name):
 def numpy_attribute(obj: np.ndarray, name: str):
     return {"shape": lambda: obj.shape, "dtype": lambda: obj.dtype, "T": lambda: obj.T,
             "ndim": lambda: obj.ndim, "size": lambda: obj.size}[name]()
+
+
+# ---- str(), repr() and format(), as Python gives them ----------------------------------
+#
+# print() and f-strings show values as Python's str() does, not as Jupyter displays them:
+# a tensor's str is its repr, a NumPy array's str is NumPy's (`[[0 1 2]\n [3 4 5]]`), a
+# grad_fn is `<AddBackward0 object at 0x...>`, a string has no quotes; containers show
+# the repr() of their items, without IPython's layout.
+
+def python_repr(value, _enclosing: frozenset = frozenset()) -> str:
+    kind = type(value)
+    if kind is Tensor:
+        name = value.grad_fn.name if value.grad_fn is not None else None
+        return tensor_repr(value.data, requires_grad=value.requires_grad, grad_fn_name=name)
+    if kind in (tuple, list, dict, set):
+        if id(value) in _enclosing:  # a list that holds itself
+            return {tuple: "(...)", list: "[...]"}.get(kind, "{...}")
+        inner = _enclosing | {id(value)}
+        if kind is dict:
+            return "{" + ", ".join(f"{python_repr(k, inner)}: {python_repr(v, inner)}"
+                                   for k, v in value.items()) + "}"
+        items = ", ".join(python_repr(v, inner) for v in value)
+        if kind is tuple:
+            return f"({items},)" if len(value) == 1 else f"({items})"
+        if kind is set:
+            return "{" + items + "}" if value else "set()"
+        return f"[{items}]"
+    if isinstance(value, ReturnTypes):
+        return return_types_repr(value, python_repr)
+    if kind in DICT_VIEWS:
+        return f"{kind.__name__}({python_repr(list(value), _enclosing)})"
+    if isinstance(value, Node):
+        return f"<{value.name} object at {id(value):#x}>"
+    if isinstance(value, UserFunction):
+        return f"<function {value.name} at {id(value):#x}>"
+    if isinstance(value, Builtin):
+        return f"<built-in method {value.name} of type object at {id(value):#x}>"
+    if isinstance(value, BoundMethod):
+        return f"<built-in method {value.name} of Tensor object at {id(value.receiver):#x}>"
+    return repr(value)
+
+
+def python_str(value) -> str:
+    if type(value) is str:
+        return value
+    if isinstance(value, np.ndarray):
+        return str(value)
+    return python_repr(value)
+
+
+def format_value(value, spec: str) -> str:
+    """format(value, spec), as in Python; a 0-d tensor formats as its number (PyTorch's
+    Tensor.__format__), any other tensor only with an empty spec."""
+    if type(value) is Tensor:
+        if value.data.ndim == 0:
+            return format_value(value.data.item(), spec)
+        if spec:
+            raise TcalcTypeError("unsupported format string passed to Tensor.__format__",
+                                 hint="format one element: x[0] or x.item(), or a 0-d tensor")
+        return python_str(value)
+    if isinstance(value, (bool, int, float, str)) or isinstance(value, np.generic):
+        try:
+            return format(value, spec)
+        except ValueError as err:
+            raise TcalcValueError(str(err)) from None
+    if spec:
+        raise TcalcTypeError(f"unsupported format string passed to {type_name(value)}.__format__")
+    return python_str(value)
+
+
+class _FormatArgument:
+    """A value as `%` formatting sees it: %s is its str(), %r its repr(), %d and %f its
+    number (a one-element tensor's too), so `'%.3f' % loss` works as in Python."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __str__(self):
+        return python_str(self.value)
+
+    def __repr__(self):
+        return python_repr(self.value)
+
+    def _number(self):
+        value = self.value
+        if type(value) is Tensor and value.data.size == 1:
+            return value.data.reshape(()).item()
+        if isinstance(value, (bool, int, float)):
+            return value
+        raise TypeError(f"must be real number, not {type_name(value)}")
+
+    def __float__(self):
+        return float(self._number())
+
+    def __int__(self):
+        return int(self._number())
+
+    def __index__(self):
+        number = self._number()
+        if isinstance(number, float):
+            raise TypeError("%x format: an integer is required, not float")
+        return int(number)
+
+
+def percent_format(template: str, values) -> str:
+    """`template % values` for a str template."""
+    if type(values) is tuple:
+        arguments = tuple(_FormatArgument(v) for v in values)
+    elif type(values) is dict:
+        arguments = {k: _FormatArgument(v) for k, v in values.items()}
+    else:
+        arguments = _FormatArgument(values)
+    try:
+        return template % arguments
+    except (TypeError, ValueError, KeyError) as err:
+        kind = TcalcValueError if isinstance(err, ValueError) else TcalcTypeError
+        raise kind(str(err)) from None
+
+
+# ---- iteration ---------------------------------------------------------------------------
+
+DICT_VIEWS = (type({}.keys()), type({}.values()), type({}.items()))
+
+
+def iterate(value):
+    """A Python iterator over what `for item in value` gives in PyTorch's Python: a tensor
+    by its first dimension, a dict by its keys, a string by its characters."""
+    if type(value) is Tensor:
+        if value.data.ndim == 0:
+            raise TcalcTypeError("iteration over a 0-d tensor")
+        from . import ops
+
+        return (ops.getitem(value, i) for i in range(value.data.shape[0]))
+    if isinstance(value, (tuple, list, dict, set, str, range, np.ndarray) + DICT_VIEWS):
+        return iter(value)
+    if hasattr(value, "__next__") and not isinstance(value, (Tensor, Builtin)):
+        return value  # an iterator the language made: a generator, enumerate(), zip(), map()
+    raise TcalcTypeError(f"'{type_name(value)}' object is not iterable")
+
+
+def collect(value, kind=list):
+    """list(value) / tuple(value), refusing before it grows past the list-items limit."""
+    items = []
+    limit = limits.LIMITS.max_list_items
+    for item in iterate(value):
+        items.append(item)
+        if len(items) > limit:
+            limits.check_list(len(items))
+    return items if kind is list else kind(items)
+
+
+# ---- truth, membership, and writing into lists and dicts ---------------------------------
+
+def truth(value) -> bool:
+    """Python's truth of a value: a tensor's needs exactly one element, as in PyTorch."""
+    if type(value) is Tensor:
+        size = value.data.size
+        if size != 1:
+            raise TcalcValueError(f"Boolean value of Tensor with {'no values' if size == 0 else 'more than one value'}"
+                                  " is ambiguous", hint="use .any() or .all()")
+        return bool(value.data.reshape(()).item())
+    if isinstance(value, np.ndarray) and value.size > 1:
+        raise TcalcValueError("The truth value of an array with more than one element is ambiguous. "
+                              "Use a.any() or a.all()")
+    return bool(value)
+
+
+def contains(container, item) -> bool:
+    """`item in container`, as Python asks each container (a tensor: any element equal)."""
+    if type(container) is Tensor:
+        if type(item) is Tensor or isinstance(item, (bool, int, float)):
+            from . import ops
+
+            return truth(ops.any(ops.eq(container, item)))
+        raise TcalcTypeError("Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                             f"{type_name(item)}.")
+    if type(container) is dict or type(container) is set:
+        try:
+            return item in container
+        except TypeError:
+            raise TcalcTypeError(f"unhashable type: '{type_name(item)}'") from None
+    if type(container) is str:
+        if type(item) is not str:
+            raise TcalcTypeError(f"'in <string>' requires string as left operand, not {type_name(item)}")
+        return item in container
+    if isinstance(container, (tuple, list)):
+        for element in container:
+            if element is item:
+                return True
+            if type(element) is Tensor or type(item) is Tensor:
+                from . import ops
+
+                if truth(ops.eq(element, item)):
+                    return True
+            elif element == item:
+                return True
+        return False
+    if isinstance(container, range) or isinstance(container, np.ndarray):
+        return item in container
+    raise TcalcTypeError(f"argument of type '{type_name(container)}' is not iterable")
+
+
+def hashable(key, what: str = "key"):
+    try:
+        hash(key)
+    except TypeError:
+        raise TcalcTypeError(f"unhashable type: '{type_name(key)}'") from None
+    return key
+
+
+def dict_get(mapping: dict, key):
+    try:
+        return mapping[hashable(key)]
+    except KeyError:
+        raise TcalcKeyError(python_repr(key)) from None
+
+
+def set_item(container, index, value) -> None:
+    """`xs[i] = v` on a list, `d[k] = v` on a dict."""
+    if type(container) is dict:
+        container[hashable(index)] = value
+        return
+    if isinstance(index, slice):
+        container[index] = collect(value)
+        return
+    if type(index) is Tensor and index.data.ndim == 0 and index.dtype.category == dtypes.INT:
+        index = int(index.data)
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise TcalcTypeError(f"list indices must be integers or slices, not {type_name(index)}")
+    try:
+        container[index] = value
+    except IndexError:
+        raise TcalcIndexError("list assignment index out of range") from None
+
+
+def delete_item(container, index) -> None:
+    if type(container) is dict:
+        try:
+            del container[hashable(index)]
+        except KeyError:
+            raise TcalcKeyError(python_repr(index)) from None
+        return
+    try:
+        del container[index]
+    except IndexError:
+        raise TcalcIndexError("list assignment index out of range") from None
+    except TypeError:
+        raise TcalcTypeError(f"list indices must be integers or slices, not {type_name(index)}") from None
+
+
+# ---- methods of Python's own values --------------------------------------------------------
+
+def _list_pop(xs: list, index: int = -1):
+    if not xs:
+        raise TcalcIndexError("pop from empty list")
+    try:
+        return xs.pop(index)
+    except IndexError:
+        raise TcalcIndexError("pop index out of range") from None
+
+
+def _list_index(xs, item, *bounds):
+    for i, element in enumerate(xs[slice(*bounds)] if bounds else xs):
+        if element is item or (type(element) is not Tensor and type(item) is not Tensor and element == item):
+            return i + (bounds[0] if bounds else 0)
+    raise TcalcValueError(f"{python_repr(item)} is not in list")
+
+
+def _list_sort(xs: list, key=None, reverse: bool = False):
+    try:
+        xs.sort(key=key, reverse=reverse)
+    except TypeError as err:
+        raise TcalcTypeError(str(err)) from None
+
+
+def _dict_pop(d: dict, key, *default):
+    if key in d or not default:
+        if key not in d:
+            raise TcalcKeyError(python_repr(key))
+        return d.pop(key)
+    return default[0]
+
+
+def _dict_update(d: dict, other=(), **kwargs):
+    d.update(dict(other) if not isinstance(other, dict) else other, **kwargs)
+
+
+def _str_format(template: str, *args, **kwargs):
+    """str.format, with each field formatted by format_value."""
+    import string
+
+    out, auto = [], 0
+    for literal, field, spec, conversion in string.Formatter().parse(template):
+        out.append(literal)
+        if field is None:
+            continue
+        if field == "":
+            if auto >= len(args):
+                raise TcalcIndexError(f"Replacement index {auto} out of range for positional args tuple")
+            value, auto = args[auto], auto + 1
+        elif field.isdigit():
+            if int(field) >= len(args):
+                raise TcalcIndexError(f"Replacement index {field} out of range for positional args tuple")
+            value = args[int(field)]
+        elif field in kwargs:
+            value = kwargs[field]
+        else:
+            raise TcalcKeyError(repr(field), hint="str.format takes plain field names and numbers here")
+        if conversion == "r":
+            value = python_repr(value)
+        elif conversion == "s":
+            value = python_str(value)
+        out.append(format_value(value, spec or ""))
+    return "".join(out)
+
+
+def _str_join(sep: str, items):
+    parts = collect(items)
+    for part in parts:
+        if type(part) is not str:
+            raise TcalcTypeError(f"sequence item: expected str instance, {type_name(part)} found")
+    return sep.join(parts)
+
+
+# type -> method name -> (function, whether it changes the receiver)
+METHODS: dict[type, dict[str, tuple]] = {
+    list: {
+        "append": (list.append, True), "extend": (lambda xs, ys: xs.extend(collect(ys)), True),
+        "insert": (list.insert, True), "pop": (_list_pop, True), "remove": (
+            lambda xs, item: xs.pop(_list_index(xs, item)) and None, True),
+        "clear": (list.clear, True), "reverse": (list.reverse, True), "sort": (_list_sort, True),
+        "index": (_list_index, False), "count": (lambda xs, item: sum(1 for x in xs if x is item or (
+            type(x) is not Tensor and type(item) is not Tensor and x == item)), False),
+        "copy": (list.copy, False),
+    },
+    dict: {
+        "keys": (dict.keys, False), "values": (dict.values, False), "items": (dict.items, False), "get": (lambda d, k, default=None: d.get(hashable(k), default), False),
+        "pop": (_dict_pop, True), "update": (_dict_update, True), "clear": (dict.clear, True),
+        "setdefault": (lambda d, k, default=None: d.setdefault(hashable(k), default), True),
+        "copy": (dict.copy, False),
+    },
+    str: {
+        "format": (_str_format, False), "join": (_str_join, False), "split": (str.split, False),
+        "strip": (str.strip, False), "lstrip": (str.lstrip, False), "rstrip": (str.rstrip, False),
+        "upper": (str.upper, False), "lower": (str.lower, False), "title": (str.title, False),
+        "replace": (str.replace, False), "startswith": (str.startswith, False),
+        "endswith": (str.endswith, False), "find": (str.find, False), "count": (str.count, False),
+        "center": (str.center, False), "ljust": (str.ljust, False), "rjust": (str.rjust, False),
+        "zfill": (str.zfill, False), "isdigit": (str.isdigit, False),
+    },
+    tuple: {"index": (_list_index, False), "count": (lambda xs, item: list(xs).count(item), False)},
+}

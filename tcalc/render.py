@@ -15,7 +15,9 @@ import numpy as np
 
 from .errors import TcalcError
 from .printing import pretty, tensor_repr
+from .python_values import DICT_VIEWS, python_repr
 from .tensor import Tensor
+from .values import UserFunction
 
 
 class Shown:
@@ -73,8 +75,30 @@ def _tensor_text(value: Tensor) -> str:
     return tensor_repr(value.data, requires_grad=value.requires_grad, grad_fn_name=name)
 
 
+def _function_text(function: UserFunction) -> str:
+    """`f(x) = ...` as tcalc writes it; a def or lambda as Jupyter shows a Python function."""
+    if function.kind == "expression":
+        return f"<function {function.name}({', '.join(function.params)})>"
+    parts, defaults = [], iter(function.defaults)
+    for param in function.params:
+        if param.kind:
+            parts.append(param.kind + param.name)
+        elif param.default is not None:
+            parts.append(f"{param.name}={python_repr(next(defaults))}")
+        else:
+            parts.append(param.name)
+    return f"<function __main__.{function.name}({', '.join(parts)})>"
+
+
+def _dict_view_text(view) -> str:
+    return f"{type(view).__name__}({value_text(list(view))})"
+
+
 LEAF_TEXT[Tensor] = _tensor_text
 LEAF_TEXT[np.ndarray] = repr  # IPython shows a NumPy array (from `.numpy()`) as its repr
+LEAF_TEXT[UserFunction] = _function_text
+for _view in DICT_VIEWS:
+    LEAF_TEXT[_view] = _dict_view_text
 
 
 # ---- diagnostics -----------------------------------------------------------------------

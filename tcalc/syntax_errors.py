@@ -6,37 +6,38 @@ terminals its state would have taken and the bracket still open; a person wants 
 """
 from __future__ import annotations
 
-from ._lalr import ParseError, UnexpectedToken
+from ._lalr import IndentationProblem, ParseError, UnexpectedToken
 from .errors import Span, TcalcSyntaxError
 
-_EXPRESSION_START = {"NAME", "INT", "FLOAT", "STRING", "LPAR", "LSQB", "MINUS", "PLUS", "TILDE",
-                     "NOT", "TRUE", "FALSE", "NONE"}
+_EXPRESSION_START = {"NAME", "INT", "FLOAT", "STRING", "FSTRING", "LPAR", "LSQB", "LBRACE", "MINUS",
+                     "PLUS", "TILDE", "NOT", "TRUE", "FALSE", "NONE", "ELLIPSIS", "LAMBDA"}
+# Where an expression may start, so may `*xs` (in a call, a display or a target) and
+# `**mapping` (in a call): they are part of "an expression" there.
+_STARRED_START = {"STAR", "POW"}
 _OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "DSLASH", "PERCENT", "AT", "POW", "BAR", "CARET",
               "AMP", "COMP_OP", "IF", "OR", "AND", "DOT", "LPAR", "LSQB"}
 _WORDS = {
     "NAME": "a name", "INT": "a number", "FLOAT": "a number", "STRING": "a string",
     "_NL": "the end of the line", "$END": "the end of the input", "COMP_OP": "a comparison",
-    "AUGOP": "an update such as '+='", "ELLIPSIS": "'...'",
+    "AUGOP": "an update such as '+='", "ELLIPSIS": "'...'", "FSTRING": "an f-string",
+    "_INDENT": "an indented block", "_DEDENT": "the end of the block", "MAGIC": "an IPython magic",
 }
-_CLOSER = {"(": ")", "[": "]"}
+_CLOSER = {"(": ")", "[": "]", "{": "}"}
+_OPENER = {")": "(", "]": "[", "}": "{"}
 _LOOKALIKES = {
     "×": "*", "·": "* (or @ for a matrix product)", "÷": "/", "−": "-", "–": "-", "—": "-",
     "²": "** 2", "³": "** 3", "√": "sqrt(x)", "≤": "<=", "≥": ">=", "≠": "!=", "…": "...",
     "‘": "'", "’": "'", "“": '"', "”": '"', "\u00a0": "a plain space", "（": "(", "）": ")",
-    "，": ",", "＝": "=", "!": "`not x`, or != to compare", "{": "tensor([...]) or a list [...]",
-    "}": "tensor([...]) or a list [...]", "`": "'text' for a string", "?": "`a if condition else b`",
+    "，": ",", "＝": "=", "!": "`not x`, or != to compare", "：": ":",
+    "`": "'text' for a string", "?": "`a if condition else b`",
     "$": "a name such as x", "\\": "a backslash only at the very end of a line, to continue it",
 }
 _PYTHON_STATEMENTS = {
-    "if": "tcalc has no if statement; write `a if condition else b`",
-    "for": "tcalc has no loops; tensors work on all elements at once (x * 2, x.sum())",
-    "while": "tcalc has no loops; tensors work on all elements at once (x * 2, x.sum())",
-    "def": "define a function as `f(x) = expression`",
-    "lambda": "define a function as `f(x) = expression`",
-    "return": "a function's body is one expression: `f(x) = expression`",
-    "print": "tcalc prints the value of each statement: write `x`, not `print x`",
-    "del": "to free a variable, bind it to something else: x = None",
+    "print": "print is a function: print(x)",
+    "exec": "tcalc has no exec",
 }
+# The header of each compound statement, for "expected an indented block after ...".
+_BLOCK_HEADERS = ("if", "elif", "else", "for", "while", "def", "with")
 
 
 def syntax_error(err: ParseError, text: str, literals: dict[str, str]) -> TcalcSyntaxError:
@@ -52,6 +53,14 @@ def syntax_error(err: ParseError, text: str, literals: dict[str, str]) -> TcalcS
         # "an expression or the end of the line", not the keywords a name also covers.
         acceptable = err.expected if err.allowed is None else err.expected & err.allowed
         expected = _expected_words(acceptable, literals)
+        if kind == "_INDENT":
+            return TcalcSyntaxError("unexpected indent", _line_start(token),
+                                    "indent only the statements of a block (after a line ending in ':')")
+        if "_INDENT" in err.expected and kind != "_INDENT":
+            header = _block_header(text, token)
+            return TcalcSyntaxError(f"expected an indented block{header}", _line_start(token) if kind != "$END"
+                                    else Span(line, column, line, column + 1),
+                                    "indent the block's statements (4 spaces), or put one on the same line after ':'")
         if kind in ("$END", "_NL"):
             if opened is not None:
                 return TcalcSyntaxError(f"'{opened}' was never closed",
@@ -66,13 +75,17 @@ def syntax_error(err: ParseError, text: str, literals: dict[str, str]) -> TcalcS
         if expected:
             hint = "expected " + _word_list(expected) + " here"
         hint = _token_hint(token, text, acceptable, opened) or hint
-        if kind in ("RPAR", "RSQB"):
+        if kind in ("RPAR", "RSQB", "RBRACE"):
             if opened is None:
                 message = f"unmatched '{token}'"
-                hint = f"remove it, or add the '{'(' if kind == 'RPAR' else '['}' it closes"
+                hint = f"remove it, or add the '{_OPENER[str(token)]}' it closes"
             elif _CLOSER[str(opened)] != str(token):
                 message = f"'{token}' does not close '{opened}' (line {opened.line}, column {opened.column})"
                 hint = f"close it with '{_CLOSER[str(opened)]}'"
+    elif isinstance(err, IndentationProblem):
+        return TcalcSyntaxError("unindent does not match any outer indentation level",
+                                Span(err.line, 1, err.line, max(err.column, 2)),
+                                "indent this line as far as a line of the block it belongs to")
     else:  # UnexpectedCharacters: no terminal matches here
         char = text[err.pos] if err.pos < len(text) else ""
         message = f"unexpected character {char!r}" + (f" (U+{ord(char):04X})" if char and not char.isascii() else "")
@@ -99,7 +112,7 @@ def _expected_words(expected, literals: dict[str, str]) -> list[str]:
     words = []
     if "NAME" in expected and "INT" in expected:
         words.append("an expression")
-        expected -= _EXPRESSION_START
+        expected -= _EXPRESSION_START | _STARRED_START
     operators = expected & _OPERATORS
     if len(operators) >= 5:
         expected -= _OPERATORS
@@ -127,7 +140,7 @@ def _token_words(token) -> str:
         return f"number {text}"
     if kind == "STRING":
         return "string " + (text if len(text) <= 20 else text[:17] + "...")
-    if kind in ("IF", "ELSE", "OR", "AND", "NOT", "IMPORT", "FROM", "AS"):
+    if kind.isupper() and text.isalpha() and text.islower():  # if, else, in, return, ...
         return f"keyword '{text}'"
     return f"'{text}'"
 
@@ -153,11 +166,29 @@ def _token_hint(token, text: str, expected: set[str], opened) -> str | None:
         return "to compare, write ==; to name a value, put the name on the left: x = ..."
     if kind in ("AMP", "BAR") and previous in "&|":
         return "write `and` / `or` for truth values (one & or | is elementwise on tensors)"
-    if kind == "NAME" and str(token) in ("lambda", "def"):
-        return "define a function as `f(x) = expression`"
-    if kind == "COLON" and opened is None:
-        return "tcalc has no blocks; use `a if condition else b`, and f(x) = expression for functions"
+    if kind == "COLON" and opened is None and not before.lstrip().startswith(_BLOCK_HEADERS):
+        return "only if, elif, else, for, while, def and with end their line with ':'"
     return None
+
+
+def _line_start(token) -> Span:
+    """The start of the line where `token` ends: for an _INDENT (placed on the newline
+    before it) the indented line, else the token's own line."""
+    return Span(token.end_line, 1, token.end_line, max(token.end_column, 2))
+
+
+def _block_header(text: str, token) -> str:
+    """" after 'for' statement on line 3", for the block header before `token`."""
+    lines = text[: token.start_pos or 0].split("\n")
+    for number in range(len(lines), 0, -1):  # the last line with code on it
+        code = lines[number - 1].split("#")[0].strip()
+        if code:
+            word = code.split()[0].rstrip(":")
+            if code.endswith(":") and word in _BLOCK_HEADERS:
+                kind = {"def": "function definition"}.get(word, f"'{word}' statement")
+                return f" after {kind} on line {number}"
+            return ""
+    return ""
 
 
 def _end_of_text_before(text: str, token) -> tuple[int, int]:

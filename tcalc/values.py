@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import ast, dtypes
+from . import dtypes
 from .autograd import Node
 from .tensor import Size, Tensor
 
@@ -21,6 +21,11 @@ from .tensor import Size, Tensor
 CHANGES_CONTENTS = "contents"
 CHANGES_FLAGS = "flags"
 RUNS_BACKWARD = "backward"
+# Calling it writes text (print): the function returns the text, the evaluator writes it.
+WRITES_OUTPUT = "output"
+# It calls functions it is given (sorted(key=f), map(f, xs)): the evaluator passes the
+# program's functions to it as Python callables.
+CALLS_BACK = "calls back"
 
 
 class Builtin:
@@ -60,17 +65,32 @@ class BoundMethod:
 
 
 class UserFunction:
-    """`f(x, y) = body`: parameters bind at the call; other names are looked up then."""
+    """A function the program defined: `f(x, y) = expression`, `lambda x: expression`, or
+    `def f(x, y=2): ...` (a body of statements). Parameters bind at the call; other names
+    are looked up then, in the defining function's frame (`closure`) and then the globals,
+    as Python does.
 
-    __slots__ = ("name", "params", "body")
+    `params` are the parameter names for `f(x) = ...`, or ast.Param nodes with `defaults`
+    (their values, computed when the function was defined) for def and lambda.
+    """
 
-    def __init__(self, name: str, params: tuple[str, ...], body: ast.Node):
+    __slots__ = ("name", "params", "body", "defaults", "closure", "locals", "globals", "source", "kind")
+
+    def __init__(self, name: str, params: tuple, body, defaults: tuple = (), closure=None,
+                 locals: frozenset = frozenset(), globals: frozenset = frozenset(), source=None,
+                 kind: str = "expression"):
         self.name = name
         self.params = params
-        self.body = body
+        self.body = body  # an expression node, or a tuple of statements (kind "def")
+        self.defaults = defaults
+        self.closure = closure
+        self.locals = locals  # the names a def's body binds: its local variables
+        self.globals = globals  # the names its `global` statements declare
+        self.source = source  # (text, filename) where it was defined, for diagnostics
+        self.kind = kind  # "expression" (f(x) = ...), "lambda" or "def"
 
-    def __repr__(self) -> str:
-        return f"<function {self.name}({', '.join(self.params)})>"
+    def __repr__(self) -> str:  # for debugging; users see render's text
+        return f"<function {self.name}>"
 
 
 class GradFunction:
@@ -162,3 +182,55 @@ def type_name(value) -> str:
     if value is None:
         return "NoneType"
     return type(value).__name__
+
+
+class ContextManager:
+    """A value a `with` statement can enter: enter() on the way in (its result is what
+    `as` binds), exit() on the way out, whether the block ended normally or not."""
+
+    __slots__ = ()
+
+    def enter(self):
+        return None
+
+    def exit(self) -> None:
+        pass
+
+
+class GradMode(ContextManager):
+    """torch.no_grad(), torch.enable_grad(), torch.inference_mode(): the block runs with
+    gradients recorded or not, and the mode before it comes back at its end.
+    torch.set_grad_enabled(flag) changes the mode when it is called, so that it works as a
+    plain call too; as a context it restores the mode at the end of the block."""
+
+    __slots__ = ("name", "enabled", "_saved")
+
+    def __init__(self, name: str, enabled: bool, now: bool = False):
+        self.name = name
+        self.enabled = enabled
+        self._saved = None  # the mode before this one, while it is in force
+        if now:
+            self._switch()
+
+    def _switch(self) -> None:
+        from . import autograd
+
+        self._saved = autograd.is_grad_enabled()
+        autograd.set_grad_enabled(self.enabled)
+
+    def enter(self):
+        if self._saved is None:
+            self._switch()
+        return None
+
+    def exit(self) -> None:
+        if self._saved is not None:
+            from . import autograd
+
+            saved, self._saved = self._saved, None
+            autograd.set_grad_enabled(saved)
+
+    def __repr__(self) -> str:  # as Jupyter shows torch's
+        if self.name == "set_grad_enabled":
+            return f"torch.autograd.grad_mode.set_grad_enabled(mode={self.enabled})"
+        return f"<torch.autograd.grad_mode.{self.name} at {id(self):#x}>"

@@ -144,9 +144,35 @@ def _grammar_programs():
         "NAME": st.sampled_from(sorted(set(names)) + ["torch", "linalg", "y", "g", "t"]),
         "INT": st.sampled_from(["0", "1", "2", "3", "-1", "10", "1_0"]),
         "FLOAT": st.sampled_from(["0.5", "2.", ".5", "1e-3", "3.0e2"]),
-        "STRING": st.sampled_from(["'cpu'", '"floor"', "'fro'", "''"]),
+        "STRING": st.sampled_from(["'cpu'", '"floor"', "'fro'", "''", r"r'\d'", "'''two\nlines'''"]),
+        "FSTRING": st.sampled_from(["f'{x}'", 'f"{x:.2f}"', "f'{1 + 2!r:>5}'", "f'{x=}'", "f'{{}}'"]),
+        "MAGIC": st.just("%matplotlib inline"),
         "WS": st.just(" "),
-    })
+        # Blocks: the post-lexer's tokens are drawn as marks, then laid out as indentation.
+        "_NL": st.just("\n"),
+        "_INDENT": st.just(_INDENT_MARK),
+        "_DEDENT": st.just(_DEDENT_MARK),
+    }).map(_lay_out)
+
+
+_INDENT_MARK, _DEDENT_MARK = "\x01", "\x02"
+
+
+def _lay_out(text: str) -> str:
+    """Indentation for the blocks from_lark drew: each line starts at its block's depth."""
+    out, depth, line_start = [], 0, True
+    for ch in text:
+        if ch == _INDENT_MARK:
+            depth += 1
+        elif ch == _DEDENT_MARK:
+            depth = max(depth - 1, 0)
+        else:
+            if line_start and ch != "\n":
+                out.append("    " * depth)
+                line_start = False
+            out.append(ch)
+            line_start = line_start or ch == "\n"
+    return "".join(out)
 
 
 # ---- mutated and arbitrary text --------------------------------------------------------

@@ -1,0 +1,597 @@
+"""Syntax tree -> AST (tcalc/ast.py): one method per tree node name, and the checks Python's
+compiler makes that a grammar does not (`return` outside a def, `break` outside a loop,
+what can be assigned to, a function's parameters).
+
+Strings are decoded here; an f-string's expressions are parsed here too, once, by the same
+parser, with their places in the source kept (so a caret lands inside the f-string).
+"""
+from __future__ import annotations
+
+import re
+
+from . import ast, limits
+from ._lalr import Tree
+from .errors import Span, TcalcError, TcalcSyntaxError
+
+
+def _span(item) -> Span:
+    """Where a node or a token is."""
+    return Span(item.line, item.column, item.end_line, item.end_column)
+
+
+def _is_tree(item) -> bool:
+    """A rule's node, not a token or a placeholder (None)."""
+    return item.__class__ is Tree
+
+
+class ToAst:
+    """Turns one program's tree into AST nodes. `parse_expression(text)` parses the text of
+    an f-string's expression (placed where it stands in the source) into an AST node."""
+
+    def __init__(self, text: str, parse_expression):
+        self.text = text
+        self.parse_expression = parse_expression
+        self.loops = 0  # loops around the statement being converted, inside its def
+        self.in_function = False
+
+    def program(self, tree) -> ast.Program:
+        return ast.Program(Span(1, 1, 1, 1), tuple(self.statements(tree.children)))
+
+    # ---- statements --------------------------------------------------------------------------
+
+    def statements(self, items) -> list:
+        """The statements of a program's or a block's lines and compound statements."""
+        out = []
+        for item in items:
+            if not _is_tree(item):
+                continue
+            if item.data == "line":
+                children = item.children
+                for i, child in enumerate(children):
+                    if _is_tree(child):
+                        # A statement followed by ';' does not show its value.
+                        quiet = i + 1 < len(children) and not _is_tree(children[i + 1])
+                        out.append(self.statement(child, quiet))
+            else:
+                out.append(_COMPOUND_NODES[item.data](self, item, _span(item), item.children))
+        return out
+
+    def suite(self, tree) -> tuple:
+        return tuple(self.statements(tree.children))
+
+    def statement(self, tree, quiet: bool) -> ast.Node:
+        kind = tree.data
+        method = _STATEMENT_NODES.get(kind)
+        if method is None:  # an expression standing alone
+            return ast.ExprStmt(_span(tree), self.expr(tree), quiet)
+        return method(self, tree, _span(tree), tree.children, quiet)
+
+    def s_expr_stmt(self, t, span, ch, quiet):
+        return ast.ExprStmt(span, self.expr(ch[0]), quiet)
+
+    def s_assign(self, t, span, ch, quiet):
+        target, value = self.expr(ch[0]), self.expr(ch[1])
+        if isinstance(target, ast.Call) and isinstance(target.func, ast.Name):
+            return self.function_definition(span, target, value, quiet)
+        self.check_target(target)
+        return ast.Assign(span, target, value, quiet)
+
+    def s_chain_assign(self, t, span, ch, quiet):
+        targets = tuple(self.expr(c) for c in ch[:-1])
+        for target in targets:
+            self.check_target(target)
+        return ast.MultiAssign(span, targets, self.expr(ch[-1]), quiet)
+
+    def function_definition(self, span, target: ast.Call, value, quiet):
+        """`f(x, y) = expression`."""
+        params = []
+        for arg in target.args:
+            if not isinstance(arg, ast.Name) or arg.id in params:
+                raise TcalcSyntaxError("a function's parameters are distinct names", arg.span,
+                                       "define a function as `f(x, y) = expression`")
+            params.append(arg.id)
+        if target.keywords:
+            raise TcalcSyntaxError("a function's parameters are plain names", target.keywords[0].span)
+        return ast.FunctionDef(span, target.func.id, tuple(params), value, quiet)
+
+    def check_target(self, target: ast.Node, starred_ok: bool = False) -> None:
+        if isinstance(target, (ast.TupleExpr, ast.ListExpr)):
+            stars = [item for item in target.items if isinstance(item, ast.Starred)]
+            if len(stars) > 1:
+                raise TcalcSyntaxError("multiple starred expressions in assignment", stars[1].span)
+            for item in target.items:
+                self.check_target(item, starred_ok=True)
+        elif isinstance(target, ast.Starred):
+            if not starred_ok:
+                raise TcalcSyntaxError("starred assignment target must be in a list or tuple", target.span)
+            self.check_target(target.value)
+        elif not isinstance(target, (ast.Name, ast.Index, ast.Attribute)):
+            raise TcalcSyntaxError("cannot assign to this expression", target.span,
+                                   "assign to a name (`x = ...`), an index (`X[0] = ...`) or "
+                                   "define a function (`f(x) = ...`); to compare, use `==`")
+
+    def s_aug_assign(self, t, span, ch, quiet):
+        target = self.expr(ch[0])
+        if not isinstance(target, (ast.Name, ast.Index, ast.Attribute)):
+            raise TcalcSyntaxError("cannot assign in place to this expression", target.span,
+                                   "the left of += is a name, an indexed tensor or an attribute")
+        return ast.AugAssign(span, target, str(ch[1])[:-1], self.expr(ch[2]), quiet)
+
+    def s_import_stmt(self, t, span, ch, quiet):
+        names = []
+        for dotted_as in ch:
+            module, alias = dotted_as.children
+            names.append((".".join(str(part) for part in module.children), None if alias is None else str(alias)))
+        return ast.Import(span, tuple(names), quiet)
+
+    def s_from_import(self, t, span, ch, quiet):
+        module = ".".join(str(part) for part in ch[0].children)
+        names = []
+        for item in ch[1].children:
+            if not _is_tree(item):  # STAR
+                names.append(("*", None))
+            elif item.data == "import_as":
+                name, alias = item.children
+                names.append((str(name), None if alias is None else str(alias)))
+        return ast.ImportFrom(span, module, tuple(names), quiet)
+
+    def s_return_stmt(self, t, span, ch, quiet):
+        if not self.in_function:
+            raise TcalcSyntaxError("'return' outside function", span,
+                                   "return ends a def's body; at the top level, just write the value")
+        return ast.Return(span, None if ch[0] is None else self.expr(ch[0]), quiet)
+
+    def s_break_stmt(self, t, span, ch, quiet):
+        if not self.loops:
+            raise TcalcSyntaxError("'break' outside loop", span)
+        return ast.Break(span, quiet)
+
+    def s_continue_stmt(self, t, span, ch, quiet):
+        if not self.loops:
+            raise TcalcSyntaxError("'continue' not properly in loop", span)
+        return ast.Continue(span, quiet)
+
+    def s_pass_stmt(self, t, span, ch, quiet):
+        return ast.Pass(span, quiet)
+
+    def s_del_stmt(self, t, span, ch, quiet):
+        targets = self.expr(ch[0])
+        for target in (targets.items if isinstance(targets, ast.TupleExpr) else (targets,)):
+            if not isinstance(target, (ast.Name, ast.Index)):
+                raise TcalcSyntaxError("cannot delete this expression", target.span,
+                                       "del takes names and items: del x, del d['key']")
+        return ast.Delete(span, targets, quiet)
+
+    def s_global_stmt(self, t, span, ch, quiet):
+        return ast.Global(span, tuple(str(name) for name in ch), quiet)
+
+    def s_assert_stmt(self, t, span, ch, quiet):
+        return ast.Assert(span, self.expr(ch[0]), None if ch[1] is None else self.expr(ch[1]), quiet)
+
+    def s_magic(self, t, span, ch, quiet):
+        return ast.Magic(span, str(ch[0]), quiet)
+
+    # ---- compound statements ----------------------------------------------------------------
+
+    def c_if_stmt(self, t, span, ch):
+        test, body, *clauses = ch
+        orelse: tuple = ()
+        if clauses and clauses[-1] is not None and clauses[-1].data == "else_clause":
+            orelse = self.suite(clauses[-1].children[0])
+        elifs = [c for c in clauses if c is not None and c.data == "elif_clause"]
+        for clause in reversed(elifs):
+            orelse = (ast.If(_span(clause), self.expr(clause.children[0]), self.suite(clause.children[1]), orelse),)
+        return ast.If(span, self.expr(test), self.suite(body), orelse)
+
+    def loop_body(self, suite) -> tuple:
+        self.loops += 1
+        try:
+            return self.suite(suite)
+        finally:
+            self.loops -= 1
+
+    def else_suite(self, clause) -> tuple:
+        return () if clause is None else self.suite(clause.children[0])
+
+    def c_while_stmt(self, t, span, ch):
+        test, body, orelse = ch
+        return ast.While(span, self.expr(test), self.loop_body(body), self.else_suite(orelse))
+
+    def c_for_stmt(self, t, span, ch):
+        target, iterable, body, orelse = ch
+        target = self.expr(target)
+        self.check_target(target)
+        return ast.For(span, target, self.expr(iterable), self.loop_body(body), self.else_suite(orelse))
+
+    def c_with_stmt(self, t, span, ch):
+        items = []
+        for item in ch[:-1]:
+            context, target = item.children
+            target = None if target is None else self.expr(target)
+            if target is not None:
+                self.check_target(target)
+            items.append((self.expr(context), target))
+        return ast.With(span, tuple(items), self.suite(ch[-1]))
+
+    def c_def_stmt(self, t, span, ch):
+        name, parameters, _returns, body = ch
+        params = self.parameters(parameters)
+        saved = self.loops, self.in_function
+        self.loops, self.in_function = 0, True
+        try:
+            statements = self.suite(body)
+        finally:
+            self.loops, self.in_function = saved
+        return ast.Def(span, str(name), params, statements, False)
+
+    def parameters(self, tree) -> tuple:
+        params, seen, defaults = [], set(), False
+        for item in (tree.children if tree is not None else ()):
+            if item.data == "param":
+                name, default, kind = item.children[0], None, ""
+            elif item.data == "param_default":
+                name, default, kind = item.children[0], self.expr(item.children[1]), ""
+            else:
+                name, default, kind = item.children[1], None, "*" if item.data == "param_star" else "**"
+            text = str(name)
+            if text in seen:
+                raise TcalcSyntaxError(f"duplicate argument '{text}' in function definition", _span(name))
+            seen.add(text)
+            if kind == "" and default is None and defaults and not any(p.kind for p in params):
+                raise TcalcSyntaxError("non-default argument follows default argument", _span(name))
+            defaults = defaults or default is not None
+            params.append(ast.Param(_span(item), text, default, kind))
+        return tuple(params)
+
+    # ---- expressions -------------------------------------------------------------------------
+
+    def expr(self, item) -> ast.Node:
+        try:
+            data = item.data
+        except AttributeError:  # only NAME-like leaves reach here via ?rules
+            raise AssertionError(item) from None
+        return _EXPRESSION_NODES[data](self, item, _span(item), item.children)
+
+    def x_name(self, t, span, ch):
+        return ast.Name(span, str(ch[0]))
+
+    def x_int_lit(self, t, span, ch):
+        text = str(ch[0])
+        try:
+            limits.check_int_literal(text)
+        except TcalcError as err:
+            raise err.at(span) from None
+        digits = text.replace("_", "")
+        return ast.Constant(span, int(digits, 0) if digits[:2].lower() in ("0x", "0b", "0o") else int(digits))
+
+    def x_float_lit(self, t, span, ch):
+        return ast.Constant(span, float(str(ch[0]).replace("_", "")))
+
+    def x_strings(self, t, span, ch):
+        """Adjacent string literals are one string; with an f-string among them, a JoinedStr."""
+        parts: list = []
+        formatted = False
+        for token in ch:
+            if token.type == "FSTRING":
+                formatted = True
+                parts.extend(self.fstring(token))
+            else:
+                parts.append(_decode(token, str(token)))
+        if not formatted:
+            return ast.Constant(span, "".join(parts))
+        return ast.JoinedStr(span, tuple(_merge_literals(parts)))
+
+    def x_true(self, t, span, ch):
+        return ast.Constant(span, True)
+
+    def x_false(self, t, span, ch):
+        return ast.Constant(span, False)
+
+    def x_none(self, t, span, ch):
+        return ast.Constant(span, None)
+
+    def x_ellipsis(self, t, span, ch):
+        return ast.EllipsisExpr(span)
+
+    def x_empty_tuple(self, t, span, ch):
+        return ast.TupleExpr(span, ())
+
+    def x_paren(self, t, span, ch):
+        inner = self.expr(ch[0])
+        # Keep the parentheses in the span so carets cover what the user wrote.
+        return ast.TupleExpr(span, inner.items) if isinstance(inner, ast.TupleExpr) else inner
+
+    def x_tuple(self, t, span, ch):
+        return ast.TupleExpr(span, tuple(self.expr(c) for c in ch if c is not None))
+
+    def x_list(self, t, span, ch):
+        return ast.ListExpr(span, tuple(self.expr(c) for c in ch if c is not None))
+
+    def x_set(self, t, span, ch):
+        return ast.SetExpr(span, tuple(self.expr(c) for c in ch if c is not None))
+
+    def x_empty_dict(self, t, span, ch):
+        return ast.DictExpr(span, (), ())
+
+    def x_dict(self, t, span, ch):
+        keys, values = [], []
+        for item in ch:
+            if item is None:
+                continue
+            if item.data == "pair":
+                keys.append(self.expr(item.children[0]))
+                values.append(self.expr(item.children[1]))
+            else:  # **mapping
+                keys.append(None)
+                values.append(self.expr(item.children[1]))
+        return ast.DictExpr(span, tuple(keys), tuple(values))
+
+    def x_starred(self, t, span, ch):
+        return ast.Starred(span, self.expr(ch[1]))
+
+    def comprehension(self, tree) -> tuple:
+        """A comp_for tree: the clauses `for target in iterable` with their `if`s."""
+        target, iterable, *rest = tree.children
+        clauses = [[self.comprehension_target(target), self.expr(iterable), []]]
+        for item in rest:
+            if item.data == "comp_if":
+                clauses[-1][2].append(self.expr(item.children[0]))
+            else:
+                clauses.append([self.comprehension_target(item.children[0]), self.expr(item.children[1]), []])
+        return tuple(ast.Comprehension(_span(tree), target, iterable, tuple(ifs))
+                     for target, iterable, ifs in clauses)
+
+    def comprehension_target(self, tree) -> ast.Node:
+        target = self.expr(tree)
+        self.check_target(target)
+        return target
+
+    def x_listcomp(self, t, span, ch):
+        return ast.ListComp(span, self.expr(ch[0]), self.comprehension(ch[1]))
+
+    def x_setcomp(self, t, span, ch):
+        return ast.SetComp(span, self.expr(ch[0]), self.comprehension(ch[1]))
+
+    def x_genexp(self, t, span, ch):
+        return ast.GeneratorExp(span, self.expr(ch[0]), self.comprehension(ch[1]))
+
+    def x_dictcomp(self, t, span, ch):
+        return ast.DictComp(span, self.expr(ch[0]), self.expr(ch[1]), self.comprehension(ch[2]))
+
+    def x_lambdef(self, t, span, ch):
+        params = self.parameters(ch[0])
+        saved = self.loops, self.in_function
+        self.loops, self.in_function = 0, True
+        try:
+            body = self.expr(ch[1])
+        finally:
+            self.loops, self.in_function = saved
+        return ast.Lambda(span, params, body)
+
+    def x_binop(self, t, span, ch):
+        left, op, right = ch
+        return ast.BinOp(span, str(op), self.expr(left), self.expr(right), _span(op))
+
+    def x_unary(self, t, span, ch):
+        return ast.UnaryOp(span, str(ch[0]), self.expr(ch[1]))
+
+    def x_compare(self, t, span, ch):
+        ops = tuple(" ".join(str(token) for token in c.children) if _is_tree(c) else str(c) for c in ch[1::2])
+        return ast.Compare(span, self.expr(ch[0]), ops, tuple(self.expr(c) for c in ch[2::2]))
+
+    def x_and_(self, t, span, ch):
+        return ast.BoolOp(span, "and", self.expr(ch[0]), self.expr(ch[1]))
+
+    def x_or_(self, t, span, ch):
+        return ast.BoolOp(span, "or", self.expr(ch[0]), self.expr(ch[1]))
+
+    def x_not_(self, t, span, ch):
+        return ast.Not(span, self.expr(ch[0]))
+
+    def x_ifexp(self, t, span, ch):
+        return ast.IfExp(span, self.expr(ch[0]), self.expr(ch[1]), self.expr(ch[2]))
+
+    def x_call(self, t, span, ch):
+        func, arguments = ch
+        if arguments is not None and arguments.data == "genexp_argument":  # f(x for x in xs)
+            genexp = ast.GeneratorExp(_span(arguments), self.expr(arguments.children[0]),
+                                      self.comprehension(arguments.children[1]))
+            return ast.Call(span, self.expr(func), (genexp,), ())
+        args, keywords = [], []
+        for arg in (arguments.children if arguments is not None else []):
+            if arg is None:
+                continue
+            kind = arg.data if _is_tree(arg) else None
+            if kind == "keyword":
+                key = self.expr(arg.children[0])
+                if not isinstance(key, ast.Name):
+                    raise TcalcSyntaxError("a keyword argument needs a name before '='", key.span,
+                                           "write `name=value`; to compare, use `==`")
+                if any(k.name == key.id for k in keywords):
+                    raise TcalcSyntaxError(f"keyword argument {key.id!r} repeated", key.span)
+                keywords.append(ast.Keyword(_span(arg), key.id, self.expr(arg.children[1])))
+            elif kind == "starstar_argument":
+                keywords.append(ast.Keyword(_span(arg), None, self.expr(arg.children[1])))
+            elif kind == "star_argument":
+                args.append(ast.Starred(_span(arg), self.expr(arg.children[1])))
+            else:
+                if keywords:
+                    node = self.expr(arg)
+                    raise TcalcSyntaxError("positional argument follows keyword argument", node.span)
+                args.append(self.expr(arg))
+        return ast.Call(span, self.expr(func), tuple(args), tuple(keywords))
+
+    def x_attr(self, t, span, ch):
+        return ast.Attribute(span, self.expr(ch[0]), str(ch[1]))
+
+    def x_index(self, t, span, ch):
+        value, subs = ch
+        items = [c for c in subs.children if c is not None]
+        trailing_comma = self.text[: subs.end_pos].rstrip().endswith(",")
+        return ast.Index(span, self.expr(value), tuple(self.subscript(c) for c in items),
+                         len(items) > 1 or trailing_comma)
+
+    def subscript(self, item) -> ast.Node:
+        if _is_tree(item) and item.data == "slice":
+            parts = [None if c is None else self.expr(c) for c in item.children]
+            return ast.Slice(_span(item), *parts)
+        return self.expr(item)
+
+    # ---- f-strings ---------------------------------------------------------------------------
+
+    def fstring(self, token) -> list:
+        """The parts of one f-string token: literal text and FormattedValue nodes."""
+        raw = str(token)
+        prefix = len(raw) - len(raw.lstrip("fFrR"))
+        quote = 3 if raw[prefix:prefix + 3] in ('"""', "'''") else 1
+        body_start = prefix + quote
+        body = raw[body_start:len(raw) - quote]
+        is_raw = "r" in raw[:prefix].lower()
+        return self.fstring_parts(token, body, token.start_pos + body_start, is_raw)
+
+    def fstring_parts(self, token, body: str, offset: int, is_raw: bool) -> list:
+        parts: list = []
+        literal: list[str] = []
+        i = 0
+        while i < len(body):
+            ch = body[i]
+            if ch == "{" and body[i + 1:i + 2] == "{" or ch == "}" and body[i + 1:i + 2] == "}":
+                literal.append(ch)
+                i += 2
+                continue
+            if ch == "}":
+                raise self.fstring_error("f-string: single '}' is not allowed", offset + i)
+            if ch != "{":
+                literal.append(ch)
+                i += 1
+                continue
+            if literal:
+                text = "".join(literal)
+                parts.append(text if is_raw else _unescape(text))
+                literal = []
+            i = self.replacement_field(token, body, i + 1, offset, is_raw, parts)
+        if literal:
+            text = "".join(literal)
+            parts.append(text if is_raw else _unescape(text))
+        return parts
+
+    def replacement_field(self, token, body: str, start: int, offset: int, is_raw: bool, parts: list) -> int:
+        """`{expression!conversion:spec}` from `start` (after the '{'): appends its parts,
+        returns where the text goes on after its '}'."""
+        end, depth, quote, i = None, 0, None, start
+        while i < len(body):
+            ch = body[i]
+            if quote:
+                if ch == quote:
+                    quote = None
+            elif ch in "'\"":
+                quote = ch
+            elif ch in "([{":
+                depth += 1
+            elif ch in ")]}" and depth:
+                depth -= 1
+            elif depth == 0 and (ch in ":}" or ch == "!" and body[i + 1:i + 2] != "="):
+                end = i
+                break
+            i += 1
+        if end is None:
+            raise self.fstring_error("f-string: expecting '}'", offset + start - 1)
+        expression = body[start:end]
+        debug = ""
+        stripped = expression.rstrip()
+        if stripped.endswith("=") and not stripped.endswith(("==", "!=", "<=", ">=")):
+            debug, expression = expression, stripped[:-1]  # {x=}: the text, then the value
+        if not expression.strip():
+            raise self.fstring_error("f-string: empty expression not allowed", offset + start - 1)
+        value = self.parse_expression(self.placed(offset + start, expression))
+        conversion, spec = "", None
+        i = end
+        if body[i] == "!":
+            conversion = body[i + 1:i + 2]
+            if conversion not in ("r", "s", "a"):
+                raise self.fstring_error("f-string: invalid conversion character: expected 's', 'r', or 'a'",
+                                         offset + i)
+            i += 2
+        if i < len(body) and body[i] == ":":
+            spec_start = i + 1
+            depth, i = 0, spec_start
+            while i < len(body) and (body[i] != "}" or depth):
+                depth += {"{": 1, "}": -1}.get(body[i], 0)
+                i += 1
+            spec = ast.JoinedStr(_span(token), tuple(_merge_literals(
+                self.fstring_parts(token, body[spec_start:i], offset + spec_start, is_raw))))
+        if i >= len(body) or body[i] != "}":
+            raise self.fstring_error("f-string: expecting '}'", offset + start - 1)
+        if debug:
+            parts.append(debug)
+            if not conversion and spec is None:
+                conversion = "r"
+        parts.append(ast.FormattedValue(value.span, value, conversion, spec))
+        return i + 1
+
+    def placed(self, position: int, expression: str) -> str:
+        """The expression's text, preceded by what puts it at its line and column in the
+        source (inside a bracket, where newlines and spaces mean nothing)."""
+        line = self.text.count("\n", 0, position)
+        column = position - (self.text.rfind("\n", 0, position) + 1)
+        return "(" + "\n" * line + " " * max(column - (0 if line else 1), 0) + expression + "\n)\n"
+
+    def fstring_error(self, message: str, position: int) -> TcalcSyntaxError:
+        line = self.text.count("\n", 0, position) + 1
+        column = position - (self.text.rfind("\n", 0, position) + 1) + 1
+        return TcalcSyntaxError(message, Span(line, column, line, column + 1))
+
+
+# ---- string literals --------------------------------------------------------------------
+
+_ESCAPE = re.compile(r"\\(\n|[\\'\"abfnrtv]|x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\}|[0-7]{1,3})")
+_SIMPLE = {"\n": "", "\\": "\\", "'": "'", '"': '"', "a": "\a", "b": "\b", "f": "\f", "n": "\n",
+           "r": "\r", "t": "\t", "v": "\v"}
+
+
+def _unescape(text: str) -> str:
+    """Python's escape sequences; an unknown one (`\\d`) stays as written, as in Python."""
+    if "\\" not in text:
+        return text
+
+    def replace(m):
+        code = m.group(1)
+        if code in _SIMPLE:
+            return _SIMPLE[code]
+        if code[0] in "xuU":
+            return chr(int(code[1:], 16))
+        if code[0] == "N":
+            import unicodedata
+
+            try:
+                return unicodedata.lookup(code[2:-1])
+            except KeyError:
+                raise TcalcSyntaxError(f"unknown Unicode character name {code[2:-1]!r}") from None
+        return chr(int(code, 8))
+
+    return _ESCAPE.sub(replace, text)
+
+
+def _decode(token, raw: str) -> str:
+    prefix = raw[:len(raw) - len(raw.lstrip("rRbB"))]
+    if "b" in prefix.lower():
+        raise TcalcSyntaxError("tcalc has no bytes values", _span(token), "write a plain string: 'text'")
+    quote = 3 if raw[len(prefix):len(prefix) + 3] in ('"""', "'''") else 1
+    body = raw[len(prefix) + quote:len(raw) - quote]
+    return body if "r" in prefix.lower() else _unescape(body)
+
+
+def _merge_literals(parts: list) -> list:
+    merged: list = []
+    for part in parts:
+        if type(part) is str and merged and type(merged[-1]) is str:
+            merged[-1] += part
+        elif part != "":
+            merged.append(part)
+    return merged
+
+
+# Tree node name (from the grammar) -> the method building its AST node.
+_EXPRESSION_NODES = {name[2:]: method for name, method in vars(ToAst).items() if name.startswith("x_")}
+_STATEMENT_NODES = {name[2:]: method for name, method in vars(ToAst).items() if name.startswith("s_")}
+_COMPOUND_NODES = {name[2:]: method for name, method in vars(ToAst).items() if name.startswith("c_")}
