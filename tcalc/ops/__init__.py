@@ -21,3 +21,6 @@ from .reduce import (all, amax, amin, any, argmax, argmin, argsort, cumsum, log_
 from .shape import (T, cat, diag, mT, expand, flatten, getitem, narrow, permute, repeat,  # noqa: F401
                     reshape, setitem, squeeze, stack, t, transpose, tril, triu, unsqueeze, view)
 from .inplace import add_, apply_inplace, div_, fill_, mul_, sub_, zero_  # noqa: F401
+# The operators' functions, also taking NumPy operands (they wrap the tensor ops above).
+from .ndarray_operands import (add, apply_inplace, div, floor_divide, matmul, mul, neg, pow,  # noqa: F401,E402
+                               remainder, sub)

@@ -1,0 +1,57 @@
+"""The names teaching notebooks use, where tcalc's answer is its own (PyTorch's text is
+checked by the golden programs in tests/golden/vocab and tests/golden_imports)."""
+from __future__ import annotations
+
+import numpy as np
+
+from conftest import run_program
+from tcalc import builtins
+from tcalc.evaluator import Session
+from tcalc.render import value_text
+
+
+def numpy_session() -> Session:
+    session = Session()
+    session.globals["np"] = builtins.MODULES["numpy"]  # as `import numpy as np` will bind it
+    return session
+
+
+def test_numpy_has_only_its_small_table():
+    printed, error = run_program("np.cumsum(np.ones(3))", numpy_session())
+    assert error is not None and error.message == "tcalc's numpy has no attribute 'cumsum'"
+    assert "tcalc's numpy has only" in error.hint
+
+
+def test_from_numpy_shares_memory_both_ways():
+    session = numpy_session()
+    printed, error = run_program("a = np.zeros(3); b = torch.from_numpy(a); b[0] = 5.; np.add(a, 1, out=a); b", session)
+    assert error is None and printed == "tensor([6., 1., 1.], dtype=torch.float64)\n"
+    assert session.globals["a"] is session.globals["b"].data
+
+
+def test_tensor_of_an_array_copies():
+    session = numpy_session()
+    printed, error = run_program("a = np.zeros(2); b = torch.tensor(a); np.add(a, 1, out=a); b", session)
+    assert printed == "tensor([0., 0.], dtype=torch.float64)\n"
+
+
+def test_out_keeps_the_tensor_and_counts_a_version():
+    session = Session()
+    run_program("r = torch.zeros(2); v = r.view(2)", session)
+    r = session.globals["r"]
+    printed, error = run_program("torch.add(torch.ones(2), 1, out=r); v", session)
+    assert error is None and printed == "tensor([2., 2.])\n"
+    assert session.globals["r"] is r and r._vc is not None and r._vc[0] == 1
+
+
+def test_print_writes_a_type_as_python_does():
+    session = Session()
+    values = list(session.run("type(1.5), type(torch.ones(1))"))
+    assert [str(t) for t in values[0]] == ["<class 'float'>", "<class 'torch.Tensor'>"]
+    assert value_text(values[0]) == "(float, torch.Tensor)"
+
+
+def test_numpy_values_keep_numpy_types():
+    session = numpy_session()
+    (value,) = list(session.run("10.0 ** np.arange(-1, -3, -1)"))
+    assert isinstance(value, np.ndarray) and value.dtype == np.float64
