@@ -55,3 +55,21 @@ def test_numpy_values_keep_numpy_types():
     session = numpy_session()
     (value,) = list(session.run("10.0 ** np.arange(-1, -3, -1)"))
     assert isinstance(value, np.ndarray) and value.dtype == np.float64
+
+
+def test_normal_log_prob_is_differentiable_in_its_parameters():
+    from test_gradcheck import analytic_gradient, numeric_gradient
+
+    from tcalc.distributions import Normal
+    from tcalc.tensor import Tensor
+
+    value = Tensor(np.array([0.3, -1.2, 2.0]))
+    weights = np.array([1.0, -2.0, 0.5])
+    loc = np.array([0.1, 0.2, -0.3])
+    f = lambda t: Normal(t, Tensor(np.array([1.5, 0.7, 2.0]))).log_prob(value)  # noqa: E731
+    assert np.allclose(analytic_gradient(f, loc, weights), numeric_gradient(f, loc, weights), atol=1e-6)
+
+
+def test_multinomial_samples_count_to_total():
+    (counts,) = list(Session().run("torch.distributions.Multinomial(7, torch.tensor([0.2, 0.3, 0.5])).sample((50,))"))
+    assert counts.data.shape == (50, 3) and (counts.data.sum(1) == 7).all()
