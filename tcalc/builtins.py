@@ -451,7 +451,7 @@ def global_names() -> dict[str, object]:
 #
 # Python's type() and isinstance(), the NumPy bridge, devices, the new_* constructors.
 
-from . import devices, distributions, numpy_module, type_values  # noqa: E402
+from . import devices, distributions, nn_functional, numpy_module, type_values  # noqa: E402
 
 PYTHON_ONLY = ("len", "id", "type", "isinstance")  # Python's builtins that torch does not have
 
@@ -496,8 +496,8 @@ VOCABULARY = (
 _build(VOCABULARY)
 
 TORCH_ONLY.update(Tensor=type_values.TENSOR, device=Builtin("device", devices.device), cuda=devices.CUDA,
-                  distributions=distributions.DISTRIBUTIONS)
+                  distributions=distributions.DISTRIBUTIONS, nn=nn_functional.NN)
 
 # The modules an import statement may bind (`import numpy as np`, `from torch import nn`),
 # by their full names.
-MODULES: dict[str, Namespace] = {"numpy": numpy_module.NUMPY, **distributions.MODULES}
+MODULES: dict[str, Namespace] = {"numpy": numpy_module.NUMPY, **distributions.MODULES, **nn_functional.MODULES}

@@ -73,3 +73,29 @@ def test_normal_log_prob_is_differentiable_in_its_parameters():
 def test_multinomial_samples_count_to_total():
     (counts,) = list(Session().run("torch.distributions.Multinomial(7, torch.tensor([0.2, 0.3, 0.5])).sample((50,))"))
     assert counts.data.shape == (50, 3) and (counts.data.sum(1) == 7).all()
+
+
+def test_nn_functional_gradients_match_finite_differences():
+    from test_gradcheck import analytic_gradient, numeric_gradient
+
+    from tcalc import nn_functional as F
+    from tcalc.tensor import Tensor
+
+    rng = np.random.default_rng(1)
+    target = Tensor(rng.uniform(0, 1, (3, 4)))
+    classes = Tensor(np.array([1, 3, 0]))
+    cases = {
+        "bce_with_logits": lambda x: F.losses.binary_cross_entropy_with_logits(x, target),
+        "bce_with_logits_none": lambda x: F.losses.binary_cross_entropy_with_logits(x, target, reduction="none"),
+        "mse_loss": lambda x: F.losses.mse_loss(x, target, reduction="sum"),
+        "cross_entropy": lambda x: F.cross_entropy(x, classes),
+        "nll_loss_none": lambda x: F.losses.nll_loss(x, classes, reduction="none"),
+        "leaky_relu": lambda x: F.losses.leaky_relu(x, 0.2),
+        "silu": F.losses.silu,
+        "softplus": lambda x: F.losses.softplus(x, beta=2.0),
+        "l1_loss": lambda x: F.l1_loss(x, target),
+    }
+    for name, f in cases.items():
+        x = rng.uniform(-2, 2, (3, 4))
+        weights = rng.uniform(-1, 1, f(Tensor(x)).data.shape)
+        assert np.allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights), atol=1e-6), name
