@@ -652,7 +652,7 @@ FUNC = Namespace("torch.func", {"grad": FUNCTIONS["grad"]})
 
 def torch_namespace() -> Namespace:
     members = dict(FUNCTIONS)
-    for name in ("len", "id"):
+    for name in PYTHON_ONLY:
         members.pop(name)
     members.update(TORCH_ONLY)
     members.update(linalg=LINALG, autograd=AUTOGRAD, func=FUNC, Size=Builtin("Size", lambda s=(): Size(s)))
@@ -730,4 +730,58 @@ RANDOM = Namespace("random", {
 })
 
 # Modules `import` finds by name, beside torch and its submodules (tcalc.modules).
-MODULES: dict[str, Namespace] = {"math": MATH, "random": RANDOM}
+# ---- the vocabulary of teaching notebooks -------------------------------------------------
+#
+# Python's type() and isinstance(), the NumPy bridge, devices, the new_* constructors.
+
+from . import devices, distributions, nn_functional, numpy_module, type_values  # noqa: E402
+
+PYTHON_ONLY = ("len", "id", "type", "isinstance")  # Python's builtins that torch does not have
+
+
+def _new_ones(x, *size, dtype=None, requires_grad=False):
+    return ops.ones(*size, dtype=dtype or x.dtype, requires_grad=requires_grad)
+
+
+def _new_zeros(x, *size, dtype=None, requires_grad=False):
+    return ops.zeros(*size, dtype=dtype or x.dtype, requires_grad=requires_grad)
+
+
+def _new_empty(x, *size, dtype=None, requires_grad=False):
+    return ops.empty(*size, dtype=dtype or x.dtype, requires_grad=requires_grad)
+
+
+def _new_full(x, size, fill_value, dtype=None, requires_grad=False):
+    return ops.full(size, fill_value, dtype=dtype or x.dtype, requires_grad=requires_grad)
+
+
+def _new_tensor(x, data, dtype=None, requires_grad=False):
+    return ops.tensor(data, dtype=dtype or x.dtype, requires_grad=requires_grad)
+
+
+def _is_contiguous(x):
+    return bool(x.data.flags.c_contiguous)
+
+
+VOCABULARY = (
+    ("type", type_values.type_of, FUNCTION),
+    ("isinstance", type_values.is_instance, FUNCTION),
+    ("from_numpy", numpy_module.from_numpy, FUNCTION),
+    ("as_tensor", numpy_module.as_tensor, FUNCTION),
+    ("new_ones", _new_ones, METHOD),
+    ("new_zeros", _new_zeros, METHOD),
+    ("new_empty", _new_empty, METHOD),
+    ("new_full", _new_full, METHOD),
+    ("new_tensor", _new_tensor, METHOD),
+    ("is_contiguous", _is_contiguous, METHOD),
+    ("device", devices.tensor_device, ATTRIBUTE),
+)
+_build(VOCABULARY)
+
+TORCH_ONLY.update(Tensor=type_values.TENSOR, device=Builtin("device", devices.device), cuda=devices.CUDA,
+                  distributions=distributions.DISTRIBUTIONS, nn=nn_functional.NN)
+
+# The modules an import statement may bind (`import numpy as np`, `from torch import nn`),
+# by their full names.
+MODULES: dict[str, Namespace] = {"math": MATH, "random": RANDOM, "numpy": numpy_module.NUMPY,
+                                 **distributions.MODULES, **nn_functional.MODULES}

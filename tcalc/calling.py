@@ -1,9 +1,12 @@
 """The calling convention of table functions: how the arguments a program passes reach a
 Python function of tcalc's tables, and how a mismatch becomes the user's error.
 
-`axis=` is accepted for `dim=` (NumPy's spelling), a dtype argument is checked wherever it
-is given (by keyword or by position), and arguments that do not bind report PyTorch's
-"invalid combination of arguments" with the function's signature as the hint.
+`axis=` is accepted for `dim=` and `keepdims=` for `keepdim=` (NumPy's spellings, which
+PyTorch takes too), `size=` for the sizes of a creation function (`zeros(size=(2, 3))`),
+`device=` when it names the CPU, and `out=` on functions (not methods): the result is
+written into `out` (tcalc.ops.out). A dtype argument is checked wherever it is given (by
+keyword or by position), and arguments that do not bind report PyTorch's "invalid
+combination of arguments" with the function's signature as the hint.
 """
 from __future__ import annotations
 
@@ -11,30 +14,73 @@ import inspect
 from functools import lru_cache
 
 from . import builtins, dtypes
-from .errors import TcalcTypeError
+from .errors import TcalcTypeError, TcalcValueError
+from .numpy_module import NumpyType
+from .ops import out as out_argument
 from .values import type_name
 
 
 def call_table_function(name: str, function, args: tuple, kwargs: dict, method: bool = False):
     """Call a table function; a mismatch of arguments is the user's error, not ours."""
+    out = None
     if kwargs:
-        if "axis" in kwargs and "dim" not in kwargs:
-            kwargs = dict(kwargs)
-            kwargs["dim"] = kwargs.pop("axis")
+        kwargs = dict(kwargs)
+        parameters = _parameters(function)
+        for numpy_spelling, torch_spelling in (("axis", "dim"), ("keepdims", "keepdim")):
+            if numpy_spelling in kwargs and torch_spelling not in kwargs and numpy_spelling not in parameters:
+                kwargs[torch_spelling] = kwargs.pop(numpy_spelling)
         if "dtype" in kwargs:
-            kwargs = {k: dtype_argument(v) if k == "dtype" else v for k, v in kwargs.items()}
+            kwargs["dtype"] = dtype_argument(kwargs["dtype"])
+        if "size" in kwargs and parameters.get("size") == inspect.Parameter.VAR_POSITIONAL:
+            receiver = args[:1] if method else ()
+            if len(args) > len(receiver):
+                raise TcalcTypeError(f"{name}() got multiple values for argument 'size'")
+            args = receiver + (_sizes_argument(name, kwargs.pop("size")),)
+        if "device" in kwargs and "device" not in parameters:
+            _check_device(kwargs.pop("device"))
+        if "out" in kwargs and not method and "out" not in parameters:
+            out = out_argument.check_out(name, kwargs.pop("out"))
+            out_argument.refuse_autograd(name, args, out)
+            if "dtype" in parameters and kwargs.get("dtype") is None:
+                kwargs["dtype"] = out.dtype  # creation functions make out's dtype
     position = _dtype_position(function) if args else None
     if position is not None and position < len(args):
         # A dtype given by position (`arange(0, 4, 1, float64)`) is checked like dtype=.
         args = args[:position] + (dtype_argument(args[position]),) + args[position + 1:]
     try:
-        return function(*args, **kwargs)
+        result = function(*args, **kwargs)
     except TypeError as err:
         # Raised by the call itself (not inside the function): the arguments did not bind.
         if err.__traceback__ is not None and err.__traceback__.tb_next is None:
             raise TcalcTypeError(f"{name}() received an invalid combination of arguments: "
                                  f"{_binding_problem(str(err))}", hint=_usage(name, function, method)) from None
         raise
+    return result if out is None else out_argument.write_out(name, result, out)
+
+
+def _sizes_argument(name: str, size):
+    """`size=` of zeros/ones/randn/...: a tuple, list or Size of ints, as PyTorch demands."""
+    if isinstance(size, (tuple, list)):
+        return tuple(size)
+    raise TcalcTypeError(f"{name}(): argument 'size' must be tuple of ints, not {type_name(size)}")
+
+
+def _check_device(device) -> None:
+    """tcalc computes on the CPU: `device='cpu'` is accepted, any other device refused."""
+    from .devices import device_type
+
+    if device is not None and device_type(device) != "cpu":
+        raise TcalcValueError("Torch not compiled with CUDA enabled",
+                              hint="tcalc runs on the CPU only: leave out device=, or say device='cpu'")
+
+
+@lru_cache(maxsize=None)
+def _parameters(function) -> dict:
+    """A table function's parameter names and kinds ({} when Python cannot say)."""
+    try:
+        return {p.name: p.kind for p in inspect.signature(function).parameters.values()}
+    except (TypeError, ValueError):
+        return {}
 
 
 def _usage(name: str, function, method: bool) -> str | None:
@@ -71,7 +117,7 @@ def _binding_problem(message: str) -> str:
 
 
 def dtype_argument(value):
-    if isinstance(value, builtins.PythonType) and value.dtype is not None:
+    if isinstance(value, (builtins.PythonType, NumpyType)) and value.dtype is not None:  # float, np.float32
         return value.dtype
     if value is not None and not isinstance(value, dtypes.DType):
         raise TcalcTypeError(f"dtype must be a dtype such as torch.float32, not {type_name(value)}")

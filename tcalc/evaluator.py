@@ -11,7 +11,7 @@ from typing import Iterator
 
 import numpy as np
 
-from . import ast, autograd, builtins, dtypes, limits, modules, ops, python_values
+from . import ast, autograd, builtins, dtypes, limits, modules, numpy_operands, ops, python_values
 from .calling import call_table_function
 from .differentiate import call_grad_function
 from .errors import (DTypeError, InternalError, LimitError, ShapeError, Span, TcalcAssertionError, TcalcError,
@@ -19,6 +19,7 @@ from .errors import (DTypeError, InternalError, LimitError, ShapeError, Span, Tc
                      TcalcValueError)
 from .hints import attribute_hint, broadcast_hint, hint_for, name_hint, operand_note
 from .journal import Journal
+from .numpy_operands import NUMPY_TYPES
 from .parser import parse
 from .python_values import NUMBER_TYPES, is_number
 from .tensor import Size, Tensor
@@ -716,6 +717,8 @@ class Session:
             return function(left, right)
         if is_number(left) and is_number(right):
             return python_values.arithmetic(op, left, right)
+        if type(left) in NUMPY_TYPES or type(right) in NUMPY_TYPES:
+            return numpy_operands.binary(op, function, left, right)
         if isinstance(left, _SEQUENCES) or isinstance(right, _SEQUENCES):
             return python_values.sequence_arithmetic(op, left, right)
         return function(left, right)
@@ -727,6 +730,8 @@ class Session:
                 raise TcalcTypeError(f"bad operand type for unary +: {type_name(value)}")
             return value
         if node.op == "-":
+            if type(value) in NUMPY_TYPES:
+                return numpy_operands.negative(value)
             return -value if is_number(value) else self._guard(node, lambda: ops.neg(value))
         if isinstance(value, bool):
             return not value

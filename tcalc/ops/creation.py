@@ -255,10 +255,15 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
 
 
 def tensor(data, dtype=None, requires_grad=False) -> Tensor:
-    """A tensor from a number, a nested list/tuple, or another tensor (copied)."""
+    """A tensor from a number, a nested list/tuple, a NumPy array or another tensor (copied)."""
     if type(data) is Tensor:
         array = data.data.copy()
         inferred = data.dtype
+    elif isinstance(data, (np.ndarray, np.generic)):  # keeps the array's dtype: float64 stays
+        from ..numpy_module import as_tensor
+
+        copied = as_tensor(np.array(data))
+        array, inferred = copied.data, copied.dtype
     else:
         shape = _nested_shape(data)
         check_elements(math.prod(shape))

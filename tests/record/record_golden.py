@@ -24,6 +24,7 @@ import torch
 from IPython.lib.pretty import pretty
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+GOLDEN_IMPORTS = GOLDEN.parent / "golden_imports"  # programs that import numpy & co.
 FUNCTION_DEF = re.compile(r"^(\s*)([^\W\d]\w*)\(([^()=]*)\)\s*=(?!=)(.*)$")
 
 
@@ -80,7 +81,7 @@ def record(path: Path) -> None:
                 value = eval(compile(ast.Expression(node.value), str(path), "eval"), ns)
                 if value is not None and not ends_with_semicolon(lines, node):
                     out.write(pretty(value) + "\n")
-            elif not isinstance(node, (ast.Import, ast.ImportFrom)):
+            else:  # imports too: tests/golden_imports binds `np`, `F`, `multinomial`
                 exec(compile(ast.Module([node], []), str(path), "exec"), ns)
         except Exception as err:  # PyTorch refused: the test expects tcalc to refuse too
             error = f"line {node.lineno}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
@@ -94,7 +95,7 @@ def record(path: Path) -> None:
 
 
 def main(argv: list[str]) -> None:
-    paths = [Path(a) for a in argv] or sorted(GOLDEN.rglob("*.tc"))
+    paths = [Path(a) for a in argv] or sorted([*GOLDEN.rglob("*.tc"), *GOLDEN_IMPORTS.rglob("*.tc")])
     torch.set_printoptions(profile="default")
     for path in paths:
         record(path)
