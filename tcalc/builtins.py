@@ -10,6 +10,8 @@ from __future__ import annotations
 import builtins as _py
 import math
 
+import numpy as np
+
 from . import differentiate, dtypes, ops, python_values
 from .errors import AutogradError, TcalcTypeError, TcalcValueError
 from .tensor import Size, Tensor
@@ -80,7 +82,7 @@ def _len(x):
         if x.data.ndim == 0:
             raise TcalcTypeError("len() of a 0-d tensor")
         return x.data.shape[0]
-    if isinstance(x, (tuple, list, str)):
+    if isinstance(x, (tuple, list, str, dict, set, _py.range, np.ndarray) + python_values.DICT_VIEWS):
         return _py.len(x)
     raise TcalcTypeError(f"object of type '{type_name(x)}' has no len()")
 

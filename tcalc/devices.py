@@ -23,6 +23,10 @@ class Device(ObjectValue):
     def __init__(self, kind: str, index: int | None = None):
         super().__init__("torch.device", {"type": kind, "index": index})
 
+    def __str__(self) -> str:  # what print() and f-strings write: cpu, cuda:1
+        index = self.members["index"]
+        return self.members["type"] + (f":{index}" if index is not None else "")
+
     def __repr__(self) -> str:
         index = self.members["index"]
         return f"device(type='{self.members['type']}'" + (f", index={index})" if index is not None else ")")

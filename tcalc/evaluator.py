@@ -1056,19 +1056,21 @@ def _bind_parameters(func: UserFunction, args: tuple, kwargs: dict) -> dict:
     """The locals of a call of a def or lambda, bound as Python binds them, with Python's
     complaints when the arguments do not fit."""
     names: dict = {}
-    plain = [p for p in func.params if not p.kind]
-    star = next((p.name for p in func.params if p.kind == "*"), None)
+    star_at = next((i for i, p in enumerate(func.params) if p.kind == "*"), len(func.params))
+    positional = [p for p in func.params[:star_at] if not p.kind]
+    plain = [p for p in func.params if not p.kind]  # after *args: keyword only
+    star = func.params[star_at].name if star_at < len(func.params) else None
     starstar = next((p.name for p in func.params if p.kind == "**"), None)
-    if len(args) > len(plain) and star is None:
+    if len(args) > len(positional) and star is None:
         given = len(args)
-        takes = (f"{len(plain)}" if all(p.default is None for p in plain) else
-                 f"from {sum(p.default is None for p in plain)} to {len(plain)}")
-        raise TcalcTypeError(f"{func.name}() takes {takes} positional argument{'s' if len(plain) != 1 else ''} "
+        takes = (f"{len(positional)}" if all(p.default is None for p in positional) else
+                 f"from {sum(p.default is None for p in positional)} to {len(positional)}")
+        raise TcalcTypeError(f"{func.name}() takes {takes} positional argument{'s' if len(positional) != 1 else ''} "
                              f"but {given} {'was' if given == 1 else 'were'} given")
-    for param, value in zip(plain, args):
+    for param, value in zip(positional, args):
         names[param.name] = value
     if star is not None:
-        names[star] = tuple(args[len(plain):])
+        names[star] = tuple(args[len(positional):])
     extra = {}
     for name, value in kwargs.items():
         if any(p.name == name for p in plain):
@@ -1088,11 +1090,11 @@ def _bind_parameters(func: UserFunction, args: tuple, kwargs: dict) -> dict:
         elif param.name not in names:
             missing.append(param.name)
     if missing:
-        listed = " and ".join(", ".join(repr(m) for m in missing[:-1]).split(", ") + [repr(missing[-1])]) \
-            if len(missing) > 1 else repr(missing[0])
-        if len(missing) > 2:
-            listed = ", ".join(repr(m) for m in missing[:-1]) + f", and {missing[-1]!r}"
-        raise TcalcTypeError(f"{func.name}() missing {len(missing)} required positional argument"
+        listed = repr(missing[0]) if len(missing) == 1 else (
+            f"{missing[0]!r} and {missing[1]!r}" if len(missing) == 2 else
+            ", ".join(repr(m) for m in missing[:-1]) + f", and {missing[-1]!r}")
+        kind = "positional" if all(any(p.name == m for p in positional) for m in missing) else "keyword-only"
+        raise TcalcTypeError(f"{func.name}() missing {len(missing)} required {kind} argument"
                              f"{'s' if len(missing) > 1 else ''}: {listed}")
     if starstar is not None:
         names[starstar] = extra

@@ -51,6 +51,12 @@ class Journal:
         copy = t.data.copy() if contents and t.data.flags.writeable else None
         self.undo.append(("tensor", t, t.data, copy, t.requires_grad, t.grad, t.grad_fn, version(t)))
 
+    def container(self, items) -> None:
+        """Note a list's or dict's items before the statement changes them (`xs.append(v)`,
+        `d[k] = v`): a shallow copy, as the items themselves are not changed."""
+        if self._first(("container", id(items))):
+            self.undo.append(("container", items, items.copy()))
+
     def backward(self, leaves: list, nodes, in_place: bool) -> None:
         """A backward is about to commit (autograd.observe_commits): note the `.grad` of
         each leaf it changes (a copy when it accumulates in place) and the nodes it frees."""
@@ -89,6 +95,13 @@ class Journal:
                 if type(grad) is Tensor and grad._vc is not None:
                     grad._vc[0] = count
                 t.grad = grad
+            elif kind == "container":
+                _, items, saved = entry
+                items.clear()
+                if type(items) is list:
+                    items.extend(saved)
+                else:
+                    items.update(saved)
             else:
                 _, node, freed = entry
                 node.freed = freed

@@ -159,15 +159,23 @@ def python_repr(value, _enclosing: frozenset = frozenset()) -> str:
         return f"<built-in method {value.name} of type object at {id(value):#x}>"
     if isinstance(value, BoundMethod):
         return f"<built-in method {value.name} of Tensor object at {id(value.receiver):#x}>"
-    return repr(value)
+    own = getattr(kind, "python_repr", None)  # a value whose Python repr is not Jupyter's (a class)
+    return own(value) if own is not None else repr(value)
 
 
 def python_str(value) -> str:
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return value
     if isinstance(value, np.ndarray):
         return str(value)
+    if kind.__str__ is not object.__str__ and kind not in _REPR_IS_STR:  # its own str: a device, a class
+        return str(value)
     return python_repr(value)
+
+
+# Values whose str() is their repr() (Python's, as python_repr gives it).
+_REPR_IS_STR = frozenset({Tensor, tuple, list, dict, set, bool, int, float, type(None), Size})
 
 
 def format_value(value, spec: str) -> str:

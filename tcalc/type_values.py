@@ -29,6 +29,8 @@ class TypeValue:
     def __str__(self) -> str:  # what print() writes
         return f"<class '{self.path}'>"
 
+    python_repr = __str__  # Python's repr() of a class, inside a list print() writes
+
     def __eq__(self, other) -> bool:
         return isinstance(other, TypeValue) and other.path == self.path
 

@@ -15,8 +15,9 @@ from tcalc.render import value_text
 
 def run_program(source: str, session: Session | None = None) -> tuple[str, TcalcError | None]:
     """What a script prints, and the error it stopped at (None if it ran to the end)."""
-    session = session or Session()
     printed = []
+    session = session or Session()
+    session.write = printed.append  # print()'s text, in order with the values shown
     try:
         for value in session.run(source):
             printed.append(value_text(value) + "\n")

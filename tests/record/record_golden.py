@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import io
 import math
 import re
@@ -28,13 +29,32 @@ GOLDEN_IMPORTS = GOLDEN.parent / "golden_imports"  # programs that import numpy 
 FUNCTION_DEF = re.compile(r"^(\s*)([^\W\d]\w*)\(([^()=]*)\)\s*=(?!=)(.*)$")
 
 
+PYTHON_NAMES = {"range", "print", "str", "list", "dict", "set", "tuple", "type", "isinstance", "zip",
+                "enumerate", "map", "filter", "sorted", "reversed", "format", "repr", "len", "divmod",
+                "callable"}
+
+
 def namespace() -> dict:
-    ns = {name: getattr(torch, name) for name in dir(torch) if not name.startswith("_")}
+    # torch's names, as after `from torch import *`, except where a notebook's name is
+    # Python's own (torch.range is not range).
+    ns = {name: getattr(torch, name) for name in dir(torch)
+          if not name.startswith("_") and name not in PYTHON_NAMES}
     ns.update(torch=torch, float=builtins.float, int=builtins.int, bool=builtins.bool,
-              len=builtins.len, id=builtins.id, abs=torch.abs, sum=torch.sum, max=torch.max,
-              min=torch.min, round=torch.round, pow=torch.pow, all=torch.all, any=torch.any,
-              pi=math.pi, e=math.e, inf=math.inf, nan=math.nan, grad=grad, print=None)
+              len=builtins.len, id=builtins.id, pow=torch.pow,
+              pi=math.pi, e=math.e, inf=math.inf, nan=math.nan, grad=grad)
+    # PyTorch's on a tensor, Python's on anything else (LANGUAGE.md, "Names").
+    for name in ("abs", "sum", "max", "min", "round", "all", "any"):
+        ns[name] = _torch_or_python(getattr(torch, name), getattr(builtins, name))
     return ns
+
+
+def _torch_or_python(torch_function, python_function):
+    def call(*args, **kwargs):
+        if args and isinstance(args[0], torch.Tensor):
+            return torch_function(*args, **kwargs)
+        return python_function(*args, **kwargs)
+
+    return call
 
 
 def grad(outputs, inputs=None, **kwargs):
@@ -51,7 +71,9 @@ def to_python(source: str) -> str:
     lines = []
     for line in source.split("\n"):
         m = FUNCTION_DEF.match(line)
-        if m and not line.lstrip().startswith("#"):
+        if line.lstrip().startswith("%"):  # an IPython magic: Jupyter runs it, and shows nothing
+            lines.append(line[:len(line) - len(line.lstrip())] + "pass")
+        elif m and not line.lstrip().startswith("#"):
             indent, name, params, body = m.groups()
             body, semi, rest = body.partition(";")
             lines.append(f"{indent}def {name}({params}): return ({body.strip()})"
@@ -77,12 +99,8 @@ def record(path: Path) -> None:
     error = None
     for node in tree.body:
         try:
-            if isinstance(node, ast.Expr):
-                value = eval(compile(ast.Expression(node.value), str(path), "eval"), ns)
-                if value is not None and not ends_with_semicolon(lines, node):
-                    out.write(pretty(value) + "\n")
-            else:  # imports too: tests/golden_imports binds `np`, `F`, `multinomial`
-                exec(compile(ast.Module([node], []), str(path), "exec"), ns)
+            with contextlib.redirect_stdout(out):  # what print() writes is the program's output
+                run_statement(node, ns, lines, out, path)
         except Exception as err:  # PyTorch refused: the test expects tcalc to refuse too
             error = f"line {node.lineno}: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
             break
@@ -92,6 +110,16 @@ def record(path: Path) -> None:
         err_path.write_text(error + "\n", encoding="utf-8")
     elif err_path.exists():
         err_path.unlink()
+
+
+def run_statement(node, ns, lines, out, path) -> None:
+    """One top-level statement, shown as Jupyter shows it."""
+    if isinstance(node, ast.Expr):
+        value = eval(compile(ast.Expression(node.value), str(path), "eval"), ns)
+        if value is not None and not ends_with_semicolon(lines, node):
+            out.write(pretty(value) + "\n")
+    else:  # imports too: tests/golden_imports binds `np`, `F`, `multinomial`
+        exec(compile(ast.Module([node], []), str(path), "exec"), ns)
 
 
 def main(argv: list[str]) -> None:
