@@ -432,27 +432,39 @@ class Session:
 
     def _while(self, node: ast.While, scope):
         body = node.body
-        while self._truth(node.test, scope):
-            signal = self._suite(body, scope)
-            if signal is not None:
-                if signal is _BREAK:
-                    return None
-                if signal is not _CONTINUE:
-                    return signal  # a return
+        done = 0
+        try:
+            while self._truth(node.test, scope):
+                signal = self._suite(body, scope)
+                if signal is not None:
+                    if signal is _BREAK:
+                        return None
+                    if signal is not _CONTINUE:
+                        return signal  # a return
+                done += 1
+        except TcalcError as err:
+            _note_iterations(err, "while", node, done)
+            raise
         return self._suite(node.orelse, scope) if node.orelse else None
 
     def _for(self, node: ast.For, scope):
         iterable = self.eval(node.iter, scope)
         items = self._guard(node.iter, lambda: python_values.iterate(iterable))
         body, target = node.body, node.target
-        for item in items:
-            self._simple_bind(target, item, scope)
-            signal = self._suite(body, scope)
-            if signal is not None:
-                if signal is _BREAK:
-                    return None
-                if signal is not _CONTINUE:
-                    return signal
+        done = 0
+        try:
+            for item in items:
+                self._simple_bind(target, item, scope)
+                signal = self._suite(body, scope)
+                if signal is not None:
+                    if signal is _BREAK:
+                        return None
+                    if signal is not _CONTINUE:
+                        return signal
+                done += 1
+        except TcalcError as err:
+            _note_iterations(err, "for", node, done)
+            raise
         return self._suite(node.orelse, scope) if node.orelse else None
 
     def _simple_bind(self, target: ast.Node, value, scope) -> None:
@@ -921,8 +933,15 @@ class Session:
             signal = self._suite(func.body, frame)
             return signal.value if type(signal) is _Return else None
         except TcalcError as err:
-            # The body's places belong to the text that defined f, which may be another
-            # script or shell line: report at the call in this statement instead.
+            if func.kind == "def":
+                # Where in the body it failed (the caret's line there), kept for the
+                # diagnostic; the place of the call in the caller comes next.
+                if err.span is not None:
+                    err.frames = getattr(err, "frames", ()) + ((err.span, err.labels, func.source, func.name),)
+                err.span, err.labels = None, ()
+                raise
+            # A one-line function's body belongs to the text that defined f, which may be
+            # another script or shell line: report at the call in this statement instead.
             if not getattr(err, "relocated", False):
                 err.relocated = True
                 err.span, err.labels = None, ()
@@ -1034,6 +1053,17 @@ def _precheck_size(op: str, a: Tensor, b: Tensor) -> None:
         except ValueError:
             return
     limits.check_shape(shape, "the result")
+
+
+def _note_iterations(err: TcalcError, kind: str, node: ast.Node, done: int) -> None:
+    """A loop stopped by an error: what its earlier rounds did stays done, as in Python
+    (each statement is undone alone), which the message says when there were any."""
+    if done and not getattr(err, "loop_noted", False):
+        err.loop_noted = True
+        rounds = "first round" if done == 1 else f"first {done} rounds"
+        err.notes = getattr(err, "notes", ()) + (
+            f"the '{kind}' loop on line {node.span.line} stopped in its round {done + 1}; what its "
+            f"{rounds} did stays done",)
 
 
 def _bind_plain(func: UserFunction, args: tuple, kwargs: dict) -> dict:

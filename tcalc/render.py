@@ -115,29 +115,50 @@ for _view in DICT_VIEWS:
 # the fault, `-` marks other places with a note; the hint teaches the usual fix.
 
 def error_text(err: TcalcError, source: str, filename: str) -> str:
-    """`file:line:col: kind: message`, the source line, a caret range, and a hint."""
+    """`file:line:col: kind: message`, the source line, a caret range, and a hint.
+
+    An error raised inside a def's body is shown where it was raised, with the calls that
+    led there after it, innermost first, each with its line (`= in f(), called at ...`):
+    a short traceback, most recent call first, in the same style."""
     span = err.span
     if span is None:
         out = f"{filename}: {err.kind}: {err.message}"
         return out + "".join(f"\n  {i and ' ' * 6 or 'hint: '}{h}"
                              for i, h in enumerate((err.hint or "").splitlines()))
-    lines = [line.rstrip("\r") for line in source.split("\n")] or [""]  # lines as Lark counts them
-    line_no = min(max(span.line, 1), len(lines))
-    text = lines[line_no - 1]
-    gutter = " " * len(str(line_no))
-    marks = [(span.column, _end_column(span, text), "^", "")]
-    for label_span, note in getattr(err, "labels", ()):
-        if label_span.line == line_no and label_span.end_line == line_no:
-            marks.append((label_span.column, _end_column(label_span, text), "-", note))
-    text, marks = _window(text, marks)
-    parts = [f"{filename}:{span.line}:{span.column}: {err.kind}: {err.message}",
-             f"{gutter} |", f"{line_no} | {_visible(text)}"]
-    parts.extend(f"{gutter} | {row}".rstrip() for row in _underlines(marks, text))
+    # (place, labels, source, filename): where it was raised first, then each call site.
+    places = [(frame_span, labels, frame_source[0], frame_source[1])
+              for frame_span, labels, frame_source, _ in getattr(err, "frames", ())]
+    places.append((span, getattr(err, "labels", ()), source, filename))
+    names = [name for *_, name in getattr(err, "frames", ())]
+    first_span, _, _, first_file = places[0]
+    gutter = " " * max(len(str(place[0].line)) for place in places)
+    parts = [f"{first_file}:{first_span.line}:{first_span.column}: {err.kind}: {err.message}"]
+    for i, (place, labels, text, name) in enumerate(places):
+        if i:
+            parts.append(f"{gutter} = in {names[i - 1]}(), called at {name}:{place.line}:{place.column}")
+        parts.extend(_snippet(place, labels, text, gutter))
+    for note in getattr(err, "notes", ()):
+        parts.append(f"{gutter} = note: {note}")
     if err.hint:
         hint_lines = err.hint.splitlines()
         parts.append(f"{gutter} = hint: {hint_lines[0]}")
         parts.extend(f"{gutter}         {h}" for h in hint_lines[1:])
     return "\n".join(parts)
+
+
+def _snippet(span, labels, source: str, gutter: str) -> list[str]:
+    """The source line of `span` with its caret, and the notes under the labelled places."""
+    lines = [line.rstrip("\r") for line in source.split("\n")] or [""]  # lines as the lexer counts them
+    line_no = min(max(span.line, 1), len(lines))
+    text = lines[line_no - 1]
+    marks = [(span.column, _end_column(span, text), "^", "")]
+    for label_span, note in labels:
+        if label_span.line == line_no and label_span.end_line == line_no:
+            marks.append((label_span.column, _end_column(label_span, text), "-", note))
+    text, marks = _window(text, marks)
+    parts = [f"{gutter} |", f"{str(line_no).rjust(len(gutter))} | {_visible(text)}"]
+    parts.extend(f"{gutter} | {row}".rstrip() for row in _underlines(marks, text))
+    return parts
 
 
 WINDOW = 100  # characters of a long source line shown around the fault

@@ -13,13 +13,14 @@ from tcalc.evaluator import Session
 from tcalc.render import value_text
 
 
-def run_program(source: str, session: Session | None = None) -> tuple[str, TcalcError | None]:
+def run_program(source: str, session: Session | None = None,
+                filename: str = "t.tc") -> tuple[str, TcalcError | None]:
     """What a script prints, and the error it stopped at (None if it ran to the end)."""
     printed = []
     session = session or Session()
     session.write = printed.append  # print()'s text, in order with the values shown
     try:
-        for value in session.run(source):
+        for value in session.run(source, filename=filename):
             printed.append(value_text(value) + "\n")
     except TcalcError as err:
         return "".join(printed), err

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import tcalc
 from conftest import tcalc_command
 
 SEED_CELLS = Path(__file__).resolve().parents[2] / "shared" / "tools" / "seed_cells.json"
@@ -147,3 +151,24 @@ def test_control_characters_in_source_do_not_reach_the_terminal():
 def test_numpy_warnings_do_not_reach_the_user():
     result = tcalc_command("-e", "tensor([]).mean()\ntensor([-1.]).log()")
     assert (result.returncode, result.stdout, result.stderr) == (0, "tensor(nan)\ntensor([nan])\n", "")
+
+
+def test_an_endless_loop_stops_at_ctrl_c_with_exit_130():
+    """`while True: pass` is not a hang: SIGINT ends it at once, cleanly."""
+    import signal
+    import time
+
+    env = dict(os.environ, NO_COLOR="1")
+    package_root = os.path.dirname(os.path.dirname(os.path.abspath(tcalc.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    process = subprocess.Popen([sys.executable, "-m", "tcalc", "-e", "n = 0\nwhile True:\n    n += 1"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(1.5)  # well inside the loop
+    process.send_signal(signal.SIGINT)
+    try:
+        out, err = process.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("the loop did not stop at SIGINT")
+    assert process.returncode == 130
+    assert err.strip() == "interrupted" and "Traceback" not in err

@@ -5,6 +5,7 @@ import pytest
 
 from conftest import run_program
 from tcalc.errors import Span, TcalcError
+from tcalc.evaluator import Session
 from tcalc.render import error_text
 
 
@@ -190,3 +191,25 @@ def test_method_hints_name_the_users_tensor():
     assert error.hint == "convert to a float tensor first: A.float().mean()"
     printed, error = run_program("arange(6).mean()")  # no name to use
     assert error.hint == "convert to a float tensor first: x.float().mean()"
+
+
+# ---- errors inside blocks -------------------------------------------------------------
+
+def test_error_inside_a_def_shows_the_body_line_then_each_call():
+    text = diagnose("def inner(v):\n    return v + arange(3)\n\ndef outer(v):\n    return inner(v * 2)\n\n"
+                    "y = outer(arange(2))")
+    lines = text.splitlines()
+    assert lines[0].startswith("t.tc:2:14: shape error:")
+    assert "2 |     return v + arange(3)" in text
+    assert "= in inner(), called at t.tc:5:12" in text and "5 |     return inner(v * 2)" in text
+    assert "= in outer(), called at t.tc:7:5" in text and "7 | y = outer(arange(2))" in text
+    assert text.index("inner(), called") < text.index("outer(), called")
+
+
+def test_a_loop_that_fails_says_its_earlier_rounds_stay_done():
+    session = Session()
+    printed, error = run_program("total = 0\nfor i in range(5):\n    total += i\n    if i == 2:\n"
+                                 "        total += undefined_name\n", session)
+    assert error is not None and error.kind == "name error"
+    assert any("stopped in its round 3; what its first 2 rounds did stays done" in note for note in error.notes)
+    assert session.globals["total"] == 3  # rounds 1-3 added 0 + 1 + 2; the failing statement is undone
