@@ -14,6 +14,8 @@ import numpy as np
 from . import dtypes, limits
 from .errors import AutogradError, TcalcTypeError, TcalcValueError
 from .objects import Members
+from .ops import to_dtype
+from .ops.creation import check_numpy_dtype, tensor as make_tensor
 from .tensor import Tensor
 from .type_values import TypeValue
 from .values import Builtin, Namespace, type_name
@@ -169,29 +171,20 @@ NUMPY = NumpyModule("numpy", Members(
 
 # ---- the bridge on torch's side -----------------------------------------------------------
 
-def _check_numpy_dtype(a: np.ndarray, name: str) -> None:
-    if a.dtype not in dtypes.BY_NUMPY:
-        raise TcalcTypeError(f"can't convert np.ndarray of type numpy.{a.dtype.name}. The only supported "
-                             "types are: float64, float32, float16, complex64, complex128, int64, int32, "
-                             "int16, int8, uint64, uint32, uint16, uint8, and bool.")
-
-
 def from_numpy(a) -> Tensor:
     """A tensor sharing the array's memory."""
     if not isinstance(a, np.ndarray):
         raise TcalcTypeError(f"expected np.ndarray (got {type_name(a)})")
-    _check_numpy_dtype(a, "from_numpy")
+    check_numpy_dtype(a)
     return Tensor(a)
 
 
 def as_tensor(data, dtype=None) -> Tensor:
     """Shares an array (or returns the tensor) when no conversion is needed, else copies."""
-    from .ops import creation, to_dtype
-
     if type(data) is Tensor:
         return data if dtype is None else to_dtype(data, dtype)
     if isinstance(data, np.ndarray):
-        _check_numpy_dtype(data, "as_tensor")
+        check_numpy_dtype(data)
         shared = Tensor(data)
         return shared if dtype is None or dtype.numpy == data.dtype else to_dtype(shared, dtype)
-    return creation.tensor(data, dtype=dtype)
+    return make_tensor(data, dtype=dtype)

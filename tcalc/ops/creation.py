@@ -254,16 +254,23 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False) -> Tensor:
     return _finish(data.astype(dtype.numpy), requires_grad)
 
 
+def check_numpy_dtype(a: np.ndarray) -> None:
+    """A NumPy array torch can take (torch.tensor, from_numpy, as_tensor), or its refusal."""
+    if a.dtype not in dtypes.BY_NUMPY:
+        raise TcalcTypeError(f"can't convert np.ndarray of type numpy.{a.dtype.name}. The only supported "
+                             "types are: float64, float32, float16, complex64, complex128, int64, int32, "
+                             "int16, int8, uint64, uint32, uint16, uint8, and bool.")
+
+
 def tensor(data, dtype=None, requires_grad=False) -> Tensor:
     """A tensor from a number, a nested list/tuple, a NumPy array or another tensor (copied)."""
     if type(data) is Tensor:
         array = data.data.copy()
         inferred = data.dtype
     elif isinstance(data, (np.ndarray, np.generic)):  # keeps the array's dtype: float64 stays
-        from ..numpy_module import as_tensor
-
-        copied = as_tensor(np.array(data))
-        array, inferred = copied.data, copied.dtype
+        array = np.array(data)
+        check_numpy_dtype(array)
+        inferred = dtypes.BY_NUMPY[array.dtype]
     else:
         shape = _nested_shape(data)
         check_elements(math.prod(shape))
