@@ -492,6 +492,8 @@ TABLE = (
     ("log", ops.log, BOTH),
     ("log2", ops.log2, BOTH),
     ("log10", ops.log10, BOTH),
+    ("log1p", ops.log1p, BOTH),
+    ("expm1", ops.expm1, BOTH),
     ("sqrt", ops.sqrt, BOTH),
     ("sin", ops.sin, BOTH),
     ("cos", ops.cos, BOTH),

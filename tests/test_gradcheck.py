@@ -42,6 +42,7 @@ def anywhere(shape):
 UNARY = {
     "neg": (ops.neg, anywhere), "exp": (ops.exp, anywhere), "log": (ops.log, positive),
     "log2": (ops.log2, positive), "log10": (ops.log10, positive), "sqrt": (ops.sqrt, positive),
+    "log1p": (ops.log1p, positive), "expm1": (ops.expm1, anywhere),
     "sin": (ops.sin, anywhere), "cos": (ops.cos, anywhere), "tan": (lambda x: ops.tan(x * 0.5), anywhere),
     "tanh": (ops.tanh, anywhere), "sigmoid": (ops.sigmoid, anywhere),
     "reciprocal": (ops.reciprocal, positive), "abs": (ops.abs, positive),
@@ -135,6 +136,7 @@ def test_second_derivative_by_nested_grad():
 
 @pytest.mark.parametrize("name,f,second", [
     ("exp", ops.exp, lambda x: np.exp(x)),
+    ("expm1", ops.expm1, lambda x: np.exp(x)),
     ("tanh", ops.tanh, lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2)),
     ("sigmoid", ops.sigmoid, lambda x: (s := 1 / (1 + np.exp(-x))) * (1 - s) * (1 - 2 * s)),
     ("sqrt", ops.sqrt, lambda x: -0.25 * x ** -1.5),

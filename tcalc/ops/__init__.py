@@ -28,8 +28,8 @@ from .creation import (arange, empty, eye, full, full_like, linspace, manual_see
                        ones, ones_like, rand, rand_like, randint, randn, randn_like, tensor, zeros,
                        zeros_like)
 from .elementwise import (abs, add, allclose, bitwise_and, bitwise_not, bitwise_or,  # noqa: F401
-                          bitwise_xor, ceil, clamp, cos, div, eq, equal, exp, floor, floor_divide,
-                          ge, gt, isnan, le, log, log2, log10, logical_not, lt, maximum, minimum,
+                          bitwise_xor, ceil, clamp, cos, div, eq, equal, exp, expm1, floor, floor_divide,
+                          ge, gt, isnan, le, log, log1p, log2, log10, logical_not, lt, maximum, minimum,
                           mul, ne, neg, pow, reciprocal, relu, remainder, round, sigmoid, sign, sin,
                           sqrt, sub, tan, tanh, trunc, where)
 from .shape import (T, diag, mT, expand, flatten, permute, repeat, reshape, squeeze,  # noqa: F401

@@ -323,6 +323,8 @@ log2 = _unary_op("Log2Backward0", _rounded_once(np.log2),
                  lambda n, g: (g / (n.inputs[0] * float(np.log(2))),), _INPUT)
 log10 = _unary_op("Log10Backward0", _rounded_once(np.log10),
                   lambda n, g: (g / (n.inputs[0] * float(np.log(10))),), _INPUT)
+log1p = _unary_op("Log1PBackward0", _rounded_once(np.log1p), lambda n, g: (g / (1 + n.inputs[0]),), _INPUT)
+expm1 = _unary_op("Expm1Backward0", _rounded_once(np.expm1), lambda n, g: (g * (n.output + 1),), _RESULT)
 sqrt = _unary_op("SqrtBackward0", np.sqrt, lambda n, g: (g / (2 * n.output),), _RESULT)
 sin = _unary_op("SinBackward0", np.sin, lambda n, g: (g * cos(n.inputs[0]),), _INPUT)
 cos = _unary_op("CosBackward0", np.cos, lambda n, g: (-g * sin(n.inputs[0]),), _INPUT)
