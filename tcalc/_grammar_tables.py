@@ -3,7 +3,7 @@ tools/gen_parser_tables.py: do not edit; regenerate when the grammar changes."""
 # fmt: off
 # flake8: noqa
 LARK_VERSION = '1.3.1'
-GRAMMAR = '// The tcalc language (../shared/LANGUAGE.md): PyTorch\'s Python, as notebook cells use it.\n// LALR(1). Precedence comes from rule layering, lowest first, as in Python.\n// `?rule` inlines a rule with one child; `-> name` names the node for the AST pass.\n// Blocks are by indentation: the parser\'s post-lexer turns the indentation after each\n// newline into _INDENT and _DEDENT tokens, and drops newlines inside brackets.\n\nstart: (_NL | line | compound)*\n\n// Simple statements on one line are separated by \';\'. The SEMI tokens stay in the tree:\n// a statement followed by \';\' does not print its value.\nline: stmt (SEMI stmt)* SEMI? _NL\n\n?stmt: testlist_star                  -> expr_stmt\n     | targets "=" testlist_star      -> assign\n     | targets "=" targets "=" testlist_star -> chain_assign\n     | targets AUGOP testlist_star    -> aug_assign\n     | "import" dotted_as ("," dotted_as)* -> import_stmt\n     | "from" dotted_name "import" import_names -> from_import\n     | "return" [testlist_star]       -> return_stmt\n     | "break"                        -> break_stmt\n     | "continue"                     -> continue_stmt\n     | "pass"                         -> pass_stmt\n     | "del" testlist_star            -> del_stmt\n     | "global" NAME ("," NAME)*      -> global_stmt\n     | "assert" test ["," test]       -> assert_stmt\n     | MAGIC                          -> magic\n\n?targets: testlist_star\n\ndotted_name: NAME ("." NAME)*\ndotted_as: dotted_name ["as" NAME]\nimport_names: STAR\n            | import_as ("," import_as)* [","]\n            | "(" import_as ("," import_as)* [","] ")"\nimport_as: NAME ["as" NAME]\n\n// ---- compound statements: a header ending in \':\' and a suite\n?compound: if_stmt | while_stmt | for_stmt | def_stmt | with_stmt\n\nif_stmt: "if" test ":" suite elif_clause* [else_clause]\nelif_clause: "elif" test ":" suite\nelse_clause: "else" ":" suite\nwhile_stmt: "while" test ":" suite [else_clause]\nfor_stmt: "for" exprlist "in" testlist ":" suite [else_clause]\ndef_stmt: "def" NAME "(" [parameters] ")" ["->" test] ":" suite\nparameters: parameter ("," parameter)* [","]\n?parameter: NAME                      -> param\n          | NAME "=" test             -> param_default\n          | STAR NAME                 -> param_star\n          | POW NAME                  -> param_starstar\nwith_stmt: "with" with_item ("," with_item)* ":" suite\nwith_item: test ["as" bit_or]\n\n// A suite is the rest of the header\'s line, or an indented block of statements.\nsuite: line\n     | _NL _INDENT (line | compound)+ _DEDENT\n\n// A bare comma list makes a tuple: `x + y, x / y`.\n?testlist: test\n         | test ("," test)+ [","]     -> tuple\n         | test ","                   -> tuple\n\n// The same, where `*rest` may stand among the items (print(*xs); a, *b = ...).\n?testlist_star: test_star\n              | test_star ("," test_star)+ [","] -> tuple\n              | test_star ","         -> tuple\n?test_star: test\n          | STAR bit_or               -> starred\n\n// A for loop\'s target and a comprehension\'s: no comparisons, so `in` ends it.\n?exprlist: bit_or\n         | bit_or ("," bit_or)+ [","] -> tuple\n         | bit_or ","                 -> tuple\n\n?test: or_test\n     | or_test "if" or_test "else" test -> ifexp\n     | lambdef\nlambdef: "lambda" [lambda_params] ":" test\nlambda_params: parameter ("," parameter)* [","]\n\n?or_test: and_test\n        | or_test "or" and_test       -> or_\n?and_test: not_test\n         | and_test "and" not_test    -> and_\n?not_test: comparison\n         | "not" not_test             -> not_\n?comparison: bit_or\n           | bit_or (comp_op bit_or)+ -> compare\n!comp_op: COMP_OP | "in" | "not" "in" | "is" | "is" "not"\n?bit_or: bit_xor\n       | bit_or BAR bit_xor           -> binop\n?bit_xor: bit_and\n        | bit_xor CARET bit_and       -> binop\n?bit_and: shift\n        | bit_and AMP shift           -> binop\n?shift: arith\n      | shift (LSHIFT | RSHIFT) arith -> binop\n?arith: term\n      | arith (PLUS | MINUS) term     -> binop\n?term: factor\n     | term (STAR | SLASH | DSLASH | PERCENT | AT) factor -> binop\n?factor: power\n       | (MINUS | PLUS | TILDE) factor -> unary\n?power: postfix\n      | postfix POW factor            -> binop\n\n?postfix: atom\n        | postfix "(" [arguments] ")" -> call\n        | postfix "." NAME            -> attr\n        | postfix "[" subscripts "]"  -> index\n\narguments: argument ("," argument)* [","]\n         | test comp_for              -> genexp_argument\n?argument: test\n         | test "=" test              -> keyword\n         | STAR test                  -> star_argument\n         | POW test                   -> starstar_argument\n\nsubscripts: subscript ("," subscript)* [","]\n?subscript: test\n          | [test] ":" [test] [":" [test]] -> slice\n\n// Comprehensions: [x * 2 for x in xs if x > 0], {k: v for ...}, (x for ...).\ncomp_for: "for" exprlist "in" or_test comp_iter*\n?comp_iter: "for" exprlist "in" or_test -> comp_for_more\n          | "if" or_test              -> comp_if\n\n?atom: NAME                           -> name\n     | INT                            -> int_lit\n     | FLOAT                          -> float_lit\n     | (STRING | FSTRING)+            -> strings\n     | "True"                         -> true\n     | "False"                        -> false\n     | "None"                         -> none\n     | ELLIPSIS                       -> ellipsis\n     | "(" ")"                        -> empty_tuple\n     | "(" testlist_star ")"          -> paren\n     | "(" test comp_for ")"          -> genexp\n     | "[" [test_star ("," test_star)* [","]] "]" -> list\n     | "[" test comp_for "]"          -> listcomp\n     | "{" "}"                        -> empty_dict\n     | "{" dict_item ("," dict_item)* [","] "}" -> dict\n     | "{" test ":" test comp_for "}" -> dictcomp\n     | "{" test_star ("," test_star)* [","] "}" -> set\n     | "{" test comp_for "}"          -> setcomp\n?dict_item: test ":" test             -> pair\n          | POW bit_or                -> dict_unpack\n\nCOMP_OP: "==" | "!=" | "<=" | ">=" | "<" | ">"\nAUGOP: "+=" | "-=" | "*=" | "/=" | "//=" | "%=" | "**=" | "@=" | "&=" | "|=" | "^="\nPLUS: "+"\nMINUS: "-"\nSTAR: "*"\nSLASH: "/"\nDSLASH: "//"\nPERCENT: "%"\nAT: "@"\nTILDE: "~"\nPOW: "**"\nBAR: "|"\nCARET: "^"\nAMP: "&"\nLSHIFT: "<<"\nRSHIFT: ">>"\nSEMI: ";"\nELLIPSIS: "..."\n\nNAME: /[^\\W\\d]\\w*/\nINT: /\\d+(_\\d+)*/ | /0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*/ | /0[bB][01]+(_[01]+)*/ | /0[oO][0-7]+(_[0-7]+)*/\nFLOAT.2: /(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?/\n     | /\\d+(_\\d+)*[eE][-+]?\\d+/\n// Strings: \'...\', "...", their raw forms, and triple-quoted ones (which may span lines).\nSTRING.2: /[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\')/s\n        | /[rRbB]{0,2}(\'([^\'\\\\\\n]|\\\\.)*\'|"([^"\\\\\\n]|\\\\.)*")/\nFSTRING.2: /([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\')/s\n         | /([fF][rR]?|[rR][fF])(\'([^\'\\\\\\n]|\\\\.)*\'|"([^"\\\\\\n]|\\\\.)*")/\n// An IPython magic (`%matplotlib inline`) where a statement starts: accepted and ignored.\nMAGIC: /%%?[A-Za-z][^\\n]*/\n\n// A newline, with the indentation of the next line that holds a statement.\n_NL: /((\\r?\\n[\\t\\f ]*)|(#[^\\n]*))*\\r?\\n[\\t\\f ]*/\nCOMMENT: /#[^\\n]*/\nWS: /[ \\t\\f]+/\nLINE_CONTINUATION: /\\\\\\r?\\n/\n\n%ignore WS\n%ignore COMMENT\n%ignore LINE_CONTINUATION\n%declare _INDENT _DEDENT\n'
+GRAMMAR = '// The tcalc language (../shared/LANGUAGE.md): PyTorch\'s Python, as notebook cells use it.\n// LALR(1). Precedence comes from rule layering, lowest first, as in Python.\n// `?rule` inlines a rule with one child; `-> name` names the node for the AST pass.\n// Blocks are by indentation: the parser\'s post-lexer turns the indentation after each\n// newline into _INDENT and _DEDENT tokens, and drops newlines inside brackets.\n\nstart: (_NL | line | compound)*\n\n// Simple statements on one line are separated by \';\'. The SEMI tokens stay in the tree:\n// a statement followed by \';\' does not print its value.\nline: stmt (SEMI stmt)* SEMI? _NL\n\n?stmt: testlist_star                  -> expr_stmt\n     | targets "=" testlist_star      -> assign\n     | targets "=" targets "=" testlist_star -> chain_assign\n     | targets AUGOP testlist_star    -> aug_assign\n     | "import" dotted_as ("," dotted_as)* -> import_stmt\n     | "from" dotted_name "import" import_names -> from_import\n     | "return" [testlist_star]       -> return_stmt\n     | "break"                        -> break_stmt\n     | "continue"                     -> continue_stmt\n     | "pass"                         -> pass_stmt\n     | "del" testlist_star            -> del_stmt\n     | "global" NAME ("," NAME)*      -> global_stmt\n     | "assert" test ["," test]       -> assert_stmt\n     | MAGIC                          -> magic\n\n?targets: testlist_star\n\ndotted_name: NAME ("." NAME)*\ndotted_as: dotted_name ["as" NAME]\nimport_names: STAR\n            | import_as ("," import_as)* [","]\n            | "(" import_as ("," import_as)* [","] ")"\nimport_as: NAME ["as" NAME]\n\n// ---- compound statements: a header ending in \':\' and a suite\n?compound: if_stmt | while_stmt | for_stmt | def_stmt | with_stmt\n\nif_stmt: "if" test ":" suite elif_clause* [else_clause]\nelif_clause: "elif" test ":" suite\nelse_clause: "else" ":" suite\nwhile_stmt: "while" test ":" suite [else_clause]\nfor_stmt: "for" exprlist "in" testlist ":" suite [else_clause]\ndef_stmt: "def" NAME "(" [parameters] ")" ["->" test] ":" suite\nparameters: parameter ("," parameter)* [","]\n?parameter: NAME                      -> param\n          | NAME "=" test             -> param_default\n          | STAR NAME                 -> param_star\n          | POW NAME                  -> param_starstar\nwith_stmt: "with" with_item ("," with_item)* ":" suite\nwith_item: test ["as" bit_or]\n\n// A suite is the rest of the header\'s line, or an indented block of statements.\nsuite: line\n     | _NL _INDENT (line | compound)+ _DEDENT\n\n// A bare comma list makes a tuple: `x + y, x / y`.\n?testlist: test\n         | test ("," test)+ [","]     -> tuple\n         | test ","                   -> tuple\n\n// The same, where `*rest` may stand among the items (print(*xs); a, *b = ...).\n?testlist_star: test_star\n              | test_star ("," test_star)+ [","] -> tuple\n              | test_star ","         -> tuple\n?test_star: test\n          | STAR bit_or               -> starred\n\n// A for loop\'s target and a comprehension\'s: no comparisons, so `in` ends it.\n?exprlist: bit_or\n         | bit_or ("," bit_or)+ [","] -> tuple\n         | bit_or ","                 -> tuple\n\n?test: or_test\n     | or_test "if" or_test "else" test -> ifexp\n     | lambdef\nlambdef: "lambda" [lambda_params] ":" test\nlambda_params: parameter ("," parameter)* [","]\n\n?or_test: and_test\n        | or_test "or" and_test       -> or_\n?and_test: not_test\n         | and_test "and" not_test    -> and_\n?not_test: comparison\n         | "not" not_test             -> not_\n?comparison: bit_or\n           | bit_or (comp_op bit_or)+ -> compare\n!comp_op: COMP_OP | "in" | "not" "in" | "is" | "is" "not"\n?bit_or: bit_xor\n       | bit_or BAR bit_xor           -> binop\n?bit_xor: bit_and\n        | bit_xor CARET bit_and       -> binop\n?bit_and: shift\n        | bit_and AMP shift           -> binop\n?shift: arith\n      | shift (LSHIFT | RSHIFT) arith -> binop\n?arith: term\n      | arith (PLUS | MINUS) term     -> binop\n?term: factor\n     | term (STAR | SLASH | DSLASH | PERCENT | AT) factor -> binop\n?factor: power\n       | (MINUS | PLUS | TILDE) factor -> unary\n?power: postfix\n      | postfix POW factor            -> binop\n\n?postfix: atom\n        | postfix "(" [arguments] ")" -> call\n        | postfix "." NAME            -> attr\n        | postfix "[" subscripts "]"  -> index\n\narguments: argument ("," argument)* [","]\n         | test comp_for              -> genexp_argument\n?argument: test\n         | test "=" test              -> keyword\n         | STAR test                  -> star_argument\n         | POW test                   -> starstar_argument\n\nsubscripts: subscript ("," subscript)* [","]\n?subscript: test\n          | [test] ":" [test] [":" [test]] -> slice\n\n// Comprehensions: [x * 2 for x in xs if x > 0], {k: v for ...}, (x for ...).\ncomp_for: "for" exprlist "in" or_test comp_iter*\n?comp_iter: "for" exprlist "in" or_test -> comp_for_more\n          | "if" or_test              -> comp_if\n\n?atom: NAME                           -> name\n     | INT                            -> int_lit\n     | FLOAT                          -> float_lit\n     | (STRING | FSTRING)+            -> strings\n     | "True"                         -> true\n     | "False"                        -> false\n     | "None"                         -> none\n     | ELLIPSIS                       -> ellipsis\n     | "(" ")"                        -> empty_tuple\n     | "(" testlist_star ")"          -> paren\n     | "(" test comp_for ")"          -> genexp\n     | "[" [test_star ("," test_star)* [","]] "]" -> list\n     | "[" test comp_for "]"          -> listcomp\n     | "{" "}"                        -> empty_dict\n     | "{" dict_item ("," dict_item)* [","] "}" -> dict\n     | "{" test ":" test comp_for "}" -> dictcomp\n     | "{" test_star ("," test_star)* [","] "}" -> set\n     | "{" test comp_for "}"          -> setcomp\n?dict_item: test ":" test             -> pair\n          | POW bit_or                -> dict_unpack\n\nCOMP_OP: "==" | "!=" | "<=" | ">=" | "<" | ">"\nAUGOP: "+=" | "-=" | "*=" | "/=" | "//=" | "%=" | "**=" | "@=" | "&=" | "|=" | "^="\nPLUS: "+"\nMINUS: "-"\nSTAR: "*"\nSLASH: "/"\nDSLASH: "//"\nPERCENT: "%"\nAT: "@"\nTILDE: "~"\nPOW: "**"\nBAR: "|"\nCARET: "^"\nAMP: "&"\nLSHIFT: "<<"\nRSHIFT: ">>"\nSEMI: ";"\nELLIPSIS: "..."\n\nNAME: /[^\\W\\d]\\w*/\n// Numbers are ASCII digits only, as in Python (an Arabic-Indic digit is no number).\nINT: /[0-9]+(_[0-9]+)*/ | /0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*/ | /0[bB][01]+(_[01]+)*/ | /0[oO][0-7]+(_[0-7]+)*/\nFLOAT.2: /([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?/\n       | /[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+/\n// Strings: \'...\', "...", their raw forms, and triple-quoted ones (which may span lines).\nSTRING.2: /[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\')/s\n        | /[rRbB]{0,2}(\'([^\'\\\\\\n]|\\\\.)*\'|"([^"\\\\\\n]|\\\\.)*")/\nFSTRING.2: /([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\')/s\n         | /([fF][rR]?|[rR][fF])(\'([^\'\\\\\\n]|\\\\.)*\'|"([^"\\\\\\n]|\\\\.)*")/\n// An IPython magic (`%matplotlib inline`) where a statement starts: accepted and ignored.\nMAGIC: /%%?[A-Za-z][^\\n]*/\n\n// A newline, with the indentation of the next line that holds a statement.\n_NL: /((\\r?\\n[\\t\\f ]*)|(#[^\\n]*))*\\r?\\n[\\t\\f ]*/\nCOMMENT: /#[^\\n]*/\nWS: /[ \\t\\f]+/\nLINE_CONTINUATION: /\\\\\\r?\\n/\n\n%ignore WS\n%ignore COMMENT\n%ignore LINE_CONTINUATION\n%declare _INDENT _DEDENT\n'
 # The tables tcalc/_lalr.py runs (described in tcalc/_table_builder.py).
 RUNTIME = {'start_state': 0,
  'end_state': 56,
@@ -11,14 +11,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('MAGIC', '%%?[A-Za-z][^\n]*'), ('NAME', '[^\\W\\d]\\w*'),
                            ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
@@ -50,14 +50,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -84,14 +84,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -122,14 +122,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -170,14 +170,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -195,14 +195,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -219,14 +219,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -243,14 +243,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -266,14 +266,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -525,14 +525,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -550,14 +550,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -574,14 +574,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('MAGIC', '%%?[A-Za-z][^\n]*'), ('NAME', '[^\\W\\d]\\w*'),
                            ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
@@ -608,14 +608,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('MAGIC', '%%?[A-Za-z][^\n]*'), ('NAME', '[^\\W\\d]\\w*'),
                            ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
@@ -649,14 +649,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('AUGOP', '(?://=|\\*\\*=|\\+=|\\-=|\\*=|/=|%=|@=|\\&=|\\|=|\\^=)'),
@@ -681,14 +681,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -723,14 +723,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -752,14 +752,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -797,14 +797,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -856,14 +856,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('MAGIC', '%%?[A-Za-z][^\n]*'), ('NAME', '[^\\W\\d]\\w*'),
                            ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
@@ -902,14 +902,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -926,14 +926,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('NAME', '[^\\W\\d]\\w*'), ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),
                            ('LINE_CONTINUATION', '\\\\\r?\n'), ('ELLIPSIS', '\\.\\.\\.'),
@@ -984,14 +984,14 @@ RUNTIME = {'start_state': 0,
                             '(?:(?s:([fF][rR]?|[rR][fF])("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|([fF][rR]?|[rR][fF])(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
+                           ('FLOAT',
+                            '(?:[0-9]+(_[0-9]+)*[eE][-+]?[0-9]+|([0-9]+(_[0-9]+)*\\.([0-9]+(_[0-9]+)*)?|\\.[0-9]+(_[0-9]+)*)([eE][-+]?[0-9]+)?)'),
                            ('STRING',
                             '(?:(?s:[rRbB]{0,2}("""([^\\\\]|\\\\.)*?"""|\'\'\'([^\\\\]|\\\\.)*?\'\'\'))|[rRbB]{0,2}(\'([^\'\\\\\n'
                             ']|\\\\.)*\'|"([^"\\\\\n'
                             ']|\\\\.)*"))'),
-                           ('FLOAT',
-                            '(?:\\d+(_\\d+)*[eE][-+]?\\d+|(\\d+(_\\d+)*\\.(\\d+(_\\d+)*)?|\\.\\d+(_\\d+)*)([eE][-+]?\\d+)?)'),
                            ('INT',
-                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|\\d+(_\\d+)*)'),
+                            '(?:0[xX][0-9a-fA-F]+(_[0-9a-fA-F]+)*|0[oO][0-7]+(_[0-7]+)*|0[bB][01]+(_[01]+)*|[0-9]+(_[0-9]+)*)'),
                            ('_NL', '((\r?\n[\t\x0c ]*)|(#[^\n]*))*\r?\n[\t\x0c ]*'),
                            ('MAGIC', '%%?[A-Za-z][^\n]*'), ('NAME', '[^\\W\\d]\\w*'),
                            ('COMMENT', '#[^\n]*'), ('WS', '[ \t\x0c]+'),

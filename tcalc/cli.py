@@ -103,16 +103,58 @@ def parse_args(argv: list[str]) -> dict:
     return options
 
 
-def _read_script(path: str) -> str:
+class InputTooLong(Exception):
+    """A program longer than --max-input, found while reading it (never read whole first)."""
+
+
+def _read_bounded(stream, limit: int) -> bytes:
+    """At most `limit` bytes and one more, read in chunks, so that `tcalc /dev/zero` or
+    `yes | tcalc` are refused after reading just past the limit, never read to the end."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = stream.read(min(1 << 20, limit + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise InputTooLong
+    return b"".join(chunks)
+
+
+def _decode(raw: bytes, name: str) -> str:
+    try:
+        return raw.decode("utf-8-sig")  # a byte-order mark at the start is not program text
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{name} is not UTF-8 text (byte {err.start})") from None
+
+
+def _read_script(path: str, limit: int) -> str:
     try:
         with open(path, "rb") as f:
-            raw = f.read()
+            return _decode(_read_bounded(f, limit * 4), path)  # a character takes up to 4 bytes
     except OSError as err:
         raise UsageError(f"cannot read {path}: {err.strerror}") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise UsageError(f"{path} is not UTF-8 text (byte {err.start})") from None
+
+
+def _read_stdin(limit: int) -> str:
+    if sys.stdin is None:
+        raise UsageError("no program: standard input is closed")
+    return _decode(_read_bounded(sys.stdin.buffer, limit * 4), "standard input")
+
+
+def _standard_streams() -> None:
+    """Output the terminal's encoding cannot show (PYTHONIOENCODING=ascii) is escaped, not a
+    crash; a closed standard output is a sink, as Unix tools treat it."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))
+        elif (stream.encoding or "").lower().replace("-", "") not in ("utf8", "utf8sig"):
+            try:
+                stream.reconfigure(errors="backslashreplace")
+            except (AttributeError, ValueError):
+                pass
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     import warnings
 
     warnings.simplefilter("ignore")
+    _standard_streams()
     try:
         options = parse_args(argv)
         if options["help"]:
@@ -142,18 +185,28 @@ def main(argv: list[str] | None = None) -> int:
 
         output = Output(options["color"])
         if not options["programs"] and not options["files"]:
-            if sys.stdin.isatty():
+            if sys.stdin is not None and sys.stdin.isatty():
                 from .repl import run_shell
 
                 return run_shell(output)
             options["files"] = ["-"]
         jobs = [(p, "<-e>") for p in options["programs"]]
+        limit = limits.LIMITS.max_input
         for path in options["files"]:
-            source = sys.stdin.read() if path == "-" else _read_script(path)
-            jobs.append((source, "<stdin>" if path == "-" else path))
+            name = "<stdin>" if path == "-" else path
+            try:
+                source = _read_stdin(limit) if path == "-" else _read_script(path, limit)
+            except InputTooLong:
+                error = limits.refuse("max_input", f"{name} is longer than {limit:,} characters")
+                output.error(f"{name}: {error.kind}: {error.message}\n  hint: {error.hint}")
+                return EXIT_PROGRAM_ERROR
+            jobs.append((source, name))
     except UsageError as err:
         sys.stderr.write(f"tcalc: {err}\n(run 'tcalc --help' for usage)\n")
         return EXIT_USAGE
+    except KeyboardInterrupt:  # Ctrl-C while the program is read from a pipe or a terminal
+        sys.stderr.write("interrupted\n")
+        return 130
 
     from .evaluator import Session
 
@@ -167,6 +220,18 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         # The reader went away (`tcalc script.tc | head`): stop quietly, like other tools.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         return EXIT_OK
+    except OSError as err:  # the output cannot be written: a full disk, a closed descriptor
+        _silence_stdout()
+        sys.stderr.write(f"tcalc: cannot write the output: {err.strerror or err}\n")
+        return EXIT_PROGRAM_ERROR
     return EXIT_OK
+
+
+def _silence_stdout() -> None:
+    """Nothing more goes to stdout, not even what Python flushes at exit."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -117,3 +117,13 @@ class InternalError(TcalcError):
     """A bug in tcalc, reported like any error instead of a traceback."""
 
     kind = "internal error"
+
+
+class OutputFailed(BaseException):
+    """The front end could not write what the program printed (a closed pipe, a full disk).
+    Not the program's error: it passes through the evaluator's error handling (as
+    KeyboardInterrupt does) to the front end, which stops as Unix tools stop."""
+
+    def __init__(self, error: OSError):
+        super().__init__(error)
+        self.error = error

@@ -14,7 +14,7 @@ import numpy as np
 from . import ast, autograd, builtins, dtypes, limits, modules, numpy_operands, ops, python_values
 from .calling import call_table_function
 from .differentiate import call_grad_function
-from .errors import (DTypeError, InternalError, LimitError, ShapeError, Span, TcalcAssertionError, TcalcError,
+from .errors import (DTypeError, InternalError, LimitError, OutputFailed, ShapeError, Span, TcalcAssertionError, TcalcError,
                      TcalcImportError, TcalcIndexError, TcalcNameError, TcalcSyntaxError, TcalcTypeError,
                      TcalcValueError)
 from .hints import attribute_hint, broadcast_hint, hint_for, name_hint, operand_note
@@ -93,6 +93,8 @@ class Session:
     def run(self, text: str, atomic: bool = False, filename: str = "<input>") -> Iterator[object]:
         """Run a program; yields each value a statement shows, as it goes."""
         limits.check_input(len(text))
+        if "\r" in text:  # Windows' and old Mac line ends, as Python reads them
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
         program = parse(text)
         self._source_lines = text.split("\n")
         self._source = (text, filename)
@@ -901,7 +903,11 @@ class Session:
         if isinstance(func, Builtin):
             effect = func.effect
             if effect is WRITES_OUTPUT:
-                self.write(call_table_function(func.name, func.function, args, kwargs))
+                text = call_table_function(func.name, func.function, args, kwargs)
+                try:
+                    self.write(text)
+                except OSError as err:
+                    raise OutputFailed(err) from None
                 return None
             if effect is CALLS_BACK:
                 args, kwargs = self._callbacks(args), dict(zip(kwargs, self._callbacks(tuple(kwargs.values()))))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .errors import InternalError, TcalcError
+from .errors import InternalError, OutputFailed, TcalcError
 from .render import error_text, show
 
 
@@ -69,12 +69,16 @@ def run_source(session, source: str, filename: str, output: Output, atomic: bool
     """Run one program; prints its values as they come. False if it stopped at an error.
     `atomic` (the shell) undoes the whole text when a statement fails."""
     session.write = output.text
+    if "\r" in source:  # the diagnostics count lines as the session does
+        source = source.replace("\r\n", "\n").replace("\r", "\n")
     try:
         for value in session.run(source, atomic=atomic, filename=filename):
             output.value(value)
     except TcalcError as err:
         output.error(error_text(err, source, filename))
         return False
+    except OutputFailed as failed:  # print() could not write: the front end's own fault
+        raise failed.error from None
     except RecursionError:  # printing a value nested deeper than Python can follow
         output.error(error_text(InternalError("the value is nested too deeply to print"), source, filename))
         return False

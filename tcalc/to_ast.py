@@ -19,6 +19,16 @@ def _span(item) -> Span:
     return Span(item.line, item.column, item.end_line, item.end_column)
 
 
+def _identifier(token) -> str:
+    """A name as Python reads it: NFKC-normalised (`ﬁ` is `fi`)."""
+    text = str(token)
+    if text.isascii():
+        return text
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", text)
+
+
 def _is_tree(item) -> bool:
     """A rule's node, not a token or a placeholder (None)."""
     return item.__class__ is Tree
@@ -121,7 +131,8 @@ class ToAst:
         names = []
         for dotted_as in ch:
             module, alias = dotted_as.children
-            names.append((".".join(str(part) for part in module.children), None if alias is None else str(alias)))
+            names.append((".".join(_identifier(part) for part in module.children),
+                          None if alias is None else _identifier(alias)))
         return ast.Import(span, tuple(names), quiet)
 
     def s_from_import(self, t, span, ch, quiet):
@@ -132,7 +143,7 @@ class ToAst:
                 names.append(("*", None))
             elif item.data == "import_as":
                 name, alias = item.children
-                names.append((str(name), None if alias is None else str(alias)))
+                names.append((_identifier(name), None if alias is None else _identifier(alias)))
         return ast.ImportFrom(span, module, tuple(names), quiet)
 
     def s_return_stmt(self, t, span, ch, quiet):
@@ -163,7 +174,7 @@ class ToAst:
         return ast.Delete(span, targets, quiet)
 
     def s_global_stmt(self, t, span, ch, quiet):
-        return ast.Global(span, tuple(str(name) for name in ch), quiet)
+        return ast.Global(span, tuple(_identifier(name) for name in ch), quiet)
 
     def s_assert_stmt(self, t, span, ch, quiet):
         return ast.Assert(span, self.expr(ch[0]), None if ch[1] is None else self.expr(ch[1]), quiet)
@@ -222,7 +233,7 @@ class ToAst:
             statements = self.suite(body)
         finally:
             self.loops, self.in_function = saved
-        return ast.Def(span, str(name), params, statements, False)
+        return ast.Def(span, _identifier(name), params, statements, False)
 
     def parameters(self, tree) -> tuple:
         params, seen, defaults = [], set(), False
@@ -233,7 +244,7 @@ class ToAst:
                 name, default, kind = item.children[0], self.expr(item.children[1]), ""
             else:
                 name, default, kind = item.children[1], None, "*" if item.data == "param_star" else "**"
-            text = str(name)
+            text = _identifier(name)
             if text in seen:
                 raise TcalcSyntaxError(f"duplicate argument '{text}' in function definition", _span(name))
             seen.add(text)
@@ -253,7 +264,7 @@ class ToAst:
         return _EXPRESSION_NODES[data](self, item, _span(item), item.children)
 
     def x_name(self, t, span, ch):
-        return ast.Name(span, str(ch[0]))
+        return ast.Name(span, _identifier(ch[0]))
 
     def x_int_lit(self, t, span, ch):
         text = str(ch[0])
@@ -422,7 +433,7 @@ class ToAst:
         return ast.Call(span, self.expr(func), tuple(args), tuple(keywords))
 
     def x_attr(self, t, span, ch):
-        return ast.Attribute(span, self.expr(ch[0]), str(ch[1]))
+        return ast.Attribute(span, self.expr(ch[0]), _identifier(ch[1]))
 
     def x_index(self, t, span, ch):
         value, subs = ch

@@ -278,6 +278,8 @@ def tensor(data, dtype=None, requires_grad=False) -> Tensor:
         inferred = _infer_dtype(flat)
         if dtype is not None and dtype.is_floating_point:
             inferred = dtype  # straight from the Python numbers: tensor([1e40], dtype=float64)
+        if dtype is not None and dtype.category == dtypes.INT:
+            _check_fits(flat, dtype)
         try:
             array = np.array(flat, dtype=inferred.numpy).reshape(shape)
         except OverflowError:  # an int beyond int64
@@ -286,6 +288,22 @@ def tensor(data, dtype=None, requires_grad=False) -> Tensor:
     if dtype is not None and dtype is not inferred:
         array = array.astype(dtype.numpy)
     return _finish(array, requires_grad)
+
+
+def _check_fits(numbers: list, dtype) -> None:
+    """PyTorch's check as tensor() converts Python numbers to an integer dtype: a value out
+    of range is refused, except that a negative int wraps into an unsigned type (-1 is 255
+    in uint8); a float is cut toward zero, and must fit (NaN never does)."""
+    info = np.iinfo(dtype.numpy)
+    for value in numbers:
+        if type(value) is bool or type(value) is Tensor:
+            continue
+        if type(value) is int:
+            fits = value <= info.max and (value >= info.min or dtype.numpy.kind == "u")
+        else:
+            fits = info.min <= value <= info.max  # False for NaN
+        if not fits:
+            raise TcalcValueError(f"value cannot be converted to type {dtype.name} without overflow")
 
 
 def _nested_shape(data, depth: int = 0) -> tuple[int, ...]:

@@ -45,7 +45,17 @@ def expand_reduced(g: Tensor, shape: tuple, axes, keepdim: bool) -> Tensor:
     return expand(g, shape)
 
 
+# PyTorch accumulates a float16 sum in float32 and rounds once (4096 ones sum to 4096, not
+# to float16's 2048), and a float32 scan in float64 (cumsum over 2**24 + 10 ones ends at
+# 16777226): the accumulator for each dtype a reduction or a scan is computed in.
+_SUM_ACCUMULATOR = {np.dtype(np.float16): np.float32}
+_SCAN_ACCUMULATOR = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64}
+
+
 def _sum_forward(a, axes, keepdim, dtype):
+    wide = _SUM_ACCUMULATOR.get(dtype.numpy)
+    if wide is not None:
+        return np.sum(a, axis=axes, keepdims=keepdim, dtype=wide).astype(dtype.numpy)
     return np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype.numpy)
 
 
@@ -75,11 +85,12 @@ def sum(x, dim=None, keepdim=False, dtype=None) -> Tensor:
 
 
 def _mean_forward(a, axes, keepdim):
+    wide = _SUM_ACCUMULATOR.get(a.dtype, a.dtype)
     if a.size == 0:  # nan, as in PyTorch, without NumPy's "Mean of empty slice" warning
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            return np.mean(a, axis=axes, keepdims=keepdim, dtype=a.dtype)
-    return np.mean(a, axis=axes, keepdims=keepdim, dtype=a.dtype)
+            return np.mean(a, axis=axes, keepdims=keepdim, dtype=wide).astype(a.dtype, copy=False)
+    return np.mean(a, axis=axes, keepdims=keepdim, dtype=wide).astype(a.dtype, copy=False)
 
 
 def _mean_backward(n, g):
@@ -323,8 +334,16 @@ def _cumsum_backward(n, g):
     return (sum(g, axis, keepdim=True) - cumsum(g, axis) + g,)
 
 
-CUMSUM = Op("CumsumBackward0", lambda a, axis, dtype: np.cumsum(a, axis=axis, dtype=dtype.numpy)
-            if axis is not None else a.astype(dtype.numpy), _cumsum_backward, saves=False)
+def _cumsum_forward(a, axis, dtype):
+    if axis is None:
+        return a.astype(dtype.numpy)
+    wide = _SCAN_ACCUMULATOR.get(dtype.numpy)
+    if wide is not None:
+        return np.cumsum(a, axis=axis, dtype=wide).astype(dtype.numpy)
+    return np.cumsum(a, axis=axis, dtype=dtype.numpy)
+
+
+CUMSUM = Op("CumsumBackward0", _cumsum_forward, _cumsum_backward, saves=False)
 
 
 def cumsum(x, dim, dtype=None) -> Tensor:
