@@ -197,6 +197,14 @@ def _set_requires_grad(x, value):
 def _set_grad(x, value):
     if value is not None and type(value) is not Tensor:
         raise TcalcTypeError("assigned grad expected to be a Tensor or None")
+    if value is not None and value.dtype is not x.dtype:
+        raise TcalcValueError(f"attempting to assign a gradient with dtype '{value.dtype.type_meta}' to a tensor "
+                              f"with grad_dtype '{x.dtype.torch_name}'. The gradient must match the tensor's "
+                              "grad_dtype (defaults to the tensor's dtype). You can set the tensor's grad_dtype "
+                              "attribute with a specific dtype, or None to allow any dtype. Set grad_dtype with "
+                              "caution. Diverging the dtypes of a tensor and its gradient may break downstream "
+                              "systems that assume they match.",
+                              hint=f"convert it first: x.grad = g.to({x.dtype!r})")
     if value is not None and value.data.shape != x.data.shape:
         raise TcalcValueError(f"attempting to assign a gradient of size '{list(value.data.shape)}' to a tensor "
                               f"of size '{list(x.data.shape)}'. Please ensure that the gradient and the "

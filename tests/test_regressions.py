@@ -187,15 +187,14 @@ def test_failed_shell_line_keeps_the_names_and_their_order(session):
 
 def test_final_backward_failing_on_an_assigned_grad_changes_no_grad(session):
     """The last backward of a statement takes no notes: it must change nothing when the
-    accumulation into one leaf's .grad fails (a read-only or int .grad the user assigned)."""
+    accumulation into one leaf's .grad fails (a read-only .grad the user assigned)."""
     values(session, "x = tensor([1., 2., 3.], requires_grad=True)\n"
                     "w = tensor([1., 1., 1.], requires_grad=True)\ny = (x * w).sum()")
     values(session, "x.grad = tensor([1., 2., 3.])\nw.grad = tensor(1.).expand(3)")
     fails(session, "y.backward(retain_graph=True)")
     assert values(session, "x.grad, w.grad") == ["(tensor([1., 2., 3.]), tensor([1., 1., 1.]))"]
-    values(session, "w.grad = zeros(3).long()")
-    fails(session, "y.backward(retain_graph=True)")
-    assert values(session, "x.grad, w.grad") == ["(tensor([1., 2., 3.]), tensor([0, 0, 0]))"]
+    fails(session, "w.grad = zeros(3).long()")  # refused, as PyTorch 2.13 refuses a .grad of another dtype
+    assert values(session, "x.grad, w.grad") == ["(tensor([1., 2., 3.]), tensor([1., 1., 1.]))"]
     values(session, "w.grad = None\ny.backward()")  # the graph was not freed by the failures
     assert values(session, "x.grad, w.grad") == ["(tensor([2., 3., 4.]), tensor([1., 2., 3.]))"]
 

@@ -16,10 +16,31 @@ _NUMPY_INPLACE = {add: np.add, sub: np.subtract, mul: np.multiply}
 
 
 def _check_leaf(x: Tensor) -> None:
-    if is_grad_enabled() and x.requires_grad and x.is_leaf:
+    """PyTorch refuses to change in place a leaf that requires grad, and a view of one (the
+    change would reach the leaf behind autograd's back)."""
+    if not is_grad_enabled():
+        return
+    if x.requires_grad and x.is_leaf:
         raise AutogradError(
             "a leaf Variable that requires grad is being used in an in-place operation.",
             hint="update it outside autograd, on x.detach() (or x.data), or use x = x + ...")
+    if view_of_a_leaf_that_requires_grad(x):
+        raise AutogradError(
+            "a view of a leaf Variable that requires grad is being used in an in-place operation.",
+            hint="update the leaf outside autograd: with torch.no_grad(): ..., or on x.detach()")
+
+
+def view_of_a_leaf_that_requires_grad(x: Tensor) -> bool:
+    """Whether x is a view (through views) of a leaf tensor that requires grad."""
+    node = x.grad_fn
+    while node is not None and node.op.view:
+        base = node.inputs[0]
+        if type(base) is not Tensor:
+            return False
+        if base.is_leaf:
+            return base.requires_grad
+        node = base.grad_fn
+    return False
 
 
 def apply_inplace(function, x, other) -> Tensor:
