@@ -5,10 +5,13 @@ Python is reachable).
 """
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from conftest import run_program
+from tcalc import ops
 from tcalc.evaluator import Session
+from tcalc.tensor import Tensor
 from tcalc.render import value_text
 
 
@@ -236,3 +239,18 @@ def test_a_failed_shell_line_undoes_its_backward(session):
         list(session.run("y.backward(); z = x.grad * 1; 1 / 0", atomic=True))
     assert values(session, "x.grad") == ["tensor([2., 4.])"]
     assert "z" not in session.globals
+
+
+@pytest.mark.parametrize("largest", [True, False])
+@pytest.mark.parametrize("shape, dim", [((20000,), 0), ((6, 5000), 1), ((5000, 4), 0)])
+def test_topk_of_a_few_among_many_selects_what_a_full_sort_would(largest, shape, dim):
+    """topk of a few among many is a partial selection (linear time); with distinct values
+    it picks what a full sort picks, in the same order, NaN counted largest."""
+    rng = np.random.default_rng(7)
+    data = rng.permutation(np.prod(shape)).astype(np.float64).reshape(shape)  # distinct values
+    data.reshape(-1)[3] = np.nan
+    values, indices = ops.topk(Tensor(data), 5, dim, largest)
+    expected = np.take(np.argsort(np.where(np.isnan(data), np.inf, data) * (-1 if largest else 1),
+                                  axis=dim, kind="stable"), np.arange(5), axis=dim)
+    assert np.array_equal(indices.data, expected)
+    assert np.array_equal(values.data, np.take_along_axis(data, expected, dim), equal_nan=True)

@@ -24,6 +24,25 @@ def _order(a: np.ndarray, axis: int, descending: bool) -> np.ndarray:
     return (a.shape[axis] - 1 - np.flip(backwards, axis)).astype(np.int64, copy=False)
 
 
+def _top(a: np.ndarray, k: int, axis: int, largest: bool) -> np.ndarray:
+    """The indices of the k largest (or smallest) along `axis`, in topk's order. A few out
+    of many are selected first (a partition, linear time) and only those sorted:
+    randn(5 * 10**7).topk(3) takes well under a second instead of a full sort's ten."""
+    if a.ndim == 0:
+        return _order(a, axis, largest)
+    size = a.shape[axis]
+    if size < 4096 or k * 4 >= size:
+        return np.take(_order(a, axis, largest), np.arange(k), axis=axis)
+    keys = a.view(np.uint8) if a.dtype == np.bool_ else a  # NaN partitions as the largest
+    if largest:
+        candidates = np.take(np.argpartition(keys, size - k, axis=axis), np.arange(size - k, size), axis=axis)
+    else:
+        candidates = np.take(np.argpartition(keys, k - 1, axis=axis), np.arange(k), axis=axis)
+    candidates = np.sort(candidates, axis=axis)  # in their order in `a`, so that ties keep it
+    order = _order(np.take_along_axis(a, candidates, axis), axis, largest)
+    return np.take_along_axis(candidates, order, axis).astype(np.int64, copy=False)
+
+
 def _pick_forward(a, indices, axis):
     return np.take_along_axis(a, indices, axis) if a.ndim else a.copy()
 
@@ -80,8 +99,6 @@ def topk(x, k, dim=-1, largest=True, sorted=True) -> tuple:
     if not 0 <= k <= size:
         raise TcalcValueError("selected index k out of range",
                               hint=f"k runs from 0 to the size of the dim ({size})")
-    indices = _order(x.data, axis, bool(largest))
-    if x.data.ndim:
-        indices = np.take(indices, np.arange(k), axis=axis)
+    indices = _top(x.data, k, axis, bool(largest))
     values = apply(TOPK, (x,), (x.data,), indices=indices, axis=axis)
     return ReturnTypes("topk", {"values": values, "indices": Tensor(indices)})
