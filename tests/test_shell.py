@@ -274,3 +274,20 @@ def test_autograd_session_keeps_its_graph_between_lines(shell):
     assert shell.type("w.grad") == "tensor([2., 4.])"
     assert "retain_graph=True" in shell.type("loss.backward()")
     assert shell.type("w.grad") == "tensor([2., 4.])"
+
+
+def test_a_pasted_cell_runs_statement_by_statement(shell):
+    cell = "xs = [1, 2, 3]\nfor v in xs:\n    print(v * 10)\ntotal = sum(xs)\ntotal / 0\ntotal\n"
+    shell.press(b"\x1b[200~" + cell.encode() + b"\x1b[201~")  # a terminal's bracketed paste
+    answer = shell.type("")
+    assert answer.startswith("10\n20\n30\n")
+    assert "ZeroDivisionError" in answer or "division by zero" in answer
+    assert "note: before it, `xs = [1, 2, 3]`" in answer
+    assert shell.type("total") == "6"  # the statements before the error stay done
+
+
+def test_quiet_starts_without_the_banner(tmp_path):
+    shell = Shell(tmp_path, "-q")
+    assert "tcalc" not in shell.banner
+    assert shell.type("1 + 1") == "2"
+    assert shell.quit() == 0
