@@ -36,11 +36,18 @@ class ShellSession(Session):
 
 
 class Shell:
-    def __init__(self, output: Output):
+    """What the shell does with each input; `ask(question)` answers a yes/no question (the
+    terminal's, in run_shell)."""
+
+    def __init__(self, output: Output, ask=lambda question: False):
         self.output = output
+        self.ask = ask
+        self._count = 0
+        self._reset()
+
+    def _reset(self) -> None:
         self.session = ShellSession()
         self._initial = dict(self.session.globals)  # the builtins: not the user's variables
-        self._count = 0
         self._last_shown = _MISSING
 
     def user_variables(self) -> dict:
@@ -68,11 +75,21 @@ class Shell:
                 return False
             if kind == "who":
                 self.output.text(shell_commands.variables_table(self.user_variables()) + "\n")
+            elif kind == "clear":
+                self._clear()
             else:
                 self.output.text(shell_commands.help_text(argument, self.session.globals) + "\n")
             return True
         self.run(text)
         return True
+
+    def _clear(self) -> None:
+        count = len(self.user_variables())
+        if count and not self.ask(f"forget all {count} variable{'s' if count > 1 else ''} and start afresh?"):
+            self.output.text("kept\n")
+            return
+        self._reset()
+        self.output.text("a fresh session\n")
 
     def run(self, text: str) -> None:
         self._count += 1
@@ -117,7 +134,7 @@ class Shell:
 
 
 def run_shell(output: Output, jobs=(), banner: bool = True) -> int:
-    shell = Shell(output)
+    shell = Shell(output, ask=_confirm)
     prompt = _prompt_session(shell)
     if banner:
         print(BANNER)
@@ -133,6 +150,15 @@ def run_shell(output: Output, jobs=(), banner: bool = True) -> int:
             return 0
 
 
+def _confirm(question: str) -> bool:
+    from prompt_toolkit.shortcuts import confirm
+
+    try:
+        return confirm(question)
+    except (KeyboardInterrupt, EOFError):
+        return False
+
+
 def _warn(line: str) -> None:
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
@@ -146,19 +172,22 @@ def _prompt_session(shell: Shell):
     from .completion import SessionCompleter
     from .shell_history import open_history
 
+    from prompt_toolkit.layout.processors import HighlightMatchingBracketProcessor
+
     lexer = None
     try:
-        from pygments.lexers.python import PythonLexer
+        from .lexer import TcalcLexer
 
-        lexer = PygmentsLexer(PythonLexer)
-    except ImportError:
+        lexer = PygmentsLexer(TcalcLexer)
+    except ImportError:  # pygments comes with rich; without it, no highlighting
         pass
     return PromptSession(
         ">>> ", multiline=True, prompt_continuation=lambda width, line, wrap: "... ",
         history=open_history(_warn), auto_suggest=AutoSuggestFromHistory(),
         enable_history_search=True,  # Up with a typed prefix finds the entries that begin so
         completer=SessionCompleter(lambda: shell.session.globals, shell.user_variables),
-        complete_while_typing=False, lexer=lexer, key_bindings=_key_bindings())
+        complete_while_typing=False, lexer=lexer, key_bindings=_key_bindings(),
+        input_processors=[HighlightMatchingBracketProcessor()])
 
 
 def _key_bindings():

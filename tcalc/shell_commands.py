@@ -25,6 +25,7 @@ tcalc's shell: type a statement and Enter; a block (for, if, def, with) ends wit
   help(name), name?    a function's signature and what it does: help(sum), x.mean?, torch.linalg?
   who, vars()          your variables with their type, shape, dtype and requires_grad
   _, __, ___           the last three values shown
+  clear                forget every variable (after asking) and start afresh
   exit, quit, Ctrl-D   leave (Ctrl-C abandons the line being typed, or stops a running statement)
 
 Keys: Tab completes names, methods after `x.`, keyword arguments in a call, keys after `d[`;
@@ -45,6 +46,8 @@ def command(text: str, names: dict) -> tuple[str, str | None] | None:
         return ("exit", None)
     if line in VARIABLES:
         return ("who", None)
+    if line in ("clear", "clear()"):
+        return ("clear", None)
     if line in ("help", "help()"):
         return ("help", None)
     match = _HELP.fullmatch(line)

@@ -291,3 +291,10 @@ def test_quiet_starts_without_the_banner(tmp_path):
     assert "tcalc" not in shell.banner
     assert shell.type("1 + 1") == "2"
     assert shell.quit() == 0
+
+
+def test_clear_asks_first(shell):
+    shell.type("x = 1")
+    assert "forget all 1 variable and start afresh?" in shell.press(b"clear\r")
+    assert "a fresh session" in shell.keys(b"y")  # y answers at once, as in prompt_toolkit's confirm
+    assert "name 'x' is not defined" in shell.type("x")

@@ -84,3 +84,28 @@ def test_a_users_variable_named_like_a_command_is_the_variable(shell, capsys):
     shell.handle("who")
     assert shown(capsys)[0] == "5\n"
     assert shell.handle("exit") is False
+
+
+def test_clear_forgets_the_variables_only_when_the_user_says_yes(capsys):
+    answers = []
+    shell = Shell(Output(False), ask=lambda question: answers.append(question) or reply)
+    shell.handle("x = ones(2); y = 3")
+    reply = False
+    shell.handle("clear")
+    assert answers == ["forget all 2 variables and start afresh?"]
+    assert "x" in shell.session.globals and shown(capsys)[0] == "kept\n"
+    reply = True
+    shell.handle("clear")
+    assert "x" not in shell.session.globals and shown(capsys)[0] == "a fresh session\n"
+    shell.handle("who")
+    assert shown(capsys)[0] == "no variables yet\n"
+    shell.handle("sum(ones(3))")  # the builtins are all there
+    assert shown(capsys)[0] == "tensor(3.)\n"
+
+
+def test_tc_files_have_a_pygments_lexer():
+    pygments = pytest.importorskip("pygments.lexers")
+    from tcalc.lexer import TcalcLexer
+
+    assert isinstance(pygments.get_lexer_by_name("tcalc"), TcalcLexer)  # the plugin is registered
+    assert isinstance(pygments.get_lexer_for_filename("notebook.tc"), TcalcLexer)
