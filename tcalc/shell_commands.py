@@ -180,11 +180,13 @@ def help_text(path: str | None, names: dict) -> str:
     last = path.rsplit(".", 1)[-1]
     if isinstance(value, BoundMethod):
         return "\n".join(filter(None, [f"Tensor.{signature(value, last)}",
-                                       _description(value.function, _where(last, method=True), value.method)]))
+                                       _description(value.function, _where(last, method=True), value.method),
+                                       example_text(last)]))
     if isinstance(value, Builtin):
         where = _where(last, method=False) if value is builtins.FUNCTIONS.get(last) else \
             f"a function of {path.rsplit('.', 1)[0]}" if "." in path else "a function"
-        return "\n".join(filter(None, [signature(value, path), _description(value.function, where, value)]))
+        example = example_text(last) if value is builtins.FUNCTIONS.get(last) else None
+        return "\n".join(filter(None, [signature(value, path), _description(value.function, where, value), example]))
     if isinstance(value, UserFunction):
         return f"{signature(value, path)}\n  your function, defined in this session"
     if isinstance(value, Namespace):
@@ -232,6 +234,42 @@ def _description(function, where: str, entry) -> str:
     if effect:
         lines.append(f"  {effect}")
     return "\n".join(lines)
+
+
+# ---- examples ---------------------------------------------------------------------------
+
+# One line each, run in a fresh session when help shows it. Each is a line of the golden
+# program tests/golden/shell/help-examples.tc, so what help shows is what PyTorch printed.
+EXAMPLES = {
+    "tensor": "torch.tensor([[1, 2], [3, 4]])",
+    "arange": "torch.arange(0, 10, 3)",
+    "linspace": "torch.linspace(0, 1, 5)",
+    "zeros": "torch.zeros(2, 3)",
+    "ones": "torch.ones(2, dtype=torch.int64)",
+    "reshape": "torch.arange(6).reshape(2, 3)",
+    "unsqueeze": "torch.tensor([1, 2]).unsqueeze(1)",
+    "cat": "torch.cat([torch.zeros(2), torch.ones(2)])",
+    "stack": "torch.stack([torch.zeros(2), torch.ones(2)])",
+    "sum": "torch.sum(torch.tensor([[1., 2.], [3., 4.]]), dim=0)",
+    "mean": "torch.tensor([1., 2., 3., 4.]).mean()",
+    "max": "torch.max(torch.tensor([[1, 5], [7, 2]]), dim=1)",
+    "matmul": "torch.matmul(torch.ones(2, 3), torch.ones(3))",
+    "softmax": "torch.softmax(torch.tensor([1., 2., 3.]), dim=0)",
+    "where": "torch.where(torch.tensor([1., -2.]) > 0, 1.0, 0.0)",
+}
+
+
+def example_text(name: str) -> str | None:
+    """`>>> example` and what it shows, run in a session of its own."""
+    program = EXAMPLES.get(name)
+    if program is None:
+        return None
+    from .evaluator import Session
+    from .render import value_text
+
+    shown = [value_text(value) for value in Session().run(program)]
+    lines = [f"    >>> {program}"] + [f"    {line}" for value in shown for line in value.splitlines()]
+    return "  example:\n" + "\n".join(lines)
 
 
 # ---- the user's variables ---------------------------------------------------------------

@@ -109,3 +109,23 @@ def test_tc_files_have_a_pygments_lexer():
 
     assert isinstance(pygments.get_lexer_by_name("tcalc"), TcalcLexer)  # the plugin is registered
     assert isinstance(pygments.get_lexer_for_filename("notebook.tc"), TcalcLexer)
+
+
+def test_help_examples_are_golden_programs_recorded_from_pytorch():
+    """What help shows as an example's output is checked against PyTorch's by the golden
+    test of tests/golden/shell/help-examples.tc: every example is one of its lines."""
+    from pathlib import Path
+
+    from tcalc.shell_commands import EXAMPLES
+
+    golden = (Path(__file__).parent / "golden" / "shell" / "help-examples.tc").read_text().splitlines()
+    assert sorted(EXAMPLES.values()) == sorted(golden)
+
+
+def test_help_shows_the_example_with_pytorchs_output(shell, capsys):
+    shell.handle("help(sum)")
+    assert shown(capsys)[0].endswith("  example:\n    >>> torch.sum(torch.tensor([[1., 2.], [3., 4.]]), dim=0)\n"
+                                     "    tensor([4., 6.])\n")  # tests/golden/shell/help-examples.out
+    shell.handle("x = ones(2)")
+    shell.handle("x.unsqueeze?")
+    assert "    tensor([[1],\n            [2]])\n" in shown(capsys)[0]
