@@ -59,9 +59,13 @@ class Shell:
 
     def run_scripts(self, jobs) -> None:
         """`tcalc -i FILE.tc`: the scripts run first, as a script runs (stopping at an error)."""
-        for source, filename in jobs:
-            if not run_source(self.session, source, filename, self.output):
-                break
+        try:
+            for source, filename in jobs:
+                if not run_source(self.session, source, filename, self.output):
+                    break
+        except KeyboardInterrupt:
+            self.output.error("interrupted: the script stopped; its statement that was running is undone")
+        self.session.finished = []
 
     def handle(self, text: str) -> bool:
         """Run what was typed: a shell command or a program. False to leave the shell."""

@@ -298,3 +298,23 @@ def test_clear_asks_first(shell):
     assert "forget all 1 variable and start afresh?" in shell.press(b"clear\r")
     assert "a fresh session" in shell.keys(b"y")  # y answers at once, as in prompt_toolkit's confirm
     assert "name 'x' is not defined" in shell.type("x")
+
+
+def test_dash_i_without_a_terminal_is_a_usage_error(tmp_path):
+    from conftest import tcalc_command
+
+    script = tmp_path / "setup.tc"
+    script.write_text("w = 1\n")
+    result = tcalc_command("-i", str(script), stdin="")
+    assert result.returncode == 2
+    assert result.stderr.startswith("tcalc: -i opens the shell after the scripts: it needs a terminal")
+
+
+def test_dash_i_opens_the_shell_even_when_the_script_fails(tmp_path):
+    script = tmp_path / "broken.tc"
+    script.write_text("a = 1\nb = a / 0\nc = 3\n")
+    shell = Shell(tmp_path, "-i", str(script))
+    assert "division by zero" in shell.banner
+    assert shell.type("a") == "1"
+    assert "name 'c' is not defined" in shell.type("c")
+    assert shell.quit() == 0
