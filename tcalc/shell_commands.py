@@ -199,6 +199,9 @@ def _unknown(path: str, names: dict) -> str:
     last = path.rsplit(".", 1)[-1]
     if "." in path and last in builtins.METHODS:
         return help_text(f"x.{last}", {"x": _ANY_TENSOR})
+    if "." in path and last in builtins.ATTRIBUTES:
+        settable = ", settable (x.{0} = ...)".format(last) if last in builtins.SETTABLE else ""
+        return f"Tensor.{last}\n  a tensor attribute: x.{last}{settable}"
     return f"no help for {path!r}: not a name of this session (help lists the topics)"
 
 

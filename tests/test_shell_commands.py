@@ -52,6 +52,8 @@ def test_help_shows_signature_and_description(shell, capsys):
     shell.handle("x.add_?")
     assert shown(capsys)[0] == ("Tensor.add_(other, alpha=1)\n  a tensor method: x.add_(...)\n"
                                 "  changes its tensor in place\n")
+    shell.handle("x.grad?")
+    assert shown(capsys)[0] == "Tensor.grad\n  a tensor attribute: x.grad, settable (x.grad = ...)\n"
     shell.handle("torch.linalg.norm?")
     assert shown(capsys)[0].splitlines()[:2] == ["torch.linalg.norm(x, ord=None, dim=None, keepdim=False, dtype=None)",
                                                  "  a function of torch.linalg"]
