@@ -66,8 +66,8 @@ _MISSING = object()
 # ---- looking names up -------------------------------------------------------------------
 
 def lookup(path: str, names: dict):
-    """What a dotted name is, walking the session's tables (a namespace's members; a
-    tensor's or a Python value's methods), or None. Never calls or evaluates anything."""
+    """What a dotted name is, walking the session's tables (a variable, a namespace's
+    members, a tensor's methods), or None. Never calls or evaluates anything."""
     head, *rest = path.split(".")
     value = names.get(head)
     for part in rest:
@@ -78,8 +78,8 @@ def lookup(path: str, names: dict):
 
 
 def member(value, name: str):
-    """`value.name` as a table lookup: a namespace member, a tensor method (bound to it), a
-    Python value's method; None for attributes (reading one would compute it)."""
+    """`value.name` as a table lookup: a namespace member or a tensor method (bound to it);
+    None for the rest (reading a tensor's attribute would compute it)."""
     if type(value) is Namespace:
         return value.members.get(name)
     if type(value) is Tensor and name in builtins.METHODS:
