@@ -10,7 +10,7 @@ import re
 
 from . import builtins
 from .tensor import Tensor
-from .values import Builtin, BoundMethod, Namespace, UserFunction, type_name
+from .values import Builtin, BoundMethod, Namespace, ReturnTypes, UserFunction, type_name
 
 EXIT = ("exit", "quit", "exit()", "quit()")
 VARIABLES = ("who", "vars", "who()", "vars()", "whos")
@@ -78,12 +78,14 @@ def lookup(path: str, names: dict):
 
 
 def member(value, name: str):
-    """`value.name` as a table lookup: a namespace member or a tensor method (bound to it);
-    None for the rest (reading a tensor's attribute would compute it)."""
+    """`value.name` as a table lookup: a namespace member, a tensor method (bound to it), a
+    field of torch.return_types; None for the rest (reading a tensor's attribute would compute it)."""
     if type(value) is Namespace:
         return value.members.get(name)
     if type(value) is Tensor and name in builtins.METHODS:
         return BoundMethod(builtins.METHODS[name], value)
+    if type(value) is ReturnTypes and name in value._fields:  # max(dim=...).values: stored, not computed
+        return value[value._fields.index(name)]
     return None
 
 
@@ -95,6 +97,8 @@ def members(value) -> dict[str, str]:
         return {name: "" for name in value.members if not name.startswith("_")}
     if type(value) is Tensor:
         return {**{name: "attribute" for name in builtins.ATTRIBUTES}, **{name: "method" for name in builtins.METHODS}}
+    if type(value) is ReturnTypes:
+        return {name: "field" for name in value._fields}
     methods = PYTHON_METHODS.get(type(value))
     return {name: f"{type(value).__name__} method" for name in methods} if methods else {}
 

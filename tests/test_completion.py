@@ -19,6 +19,7 @@ import torch.nn.functional as F
 config = {"alpha": 1, "beta": ones(2)}
 greeting = "hi"
 losses = [1.0]
+best = my_weights.max(dim=1)
 def step(lr, momentum=0.9, *rest, nesterov=False):
     return lr
 """
@@ -61,6 +62,8 @@ def test_a_values_own_methods_after_the_dot(complete):
     assert set(complete("losses.app")) == {"append"}
     assert "keys" in complete("config.")
     assert "split" not in tensor and "append" not in tensor
+    assert complete("best.") == {"values": "Tensor (2,) float32", "indices": "Tensor (2,) int64"}
+    assert "argmax" in complete("best.values.")
 
 
 def test_keyword_arguments_of_the_call_being_typed(complete):
