@@ -5,6 +5,7 @@ tcalc.output, which it shares with the shell.
     tcalc -e PROGRAM       run program text
     tcalc FILE.tc ...      run scripts in order, sharing one session
     tcalc - (or a pipe)    read the program from standard input
+    tcalc -i FILE.tc       run the script, then the shell with its variables
 """
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ A tensor calculator that answers exactly as PyTorch would.
   tcalc -e PROGRAM      run PROGRAM and print what its statements print
   tcalc FILE.tc ...     run script files in order, sharing one session
   tcalc -               read the program from standard input (also: a pipe)
+  tcalc -i FILE.tc      run the script, then stay in the shell with its variables
 
 options:
   -e, --eval PROGRAM    program text to run (may be given more than once)
+  -i, --interactive     after the programs and scripts, open the shell (on a terminal)
+  -q, --quiet           start the shell without its banner
   --no-color            never colour the output (also: NO_COLOR=1)
   --limits              show the limits in effect, their flags and variables, and exit
   --max-elements N      elements in one tensor (also: TCALC_MAX_ELEMENTS=N)
@@ -66,7 +70,8 @@ def limits_from_environment(environ) -> dict[str, int]:
 
 def parse_args(argv: list[str]) -> dict:
     options = {"programs": [], "files": [], "color": None, "help": False, "version": False,
-               "limits": {}, "show_limits": False}
+               "limits": {}, "show_limits": False,
+               "interactive": False, "quiet": False}
     flags = _limit_flags()
     args = iter(argv)
     for arg in args:
@@ -86,6 +91,10 @@ def parse_args(argv: list[str]) -> dict:
             options["programs"].append(arg.split("=", 1)[1])
         elif arg == "--limits":
             options["show_limits"] = True
+        elif arg in ("-i", "--interactive"):
+            options["interactive"] = True
+        elif arg in ("-q", "--quiet"):
+            options["quiet"] = True
         elif arg == "--no-color":
             options["color"] = False
         elif arg in ("-h", "--help"):
@@ -184,12 +193,14 @@ def main(argv: list[str] | None = None) -> int:
         from .output import Output, run_source
 
         output = Output(options["color"])
-        if not options["programs"] and not options["files"]:
-            if sys.stdin is not None and sys.stdin.isatty():
-                from .repl import run_shell
-
-                return run_shell(output)
+        shell = options["interactive"] or not options["programs"] and not options["files"]
+        if shell and (sys.stdin is None or not sys.stdin.isatty()):
+            if options["interactive"]:
+                raise UsageError("-i opens the shell after the scripts: it needs a terminal")
             options["files"] = ["-"]
+            shell = False
+        if shell and "-" in options["files"]:
+            raise UsageError("-i reads the shell's input from the terminal: give script files, not -")
         jobs = [(p, "<-e>") for p in options["programs"]]
         limit = limits.LIMITS.max_input
         for path in options["files"]:
@@ -201,6 +212,10 @@ def main(argv: list[str] | None = None) -> int:
                 output.error(f"{name}: {error.kind}: {error.message}\n  hint: {error.hint}")
                 return EXIT_PROGRAM_ERROR
             jobs.append((source, name))
+        if shell:
+            from .repl import run_shell
+
+            return run_shell(output, jobs, banner=not options["quiet"])
     except UsageError as err:
         sys.stderr.write(f"tcalc: {err}\n(run 'tcalc --help' for usage)\n")
         return EXIT_USAGE

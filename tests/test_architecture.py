@@ -28,7 +28,7 @@ LAYERS = [
     {"calling", "modules", "numpy_operands", "journal", "to_ast", "syntax_errors", "_table_builder", "parser"},
     {"evaluator"},
     {"render", "output"},
-    {"repl", "cli", "__main__", "__init__"},
+    {"repl", "cli", "__main__", "__init__", "shell_input", "completion", "shell_commands", "shell_history", "lexer"},
 ]
 DELIBERATE = {("tensor", "ops")}
 

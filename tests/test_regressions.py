@@ -92,12 +92,14 @@ def test_function_body_names_resolve_at_the_call(session):
     assert "y" not in session.globals
 
 
-def test_shell_line_is_undone_as_a_whole(session):
-    try:
-        list(session.run("a = 1; b = undefined_name", atomic=True))
-    except Exception:
-        pass
-    assert "a" not in session.globals
+def test_shell_undoes_the_statement_that_failed_not_the_line(capsys):
+    from tcalc.output import Output
+    from tcalc.repl import Shell
+
+    shell = Shell(Output(False))
+    shell.handle("a = 1; b = undefined_name")
+    assert shell.session.globals["a"] == 1 and "b" not in shell.session.globals
+    assert "note: before it, `a = 1` ran and is kept" in capsys.readouterr().err
 
 
 def test_recursion_limit_resets(session):
