@@ -67,7 +67,11 @@ def is_incomplete(text: str) -> bool:
     try:
         parse_tree(text)
     except UnexpectedToken as err:
-        return err.token.type == "$END"
+        if err.token.type == "$END":
+            return True
+        # A block's header at the very end, inside another block: the end of the input
+        # closes the outer block (a _DEDENT) where the inner one's body must come.
+        return err.token.type == "_DEDENT" and "_INDENT" in err.expected and not text[err.token.end_pos:].strip()
     except ParseError:  # no terminal matches, as in an unterminated string
         return False
     return False

@@ -64,3 +64,9 @@ def test_the_shell_reads_on_after_a_backslash(tmp_path):
         if shell.process.poll() is None:
             shell.process.kill()
             shell.process.wait()
+
+
+def test_a_block_header_at_the_end_inside_a_block_is_incomplete():
+    assert is_incomplete("def f(n):\n    if n <= 1:")
+    assert is_incomplete("for i in range(3):\n    while True:\n        if i:")
+    assert not is_incomplete("if x:\n    if y:\nz = 1")  # the inner block has no body: an error
