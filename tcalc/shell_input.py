@@ -17,23 +17,11 @@ def is_finished(text: str) -> bool:
     ended by an empty line, as in Python's shell (its body may go on until then)."""
     if not text.strip():
         return True
-    if is_incomplete(text) or _waits_for_body(text):
+    if is_incomplete(text):
         return False
     if not _opens_block(text):
         return True
     return text.rsplit("\n", 1)[-1].strip() == "" and "\n" in text
-
-
-def _waits_for_body(text: str) -> bool:
-    """A block header inside a block (`def f(n):` then `if n < 2:`): is_incomplete sees the
-    end of the outer block there, so ask whether a body would complete the text."""
-    if not _code(text.rsplit("\n", 1)[-1]).endswith(":"):
-        return False
-    try:
-        parse(text + "\n" + next_indent(text) + "pass")
-    except TcalcError:
-        return False
-    return True
 
 
 def _code(line: str) -> str:
