@@ -39,6 +39,15 @@ def refusal(source: str):
     ("(" * 1000 + "1" + ")" * 1000, "max_depth"),
     ("-" * 5000 + "1", "max_depth"),
     ("[" * 500 + "]" * 500, "max_depth"),
+    # the result of an op larger than its inputs, refused before it is made
+    ("zeros(0, 5 * 10**8).sum(0)", "max_elements"),
+    ("zeros(0, 5 * 10**8).mean(0)", "max_elements"),
+    ("zeros(0, 5 * 10**8).prod(0)", "max_elements"),
+    ("zeros(0, 5 * 10**8).any(0)", "max_elements"),
+    ("a = zeros(10**8)\ncat([a, a, a])", "max_elements"),
+    ("a = zeros(10**7)\nstack([a] * 30)", "max_elements"),
+    ("tensor([[[0] * 1000] * 1000] * 300)", "max_elements"),
+    ("zeros(2 * 10**7).tolist()", "max_list_items"),
 ])
 def test_refusals_name_the_limit_and_how_to_raise_it(source, limit):
     error = refusal(source)

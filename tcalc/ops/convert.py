@@ -6,6 +6,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import Op, apply
 from ..errors import AutogradError, TcalcValueError
+from ..limits import check_list
 from ..tensor import Tensor, version_counter
 from ._base import as_tensor
 
@@ -83,4 +84,6 @@ def numpy(x) -> np.ndarray:
 
 
 def tolist(x):
-    return as_tensor(x).data.tolist()
+    data = as_tensor(x).data
+    check_list(data.size)  # a list of Python numbers costs 30 bytes an item, not the tensor's 4
+    return data.tolist()

@@ -272,6 +272,7 @@ def tensor(data, dtype=None, requires_grad=False) -> Tensor:
         check_numpy_dtype(array)
         inferred = dtypes.BY_NUMPY[array.dtype]
     else:
+        check_elements(math.prod(_first_items_shape(data)))  # before walking every item
         shape = _nested_shape(data)
         check_elements(math.prod(shape))
         flat = list(_flatten(data))
@@ -304,6 +305,18 @@ def _check_fits(numbers: list, dtype) -> None:
             fits = info.min <= value <= info.max  # False for NaN
         if not fits:
             raise TcalcValueError(f"value cannot be converted to type {dtype.name} without overflow")
+
+
+def _first_items_shape(data) -> tuple[int, ...]:
+    """The shape nested lists have if they are rectangular, read down their first items
+    only: `[[[0] * 1000] * 1000] * 300` is refused at once, not after 3 * 10**8 visits."""
+    shape = []
+    while isinstance(data, (list, tuple)) and len(shape) < 64:
+        shape.append(len(data))
+        if not data:
+            break
+        data = data[0]
+    return tuple(shape)
 
 
 def _nested_shape(data, depth: int = 0) -> tuple[int, ...]:

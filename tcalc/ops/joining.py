@@ -2,10 +2,13 @@
 result's gradient back into the pieces (narrow)."""
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from ..autograd import Op, apply
 from ..errors import ShapeError, TcalcTypeError, TcalcValueError
+from ..limits import check_shape
 from ..tensor import Tensor
 from ..values import type_name
 from ._base import as_tensor, normalize_dim, result_type
@@ -76,5 +79,7 @@ def _concatenate(op: Op, tensors: list[Tensor], dim) -> Tensor:
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref.data.shape[axis]} but got size {t.data.shape[axis]} for tensor number "
                     f"{i} in the list.")
+    sizes = tuple(t.data.shape[d] for t in joined)
+    check_shape(ref.data.shape[:d] + (builtins.sum(sizes),) + ref.data.shape[d + 1:], "the joined tensor")
     arrays = tuple(t.data.astype(dtype.numpy, copy=False) for t in joined)
-    return apply(op, tuple(joined), arrays, dim=d, sizes=tuple(t.data.shape[d] for t in joined))
+    return apply(op, tuple(joined), arrays, dim=d, sizes=sizes)

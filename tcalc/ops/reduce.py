@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes
+from ..limits import check_shape
 from ..autograd import OUT, Op, apply, keep
 from ..errors import DTypeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
@@ -52,7 +53,17 @@ _SUM_ACCUMULATOR = {np.dtype(np.float16): np.float32}
 _SCAN_ACCUMULATOR = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64}
 
 
+def _check_empty_reduction(a: np.ndarray, axes, keepdim: bool) -> None:
+    """A reduction's result is never larger than its input, except for an empty one:
+    zeros(0, 5 * 10**8).sum(0) has 5 * 10**8 elements; it is checked before it is made."""
+    if a.size == 0 and a.ndim:
+        reduced = range(a.ndim) if axes is None else [axes] if isinstance(axes, int) else axes
+        reduced = {r % a.ndim for r in reduced}
+        check_shape(tuple(1 if i in reduced else n for i, n in enumerate(a.shape) if keepdim or i not in reduced))
+
+
 def _sum_forward(a, axes, keepdim, dtype):
+    _check_empty_reduction(a, axes, keepdim)
     wide = _SUM_ACCUMULATOR.get(dtype.numpy)
     if wide is not None:
         return np.sum(a, axis=axes, keepdims=keepdim, dtype=wide).astype(dtype.numpy)
@@ -85,6 +96,7 @@ def sum(x, dim=None, keepdim=False, dtype=None) -> Tensor:
 
 
 def _mean_forward(a, axes, keepdim):
+    _check_empty_reduction(a, axes, keepdim)
     wide = _SUM_ACCUMULATOR.get(a.dtype, a.dtype)
     if a.size == 0:  # nan, as in PyTorch, without NumPy's "Mean of empty slice" warning
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
@@ -179,6 +191,7 @@ def _one_dim(dim, ndim: int, name: str):
 
 
 def _prod_forward(a, axis, keepdim, dtype):
+    _check_empty_reduction(a, axis, keepdim)
     return np.prod(a, axis=axis, keepdims=keepdim, dtype=dtype.numpy)
 
 
@@ -430,6 +443,7 @@ def _logical_reduction(function, x, dim, keepdim) -> Tensor:
     axes = () if isinstance(dim, (list, tuple)) and not dim else dims_of(dim, x.data.ndim)
     if x.data.ndim == 0:
         axes = None
+    _check_empty_reduction(x.data, axes, bool(keepdim) and axes is not None)
     out = function(x.data, axis=axes, keepdims=bool(keepdim) and axes is not None)
     # uint8 stays uint8 (PyTorch's legacy mask type); everything else gives bool.
     return Tensor(np.asarray(out, dtype=np.uint8 if x.dtype is dtypes.uint8 else np.bool_))
