@@ -5,6 +5,7 @@ tcalc.output, which it shares with the shell.
     tcalc -e PROGRAM       run program text
     tcalc FILE.tc ...      run scripts in order, sharing one session
     tcalc - (or a pipe)    read the program from standard input
+    tcalc --check FILE...  check transcripts (tcalc.transcripts)
 """
 from __future__ import annotations
 
@@ -19,10 +20,13 @@ A tensor calculator that answers exactly as PyTorch would.
   tcalc -e PROGRAM      run PROGRAM and print what its statements print
   tcalc FILE.tc ...     run script files in order, sharing one session
   tcalc -               read the program from standard input (also: a pipe)
+  tcalc --check FILE... check the `>>> ` examples of transcripts (Markdown included)
+                        against the output they show; exit 1 on any mismatch
 
 options:
   -e, --eval PROGRAM    program text to run (may be given more than once)
   --no-color            never colour the output (also: NO_COLOR=1)
+  --update              with --check: rewrite the expected outputs that differ, in place
   --limits              show the limits in effect, their flags and variables, and exit
   --max-elements N      elements in one tensor (also: TCALC_MAX_ELEMENTS=N)
   --max-total-elements N, --max-list-items N, --max-int-digits N, --max-depth N,
@@ -66,7 +70,7 @@ def limits_from_environment(environ) -> dict[str, int]:
 
 def parse_args(argv: list[str]) -> dict:
     options = {"programs": [], "files": [], "color": None, "help": False, "version": False,
-               "limits": {}, "show_limits": False}
+               "limits": {}, "show_limits": False, "check": False, "update": False}
     flags = _limit_flags()
     args = iter(argv)
     for arg in args:
@@ -86,6 +90,8 @@ def parse_args(argv: list[str]) -> dict:
             options["programs"].append(arg.split("=", 1)[1])
         elif arg == "--limits":
             options["show_limits"] = True
+        elif arg in ("--check", "--update"):
+            options[arg[2:]] = True
         elif arg == "--no-color":
             options["color"] = False
         elif arg in ("-h", "--help"):
@@ -100,6 +106,10 @@ def parse_args(argv: list[str]) -> dict:
             options["files"].append(arg)
     if options["programs"] and options["files"]:
         raise UsageError("give either -e PROGRAM or script files, not both")
+    if options["update"] and not options["check"]:
+        raise UsageError("--update goes with --check: tcalc --check --update FILE...")
+    if options["check"] and (options["programs"] or not options["files"] or "-" in options["files"]):
+        raise UsageError("--check needs transcript files, e.g. tcalc --check README.md")
     return options
 
 
@@ -141,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         from .output import Output, run_source
 
         output = Output(options["color"])
+        if options["check"]:
+            transcripts = [(path, _read_script(path)) for path in options["files"]]
         if not options["programs"] and not options["files"]:
             if sys.stdin.isatty():
                 from .repl import run_shell
@@ -154,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as err:
         sys.stderr.write(f"tcalc: {err}\n(run 'tcalc --help' for usage)\n")
         return EXIT_USAGE
+
+    if options["check"]:
+        return _check(transcripts, output.color, options["update"])
 
     from .evaluator import Session
 
@@ -170,3 +185,42 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     return EXIT_OK
+
+
+def _check(transcripts: list[tuple[str, str]], color: bool, update: bool) -> int:
+    """Runs each transcript in a session of its own; reports each mismatch as file:line and
+    a diff, then how many examples there were and how many failed."""
+    from . import transcripts as checked
+
+    total = failed = 0
+    for path, text in transcripts:
+        try:
+            results = checked.run(text)
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")
+            return 130
+        total += len(results)
+        wrong = [r for r in results if not r.passed]
+        failed += len(wrong)
+        for result in wrong:
+            first = result.example.source.split("\n", 1)[0]
+            sys.stdout.write(_styled(f"{path}:{result.example.line}: >>> {first}", "1", color) + "\n")
+            for line in result.diff(path):
+                style = {"-": "31", "+": "32", "@": "36"}.get(line[:1]) if not line.startswith(("---", "+++")) else "1"
+                sys.stdout.write(_styled(line, style, color) + "\n")
+            sys.stdout.write("\n")
+        if update and wrong:
+            try:
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(checked.updated(text, results))
+            except OSError as err:
+                sys.stderr.write(f"tcalc: cannot write {path}: {err.strerror}\n")
+                return EXIT_PROGRAM_ERROR
+            sys.stdout.write(f"{path}: updated {len(wrong)} expected output{'s' * (len(wrong) != 1)}\n")
+    summary = f"{total} example{'s' * (total != 1)}, {failed} failed"
+    sys.stdout.write(_styled(summary, "32" if not failed else "31", color) + "\n")
+    return EXIT_OK if not failed or update else EXIT_PROGRAM_ERROR
+
+
+def _styled(text: str, style: str | None, color: bool) -> str:
+    return f"\x1b[{style}m{text}\x1b[0m" if color and style else text
