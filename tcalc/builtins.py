@@ -787,3 +787,30 @@ TORCH_ONLY.update(Tensor=type_values.TENSOR, device=Builtin("device", devices.de
 # by their full names.
 MODULES: dict[str, Namespace] = {"math": MATH, "random": RANDOM, "numpy": numpy_module.NUMPY,
                                  **distributions.MODULES, **nn_functional.MODULES}
+
+# ---- files, pictures and summaries (issue 14) -------------------------------------------------
+#
+# NumPy's np.save / np.savez / np.load beside save/load (whose .npy and .npz paths are NumPy's
+# formats, tcalc.numpy_files).
+
+
+def _np_save(*args, **kwargs):
+    from . import numpy_files  # zipfile is imported only by a run that saves or loads
+
+    return numpy_files.np_save(*args, **kwargs)
+
+
+def _np_savez(*args, **kwargs):
+    from . import numpy_files
+
+    return numpy_files.np_savez(*args, **kwargs)
+
+
+def _np_load(*args, **kwargs):
+    from . import numpy_files
+
+    return numpy_files.np_load(*args, **kwargs)
+
+
+numpy_module.NUMPY.members.update(save=Builtin("save", _np_save), savez=Builtin("savez", _np_savez),
+                                  load=Builtin("load", _np_load))
