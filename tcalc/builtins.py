@@ -822,6 +822,27 @@ def _show(x):
     return summary.show(x)
 
 
+def _plot(*args, **kwargs):
+    from . import plots  # uniplot is imported only by a run that plots
+
+    return plots.plot(*args, **kwargs)
+
+
+def _scatter(*args, **kwargs):
+    from . import plots
+
+    return plots.scatter(*args, **kwargs)
+
+
+def _hist(*args, **kwargs):
+    from . import plots
+
+    return plots.hist(*args, **kwargs)
+
+
 _build((
     ("show", _show, FUNCTION),
+    ("plot", _plot, FUNCTION, CALLS_BACK),  # plot(f, a, b) calls f
+    ("scatter", _scatter, FUNCTION),
+    ("hist", _hist, FUNCTION),
 ))
