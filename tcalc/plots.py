@@ -63,35 +63,53 @@ class Plot:
 
     def save(self, path: str) -> None:
         """The picture as a file, through matplotlib (the `plots` extra)."""
+        figure = self._figure(_figure_class())
         try:
-            import matplotlib
-
-            matplotlib.use("Agg")  # no window: a file only
-            import matplotlib.pyplot as plt
-        except ImportError:
-            raise TcalcValueError("writing a plot to a file needs matplotlib, which is not installed",
-                                  hint=INSTALL_HINT) from None
-        figure, axes = plt.subplots(figsize=(6.4, 4.0))
-        try:
-            for xs, ys, label in self.series:
-                if self.kind == "hist":
-                    axes.hist(ys, bins=self.bins, label=label)
-                elif self.kind == "scatter":
-                    axes.scatter(xs, ys, s=8, label=label)
-                else:
-                    axes.plot(xs, ys, label=label)
-            if any(label for _, _, label in self.series):
-                axes.legend()
-            if self.title:
-                axes.set_title(self.title)
-            axes.grid(alpha=0.3)
             figure.savefig(path)
         except (OSError, ValueError) as err:
             from .serialization import FileError
 
             raise FileError(f"cannot write the plot to '{path}': {err}") from None
-        finally:
-            plt.close(figure)
+
+    def png(self) -> bytes | None:
+        """The picture as PNG bytes (for a notebook), or None without matplotlib."""
+        try:
+            figure = self._figure(_figure_class())
+        except TcalcValueError:
+            return None
+        import io
+
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return buffer.getvalue()
+
+    def _figure(self, figure_class):
+        figure = figure_class(figsize=(6.4, 4.0))
+        axes = figure.subplots()
+        for xs, ys, label in self.series:
+            if self.kind == "hist":
+                axes.hist(ys[np.isfinite(ys)], bins=self.bins, label=label)
+            elif self.kind == "scatter":
+                axes.scatter(xs, ys, s=8, label=label)
+            else:
+                axes.plot(xs, ys, label=label)
+        if any(label for _, _, label in self.series):
+            axes.legend()
+        if self.title:
+            axes.set_title(self.title)
+        axes.grid(alpha=0.3)
+        return figure
+
+
+def _figure_class():
+    """matplotlib's Figure, used without pyplot: no window, and a notebook's own pyplot state
+    (its backend, its current figure) is left alone."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise TcalcValueError("writing a plot to a file needs matplotlib, which is not installed",
+                              hint=INSTALL_HINT) from None
+    return Figure
 
 
 class _Drawing:
@@ -264,7 +282,8 @@ def _labels(legend, count: int) -> list:
 
 
 def _shown(result: Plot) -> render.Shown:
-    return render.Shown(result.text(), rich=lambda: _Drawing(result))
+    # The PNG (for a notebook) is drawn only when a front end asks for it.
+    return render.Shown(result.text(), rich=lambda: _Drawing(result), png=result.png)
 
 
 render.RENDERERS[Plot] = _shown

@@ -192,8 +192,28 @@ class _Drawing:
                 yield scale
 
 
+def _html(summary: Summary) -> str:
+    """For a notebook: the statistics, and the heatmap as a table of coloured cells."""
+    from html import escape
+
+    a = summary.tensor.data
+    parts = ["<pre>" + escape("\n".join(summary.lines())) + "</pre>"]
+    if a.ndim == 1 and a.size > 1:
+        parts.append("<pre>" + escape(sparkline(a, 120)) + "</pre>")
+    elif a.ndim == 2 and a.size > 1:
+        cells = block_means(a, min(a.shape[0], 48), min(a.shape[1], 96))
+        levels = _levels(cells, 256)
+        rows = ("<tr>" + "".join(
+            f'<td style="background:{_colour(v / 255) if v >= 0 else "red"};width:8px;height:8px;padding:0"></td>'
+            for v in row) + "</tr>" for row in levels)
+        parts.append('<table style="border-collapse:collapse">' + "".join(rows) + "</table>")
+        parts.append("<pre>" + escape(_scale_text(cells) + _averaged(cells, a)) + "</pre>")
+    return "".join(parts)
+
+
 def _shown(summary: Summary) -> render.Shown:
-    return render.Shown(summary.text(), rich=lambda: _Drawing(summary))
+    # The richer forms are made only when a front end asks for them.
+    return render.Shown(summary.text(), rich=lambda: _Drawing(summary), html=lambda: _html(summary))
 
 
 render.RENDERERS[Summary] = _shown
