@@ -204,7 +204,8 @@ def _check(transcripts: list[tuple[str, str]], color: bool, update: bool) -> int
         failed += len(wrong)
         for result in wrong:
             first = result.example.source.split("\n", 1)[0]
-            sys.stdout.write(_styled(f"{path}:{result.example.line}: >>> {first}", "1", color) + "\n")
+            prompt = "$ " if result.example.programs is not None else ">>> "
+            sys.stdout.write(_styled(f"{path}:{result.example.line}: {prompt}{first}", "1", color) + "\n")
             for line in result.diff(path):
                 style = {"-": "31", "+": "32", "@": "36"}.get(line[:1]) if not line.startswith(("---", "+++")) else "1"
                 sys.stdout.write(_styled(line, style, color) + "\n")

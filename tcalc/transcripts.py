@@ -8,6 +8,9 @@ so a Markdown file (README.md, a tutorial) is a transcript of its examples:
     >>> x * 2
     tensor([0., 2., 4.])
 
+A `$ tcalc -e PROGRAM` line (its quotes may go on over lines) is a run of the command line,
+in a session of its own, followed by what it prints; other `$ ` lines are prose.
+
 An example's expected output ends at a blank line, a `$ ` line or the next `>>> ` line; inside
 a fenced block (```` ```tcalc ```` or any other fence) it runs to the next `>>> ` or `$ ` line
 or the end of the fence, so that outputs with blank lines in them (a 3-d tensor) can be shown.
@@ -25,6 +28,7 @@ import re
 from .render import show
 
 PROMPT, CONTINUATION = ">>> ", "... "
+COMMAND = "$ tcalc "  # `$ tcalc -e PROGRAM`: a run of the command line, in a session of its own
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
@@ -32,13 +36,15 @@ class Example:
     """One `>>>` input and the output the transcript says it prints. Line numbers are
     1-based; `output_start`..`output_end` (exclusive) are the expected output's lines."""
 
-    __slots__ = ("line", "source", "expected", "output_start", "output_end", "indent", "fenced")
+    __slots__ = ("line", "source", "expected", "output_start", "output_end", "indent", "fenced",
+                 "programs")
 
     def __init__(self, line: int, source: str, expected: str, output_start: int, output_end: int,
-                 indent: str, fenced: bool):
+                 indent: str, fenced: bool, programs: list[str] | None = None):
         self.line, self.source, self.expected = line, source, expected
         self.output_start, self.output_end, self.indent = output_start, output_end, indent
         self.fenced = fenced
+        self.programs = programs  # a `$ tcalc -e` example's programs; None for a `>>>` one
 
 
 class Result:
@@ -78,16 +84,21 @@ def examples(text: str) -> list[Example]:
             i += 1
             continue
         stripped = line.lstrip()
-        if not (stripped.startswith(PROMPT) or stripped == PROMPT.rstrip()):
-            i += 1
-            continue
         indent = line[: len(line) - len(stripped)]
         start = i
-        source = [stripped[len(PROMPT):]]
-        i += 1
-        while i < len(lines) and _continues(lines[i], indent):
-            source.append(lines[i][len(indent) + len(CONTINUATION):])
+        if stripped.startswith(PROMPT) or stripped == PROMPT.rstrip():
+            source, programs = [stripped[len(PROMPT):]], None
             i += 1
+            while i < len(lines) and _continues(lines[i], indent):
+                source.append(lines[i][len(indent) + len(CONTINUATION):])
+                i += 1
+        elif stripped.startswith(COMMAND):
+            source, programs, i = _command(lines, i, indent)
+            if programs is None:  # another command: prose
+                continue
+        else:
+            i += 1
+            continue
         output_start = i
         output = []
         while i < len(lines):
@@ -102,9 +113,36 @@ def examples(text: str) -> list[Example]:
             output.pop()
             i -= 1
         found.append(Example(start + 1, "\n".join(source), "\n".join(output), output_start + 1,
-                             output_start + 1 + len(output), indent, in_fence))
+                             output_start + 1 + len(output), indent, in_fence, programs))
         i = max(i, output_start)
     return found
+
+
+def _command(lines: list[str], i: int, indent: str):
+    """A `$ tcalc -e PROGRAM` line (its quotes may span lines): its text, its programs (None
+    for any other command) and the line after it."""
+    import shlex
+
+    text = lines[i][len(indent) + 2:]
+    end = i + 1
+    while True:
+        try:
+            words = shlex.split(text)
+            break
+        except ValueError:  # a quote still open: the program goes on on the next line
+            if end >= len(lines) or end - i > 1000:
+                return [text], None, i + 1
+            text += "\n" + lines[end]
+            end += 1
+    programs, rest = [], iter(words[1:])
+    for word in rest:
+        if word in ("-e", "--eval"):
+            programs.append(next(rest, ""))
+        elif word.startswith("--eval="):
+            programs.append(word.split("=", 1)[1])
+        elif word != "--no-color":
+            return [text], None, end
+    return text.split("\n"), programs or None, end
 
 
 def _continues(line: str, indent: str) -> bool:
@@ -144,8 +182,15 @@ def run(text: str) -> list[Result]:
     session = Session()
     recorder = _Recorder()
     results = []
-    for number, example in enumerate(examples(text), 1):
-        if example.source.strip():
+    number = 0
+    for example in examples(text):
+        if example.programs is not None:  # as `tcalc -e` runs: a session of its own for all its
+            command_session = Session()  # programs, stopping at the first error
+            for program in example.programs:
+                if not run_source(command_session, program, "<-e>", recorder):
+                    break
+        elif example.source.strip():
+            number += 1
             run_source(session, example.source, f"<line {number}>", recorder, atomic=True)
         results.append(Result(example, recorder.take()))
     return results

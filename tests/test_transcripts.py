@@ -13,7 +13,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 def test_true_transcript_passes():
     result = tcalc_command("--check", str(DATA / "tour.md"))
-    assert (result.returncode, result.stdout, result.stderr) == (0, "6 examples, 0 failed\n", "")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "7 examples, 0 failed\n", "")
 
 
 def test_readme_is_a_checked_transcript():
@@ -29,7 +29,7 @@ def test_wrong_output_fails_at_its_line_with_a_diff(tmp_path: Path):
     assert result.returncode == 1
     assert result.stdout.startswith(f"{wrong}:7: >>> x * 2\n")
     assert "-tensor([0., 2., 5.])\n+tensor([0., 2., 4.])\n" in result.stdout
-    assert result.stdout.endswith("6 examples, 1 failed\n")
+    assert result.stdout.endswith("7 examples, 1 failed\n")
     assert "\x1b[" not in result.stdout  # piped: no escape codes
 
 
@@ -70,3 +70,13 @@ def test_usage_errors():
     assert tcalc_command("--update", "x.md").returncode == 2
     missing = tcalc_command("--check", "no-such-file.md")
     assert missing.returncode == 2 and "cannot read no-such-file.md" in missing.stderr
+
+
+def test_a_command_line_run_is_an_example_of_its_own(tmp_path: Path):
+    path = tmp_path / "c.md"
+    path.write_text('>>> x = 1\n\n$ tcalc -e "x"\n1\n\n$ tcalc -e "print(\'a b\')\n2 + 2"\na b\n4\n')
+    found = transcripts.examples(path.read_text())
+    assert [e.programs for e in found] == [None, ["x"], ["print('a b')\n2 + 2"]]
+    result = tcalc_command("--check", str(path))
+    assert result.returncode == 1 and result.stdout.startswith(f'{path}:3: $ tcalc -e "x"\n')
+    assert "name 'x' is not defined" in result.stdout and result.stdout.endswith("3 examples, 1 failed\n")
