@@ -790,8 +790,9 @@ MODULES: dict[str, Namespace] = {"math": MATH, "random": RANDOM, "numpy": numpy_
 
 # ---- files, pictures and summaries (issue 14) -------------------------------------------------
 #
-# NumPy's np.save / np.savez / np.load beside save/load (whose .npy and .npz paths are NumPy's
-# formats, tcalc.numpy_files).
+# NumPy's np.save / np.savez / np.load / np.loadtxt / np.savetxt beside save/load (whose .npy
+# and .npz paths are NumPy's formats, tcalc.numpy_files, and .csv a text table, tcalc.text_files);
+# show (tcalc.summary); plot, scatter, hist (tcalc.plots).
 
 
 def _np_save(*args, **kwargs):
@@ -812,8 +813,21 @@ def _np_load(*args, **kwargs):
     return numpy_files.np_load(*args, **kwargs)
 
 
+def _np_loadtxt(*args, **kwargs):
+    from . import text_files
+
+    return text_files.np_loadtxt(*args, **kwargs)
+
+
+def _np_savetxt(*args, **kwargs):
+    from . import text_files
+
+    return text_files.np_savetxt(*args, **kwargs)
+
+
 numpy_module.NUMPY.members.update(save=Builtin("save", _np_save), savez=Builtin("savez", _np_savez),
-                                  load=Builtin("load", _np_load))
+                                  load=Builtin("load", _np_load), loadtxt=Builtin("loadtxt", _np_loadtxt),
+                                  savetxt=Builtin("savetxt", _np_savetxt))
 
 
 def _show(x):

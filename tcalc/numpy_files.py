@@ -41,7 +41,7 @@ def save(obj, path: str) -> None:
             raise TcalcTypeError(f"save: a .npy file holds one tensor, not a {type_name(obj)}",
                                  hint="save a dict of tensors as .npz: save({'W': W, 'b': b}, 'w.npz')")
         array = _array(obj, "the value")
-        _write_atomically(path, lambda file: npy_format.write_array(file, array, allow_pickle=False))
+        write_atomically(path, lambda file: npy_format.write_array(file, array, allow_pickle=False))
         return
     if isinstance(obj, dict):
         named = obj
@@ -62,7 +62,7 @@ def save(obj, path: str) -> None:
                 with archive.open(key + NPY, "w", force_zip64=True) as member:
                     npy_format.write_array(member, array, allow_pickle=False)
 
-    _write_atomically(path, write)
+    write_atomically(path, write)
 
 
 def _array(value, what: str) -> np.ndarray:
@@ -76,7 +76,7 @@ def _array(value, what: str) -> np.ndarray:
                          hint="save tensors (or numbers); other values go in a .pt file")
 
 
-def _write_atomically(path: str, write) -> None:
+def write_atomically(path: str, write) -> None:
     """Written beside the target and renamed over it: a failure leaves the old file whole."""
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):

@@ -26,8 +26,8 @@ checked against tcalc's limits before anything is allocated. An nn.Parameter loa
 tensor that requires grad (tcalc has no parameters). A dict (an OrderedDict, a state_dict)
 loads as a dict, its `_metadata` dropped. torch.save's legacy (pre-1.6) format is refused.
 
-`.npy` and `.npz` paths are NumPy's formats instead (tcalc.numpy_files): the extension
-picks the format.
+`.npy` and `.npz` paths are NumPy's formats instead (tcalc.numpy_files), `.csv` a table
+of numbers as text (tcalc.text_files): the extension picks the format.
 """
 from __future__ import annotations
 
@@ -71,6 +71,10 @@ def save(obj, f) -> None:
         from . import numpy_files
 
         return numpy_files.save(obj, path)
+    if _csv_format(path):
+        from . import text_files
+
+        return text_files.save_csv(obj, path)
     pickler = _Pickler()
     pickler.save(obj, 0)
     body = pickler.finish()
@@ -350,6 +354,10 @@ def load(f, map_location=None, weights_only=None, **ignored):
         from . import numpy_files
 
         return numpy_files.load(path)
+    if _csv_format(path):
+        from . import text_files
+
+        return text_files.load_csv(path)
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
@@ -778,6 +786,11 @@ def _numpy_format(path: str) -> bool:
     """The extension picks the format: .npy and .npz are NumPy's (tcalc.numpy_files), any
     other PyTorch's."""
     return os.path.splitext(path)[1].lower() in (".npy", ".npz")
+
+
+def _csv_format(path: str) -> bool:
+    """.csv is a table of numbers as text (tcalc.text_files)."""
+    return path.lower().endswith(".csv")
 
 
 def os_message(err: OSError, path: str) -> str:
