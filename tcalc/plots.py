@@ -55,11 +55,19 @@ class Plot:
         import uniplot
 
         options = self._uniplot_options(width, color)
-        if self.kind == "hist":
-            return uniplot.histogram_to_string([ys for _, ys, _ in self.series], bins=self.bins,
-                                               **options).rstrip("\n")
-        return uniplot.plot_to_string([ys for _, ys, _ in self.series], [xs for xs, _, _ in self.series],
-                                      **options).rstrip("\n")
+        try:
+            if self.kind == "hist":
+                values = np.concatenate([ys[np.isfinite(ys)] for _, ys, _ in self.series])
+                low, high = float(values.min()), float(values.max())
+                if low == high:  # one value: a bin around it
+                    low, high = low - 0.5, high + 0.5
+                return uniplot.histogram_to_string([ys for _, ys, _ in self.series], bins=self.bins,
+                                                   bins_min=low, bins_max=high, **options).rstrip("\n")
+            return uniplot.plot_to_string([ys for _, ys, _ in self.series], [xs for xs, _, _ in self.series],
+                                          **options).rstrip("\n")
+        except (ArithmeticError, ValueError, AssertionError, IndexError) as err:
+            # What the checks before drawing did not foresee: said, never a traceback.
+            return f"(uniplot could not draw this plot: {type(err).__name__}: {err})"
 
     def save(self, path: str) -> None:
         """The picture as a file, through matplotlib (the `plots` extra)."""
@@ -148,6 +156,8 @@ def hist(x, bins=20, legend=None, title=None, file=None):
     if type(bins) is not int or not 1 <= bins <= 1000:
         raise TcalcValueError(f"hist(): bins must be a whole number from 1 to 1000, not {bins!r}")
     values = _finite(_numbers(x, "hist"), "hist")
+    if not np.isfinite(values).any():
+        raise TcalcValueError("hist(): there is nothing to count (no values)")
     label = _labels(legend, 1)[0]
     return _finish(Plot([(None, values, label)], "hist", title, bins), file)
 
@@ -172,13 +182,17 @@ def _function_plot(args, grad: bool, points: int, legend, title) -> Plot:
         raise TcalcValueError(f"plot(f, a, b) needs a < b, not a = {a:g}, b = {b:g}")
     if type(points) is not int or not 2 <= points <= MAX_POINTS:
         raise TcalcValueError(f"points= must be a whole number from 2 to {MAX_POINTS:,}")
+    if max(abs(a), abs(b)) > 1e30:
+        raise TcalcValueError(f"plot(f, a, b): [{a:g}, {b:g}] is beyond what float32 points can span",
+                              hint="ends within ±1e30")
     xs = np.linspace(a, b, points, dtype=np.float32)
     ys = _evaluate(f, xs, with_grad=grad)
     labels = _labels(legend, 2 if grad else 1)
     if grad:
         ys, slopes = ys
-        return Plot([(xs, ys, labels[0] or "f"), (xs, slopes, labels[1] or "df/dx")], "line", title)
-    return Plot([(xs, ys, labels[0])], "line", title)
+        return Plot([(xs, _finite(ys, "plot"), labels[0] or "f"), (xs, _finite(slopes, "plot"), labels[1] or "df/dx")],
+                    "line", title)
+    return Plot([(xs, _finite(ys, "plot"), labels[0])], "line", title)
 
 
 def _evaluate(f, xs: np.ndarray, with_grad: bool):
@@ -238,7 +252,10 @@ def _data_series(args, legend, name: str) -> list:
         raise TcalcValueError(f"{name}(): there is nothing to plot (no values)")
     labels = _labels(legend, len(ys_list))
     step = max(1, math.ceil(xs.size / MAX_POINTS))  # thinned: uniplot draws every point it gets
-    return [(xs[::step], _finite(ys[::step], name), label) for ys, label in zip(ys_list, labels)]
+    xs = _finite(xs[::step], name)
+    if np.isnan(xs).any():
+        raise TcalcValueError(f"{name}(): x must be finite everywhere (it holds NaN or inf)")
+    return [(xs, _finite(ys[::step], name), label) for ys, label in zip(ys_list, labels)]
 
 
 def _numbers(value, name: str) -> np.ndarray:
@@ -263,10 +280,21 @@ def _numbers(value, name: str) -> np.ndarray:
     return data.astype(np.float64)
 
 
+# Beyond this, the span of the values (max - min) overflows, and an axis has no scale.
+_LARGEST = 1e150
+
+
 def _finite(values: np.ndarray, name: str) -> np.ndarray:
-    if values.size and not np.isfinite(values).any():
+    """The values to draw, NaN where they are not finite; refused when nothing is left or
+    they are too large for an axis."""
+    finite = np.isfinite(values)
+    if values.size and not finite.any():
         raise TcalcValueError(f"{name}(): no finite values to plot")
-    return np.where(np.isfinite(values), values, np.nan)
+    if values.size and np.abs(values[finite]).max() > _LARGEST:
+        raise TcalcValueError(f"{name}(): values as large as {np.abs(values[finite]).max():.3g} are "
+                              f"beyond what an axis can scale (at most {_LARGEST:g})",
+                              hint="plot their logarithm, or clamp them")
+    return np.where(finite, values, np.nan)
 
 
 def _labels(legend, count: int) -> list:

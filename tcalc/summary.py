@@ -49,18 +49,20 @@ class Summary:
         if t.grad_fn is not None:
             head += f", grad_fn={t.grad_fn.name}"
         lines = [head]
-        values = a.astype(np.float64) if a.dtype != np.float64 else a
-        finite = np.isfinite(values)
-        count = values.size
-        nans = int(np.isnan(values).sum())
-        infs = int(np.isinf(values).sum())
-        if finite.any():
-            kept = values[finite] if nans or infs else values.ravel()
-            std = float(kept.std(ddof=1)) if kept.size > 1 else float("nan")
-            stats = (f"min {_number(kept.min())}  max {_number(kept.max())}  mean {_number(kept.mean())}  "
-                     f"std {_number(std)}")
+        # Statistics without a float64 copy of a large tensor: float64 accumulators instead.
+        count = a.size
+        floating = a.dtype.kind == "f"
+        nans = int(np.count_nonzero(np.isnan(a))) if floating else 0
+        infs = int(np.count_nonzero(np.isinf(a))) if floating else 0
+        kept = a[np.isfinite(a)] if nans or infs else a.reshape(-1)
+        if kept.size:
+            if kept.dtype == np.bool_:
+                kept = kept.view(np.uint8)
+            std = float(kept.std(dtype=np.float64, ddof=1)) if kept.size > 1 else float("nan")
+            stats = (f"min {_number(kept.min())}  max {_number(kept.max())}  "
+                     f"mean {_number(kept.mean(dtype=np.float64))}  std {_number(std)}")
             lines.append(stats + ("  (of the finite values)" if nans or infs else ""))
-        lines.append(f"{count:,} element{'s' * (count != 1)}: {int((values == 0).sum()):,} zeros, "
+        lines.append(f"{count:,} element{'s' * (count != 1)}: {int(np.count_nonzero(a == 0)):,} zeros, "
                      f"{nans:,} NaN, {infs:,} inf")
         return lines
 
@@ -91,8 +93,8 @@ def show(x) -> Summary:
     return Summary(x)
 
 
-def _number(value: float) -> str:
-    return f"{value:.4g}"
+def _number(value) -> str:
+    return f"{float(value):.4g}"
 
 
 def sparkline(a: np.ndarray, width: int) -> str:
@@ -104,16 +106,15 @@ def sparkline(a: np.ndarray, width: int) -> str:
 def block_means(a: np.ndarray, rows: int, columns: int) -> np.ndarray:
     """The means of the finite values of `rows` x `columns` blocks of a 2-d array (NaN for
     a block without any), in one pass over the array."""
-    values = a.astype(np.float64)
-    finite = np.isfinite(values)
-    values = np.where(finite, values, 0.0)
+    finite = np.isfinite(a) if a.dtype.kind == "f" else np.ones(a.shape, bool)
+    values = np.where(finite, a, 0) if a.dtype.kind == "f" else a
     row_edges = np.linspace(0, a.shape[0], rows + 1).astype(int)[:-1]
     column_edges = np.linspace(0, a.shape[1], columns + 1).astype(int)[:-1]
 
-    def blocks(v):
-        return np.add.reduceat(np.add.reduceat(v, row_edges, axis=0), column_edges, axis=1)
+    def blocks(v):  # in float64, however narrow the tensor's dtype
+        return np.add.reduceat(np.add.reduceat(v, row_edges, axis=0, dtype=np.float64), column_edges, axis=1)
 
-    sums, counts = blocks(values), blocks(finite.astype(np.float64))
+    sums, counts = blocks(values), blocks(finite)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 

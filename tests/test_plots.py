@@ -117,3 +117,18 @@ def test_file_writes_a_picture_with_matplotlib(tmp_path):
     assert error is None and printed == ""
     assert (tmp_path / "p.png").read_bytes().startswith(b"\x89PNG")
     assert b"<svg" in (tmp_path / "h.svg").read_bytes()[:500]
+
+
+@pytest.mark.parametrize("source", [
+    "plot(sin, -1e300, 1e300)", "plot(sin, -1e20, 1e20)", "plot(exp, 0, 1000)", "plot([1e308, -1e308, 1])",
+    "scatter([1], [2])", "hist([5, 5, 5])", "plot([2, 2, 2])", "plot([nan, 1])", "plot([1, 2], [nan, 1])",
+    "hist([1e200])", "plot(lambda x: x * 0, 0, 1, grad=True)", "plot(tensor([]))", "hist([])",
+    "plot(arange(300000.))", "scatter(tensor([1e-300, 2e-300]), tensor([1., 1.]))", "hist([nan, 1.])",
+    "plot([True, False])", "plot(zeros(3, 1))", "plot(lambda x: x.item(), -1, 1, grad=True)",
+    "show(tensor([1e38, -1e38], dtype=float32) * 10)", "show(tensor([[nan, nan]]))",
+])
+def test_odd_data_ends_in_a_plot_or_a_clean_error(source):
+    printed, error = run_program(source)  # a TcalcError at most, never a Python exception
+    if error is None:
+        value = list(Session().run(source))[-1]
+        assert "could not draw" not in show(value).text, source
