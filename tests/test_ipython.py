@@ -59,3 +59,25 @@ def test_push_and_pull(shell, capsys):
     assert captured.outputs[0].data["text/plain"] == "tensor([ 0., 10., 20.])"
     shell.run_line_magic("tcalc_pull", "b")
     assert isinstance(shell.user_ns["b"], np.ndarray) and shell.user_ns["b"].tolist() == [0., 10., 20.]
+
+
+def test_a_notebook_runs_end_to_end(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%load_ext tcalc.ipython"),
+        nbformat.v4.new_code_cell("%%tcalc\nx = arange(4.)\nprint('sum', x.sum().item())\nx * 2"),
+        nbformat.v4.new_code_cell("%%tcalc\nshow(x)"),
+        nbformat.v4.new_code_cell("%tcalc_pull x\ntype(x).__module__, x.tolist()"),
+        nbformat.v4.new_code_cell("%%tcalc\nx + undefined"),
+    ])
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [cell.outputs for cell in notebook.cells]
+    assert outputs[1][0]["text"] == "sum 6.0\n"
+    assert outputs[1][1]["data"]["text/plain"] == "tensor([0., 2., 4., 6.])"
+    assert "<table" not in outputs[2][0]["data"].get("text/html", "")  # 1-d: a sparkline
+    assert outputs[2][0]["data"]["text/plain"].startswith("tensor of shape (4,)")
+    assert outputs[3][0]["data"]["text/plain"] == "('numpy', [0.0, 1.0, 2.0, 3.0])"
+    assert outputs[4][0]["name"] == "stderr" and "name 'undefined' is not defined" in outputs[4][0]["text"]
