@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import tcalc_command
 from tcalc import transcripts
 
 DATA = Path(__file__).parent / "data" / "transcripts"
-README = Path(__file__).resolve().parents[1] / "README.md"
+REPO = Path(__file__).resolve().parents[1]
+README = REPO / "README.md"
+# README.md and every Markdown file under docs/ are transcripts the suite checks.
+DOCUMENTS = [README, *sorted((REPO / "docs").rglob("*.md"))]
 
 
 def test_true_transcript_passes():
@@ -16,8 +21,9 @@ def test_true_transcript_passes():
     assert (result.returncode, result.stdout, result.stderr) == (0, "7 examples, 0 failed\n", "")
 
 
-def test_readme_is_a_checked_transcript():
-    result = tcalc_command("--check", str(README))
+@pytest.mark.parametrize("document", DOCUMENTS, ids=[str(d.relative_to(REPO)) for d in DOCUMENTS])
+def test_documents_are_checked_transcripts(document):
+    result = tcalc_command("--check", str(document))
     assert result.returncode == 0, result.stdout
     assert result.stdout.endswith(" failed\n") and ", 0 failed" in result.stdout
 
