@@ -73,7 +73,7 @@ def _normalise(text: str) -> str:
 
 def examples(text: str) -> list[Example]:
     """The examples of a transcript, in order."""
-    lines = text.split("\n")
+    lines = text.replace("\r\n", "\n").split("\n")
     found: list[Example] = []
     in_fence = False
     i = 0
@@ -197,8 +197,9 @@ def run(text: str) -> list[Result]:
 
 
 def updated(text: str, results: list[Result]) -> str:
-    """The transcript with each failed example's expected output replaced by what it printed."""
-    lines = text.split("\n")
+    """The transcript with each failed example's expected output replaced by what it printed
+    (Windows line ends become Unix ones)."""
+    lines = text.replace("\r\n", "\n").split("\n")
     for result in sorted((r for r in results if not r.passed), key=lambda r: -r.example.line):
         example = result.example
         got = _normalise(result.got).split("\n") if result.got.strip() else []

@@ -86,3 +86,7 @@ def test_a_command_line_run_is_an_example_of_its_own(tmp_path: Path):
     result = tcalc_command("--check", str(path))
     assert result.returncode == 1 and result.stdout.startswith(f'{path}:3: $ tcalc -e "x"\n')
     assert "name 'x' is not defined" in result.stdout and result.stdout.endswith("3 examples, 1 failed\n")
+
+
+def test_windows_line_ends():
+    assert all(r.passed for r in transcripts.run(">>> x = 1\r\n>>> x + 1\r\n2\r\n"))
