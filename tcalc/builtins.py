@@ -860,3 +860,5 @@ _build((
     ("scatter", _scatter, FUNCTION),
     ("hist", _hist, FUNCTION),
 ))
+# tcalc's own names, like Python's builtins, are not torch's: torch.show is refused.
+PYTHON_ONLY += ("show", "plot", "scatter", "hist")

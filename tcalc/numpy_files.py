@@ -218,10 +218,13 @@ def np_save(file, arr, allow_pickle=True, fix_imports=True) -> None:
 
 
 def np_savez(file, *args, **kwds) -> None:
-    """np.savez(file, a, b, W=w): positional arrays as arr_0, arr_1, ..., the others by name."""
+    """np.savez(file, a, b, W=w): arrays by name, then the positional ones as arr_0, arr_1, ..."""
     path = _path(file, "numpy.savez")
-    named = {f"arr_{i}": _as_array(a) for i, a in enumerate(args)}
-    named.update((k, _as_array(v)) for k, v in kwds.items())
+    named = {k: _as_array(v) for k, v in kwds.items()}  # NumPy's order: the names first
+    for i, a in enumerate(args):
+        if f"arr_{i}" in named:
+            raise TcalcTypeError(f"numpy.savez: cannot use un-named variables and keyword arr_{i}")
+        named[f"arr_{i}"] = _as_array(a)
     save(named, path if path.endswith(NPZ) else path + NPZ)
 
 

@@ -71,7 +71,7 @@ def test_npz_of_a_dict_is_read_by_numpy_by_name(in_tmp):
 def test_numpy_spellings(in_tmp):
     out = shown("import numpy as np\na = np.arange(3)\nnp.save('a', a); np.savez('z', a, b=a)\n"
                 "np.load('a.npy'), np.load('z.npz')")
-    assert out == "(array([0, 1, 2]), {'arr_0': array([0, 1, 2]), 'b': array([0, 1, 2])})"
+    assert out == "(array([0, 1, 2]), {'b': array([0, 1, 2]), 'arr_0': array([0, 1, 2])})"
 
 
 def test_a_pickled_npy_is_refused_saying_so(in_tmp):
