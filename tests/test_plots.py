@@ -104,7 +104,8 @@ def test_clean_errors(source, words):
 
 
 def test_file_needs_matplotlib_and_says_how_to_install_it(monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if it were not installed
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")] + ["matplotlib"]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if it were not installed (nor imported before)
     printed, error = run_program(f"plot([1, 2], file='{tmp_path / 'p.png'}')")
     assert error is not None and "matplotlib" in error.message and "tcalc[plots]" in error.hint
     assert not (tmp_path / "p.png").exists()
