@@ -52,8 +52,7 @@ class Plot:
         return options
 
     def text(self, width: int = PLAIN_WIDTH, color: bool = False) -> str:
-        import uniplot
-
+        uniplot = _uniplot()
         options = self._uniplot_options(width, color)
         try:
             if self.kind == "hist":
@@ -162,8 +161,18 @@ def hist(x, bins=20, legend=None, title=None, file=None):
     return _finish(Plot([(None, values, label)], "hist", title, bins), file)
 
 
+def _uniplot():
+    try:
+        import uniplot
+    except ImportError:  # an install that predates the dependency
+        raise TcalcValueError("plots in the terminal need uniplot, which is not installed",
+                              hint="pip install uniplot (tcalc depends on it)") from None
+    return uniplot
+
+
 def _finish(result: Plot, file):
     if file is None:
+        _uniplot()  # said now, not when the plot is shown
         return result
     if type(file) is not str or not file:
         raise TcalcTypeError(f"file= takes a file name in quotes, not {type_name(file)}",

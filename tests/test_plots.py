@@ -133,3 +133,9 @@ def test_odd_data_ends_in_a_plot_or_a_clean_error(source):
     if error is None:
         value = list(Session().run(source))[-1]
         assert "could not draw" not in show(value).text, source
+
+
+def test_without_uniplot_a_clean_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "uniplot", None)
+    printed, error = run_program("plot([1, 2])")
+    assert error is not None and "uniplot" in error.message and "pip install uniplot" in error.hint
