@@ -797,3 +797,78 @@ TORCH_ONLY.update(Tensor=type_values.TENSOR, device=Builtin("device", devices.de
 # by their full names.
 MODULES: dict[str, Namespace] = {"math": MATH, "random": RANDOM, "numpy": numpy_module.NUMPY,
                                  **distributions.MODULES, **nn_functional.MODULES}
+
+# ---- files, pictures and summaries (issue 14) -------------------------------------------------
+#
+# NumPy's np.save / np.savez / np.load / np.loadtxt / np.savetxt beside save/load (whose .npy
+# and .npz paths are NumPy's formats, tcalc.numpy_files, and .csv a text table, tcalc.text_files);
+# show (tcalc.summary); plot, scatter, hist (tcalc.plots).
+
+
+def _np_save(*args, **kwargs):
+    from . import numpy_files  # zipfile is imported only by a run that saves or loads
+
+    return numpy_files.np_save(*args, **kwargs)
+
+
+def _np_savez(*args, **kwargs):
+    from . import numpy_files
+
+    return numpy_files.np_savez(*args, **kwargs)
+
+
+def _np_load(*args, **kwargs):
+    from . import numpy_files
+
+    return numpy_files.np_load(*args, **kwargs)
+
+
+def _np_loadtxt(*args, **kwargs):
+    from . import text_files
+
+    return text_files.np_loadtxt(*args, **kwargs)
+
+
+def _np_savetxt(*args, **kwargs):
+    from . import text_files
+
+    return text_files.np_savetxt(*args, **kwargs)
+
+
+numpy_module.NUMPY.members.update(save=Builtin("save", _np_save), savez=Builtin("savez", _np_savez),
+                                  load=Builtin("load", _np_load), loadtxt=Builtin("loadtxt", _np_loadtxt),
+                                  savetxt=Builtin("savetxt", _np_savetxt))
+
+
+def _show(x):
+    from . import summary  # registers its renderer; imported only by a run that shows
+
+    return summary.show(x)
+
+
+def _plot(*args, **kwargs):
+    from . import plots  # uniplot is imported only by a run that plots
+
+    return plots.plot(*args, **kwargs)
+
+
+def _scatter(*args, **kwargs):
+    from . import plots
+
+    return plots.scatter(*args, **kwargs)
+
+
+def _hist(*args, **kwargs):
+    from . import plots
+
+    return plots.hist(*args, **kwargs)
+
+
+_build((
+    ("show", _show, FUNCTION),
+    ("plot", _plot, FUNCTION, CALLS_BACK),  # plot(f, a, b) calls f
+    ("scatter", _scatter, FUNCTION),
+    ("hist", _hist, FUNCTION),
+))
+# tcalc's own names, like Python's builtins, are not torch's: torch.show is refused.
+PYTHON_ONLY += ("show", "plot", "scatter", "hist")

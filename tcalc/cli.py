@@ -6,6 +6,7 @@ tcalc.output, which it shares with the shell.
     tcalc FILE.tc ...      run scripts in order, sharing one session
     tcalc - (or a pipe)    read the program from standard input
     tcalc -i FILE.tc       run the script, then the shell with its variables
+    tcalc --check FILE...  check transcripts (tcalc.transcripts)
 """
 from __future__ import annotations
 
@@ -21,12 +22,15 @@ A tensor calculator that answers exactly as PyTorch would.
   tcalc FILE.tc ...     run script files in order, sharing one session
   tcalc -               read the program from standard input (also: a pipe)
   tcalc -i FILE.tc      run the script, then stay in the shell with its variables
+  tcalc --check FILE... check the `>>> ` examples of transcripts (Markdown included)
+                        against the output they show; exit 1 on any mismatch
 
 options:
   -e, --eval PROGRAM    program text to run (may be given more than once)
   -i, --interactive     after the programs and scripts, open the shell (on a terminal)
   -q, --quiet           start the shell without its banner
   --no-color            never colour the output (also: NO_COLOR=1)
+  --update              with --check: rewrite the expected outputs that differ, in place
   --limits              show the limits in effect, their flags and variables, and exit
   --max-elements N      elements in one tensor (also: TCALC_MAX_ELEMENTS=N)
   --max-total-elements N, --max-list-items N, --max-int-digits N, --max-depth N,
@@ -70,8 +74,8 @@ def limits_from_environment(environ) -> dict[str, int]:
 
 def parse_args(argv: list[str]) -> dict:
     options = {"programs": [], "files": [], "color": None, "help": False, "version": False,
-               "limits": {}, "show_limits": False,
-               "interactive": False, "quiet": False}
+               "limits": {}, "show_limits": False, "interactive": False, "quiet": False,
+               "check": False, "update": False}
     flags = _limit_flags()
     args = iter(argv)
     for arg in args:
@@ -95,6 +99,8 @@ def parse_args(argv: list[str]) -> dict:
             options["interactive"] = True
         elif arg in ("-q", "--quiet"):
             options["quiet"] = True
+        elif arg in ("--check", "--update"):
+            options[arg[2:]] = True
         elif arg == "--no-color":
             options["color"] = False
         elif arg in ("-h", "--help"):
@@ -109,6 +115,10 @@ def parse_args(argv: list[str]) -> dict:
             options["files"].append(arg)
     if options["programs"] and options["files"]:
         raise UsageError("give either -e PROGRAM or script files, not both")
+    if options["update"] and not options["check"]:
+        raise UsageError("--update goes with --check: tcalc --check --update FILE...")
+    if options["check"] and (options["programs"] or not options["files"] or "-" in options["files"]):
+        raise UsageError("--check needs transcript files, e.g. tcalc --check README.md")
     return options
 
 
@@ -193,6 +203,12 @@ def main(argv: list[str] | None = None) -> int:
         from .output import Output, run_source
 
         output = Output(options["color"])
+        if options["check"]:
+            try:
+                transcripts = [(path, _read_script(path, limits.LIMITS.max_input)) for path in options["files"]]
+            except InputTooLong:
+                raise UsageError("a transcript is longer than --max-input characters") from None
+            return _check(transcripts, output.color, options["update"])
         shell = options["interactive"] or not options["programs"] and not options["files"]
         if shell and (sys.stdin is None or not sys.stdin.isatty()):
             if options["interactive"]:
@@ -250,3 +266,41 @@ def _silence_stdout() -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):
         pass
+def _check(transcripts: list[tuple[str, str]], color: bool, update: bool) -> int:
+    """Runs each transcript in a session of its own; reports each mismatch as file:line and
+    a diff, then how many examples there were and how many failed."""
+    from . import transcripts as checked
+
+    total = failed = 0
+    for path, text in transcripts:
+        try:
+            results = checked.run(text)
+        except KeyboardInterrupt:
+            sys.stderr.write("interrupted\n")
+            return 130
+        total += len(results)
+        wrong = [r for r in results if not r.passed]
+        failed += len(wrong)
+        for result in wrong:
+            first = result.example.source.split("\n", 1)[0]
+            prompt = "$ " if result.example.programs is not None else ">>> "
+            sys.stdout.write(_styled(f"{path}:{result.example.line}: {prompt}{first}", "1", color) + "\n")
+            for line in result.diff(path):
+                style = {"-": "31", "+": "32", "@": "36"}.get(line[:1]) if not line.startswith(("---", "+++")) else "1"
+                sys.stdout.write(_styled(line, style, color) + "\n")
+            sys.stdout.write("\n")
+        if update and wrong:
+            try:
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(checked.updated(text, results))
+            except OSError as err:
+                sys.stderr.write(f"tcalc: cannot write {path}: {err.strerror}\n")
+                return EXIT_PROGRAM_ERROR
+            sys.stdout.write(f"{path}: updated {len(wrong)} expected output{'s' * (len(wrong) != 1)}\n")
+    summary = f"{total} example{'s' * (total != 1)}, {failed} failed"
+    sys.stdout.write(_styled(summary, "32" if not failed else "31", color) + "\n")
+    return EXIT_OK if not failed or update else EXIT_PROGRAM_ERROR
+
+
+def _styled(text: str, style: str | None, color: bool) -> str:
+    return f"\x1b[{style}m{text}\x1b[0m" if color and style else text

@@ -9,37 +9,15 @@ HTML. Colour is added by the front end over the text's spans, so the characters 
 """
 from __future__ import annotations
 
-from typing import Callable
 
 import numpy as np
 
+from .display import LEAF_TEXT, RENDERERS, Shown
 from .errors import TcalcError
 from .printing import pretty, tensor_repr
 from .python_values import DICT_VIEWS, python_repr
 from .tensor import Tensor
 from .values import UserFunction
-
-
-class Shown:
-    """How one value looks. `text` is always there; `rich` (a rich renderable, or a
-    function making one, so that rich is imported only by a front end that draws it),
-    `html` and `png` are there when the value has such a form."""
-
-    __slots__ = ("text", "rich", "html", "png")
-
-    def __init__(self, text: str, rich=None, html: str | None = None, png: bytes | None = None):
-        self.text = text
-        self.rich = rich
-        self.html = html
-        self.png = png
-
-
-# type -> the text of a value of that type where it stands alone or inside a tuple or list
-# (IPython lays the containers out around these texts); types not listed show their repr().
-LEAF_TEXT: dict[type, Callable[[object], str]] = {}
-# type -> its Shown; types not listed are shown as their text (pretty-printed containers
-# included). A value with a drawing, a plot or a picture registers its renderer here.
-RENDERERS: dict[type, Callable[[object], Shown]] = {}
 
 
 def show(value) -> Shown:

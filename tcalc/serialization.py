@@ -23,8 +23,11 @@ anything else is refused, and nothing in a file is ever run. Tensors of one stor
 views of one array (an in-place change of one shows in the others, as in PyTorch); one that
 overlaps itself (an expanded tensor) loads read-only, as tcalc's own `expand`. Sizes are
 checked against tcalc's limits before anything is allocated. An nn.Parameter loads as the
-tensor that requires grad (tcalc has no parameters). A file holding a dict (a state_dict)
-is refused, as tcalc has no dict values; so is torch.save's legacy (pre-1.6) format.
+tensor that requires grad (tcalc has no parameters). A dict (an OrderedDict, a state_dict)
+loads as a dict, its `_metadata` dropped. torch.save's legacy (pre-1.6) format is refused.
+
+`.npy` and `.npz` paths are NumPy's formats instead (tcalc.numpy_files), `.csv` a table
+of numbers as text (tcalc.text_files): the extension picks the format.
 """
 from __future__ import annotations
 
@@ -64,6 +67,14 @@ class FileError(TcalcValueError):
 def save(obj, f) -> None:
     """torch.save(obj, f): write obj to the file f in PyTorch's format."""
     path = _path(f, "save")
+    if _numpy_format(path):
+        from . import numpy_files
+
+        return numpy_files.save(obj, path)
+    if _csv_format(path):
+        from . import text_files
+
+        return text_files.save_csv(obj, path)
     pickler = _Pickler()
     pickler.save(obj, 0)
     body = pickler.finish()
@@ -94,7 +105,7 @@ def save(obj, f) -> None:
             _write_record(archive, f"{name}/.data/serialization_id", f"{digest:040d}".encode())
         os.replace(temporary, path)
     except OSError as err:
-        raise FileError(_os_message(err, path)) from None
+        raise FileError(os_message(err, path)) from None
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
@@ -202,12 +213,31 @@ class _Pickler:
                     for item in obj[start:start + 1000]:
                         self.save(item, depth + 1)
                     self.out += b"e"  # APPENDS
+        elif type(obj) is dict:
+            self.out += b"}"  # EMPTY_DICT
+            self.put_object(obj)
+            items = list(obj.items())
+            for key, _ in items:
+                if type(key) not in (str, int, float, bool) and key is not None:
+                    raise TcalcTypeError(f"save: a dict key of type {type_name(key)} cannot be saved",
+                                         hint="name the tensors by strings: {'W': W}")
+            if len(items) == 1:
+                self.save(items[0][0], depth + 1)
+                self.save(items[0][1], depth + 1)
+                self.out += b"s"  # SETITEM
+            else:
+                for start in range(0, len(items), 1000):  # the C pickler's batches of 1000
+                    self.out += b"("
+                    for key, value in items[start:start + 1000]:
+                        self.save(key, depth + 1)
+                        self.save(value, depth + 1)
+                    self.out += b"u"  # SETITEMS
         elif isinstance(obj, tuple):  # torch.return_types save as the tuples they are
             if self.tuple(obj, depth):
                 self.put_object(obj)
         else:
             raise TcalcTypeError(f"save: cannot save a value of type {type_name(obj)}",
-                                 hint="save tensors, numbers, strings, and lists or tuples of them")
+                                 hint="save tensors, numbers, strings, and lists, tuples or dicts of them")
 
     def tuple(self, items: tuple, depth: int) -> bool:
         """The tuple's opcodes; whether it is to be memoized (the empty tuple is not)."""
@@ -320,12 +350,20 @@ class _Pickler:
 def load(f, map_location=None, weights_only=None, **ignored):
     """torch.load(f): the object saved in the file f (PyTorch's zip format)."""
     path = _path(f, "load")
+    if _numpy_format(path):
+        from . import numpy_files
+
+        return numpy_files.load(path)
+    if _csv_format(path):
+        from . import text_files
+
+        return text_files.load_csv(path)
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise FileError(f"[Errno 2] No such file or directory: '{path}'") from None
     except OSError as err:
-        raise FileError(_os_message(err, path)) from None
+        raise FileError(os_message(err, path)) from None
     except zipfile.BadZipFile:
         if _is_legacy(path):
             raise FileError(f"'{path}' is in torch.save's legacy format (_use_new_zipfile_serialization="
@@ -542,6 +580,10 @@ class _Reader:
                 stack.append(self._global(str(module), str(name)))
             elif op == b"Q":  # BINPERSID
                 stack.append(self._storage(pop()))
+            elif op == b"b":  # BUILD: a state_dict's `_metadata` attribute, dropped
+                state = pop()
+                if type(state) is not dict or type(self._top(stack, marks)) is not dict:
+                    raise damaged("its data.pkl sets the state of something other than a dict")
             elif op == b"R":  # REDUCE
                 arguments, function = pop(), pop()
                 stack.append(self._call(function, arguments))
@@ -696,12 +738,16 @@ class _Reader:
                     limits.check_list(sizes[id(item)])
 
     def _finish(self, value, depth: int, done: dict):
-        """The loaded value as tcalc values: dicts have no tcalc value."""
+        """The loaded value as tcalc values (an OrderedDict, a state_dict, as a dict)."""
         if depth > limits.LIMITS.max_depth:
             raise limits.refuse("max_depth", "the file's values nest too deeply")
         if type(value) is dict:
-            raise FileError(f"'{self.path}' holds a dict (a state_dict?), and tcalc has no dict values",
-                            hint="save the tensors as a list or tuple instead: torch.save([w, b], f)")
+            if id(value) in done:
+                return done[id(value)]
+            result = done[id(value)] = {}
+            for key, item in value.items():
+                result[key] = self._finish(item, depth + 1, done)
+            return result
         if type(value) in (list, tuple):
             if id(value) in done:  # a list the file shares: shared here too
                 return done[id(value)]
@@ -736,5 +782,16 @@ def _path(f, name: str) -> str:
     return f
 
 
-def _os_message(err: OSError, path: str) -> str:
+def _numpy_format(path: str) -> bool:
+    """The extension picks the format: .npy and .npz are NumPy's (tcalc.numpy_files), any
+    other PyTorch's."""
+    return os.path.splitext(path)[1].lower() in (".npy", ".npz")
+
+
+def _csv_format(path: str) -> bool:
+    """.csv is a table of numbers as text (tcalc.text_files)."""
+    return path.lower().endswith(".csv")
+
+
+def os_message(err: OSError, path: str) -> str:
     return f"[Errno {err.errno}] {err.strerror}: '{path}'" if err.errno else str(err)

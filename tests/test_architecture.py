@@ -20,15 +20,16 @@ LAYERS = [
     {"dtypes"},
     {"tensor"},
     {"autograd", "hints"},
-    {"values"},
+    {"values", "display"},
     {"ops"},
     {"objects", "devices", "type_values", "distributions", "nn_functional", "numpy_module", "differentiate",
-     "serialization"},
+     "serialization", "numpy_files", "text_files", "plots", "summary"},
     {"python_values", "builtins"},
     {"calling", "modules", "numpy_operands", "journal", "to_ast", "syntax_errors", "_table_builder", "parser"},
     {"evaluator"},
     {"render", "output"},
-    {"repl", "cli", "__main__", "__init__", "shell_input", "completion", "shell_commands", "shell_history", "lexer"},
+    {"repl", "cli", "__main__", "__init__", "shell_input", "completion", "shell_commands", "shell_history", "lexer",
+     "transcripts", "ipython"},
 ]
 DELIBERATE = {("tensor", "ops")}
 

@@ -37,7 +37,8 @@ OUT = REPO / "tests" / "data" / "torch_saved"
 # What torch.save writes, for tcalc to load: NAME -> (torch expression, tcalc program making
 # the same value as v or None, what to show of the loaded v). Each dtype, 0-d, empty, views,
 # an expanded tensor, requires_grad, nn.Parameter, containers, a memo past 256 entries,
-# dtypes and sizes, pickle protocol 4; a dict and the legacy format, which tcalc refuses.
+# dtypes and sizes, pickle protocol 4, dicts (a state_dict); the legacy format, which tcalc
+# refuses.
 SAVED = {
     "tensors": ("[torch.tensor([True, False]), torch.tensor([0, 255], dtype=torch.uint8), "
                 "torch.tensor([-128, 127], dtype=torch.int8), torch.tensor([300, -2], dtype=torch.int16), "
@@ -64,7 +65,11 @@ SAVED = {
     "dtypes_and_sizes": ("[torch.int8, torch.float32, torch.Size([2, 3]), torch.bool, torch.Size([])]",
                          "v = [int8, float32, ones(2, 3).shape, torch.bool, tensor(1).shape]", "v"),
     "protocol4": ("[torch.arange(3), 'text', torch.float64, (1, 2.5)]", None, "v"),
-    "state_dict": ("{'w': torch.ones(2)}", None, None),
+    "state_dict": ("{'w': torch.ones(2), 'b': torch.zeros(3, dtype=torch.int32), 'step': 3}",
+                   "v = {'w': ones(2), 'b': zeros(3, dtype=int32), 'step': 3}", "v"),
+    # A module's state_dict: an OrderedDict with a `_metadata` attribute (pickle's BUILD).
+    "module_state_dict": ("torch.nn.Linear(3, 2).state_dict()", None,
+                          "list(v.keys()), v['weight'].shape, v['bias'].shape"),
     "legacy": ("torch.ones(2)", None, None),
 }
 SAVE_OPTIONS = {"protocol4": {"pickle_protocol": 4}, "legacy": {"_use_new_zipfile_serialization": False}}
@@ -100,6 +105,13 @@ FROM_TCALC = [
     # tcalc saves an expanded tensor as its own contiguous storage (torch keeps stride 0).
     ("v = tensor([1., 2.]).expand(3, 2)", "torch.tensor([1., 2.]).expand(3, 2).contiguous()"),
     ("x = ones(3, requires_grad=True); x.sum().backward(); v = x.grad", "torch.ones(3)"),
+    ("v = {'W': arange(6.).reshape(2, 3), 'b': zeros(3), 'lr': 0.1, 'name': 'lin'}",
+     "{'W': torch.arange(6.).reshape(2, 3), 'b': torch.zeros(3), 'lr': 0.1, 'name': 'lin'}"),
+    ("v = {'only': tensor(1)}", "{'only': torch.tensor(1)}"),
+    ("v = {}", "{}"),
+    ("t = arange(3.); v = {1: t, 2: [t, {'x': t[1:]}], True: None}",
+     "(lambda t: {1: t, 2: [t, {'x': t[1:]}], True: None})(torch.arange(3.))"),
+    ("v = {i: i for i in range(1001)}", "{i: i for i in range(1001)}"),
 ]
 
 
@@ -126,6 +138,8 @@ def structure(value):
             return ("tensor", v.dtype, tuple(v.shape), v.stride(), v.requires_grad, v.is_leaf)
         if isinstance(v, (list, tuple)) and not isinstance(v, torch.Size):
             return (type(v).__name__, [walk(x) for x in v])
+        if isinstance(v, dict):
+            return ("dict", [(k, walk(x)) for k, x in v.items()])
         return v
     return pretty(value), walk(value)
 
