@@ -787,3 +787,34 @@ TORCH_ONLY.update(Tensor=type_values.TENSOR, device=Builtin("device", devices.de
 # by their full names.
 MODULES: dict[str, Namespace] = {"math": MATH, "random": RANDOM, "numpy": numpy_module.NUMPY,
                                  **distributions.MODULES, **nn_functional.MODULES}
+
+# ---- torch.func and torch.autograd.functional (tcalc.functional) --------------------------------
+#
+# The transforms answer to their bare names, as torch.func.NAME, and vmap as torch.vmap;
+# torch.autograd.functional is a namespace of its own.
+
+from . import functional  # noqa: E402
+
+FUNCTIONAL = (
+    ("grad_and_value", functional.grad_and_value, FUNCTION),
+    ("jacrev", functional.jacrev, FUNCTION),
+    ("jacfwd", functional.jacfwd, FUNCTION),
+    ("hessian", functional.hessian, FUNCTION),
+    ("vmap", functional.vmap, FUNCTION),
+    ("vjp", functional.vjp, FUNCTION, CALLS_BACK),
+    ("jvp", functional.jvp, FUNCTION, CALLS_BACK),
+)
+_build(FUNCTIONAL)
+
+FUNC.members.update({name: FUNCTIONS[name] for name in
+                     ("grad_and_value", "jacrev", "jacfwd", "hessian", "vmap", "vjp", "jvp")})
+AUTOGRAD_FUNCTIONAL = Namespace("torch.autograd.functional", {
+    "jacobian": Builtin("jacobian", functional.autograd_jacobian, CALLS_BACK),
+    "hessian": Builtin("hessian", functional.autograd_hessian, CALLS_BACK),
+    "vjp": Builtin("vjp", functional.autograd_vjp, CALLS_BACK),
+    "jvp": Builtin("jvp", functional.autograd_jvp, CALLS_BACK),
+    "hvp": Builtin("hvp", functional.autograd_hvp, CALLS_BACK),
+    "vhp": Builtin("vhp", functional.autograd_vhp, CALLS_BACK),
+})
+AUTOGRAD.members["functional"] = AUTOGRAD_FUNCTIONAL
+MODULES.update({"torch.func": FUNC, "torch.autograd.functional": AUTOGRAD_FUNCTIONAL})

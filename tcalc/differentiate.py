@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import grad_mode, run_backward
+from .autograd import run_backward
 from .errors import AutogradError, TcalcTypeError
 from .ops import _base
 from .tensor import Tensor
-from .values import CALLABLES, GradFunction
+from .values import CALLABLES, GradFunction, Transformed
 
 
 def _implicit_gradient(y: Tensor, gradient) -> Tensor:
@@ -41,13 +41,15 @@ def backward(y, gradient=None, retain_graph=None, create_graph=False) -> None:
 
 
 def grad(outputs, inputs=None, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False, argnums=0):
+         allow_unused=False, argnums=0, has_aux=False):
     """`grad(y, x)`: dy/dx as a tensor (a tuple for a tuple of inputs); `grad(f)`: the
     gradient function of f."""
     if isinstance(outputs, CALLABLES):
         if inputs is not None:
             raise TcalcTypeError("grad(f) takes the function only; call the result: grad(f)(x)")
-        return GradFunction(outputs, argnums)
+        from . import functional
+
+        return functional.grad(outputs, argnums, has_aux)
     if inputs is None:
         raise TcalcTypeError("grad() needs the output and the inputs: grad(y, x), or a function: "
                              "grad(f)")
@@ -81,39 +83,11 @@ def grad(outputs, inputs=None, grad_outputs=None, retain_graph=None, create_grap
 
 
 def call_grad_function(gf: GradFunction, args: tuple, kwargs: dict, call) -> object:
-    """Evaluate grad(f)(*args): differentiate f at args with respect to args[argnums].
+    """Evaluate grad(f)(*args), jacrev(f)(*args), vmap(f)(*args), ...: tcalc.functional
+    does the work, with the evaluator's `call` for calling f."""
+    from . import functional
 
-    The gradient is built with create_graph, so that grad(grad(f)) differentiates it again; it
-    stays attached to the graph only when an outer differentiation is watching the arguments.
-    """
-    argnums = gf.argnums if isinstance(gf.argnums, tuple) else (gf.argnums,)
-    args = list(args)
-    watched, outer = [], []
-    for i in argnums:
-        if not -len(args) <= i < len(args):
-            raise TcalcTypeError(f"grad: argnums {i} is out of range for {len(args)} arguments")
-        x = args[i]
-        if not (type(x) is Tensor or isinstance(x, (int, float))) or isinstance(x, bool):
-            raise TcalcTypeError("grad(f)(x): the differentiated arguments must be tensors")
-        x = _base.as_tensor(x)
-        if not x.dtype.is_floating_point:
-            raise AutogradError("only Tensors of floating point dtype can require gradients",
-                                hint="pass a float tensor, e.g. tensor(2.0) or x.float()")
-        outer.append(x.requires_grad)
-        # A fresh handle on x: inside an outer grad it stays connected to x's graph.
-        inner = x + 0.0 if x.requires_grad else Tensor(x.data, requires_grad=True)
-        args[i] = inner
-        watched.append(inner)
-    with grad_mode(True):
-        y = call(gf.function, tuple(args), kwargs)
-        if type(y) is not Tensor or y.data.size != 1:
-            raise AutogradError("grad(f)(x) needs f to return a tensor with a single element",
-                                hint="make f return a scalar, e.g. sum(...) of its result")
-        if not y.requires_grad:
-            results = [Tensor(np.zeros_like(w.data)) for w in watched]
-        else:
-            results = run_backward([y], [Tensor(np.ones_like(y.data))], retain_graph=True,
-                                   create_graph=True, inputs=watched)
-    results = [Tensor(np.zeros_like(w.data)) if r is None else r for r, w in zip(results, watched)]
-    results = [r if any(outer) else Tensor(r.data) for r in results]
-    return tuple(results) if isinstance(gf.argnums, tuple) else results[0]
+    kind = gf.kind if isinstance(gf, Transformed) else "grad"
+    if not isinstance(gf, Transformed):
+        gf = Transformed("grad", gf.function, argnums=gf.argnums)
+    return functional.CALL[kind](gf, args, kwargs, call)

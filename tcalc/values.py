@@ -234,3 +234,36 @@ class GradMode(ContextManager):
         if self.name == "set_grad_enabled":
             return f"torch.autograd.grad_mode.set_grad_enabled(mode={self.enabled})"
         return f"<torch.autograd.grad_mode.{self.name} at {id(self):#x}>"
+
+
+# ---- torch.func: functions made from functions (tcalc.functional) ---------------------------
+
+class Transformed(GradFunction):
+    """`jacrev(f)`, `vmap(f, in_dims=1)`, `grad_and_value(f)`: the transform `kind` of the
+    language function `function`, with its options. Called like grad(f), through
+    differentiate.call_grad_function, which hands it to tcalc.functional."""
+
+    __slots__ = ("kind", "options")
+
+    def __init__(self, kind: str, function: object, **options):
+        super().__init__(function, options.get("argnums", 0))
+        self.kind = kind
+        self.options = options
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}({getattr(self.function, 'name', 'f')})"
+
+
+class Closure(Builtin):
+    """A function tcalc made at run time around Python state (the vjp_fn that vjp returns),
+    shown as Jupyter shows PyTorch's own (`shown`: the text inside `<function ...>`)."""
+
+    __slots__ = ("shown",)
+
+    def __init__(self, name: str, function: Callable, shown: str):
+        super().__init__(name, function)
+        self.shown = shown
+
+    def __repr__(self) -> str:
+        return f"<function {self.shown}>"
