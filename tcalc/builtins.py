@@ -818,3 +818,29 @@ AUTOGRAD_FUNCTIONAL = Namespace("torch.autograd.functional", {
 })
 AUTOGRAD.members["functional"] = AUTOGRAD_FUNCTIONAL
 MODULES.update({"torch.func": FUNC, "torch.autograd.functional": AUTOGRAD_FUNCTIONAL})
+
+# ---- the autograd graph made visible (tcalc.graph) ------------------------------------------------
+
+from . import graph as _graph  # noqa: E402
+from .values import SessionBuiltin  # noqa: E402
+
+FUNCTIONS["graph"] = SessionBuiltin("graph", _graph.graph)
+
+
+def _node_method(name: str, function):
+    method = Builtin(name, function)
+    return lambda node: BoundMethod(method, node)
+
+
+# Attributes of objects that are not tensors: a grad_fn (autograd.Node) and the
+# AccumulateGrad at a leaf (the evaluator reads them here).
+from .autograd import Node as _Node  # noqa: E402
+from .values import AccumulateGrad as _AccumulateGrad, BoundMethod  # noqa: E402
+
+OBJECT_ATTRIBUTES: dict[type, dict] = {
+    _Node: {"next_functions": _graph.next_functions, "name": _node_method("name", lambda n: n.name),
+            "metadata": lambda n: {}},
+    _AccumulateGrad: {"next_functions": lambda n: (), "variable": lambda n: n.variable,
+                      "name": _node_method("name", lambda n: "torch::autograd::AccumulateGrad"),
+                      "metadata": lambda n: {}},
+}

@@ -7,7 +7,7 @@ from .autograd import run_backward
 from .errors import AutogradError, TcalcTypeError
 from .ops import _base
 from .tensor import Tensor
-from .values import CALLABLES, GradFunction, Transformed
+from .values import CALLABLES, GradFunction, SessionBuiltin, Transformed
 
 
 def _implicit_gradient(y: Tensor, gradient) -> Tensor:
@@ -87,6 +87,8 @@ def call_grad_function(gf: GradFunction, args: tuple, kwargs: dict, call) -> obj
     does the work, with the evaluator's `call` for calling f."""
     from . import functional
 
+    if isinstance(gf, SessionBuiltin):
+        return gf.function(args, kwargs, call.__self__.globals)  # `call` is the Session's
     kind = gf.kind if isinstance(gf, Transformed) else "grad"
     if not isinstance(gf, Transformed):
         gf = Transformed("grad", gf.function, argnums=gf.argnums)

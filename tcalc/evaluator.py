@@ -793,6 +793,9 @@ class Session:
                 return BoundMethod(method, obj)
             raise TcalcNameError(f"'Tensor' object has no attribute '{name}'", node.span,
                                  attribute_hint(name, {**builtins.ATTRIBUTES, **builtins.METHODS}))
+        attributes = builtins.OBJECT_ATTRIBUTES.get(type(obj))  # grad_fn.next_functions, ...
+        if attributes is not None and name in attributes:
+            return self._guard(node, lambda: attributes[name](obj))
         methods = _PYTHON_METHODS.get(type(obj))
         if methods is not None:
             method = methods.get(name)
