@@ -844,3 +844,35 @@ OBJECT_ATTRIBUTES: dict[type, dict] = {
                       "name": _node_method("name", lambda n: "torch::autograd::AccumulateGrad"),
                       "metadata": lambda n: {}},
 }
+
+# ---- hooks, retain_grad, torch.autograd.backward ------------------------------------------------
+
+from . import autograd as _autograd  # noqa: E402
+from .values import RemovableHandle  # noqa: E402
+
+
+def _register_hook(x, hook):
+    if not x.requires_grad:
+        raise AutogradError("cannot register a hook on a tensor that doesn't require gradient",
+                            hint="call x.requires_grad_() first")
+    return RemovableHandle(_autograd.register_hook(x, hook))
+
+
+def _retain_grad(x):
+    if not x.requires_grad:
+        raise AutogradError("can't retain_grad on Tensor that has requires_grad=False",
+                            hint="only tensors computed from tensors that require grad have a gradient")
+    _autograd.retain_grad(x)
+
+
+HOOKS = (
+    ("register_hook", _register_hook, METHOD, CALLS_BACK),
+    ("retain_grad", _retain_grad, METHOD, CHANGES_FLAGS),
+    ("retains_grad", _autograd.retains_grad, ATTRIBUTE),
+)
+_build(HOOKS)
+AUTOGRAD.members["backward"] = Builtin("backward", differentiate.autograd_backward, RUNS_BACKWARD)
+OBJECT_ATTRIBUTES[RemovableHandle] = {"remove": _node_method("remove", lambda handle: handle.remove())}
+AUTOGRAD.members.update(gradcheck=Builtin("gradcheck", functional.gradcheck, CALLS_BACK),
+                        gradgradcheck=Builtin("gradgradcheck", functional.gradgradcheck, CALLS_BACK))
+FUNCTIONS.update(gradcheck=AUTOGRAD.members["gradcheck"], gradgradcheck=AUTOGRAD.members["gradgradcheck"])

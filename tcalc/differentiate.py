@@ -7,7 +7,7 @@ from .autograd import run_backward
 from .errors import AutogradError, TcalcTypeError
 from .ops import _base
 from .tensor import Tensor
-from .values import CALLABLES, GradFunction, SessionBuiltin, Transformed
+from .values import CALLABLES, GradFunction, GradMode, SessionBuiltin, Transformed
 
 
 def _implicit_gradient(y: Tensor, gradient) -> Tensor:
@@ -93,3 +93,32 @@ def call_grad_function(gf: GradFunction, args: tuple, kwargs: dict, call) -> obj
     if not isinstance(gf, Transformed):
         gf = Transformed("grad", gf.function, argnums=gf.argnums)
     return functional.CALL[kind](gf, args, kwargs, call)
+
+
+def grad_mode_function(mode: GradMode, args: tuple, kwargs: dict) -> Transformed:
+    """`no_grad()(f)`: f, to be run in that grad mode (decorator style)."""
+    if len(args) != 1 or kwargs or not isinstance(args[0], CALLABLES):
+        raise TcalcTypeError(f"{mode.name}() wraps a function: {mode.name}()(f)",
+                             hint=f"or use it as a block: with torch.{mode.name}():")
+    return Transformed(mode.name, args[0], enabled=mode.enabled)
+
+
+def autograd_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+    """torch.autograd.backward(tensors, grad_tensors): one backward pass from several outputs."""
+    many = isinstance(tensors, (tuple, list))
+    ys = [_base.as_tensor(t) for t in (tensors if many else (tensors,))]
+    if grad_tensors is None:
+        gs = [None] * len(ys)
+    else:
+        gs = list(grad_tensors) if isinstance(grad_tensors, (tuple, list)) else [grad_tensors]
+    if len(gs) != len(ys):
+        raise AutogradError(f"grad can be implicitly created only for scalar outputs" if not gs else
+                            f"Mismatch in length: got {len(gs)} grad_tensors for {len(ys)} tensors",
+                            hint="give one gradient per tensor (None for a scalar)")
+    for i, y in enumerate(ys):
+        if not y.requires_grad:
+            raise AutogradError(f"element {i} of tensors does not require grad and does not have a grad_fn",
+                                hint="call requires_grad_() on the inputs before computing the outputs")
+    seeds = [_implicit_gradient(y, g) for y, g in zip(ys, gs)]
+    retain = create_graph if retain_graph is None else bool(retain_graph)
+    run_backward(ys, seeds, retain_graph=retain, create_graph=bool(create_graph))

@@ -376,7 +376,16 @@ def call_hessian(t: Transformed, args: tuple, kwargs: dict, call):
     return call_jacfwd(Transformed("jacfwd", inner, argnums=t.options.get("argnums", 0)), args, kwargs, call)
 
 
+def _in_grad_mode(t: Transformed, args: tuple, kwargs: dict, call):
+    with grad_mode(t.options["enabled"]):
+        return call(t.function, args, kwargs)
+
+
 CALL = {
+    "no_grad": _in_grad_mode,
+    "enable_grad": _in_grad_mode,
+    "inference_mode": _in_grad_mode,
+    "set_grad_enabled": _in_grad_mode,
     "grad": call_grad,
     "grad_and_value": call_grad_and_value,
     "jacrev": call_jacrev,
@@ -627,3 +636,105 @@ def autograd_hvp(func, inputs, v=None, create_graph=False, strict=False):
 
 def autograd_vhp(func, inputs, v=None, create_graph=False, strict=False):
     return _second_order(func, inputs, v, create_graph, "vhp", double_back=False)
+
+
+# ---- gradcheck and gradgradcheck: the analytical Jacobian against finite differences ---------------
+
+def _numerical_jacobian(func, xs: list, i: int, ys: list, eps: float) -> list:
+    """d y / d xs[i] for each output, by central differences in the input's own dtype. As
+    PyTorch does, each element is moved in the input's memory (and put back), so a tensor
+    that shares it (x.detach()) moves too."""
+    x = xs[i]
+    columns: list[list] = [[] for _ in ys]
+    memory = x.data if x.data.flags.writeable and x.data.flags.c_contiguous else None
+    flat = (memory if memory is not None else x.data.copy()).reshape(-1)
+    for k in range(flat.size):
+        original = flat[k].copy()
+        values = []
+        for step in (eps, -eps):
+            flat[k] = original + step
+            args = list(xs)
+            if memory is None:
+                args[i] = Tensor(flat.reshape(x.data.shape).copy())
+            try:
+                with grad_mode(False):
+                    values.append([o.data.copy() for o in _functional_outputs(func(*args), "gradcheck")[1]])
+            finally:
+                flat[k] = original
+        for o, y in enumerate(ys):
+            difference = (values[0][o] - values[1][o]).astype(y.data.dtype, copy=False)
+            columns[o].append((difference / (2 * eps)).reshape(-1))
+    return [np.stack(column, axis=1) if column else np.zeros((y.data.size, 0)) for column, y in zip(columns, ys)]
+
+
+def _mismatch(o: int, i: int, numerical: np.ndarray, analytical: np.ndarray) -> AutogradError:
+    from .printing import tensor_repr
+
+    difference = np.abs(numerical - analytical)
+    where = np.unravel_index(int(np.argmax(difference)), difference.shape)
+    return AutogradError(
+        f"Jacobian mismatch for output {o} with respect to input {i},\nnumerical:{tensor_repr(numerical)}\n"
+        f"analytical:{tensor_repr(analytical)}\n",
+        hint=f"the largest difference is {float(difference[where]):.6g}, at row {where[0]} (output element) "
+             f"and column {where[1]} (input element): analytical {float(analytical[where]):.6g}, numerical "
+             f"{float(numerical[where]):.6g}; float32 inputs are too coarse for these tolerances, use float64")
+
+
+def gradcheck(func, inputs, *, eps=1e-06, atol=1e-05, rtol=0.001, raise_exception=True, **ignored):
+    """torch.autograd.gradcheck: True when backward's Jacobian of func matches finite
+    differences for every input that requires grad; else PyTorch's error (or False)."""
+    xs = list(inputs) if type(inputs) in (tuple, list) else [inputs]
+    checked = [i for i, x in enumerate(xs) if type(x) is Tensor and x.requires_grad]
+    if not checked:
+        raise TcalcValueError("gradcheck expects at least one input tensor to require gradient, but none of "
+                              "them have requires_grad=True.", hint="create the inputs with requires_grad=True")
+    with grad_mode(True):
+        _, ys = _functional_outputs(func(*xs), "gradcheck")
+        for i in checked:
+            numerical = _numerical_jacobian(func, xs, i, ys, eps)
+            for o, y in enumerate(ys):
+                rows = [_vjp([y], [_one_hot(y.data.shape, y.data.dtype, k)], [xs[i]], create_graph=False)[0]
+                        for k in range(y.data.size)]
+                analytical = (np.stack([r.data.reshape(-1) for r in rows]) if rows
+                              else np.zeros((0, xs[i].data.size), y.data.dtype))
+                if not np.allclose(analytical, numerical[o], rtol=rtol, atol=atol):
+                    if not raise_exception:
+                        return False
+                    raise _mismatch(o, checked.index(i), numerical[o], analytical.astype(y.data.dtype))
+    return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-06, atol=1e-05, rtol=0.001, raise_exception=True,
+                  **ignored):
+    """torch.autograd.gradgradcheck: gradcheck of the function that computes func's vjp with
+    create_graph, with respect to the inputs and the (random, float64) cotangents."""
+    xs = list(inputs) if type(inputs) in (tuple, list) else [inputs]
+    differentiable = [x for x in xs if type(x) is Tensor and x.requires_grad]
+    with grad_mode(True):
+        _, ys = _functional_outputs(func(*xs), "gradgradcheck")
+    if grad_outputs is None:
+        generator = np.random.default_rng(0)
+        grad_outputs = [Tensor(generator.standard_normal(y.data.shape).astype(np.float64), requires_grad=True)
+                        for y in ys]
+    else:
+        grad_outputs = list(grad_outputs) if type(grad_outputs) in (tuple, list) else [grad_outputs]
+    n = len(xs)
+
+    positions = [i for i, x in enumerate(xs) if type(x) is Tensor and x.requires_grad]
+
+    def first_derivatives(*args):
+        # Called with perturbed copies too (which do not require grad): differentiate with
+        # respect to the same positions every time.
+        inner, cotangents = list(args[:n]), list(args[n:])
+        for i in positions:
+            if not inner[i].requires_grad:
+                inner[i] = Tensor(inner[i].data, requires_grad=True)
+        with grad_mode(True):
+            _, outs = _functional_outputs(func(*inner), "gradgradcheck")
+            return tuple(_vjp(outs, cotangents, [inner[i] for i in positions], create_graph=True))
+
+    if not differentiable:
+        raise TcalcValueError("gradcheck expects at least one input tensor to require gradient, but none of "
+                              "them have requires_grad=True.")
+    return gradcheck(first_derivatives, tuple(xs) + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,
+                     raise_exception=raise_exception)

@@ -316,3 +316,15 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:  # as Jupyter shows a grad_fn
         return f"<AccumulateGrad at {id(self):#x}>"
+
+
+class RemovableHandle:
+    """What x.register_hook(f) returns: handle.remove() takes the hook away again."""
+
+    __slots__ = ("remove",)
+
+    def __init__(self, remove: Callable[[], None]):
+        self.remove = remove
+
+    def __repr__(self) -> str:  # as Jupyter shows PyTorch's
+        return f"<torch.utils.hooks.RemovableHandle at {id(self):#x}>"

@@ -120,3 +120,23 @@ def test_bad_input_is_a_clean_error(source):
     with pytest.raises(TcalcError) as caught:
         list(Session().run(source))
     assert caught.value.kind != "internal error", caught.value.message
+
+
+def test_gradcheck_names_the_largest_difference():
+    source = ("x = tensor([0.5, 1.5, -0.3], dtype=float64, requires_grad=True)\n"
+              "x.register_hook(lambda g: g * 2);\n"
+              "gradcheck(torch.sin, (x,))\n")
+    with pytest.raises(TcalcError) as caught:
+        list(Session().run(source))
+    assert caught.value.message.startswith("Jacobian mismatch for output 0 with respect to input 0,")
+    # The doubled gradient is off by cos(x) the most where |cos(x)| is largest: x = -0.3, element 2.
+    assert "largest difference is 0.955" in caught.value.hint and "column 2" in caught.value.hint
+
+
+def test_hooks_see_the_gradient_and_can_be_removed():
+    session = Session()
+    list(session.run("x = tensor([1., 2.], requires_grad=True)\nseen = []\n"
+                     "handle = x.register_hook(lambda g: seen.append(g.sum()))\n"
+                     "(x * x).sum().backward()\nhandle.remove()\n(x * 3).sum().backward()\n"))
+    assert [float(t.data) for t in session.globals["seen"]] == [6.0]
+    np.testing.assert_array_equal(session.globals["x"].grad.data, [5.0, 7.0])
