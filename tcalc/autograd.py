@@ -474,3 +474,34 @@ def _at_leaves(pending: list) -> list:
             totals[id(t)] = entry = [t, g]
             order.append(entry)
     return [(entry[0], _run_hooks(entry[0], entry[1])) if type(entry) is list else entry for entry in order]
+
+
+def edge_gradients(output: Tensor, seed: Tensor) -> dict[int, Tensor]:
+    """What a backward from `output` (with gradient `seed`) sends to each node and leaf of
+    its graph, computed again for graph(y, grads=True): by id of the node, or of the leaf
+    tensor (the gradient its AccumulateGrad receives). Nothing changes: no .grad, no hook
+    runs, nodes stay as they are; a freed node is read anyway, since tcalc keeps what it
+    saved. A tensor changed in place since it was saved is refused, as backward refuses."""
+    received: dict[int, Tensor] = {}
+    grads = {id(output.grad_fn): seed}
+    global _grad_enabled
+    saved, _grad_enabled = _grad_enabled, False
+    try:
+        for node in _topological_order([output.grad_fn]):
+            grad = grads.pop(id(node), None)
+            if grad is None:
+                continue
+            received[id(node)] = grad
+            if node.saved is not None:
+                node.check_saved()
+            for x, edge, g in zip(node.inputs, node.edges, node.op.backward(node, grad)):
+                if g is None or type(x) is not Tensor or not (x.requires_grad or edge is not None):
+                    continue
+                if g.data.shape != x.data.shape or g.data.dtype != x.data.dtype:
+                    g = _fit(g, x)
+                key = id(edge) if edge is not None else id(x)
+                target = grads if edge is not None else received
+                target[key] = g if key not in target else target[key] + g
+    finally:
+        _grad_enabled = saved
+    return received

@@ -10,7 +10,8 @@ which backward() visits the nodes: the chain rule from y down to the leaves.
 
 The drawing is a values.GraphDrawing; render.RENDERERS shows it as plain text (piped, and
 byte for byte the same characters) or as a rich Tree (the shell); `graph(y, format='dot')`
-is Graphviz DOT text of the same nodes.
+is Graphviz DOT text of the same nodes; `graph(y, grads=True)` adds the gradient each node
+receives in a backward from y (its shape, mean and largest size).
 """
 from __future__ import annotations
 
@@ -35,8 +36,9 @@ class _Walk:
     """One pass over the graph: which nodes are reached twice (they get a number), then the
     drawing."""
 
-    def __init__(self, names: dict[int, str]):
+    def __init__(self, names: dict[int, str], grads: dict[int, Tensor] | None = None):
         self.names = names  # id(tensor) -> the variable that holds it
+        self.grads = grads  # id(node or leaf) -> the gradient backward sends it, for grads=True
         self.numbers: dict[int, int] = {}
         self.drawn: set[int] = set()
         self.shared: set[int] = set()
@@ -74,6 +76,12 @@ class _Walk:
         number = self.numbers.setdefault(key, len(self.numbers) + 1)
         return [(f" [{number}]", "bold magenta")]
 
+    def _gradient(self, key: int) -> list:
+        if self.grads is None:
+            return []
+        grad = self.grads.get(key)
+        return [(f"  <- grad {_summary(grad)}" if grad is not None else "  <- no gradient", "bold yellow")]
+
     def node(self, node: Node) -> GraphDrawing:
         key = id(node)
         if key in self.drawn:
@@ -89,6 +97,7 @@ class _Walk:
             parts.append(("  saved tensors freed by backward()", "dim"))
         elif saved:
             parts.append(("  saved " + ", ".join(saved), "yellow"))
+        parts.extend(self._gradient(key))
         children = []
         for key_, target, x in self.inputs(node):
             if target is None:
@@ -109,7 +118,8 @@ class _Walk:
         self.drawn.add(key)
         grad = "not set" if x.grad is None else f"set {_shape(x.grad.data)}"
         return GraphDrawing([("AccumulateGrad", "bold green"), *self._number(key),
-                             (f"  {name or 'a leaf'}: {_described(x)}, requires_grad, .grad {grad}", "")], [],
+                             (f"  {name or 'a leaf'}: {_described(x)}, requires_grad, .grad {grad}", ""),
+                             *self._gradient(key)], [],
                             key)
 
 
@@ -136,6 +146,18 @@ def next_functions(node: Node) -> tuple:
         else:
             pairs.append((None, 0))
     return tuple(pairs)
+
+
+def _summary(grad: Tensor) -> str:
+    """A gradient in a few characters: its value, or its shape, mean and largest size."""
+    import numpy as np
+
+    data = grad.data
+    if data.size == 1:
+        return f"{float(data.reshape(())):.4g}"
+    if data.size == 0:
+        return f"{_shape(data)} empty"
+    return f"{_shape(data)} mean {float(np.mean(data)):.4g}, max |{float(np.max(np.abs(data))):.4g}|"
 
 
 def _dtype_name(node: Node) -> str:
@@ -165,7 +187,7 @@ def _constant(x) -> str:
     return f"the number {python_repr(x)}" if isinstance(x, (int, float)) else type_name(x)
 
 
-def build(y, names: dict[int, str]) -> GraphDrawing:
+def build(y, names: dict[int, str], grads: bool = False) -> GraphDrawing:
     if type(y) is not Tensor:
         raise TcalcTypeError(f"graph() needs a tensor, not {type_name(y)}", hint="graph(y) draws how y was computed")
     name = names.get(id(y))
@@ -173,7 +195,7 @@ def build(y, names: dict[int, str]) -> GraphDrawing:
         what = "a leaf" if y.requires_grad else "a tensor that does not require grad"
         hint = "" if y.requires_grad else ": compute it from tensors made with requires_grad=True"
         return GraphDrawing([(f"{name or 'the tensor'} is {what}: {_described(y)}{hint}", "")], [])
-    walk = _Walk(names)
+    walk = _Walk(names, _edge_gradients(y) if grads else None)
     walk.count(y.grad_fn)
     return walk.node(y.grad_fn)
 
@@ -246,8 +268,19 @@ def _names(variables: dict) -> dict[int, str]:
     return names
 
 
-def _graph(y, *, names: dict[int, str], format=None):
-    drawing = build(y, names)
+def _edge_gradients(y: Tensor) -> dict:
+    from .autograd import edge_gradients
+    from .errors import AutogradError
+    import numpy as np
+
+    if y.data.size != 1:
+        raise AutogradError("grad can be implicitly created only for scalar outputs",
+                            hint="graph(y, grads=True) shows a backward from a one-element y: draw y.sum()")
+    return edge_gradients(y, Tensor(np.ones_like(y.data)))
+
+
+def _graph(y, *, names: dict[int, str], format=None, grads=False):
+    drawing = build(y, names, bool(grads))
     if format is None:
         return drawing
     if format == "dot":

@@ -111,3 +111,23 @@ def test_bad_calls_are_clean_errors(expression):
 def test_a_leaf_and_a_constant_say_what_they_are():
     assert "x is a leaf" in _text(SEED, "graph(x)")
     assert "does not require grad" in _text("c = ones(2)\n", "graph(c)")
+
+
+def test_grads_shows_what_backward_sends_each_node():
+    # y = 2 * dot(x, x): the dot node receives dy/d(dot) = 2, the leaf x receives 4x in total
+    # (two paths), which is what backward leaves in x.grad.
+    text = _text(SEED + "y.backward()\n", "graph(y, grads=True)")
+    lines = text.splitlines()
+    assert lines[0].endswith("<- grad 1")
+    assert lines[1].startswith("├── DotBackward0") and lines[1].endswith("<- grad 2")
+    assert lines[2].endswith("<- grad (4,) mean 6, max |12|")  # 4 * [0, 1, 2, 3]
+    assert _text(SEED + "y.backward()\n", "x.grad; graph(y)") == _text(SEED + "y.backward()\n", "graph(y)")
+
+
+def test_grads_leave_the_session_as_it_was():
+    session = Session()
+    list(session.run(SEED + "seen = []\nx.register_hook(lambda g: seen.append(g))\n"))
+    list(session.run("graph(y, grads=True)"))
+    assert session.globals["x"].grad is None and session.globals["seen"] == []
+    list(session.run("y.backward()"))  # the graph was not freed by drawing it
+    assert session.globals["x"].grad.data.tolist() == [0.0, 4.0, 8.0, 12.0]
