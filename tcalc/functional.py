@@ -23,7 +23,7 @@ import numpy as np
 
 from . import ops
 from .autograd import grad_mode, run_backward
-from .errors import AutogradError, ShapeError, TcalcTypeError, TcalcValueError
+from .errors import AutogradError, ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from .tensor import Tensor
 from .values import Closure, Transformed
 
@@ -213,13 +213,12 @@ def call_grad_and_value(t, args, kwargs, call):
 # ---- Jacobians --------------------------------------------------------------------------------------
 
 def _output_leaves(out, where: str) -> list:
+    """f's results as tensors; `where` is vjp's or jvp's name for itself in the message."""
     leaves = _leaves(out)
     for leaf in leaves:
         if type(leaf) is not Tensor:
-            raise AutogradError(f"{where}: Expected f to be a function that has a single Tensor output or "
-                                f"a tuple/list of Tensor outputs, got {_python_class(leaf)}"
-                                if where.startswith("vjp") else
-                                f"{where}: Expected all outputs to be Tensors, got {_python_class(leaf)}")
+            raise AutogradError(f"{where}: expected f(*primals) to return only tensors, got unsupported type "
+                                f"{_python_class(leaf)}", hint="f must return tensors (or tuples of them)")
     return leaves
 
 
@@ -258,7 +257,7 @@ def _stacked(pieces: list, out_shape: tuple, in_shape: tuple, like: Tensor, firs
 
 
 def _jacobian_transform(t: Transformed, args: tuple, kwargs: dict, call, forward: bool):
-    where = "jacfwd(f, ...)(*args)" if forward else "vjp(f, *primals)"
+    where = "jvp(f, primals, tangents)" if forward else "vjp(f, *primals)"
     diff = _Differentiated(args, t.options.get("argnums", 0))
     watched = diff.watched
     with grad_mode(True):
@@ -287,9 +286,21 @@ def _function_name(function) -> str:
 
 
 def _dims_text(in_dims) -> str:
-    from .python_values import python_repr
+    """in_dims as PyTorch's messages write it: with str(), so in_dims='a' shows as a."""
+    if type(in_dims) is tuple:
+        items = [_dims_text(d) for d in in_dims]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    return str(in_dims) if isinstance(in_dims, (int, str)) or in_dims is None else type(in_dims).__name__
 
-    return python_repr(in_dims)
+
+def _tree_spec(tree, indent: int = 2) -> str:
+    """PyTorch's TreeSpec text of a pytree: * for a leaf, one child a line after the first."""
+    if type(tree) in (tuple, list, dict):
+        items = tree.values() if type(tree) is dict else tree
+        children = (",\n" + " " * indent).join(_tree_spec(item, indent + 2) for item in items)
+        context = list(tree) if type(tree) is dict else None
+        return f"TreeSpec({type(tree).__name__}, {context}, [{children}])"
+    return "*"
 
 
 def _batch_dims(t: Transformed, args: tuple) -> list:
@@ -299,10 +310,13 @@ def _batch_dims(t: Transformed, args: tuple) -> list:
     if isinstance(in_dims, tuple):
         if len(in_dims) != len(args):
             raise TcalcValueError(f"{head}: in_dims is not compatible with the structure of `inputs`. in_dims "
-                                  f"has structure TreeSpec(tuple, None, [{', '.join('*' for _ in in_dims)}]) but "
-                                  f"inputs has structure TreeSpec(tuple, None, [{', '.join('*' for _ in args)}]).",
-                                  hint="give one in_dim per argument")
+                                  f"has structure {_tree_spec(in_dims)} but inputs has structure "
+                                  f"{_tree_spec(tuple(args))}.", hint="give one in_dim per argument")
         per_arg = list(in_dims)
+    elif not isinstance(in_dims, int) or isinstance(in_dims, bool):
+        raise TcalcValueError(f"{head}: expected `in_dims` to be int or a (potentially nested) tuple matching the "
+                              f"structure of inputs, got: {_python_class(in_dims)}.",
+                              hint="in_dims=0 maps over the first dimension of every argument")
     else:
         per_arg = [in_dims] * len(args)
     dims = []
@@ -326,7 +340,7 @@ def _batch_dims(t: Transformed, args: tuple) -> list:
             dims.append(dim % ndim)
     if all(d is None for d in dims):
         raise TcalcValueError(f"{head}: at least one input must be a Tensor with a batch dimension "
-                              "(in_dims other than None)")
+                              "(in_dims other than None)", hint="say which dimension of an argument to map over")
     return dims
 
 
@@ -356,15 +370,18 @@ def _stack_outputs(t: Transformed, outputs: list):
     stacked = []
     for column, dim in zip(columns, per_leaf):
         if type(column[0]) is not Tensor:
-            raise TcalcValueError(f"vmap: `{_function_name(t.function)}` must only return Tensors, got type "
+            name = _function_name(t.function)
+            raise TcalcValueError(f"vmap({name}, ...): `{name}` must only return Tensors, got type "
                                   f"{_python_class(column[0])}. Did you mean to set out_dims= to None for output?")
         if dim is None:
             stacked.append(column[0])
             continue
         ndim = column[0].data.ndim + 1
+        if not isinstance(dim, int) or isinstance(dim, bool):
+            raise TcalcValueError(f"vmap: out_dims must be an int, None or a tuple of them, got {_python_class(dim)}")
         if not -ndim <= dim < ndim:
-            raise TcalcValueError(f"vmap: Got out_dim={dim} for an output of dimensionality {ndim - 1}",
-                                  hint="out_dims counts the dimensions of f's result and the batch one")
+            raise TcalcIndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but "
+                                  f"got {dim})", hint="out_dims counts the dimensions of f's result and the batch one")
         stacked.append(ops.stack(list(column), dim))
     return _rebuild(first, iter(stacked))
 
@@ -444,11 +461,8 @@ def vjp(func, *primals, has_aux=False):
         out, aux = _split_aux(func(*diff.args), has_aux, "vjp(f, *primals)")
         ys = _output_leaves(out, "vjp(f, *primals)")
 
-    def vjp_fn(*cotangents, retain_graph=True, create_graph=None):
-        tree = cotangents[0] if len(cotangents) == 1 and type(out) is Tensor else cotangents
-        if type(out) is not Tensor and len(cotangents) == 1:
-            tree = cotangents[0]
-        gs = _leaves(tree)
+    def vjp_fn(cotangents, retain_graph=True, create_graph=None):
+        gs = _leaves(cotangents)
         if len(gs) != len(ys):
             raise AutogradError(f"Expected pytree structure of cotangents to be the same as pytree structure "
                                 f"of outputs to the function. cotangents: {len(gs)} tensors, "
@@ -472,11 +486,11 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     where = "jvp(f, primals, tangents)"
     if type(primals) is not tuple:
         raise AutogradError(f"{where}: Expected primals to be a tuple. E.g. it should be valid to call f(*primals).")
-    if type(tangents) is not tuple or len(_leaves(tangents)) != len(_leaves(primals)):
+    if _tree_spec(tangents) != _tree_spec(primals):
         raise AutogradError(f"{where}: Expected primals and tangents to have the same python structure. For "
                             "example, if primals is a tuple of 3 tensors, tangents also must be. Got primals "
-                            f"with structure of {len(_leaves(primals))} tensors and tangents with structure "
-                            f"of {len(_leaves(tangents)) if type(tangents) is tuple else 1} tensors")
+                            f"with structure {_tree_spec(primals)} and tangents with structure "
+                            f"{_tree_spec(tangents)}", hint="give one tangent per primal, in a tuple: (v,)")
     diff = _Differentiated(primals, tuple(range(len(primals))))
     watched = diff.watched
     vs = _tensor_leaves(tangents)
@@ -508,8 +522,9 @@ def _functional_inputs(inputs, where: str) -> tuple[bool, list]:
     xs = list(inputs) if many else [inputs]
     for i, x in enumerate(xs):
         if type(x) is not Tensor:
+            which = f"the value at index {i} has" if many else "the given inputs has"
             raise TcalcTypeError(f"The inputs given to {where} must be either a Tensor or a tuple of Tensors but "
-                                 f"the value at index {i} has type {_python_class(x).split(chr(39))[1]}.")
+                                 f"{which} type {_python_class(x)}.")
         if not x.dtype.is_floating_point:
             raise AutogradError("only Tensors of floating point dtype can require gradients")
     return many, [Tensor(x.data, requires_grad=True) for x in xs]
@@ -520,9 +535,9 @@ def _functional_outputs(out, where: str) -> tuple[bool, list]:
     ys = list(out) if many else [out]
     for i, y in enumerate(ys):
         if type(y) is not Tensor:
+            which = f"the value at index {i} has" if many else "the given outputs of the user-provided function has"
             raise TcalcTypeError(f"The outputs of the user-provided function given to {where} must be either a "
-                                 f"Tensor or a tuple of Tensors but the value at index {i} has type "
-                                 f"{_python_class(y).split(chr(39))[1]}.")
+                                 f"Tensor or a tuple of Tensors but {which} type {_python_class(y)}.")
     return many, ys
 
 
@@ -535,10 +550,8 @@ def _vectors(v, like: list, many: bool, where: str, what: str) -> list:
     for x, g in zip(like, vs):
         g = ops._base.as_tensor(g)
         if g.data.shape != x.data.shape:
-            raise AutogradError(f"Mismatch in shape: grad_output[0] has a shape of {_size(g.data.shape)} and "
-                                f"output[0] has a shape of {_size(x.data.shape)}." if what == "outputs" else
-                                f"The given v ({_size(g.data.shape)}) must match the shape of the {what} "
-                                f"({_size(x.data.shape)}).")
+            raise AutogradError(f"v has invalid size: should be {_size(x.data.shape)} but got {_size(g.data.shape)}.",
+                                hint=f"v has the shape of the {what}")
         checked.append(g)
     return checked
 
