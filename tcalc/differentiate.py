@@ -89,10 +89,7 @@ def call_grad_function(gf: GradFunction, args: tuple, kwargs: dict, call) -> obj
 
     if isinstance(gf, SessionBuiltin):
         return gf.function(args, kwargs, call.__self__.globals)  # `call` is the Session's
-    kind = gf.kind if isinstance(gf, Transformed) else "grad"
-    if not isinstance(gf, Transformed):
-        gf = Transformed("grad", gf.function, argnums=gf.argnums)
-    return functional.CALL[kind](gf, args, kwargs, call)
+    return functional.CALL[gf.kind](gf, args, kwargs, call)
 
 
 def grad_mode_function(mode: GradMode, args: tuple, kwargs: dict) -> Transformed:

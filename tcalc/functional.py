@@ -306,6 +306,10 @@ def _tree_spec(tree, indent: int = 2) -> str:
 def _batch_dims(t: Transformed, args: tuple) -> list:
     """The mapped dimension (or None) of each tensor leaf of the arguments, checked."""
     in_dims = t.options.get("in_dims", 0)
+    if not args:
+        raise TcalcValueError(f"vmap({_function_name(t.function)})(<inputs>): got no inputs. Maybe you forgot to add "
+                              "inputs, or you are trying to vmap over a function with no inputs. The latter is "
+                              "unsupported.", hint="pass the batch: vmap(f)(xs)")
     head = f"vmap({_function_name(t.function)}, in_dims={_dims_text(in_dims)}, ...)(<inputs>)"
     if isinstance(in_dims, tuple):
         if len(in_dims) != len(args):
@@ -359,6 +363,13 @@ def call_vmap(t: Transformed, args: tuple, kwargs: dict, call):
         example = iter([leaf if d is None else ops.getitem(leaf, (slice(None),) * d + (b,))
                         for leaf, d in zip(leaves, dims)])
         outputs.append(call(t.function, tuple(_rebuild(arg, example) for arg in args), kwargs))
+    if not outputs:  # an empty batch: f's result on zeros gives the shapes of the empty results
+        example = iter([leaf if d is None else Tensor(np.zeros(leaf.data.shape[:d] + leaf.data.shape[d + 1:],
+                                                                leaf.data.dtype))
+                        for leaf, d in zip(leaves, dims)])
+        shapes = call(t.function, tuple(_rebuild(arg, example) for arg in args), kwargs)
+        return _rebuild(shapes, iter([ops.getitem(ops.stack([leaf], 0), slice(0, 0)) if type(leaf) is Tensor
+                                      else leaf for leaf in _leaves(shapes)]))
     return _stack_outputs(t, outputs)
 
 
