@@ -21,6 +21,7 @@ from .tensor import Tensor
 from .values import AccumulateGrad, GraphDrawing, type_name
 
 GUIDES = ("├── ", "└── ", "│   ", "    ")  # the guides rich.tree.Tree draws
+MAX_DEPTH = 60  # levels drawn; a graph built by a long loop is cut there, saying so
 
 
 def _shape(data) -> str:
@@ -82,8 +83,11 @@ class _Walk:
         grad = self.grads.get(key)
         return [(f"  <- grad {_summary(grad)}" if grad is not None else "  <- no gradient", "bold yellow")]
 
-    def node(self, node: Node) -> GraphDrawing:
+    def node(self, node: Node, depth: int = 0) -> GraphDrawing:
         key = id(node)
+        if depth >= MAX_DEPTH:
+            return GraphDrawing([(f"... {node.name} and the nodes below it: deeper than {MAX_DEPTH} levels, not "
+                                  "drawn", "dim")], [])
         if key in self.drawn:
             return GraphDrawing([(node.name, "bold cyan"), (f" [{self.numbers[key]}] drawn above", "dim")], [],
                                 key, reference=True)
@@ -103,7 +107,7 @@ class _Walk:
             if target is None:
                 children.append(GraphDrawing([("None", "dim"), (f"  {_constant(x)}, no gradient", "dim")], []))
             elif isinstance(target, Node):
-                children.append(self.node(target))
+                children.append(self.node(target, depth + 1))
             else:
                 children.append(self.leaf(target))
         return GraphDrawing(parts, children, key)

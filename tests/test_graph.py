@@ -131,3 +131,9 @@ def test_grads_leave_the_session_as_it_was():
     assert session.globals["x"].grad is None and session.globals["seen"] == []
     list(session.run("y.backward()"))  # the graph was not freed by drawing it
     assert session.globals["x"].grad.data.tolist() == [0.0, 4.0, 8.0, 12.0]
+
+
+def test_a_graph_from_a_long_loop_is_cut_and_says_so():
+    text = _text("x = tensor(1.0, requires_grad=True)\ns = x\nfor k in range(3000):\n    s = s * 1.0001 + x\n", "graph(s)")
+    assert len(text.splitlines()) < 200
+    assert "deeper than 60 levels, not drawn" in text
