@@ -301,6 +301,8 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
             grad = grads.pop(id(node), None)
             if grad is None:
                 continue
+            if _watched_tensors:
+                grad = _at_tensor(node._output_ref(), grad, pending if wanted is None else None)
             if node.freed and node.op.saves:
                 raise AutogradError(
                     "Trying to backward through the graph a second time (or directly access saved "
@@ -328,6 +330,11 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
                         results[j] = g if results[j] is None else results[j] + g
                 elif edge is None and x.requires_grad:
                     pending.append((x, g))
+        if _watched_tensors:
+            pending = _at_leaves(pending)
+            if wanted is not None:
+                results = [r if r is None or t.grad_fn is not None else _run_hooks(t, r)
+                           for t, r in zip(inputs, results)]
         if _commit_observer is not None:
             _commit_observer([leaf for leaf, _ in pending], processed if not retain_graph else (),
                              not create_graph)
@@ -382,3 +389,119 @@ def _accumulate(pending: list, create_graph: bool) -> None:
         bump_version(t)
     for leaf, new in fresh.values():
         leaf.grad = new
+
+
+# ---- hooks and retain_grad (x.register_hook(f), y.retain_grad()) ------------------------------
+#
+# Kept beside the tensors, weakly, so that a tensor without either costs the engine nothing:
+# it looks at them only while some tensor has one.
+
+_hooks: "weakref.WeakKeyDictionary[Tensor, list]" = weakref.WeakKeyDictionary()
+_retaining: "weakref.WeakSet[Tensor]" = weakref.WeakSet()
+_watched_tensors = False
+
+
+def _update_watched() -> None:
+    global _watched_tensors
+    _watched_tensors = bool(len(_hooks) or len(_retaining))
+
+
+def register_hook(tensor: Tensor, hook: Callable) -> Callable[[], None]:
+    """Have hook(gradient) see (and, returning a tensor, replace) the gradient with respect to
+    tensor in every backward; returns the function that removes it."""
+    hooks = _hooks.setdefault(tensor, [])
+    entry = [hook]  # a fresh list: the same function registered twice runs twice
+    hooks.append(entry)
+    _update_watched()
+
+    def remove() -> None:
+        if entry in hooks:
+            hooks.remove(entry)
+            if not hooks:
+                _hooks.pop(tensor, None)
+            _update_watched()
+
+    return remove
+
+
+def retain_grad(tensor: Tensor) -> None:
+    """A non-leaf tensor keeps the gradient backward computes for it in .grad."""
+    if tensor.grad_fn is not None:
+        _retaining.add(tensor)
+        _update_watched()
+
+
+def retains_grad(tensor: Tensor) -> bool:
+    return tensor in _retaining
+
+
+def _run_hooks(tensor: Tensor, grad: Tensor) -> Tensor:
+    for (hook,) in list(_hooks.get(tensor, ())):
+        changed = hook(grad)
+        if changed is not None:
+            if type(changed) is not Tensor or changed.data.shape != grad.data.shape:
+                raise AutogradError("hook returned a value that is not a tensor of the gradient's shape",
+                                    hint="a hook returns None or a tensor shaped like its argument")
+            grad = changed
+    return grad
+
+
+def _at_tensor(tensor, grad: Tensor, pending: list | None) -> Tensor:
+    """The gradient reaching a node's output: its hooks run, and a retained tensor keeps it
+    (in a backward(); `pending` is None in grad())."""
+    if tensor is None:
+        return grad
+    grad = _run_hooks(tensor, grad)
+    if pending is not None and tensor in _retaining:
+        pending.append((tensor, grad))
+    return grad
+
+
+def _at_leaves(pending: list) -> list:
+    """Each hooked leaf's gradients summed and passed through its hooks, as PyTorch runs a
+    leaf's hooks once on the gradient AccumulateGrad receives."""
+    hooked = {id(t) for t, _ in pending if t.grad_fn is None and t in _hooks}
+    if not hooked:
+        return pending
+    totals: dict[int, list] = {}
+    order = []
+    for t, g in pending:
+        if id(t) not in hooked:
+            order.append((t, g))
+        elif id(t) in totals:
+            totals[id(t)][1] = totals[id(t)][1] + g
+        else:
+            totals[id(t)] = entry = [t, g]
+            order.append(entry)
+    return [(entry[0], _run_hooks(entry[0], entry[1])) if type(entry) is list else entry for entry in order]
+
+
+def edge_gradients(output: Tensor, seed: Tensor) -> dict[int, Tensor]:
+    """What a backward from `output` (with gradient `seed`) sends to each node and leaf of
+    its graph, computed again for graph(y, grads=True): by id of the node, or of the leaf
+    tensor (the gradient its AccumulateGrad receives). Nothing changes: no .grad, no hook
+    runs, nodes stay as they are; a freed node is read anyway, since tcalc keeps what it
+    saved. A tensor changed in place since it was saved is refused, as backward refuses."""
+    received: dict[int, Tensor] = {}
+    grads = {id(output.grad_fn): seed}
+    global _grad_enabled
+    saved, _grad_enabled = _grad_enabled, False
+    try:
+        for node in _topological_order([output.grad_fn]):
+            grad = grads.pop(id(node), None)
+            if grad is None:
+                continue
+            received[id(node)] = grad
+            if node.saved is not None:
+                node.check_saved()
+            for x, edge, g in zip(node.inputs, node.edges, node.op.backward(node, grad)):
+                if g is None or type(x) is not Tensor or not (x.requires_grad or edge is not None):
+                    continue
+                if g.data.shape != x.data.shape or g.data.dtype != x.data.dtype:
+                    g = _fit(g, x)
+                key = id(edge) if edge is not None else id(x)
+                target = grads if edge is not None else received
+                target[key] = g if key not in target else target[key] + g
+    finally:
+        _grad_enabled = saved
+    return received

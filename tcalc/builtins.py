@@ -872,3 +872,92 @@ _build((
 ))
 # tcalc's own names, like Python's builtins, are not torch's: torch.show is refused.
 PYTHON_ONLY += ("show", "plot", "scatter", "hist")
+
+# ---- torch.func and torch.autograd.functional (tcalc.functional) --------------------------------
+#
+# The transforms answer to their bare names, as torch.func.NAME, and vmap as torch.vmap;
+# torch.autograd.functional is a namespace of its own.
+
+from . import functional  # noqa: E402
+
+FUNCTIONAL = (
+    ("grad_and_value", functional.grad_and_value, FUNCTION),
+    ("jacrev", functional.jacrev, FUNCTION),
+    ("jacfwd", functional.jacfwd, FUNCTION),
+    ("hessian", functional.hessian, FUNCTION),
+    ("vmap", functional.vmap, FUNCTION),
+    ("vjp", functional.vjp, FUNCTION, CALLS_BACK),
+    ("jvp", functional.jvp, FUNCTION, CALLS_BACK),
+)
+_build(FUNCTIONAL)
+
+FUNC.members.update({name: FUNCTIONS[name] for name in
+                     ("grad_and_value", "jacrev", "jacfwd", "hessian", "vmap", "vjp", "jvp")})
+AUTOGRAD_FUNCTIONAL = Namespace("torch.autograd.functional", {
+    "jacobian": Builtin("jacobian", functional.autograd_jacobian, CALLS_BACK),
+    "hessian": Builtin("hessian", functional.autograd_hessian, CALLS_BACK),
+    "vjp": Builtin("vjp", functional.autograd_vjp, CALLS_BACK),
+    "jvp": Builtin("jvp", functional.autograd_jvp, CALLS_BACK),
+    "hvp": Builtin("hvp", functional.autograd_hvp, CALLS_BACK),
+    "vhp": Builtin("vhp", functional.autograd_vhp, CALLS_BACK),
+})
+AUTOGRAD.members["functional"] = AUTOGRAD_FUNCTIONAL
+MODULES.update({"torch.func": FUNC, "torch.autograd.functional": AUTOGRAD_FUNCTIONAL})
+
+# ---- the autograd graph made visible (tcalc.graph) ------------------------------------------------
+
+from . import graph as _graph  # noqa: E402
+from .values import SessionBuiltin  # noqa: E402
+
+FUNCTIONS["graph"] = SessionBuiltin("graph", _graph.graph)
+
+
+def _node_method(name: str, function):
+    method = Builtin(name, function)
+    return lambda node: BoundMethod(method, node)
+
+
+# Attributes of objects that are not tensors: a grad_fn (autograd.Node) and the
+# AccumulateGrad at a leaf (the evaluator reads them here).
+from .autograd import Node as _Node  # noqa: E402
+from .values import AccumulateGrad as _AccumulateGrad, BoundMethod  # noqa: E402
+
+OBJECT_ATTRIBUTES: dict[type, dict] = {
+    _Node: {"next_functions": _graph.next_functions, "name": _node_method("name", lambda n: n.name),
+            "metadata": lambda n: {}},
+    _AccumulateGrad: {"next_functions": lambda n: (), "variable": lambda n: n.variable,
+                      "name": _node_method("name", lambda n: "torch::autograd::AccumulateGrad"),
+                      "metadata": lambda n: {}},
+}
+
+# ---- hooks, retain_grad, torch.autograd.backward ------------------------------------------------
+
+from . import autograd as _autograd  # noqa: E402
+from .values import RemovableHandle  # noqa: E402
+
+
+def _register_hook(x, hook):
+    if not x.requires_grad:
+        raise AutogradError("cannot register a hook on a tensor that doesn't require gradient",
+                            hint="call x.requires_grad_() first")
+    return RemovableHandle(_autograd.register_hook(x, hook))
+
+
+def _retain_grad(x):
+    if not x.requires_grad:
+        raise AutogradError("can't retain_grad on Tensor that has requires_grad=False",
+                            hint="only tensors computed from tensors that require grad have a gradient")
+    _autograd.retain_grad(x)
+
+
+HOOKS = (
+    ("register_hook", _register_hook, METHOD, CALLS_BACK),
+    ("retain_grad", _retain_grad, METHOD, CHANGES_FLAGS),
+    ("retains_grad", _autograd.retains_grad, ATTRIBUTE),
+)
+_build(HOOKS)
+AUTOGRAD.members["backward"] = Builtin("backward", differentiate.autograd_backward, RUNS_BACKWARD)
+OBJECT_ATTRIBUTES[RemovableHandle] = {"remove": _node_method("remove", lambda handle: handle.remove())}
+AUTOGRAD.members.update(gradcheck=Builtin("gradcheck", functional.gradcheck, CALLS_BACK),
+                        gradgradcheck=Builtin("gradgradcheck", functional.gradgradcheck, CALLS_BACK))
+FUNCTIONS.update(gradcheck=AUTOGRAD.members["gradcheck"], gradgradcheck=AUTOGRAD.members["gradgradcheck"])

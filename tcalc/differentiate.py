@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import grad_mode, run_backward
+from .autograd import run_backward
 from .errors import AutogradError, TcalcTypeError
 from .ops import _base
 from .tensor import Tensor
-from .values import CALLABLES, GradFunction
+from .values import CALLABLES, GradFunction, GradMode, SessionBuiltin, Transformed
 
 
 def _implicit_gradient(y: Tensor, gradient) -> Tensor:
@@ -41,13 +41,15 @@ def backward(y, gradient=None, retain_graph=None, create_graph=False) -> None:
 
 
 def grad(outputs, inputs=None, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False, argnums=0):
+         allow_unused=False, argnums=0, has_aux=False):
     """`grad(y, x)`: dy/dx as a tensor (a tuple for a tuple of inputs); `grad(f)`: the
     gradient function of f."""
     if isinstance(outputs, CALLABLES):
         if inputs is not None:
             raise TcalcTypeError("grad(f) takes the function only; call the result: grad(f)(x)")
-        return GradFunction(outputs, argnums)
+        from . import functional
+
+        return functional.grad(outputs, argnums, has_aux)
     if inputs is None:
         raise TcalcTypeError("grad() needs the output and the inputs: grad(y, x), or a function: "
                              "grad(f)")
@@ -81,39 +83,39 @@ def grad(outputs, inputs=None, grad_outputs=None, retain_graph=None, create_grap
 
 
 def call_grad_function(gf: GradFunction, args: tuple, kwargs: dict, call) -> object:
-    """Evaluate grad(f)(*args): differentiate f at args with respect to args[argnums].
+    """Evaluate grad(f)(*args), jacrev(f)(*args), vmap(f)(*args), ...: tcalc.functional
+    does the work, with the evaluator's `call` for calling f."""
+    from . import functional
 
-    The gradient is built with create_graph, so that grad(grad(f)) differentiates it again; it
-    stays attached to the graph only when an outer differentiation is watching the arguments.
-    """
-    argnums = gf.argnums if isinstance(gf.argnums, tuple) else (gf.argnums,)
-    args = list(args)
-    watched, outer = [], []
-    for i in argnums:
-        if not -len(args) <= i < len(args):
-            raise TcalcTypeError(f"grad: argnums {i} is out of range for {len(args)} arguments")
-        x = args[i]
-        if not (type(x) is Tensor or isinstance(x, (int, float))) or isinstance(x, bool):
-            raise TcalcTypeError("grad(f)(x): the differentiated arguments must be tensors")
-        x = _base.as_tensor(x)
-        if not x.dtype.is_floating_point:
-            raise AutogradError("only Tensors of floating point dtype can require gradients",
-                                hint="pass a float tensor, e.g. tensor(2.0) or x.float()")
-        outer.append(x.requires_grad)
-        # A fresh handle on x: inside an outer grad it stays connected to x's graph.
-        inner = x + 0.0 if x.requires_grad else Tensor(x.data, requires_grad=True)
-        args[i] = inner
-        watched.append(inner)
-    with grad_mode(True):
-        y = call(gf.function, tuple(args), kwargs)
-        if type(y) is not Tensor or y.data.size != 1:
-            raise AutogradError("grad(f)(x) needs f to return a tensor with a single element",
-                                hint="make f return a scalar, e.g. sum(...) of its result")
+    if isinstance(gf, SessionBuiltin):
+        return gf.function(args, kwargs, call.__self__.globals)  # `call` is the Session's
+    return functional.CALL[gf.kind](gf, args, kwargs, call)
+
+
+def grad_mode_function(mode: GradMode, args: tuple, kwargs: dict) -> Transformed:
+    """`no_grad()(f)`: f, to be run in that grad mode (decorator style)."""
+    if len(args) != 1 or kwargs or not isinstance(args[0], CALLABLES):
+        raise TcalcTypeError(f"{mode.name}() wraps a function: {mode.name}()(f)",
+                             hint=f"or use it as a block: with torch.{mode.name}():")
+    return Transformed(mode.name, args[0], enabled=mode.enabled)
+
+
+def autograd_backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+    """torch.autograd.backward(tensors, grad_tensors): one backward pass from several outputs."""
+    many = isinstance(tensors, (tuple, list))
+    ys = [_base.as_tensor(t) for t in (tensors if many else (tensors,))]
+    if grad_tensors is None:
+        gs = [None] * len(ys)
+    else:
+        gs = list(grad_tensors) if isinstance(grad_tensors, (tuple, list)) else [grad_tensors]
+    if len(gs) != len(ys):
+        raise AutogradError("grad can be implicitly created only for scalar outputs" if not gs else
+                            f"Mismatch in length: got {len(gs)} grad_tensors for {len(ys)} tensors",
+                            hint="give one gradient per tensor (None for a scalar)")
+    for i, y in enumerate(ys):
         if not y.requires_grad:
-            results = [Tensor(np.zeros_like(w.data)) for w in watched]
-        else:
-            results = run_backward([y], [Tensor(np.ones_like(y.data))], retain_graph=True,
-                                   create_graph=True, inputs=watched)
-    results = [Tensor(np.zeros_like(w.data)) if r is None else r for r, w in zip(results, watched)]
-    results = [r if any(outer) else Tensor(r.data) for r in results]
-    return tuple(results) if isinstance(gf.argnums, tuple) else results[0]
+            raise AutogradError(f"element {i} of tensors does not require grad and does not have a grad_fn",
+                                hint="call requires_grad_() on the inputs before computing the outputs")
+    seeds = [_implicit_gradient(y, g) for y, g in zip(ys, gs)]
+    retain = create_graph if retain_graph is None else bool(retain_graph)
+    run_backward(ys, seeds, retain_graph=retain, create_graph=bool(create_graph))

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import ast, autograd, builtins, dtypes, limits, modules, numpy_operands, ops, python_values
 from .calling import call_table_function
-from .differentiate import call_grad_function
+from .differentiate import call_grad_function, grad_mode_function
 from .errors import (DTypeError, InternalError, LimitError, OutputFailed, ShapeError, Span, TcalcAssertionError, TcalcError,
                      TcalcImportError, TcalcIndexError, TcalcNameError, TcalcSyntaxError, TcalcTypeError,
                      TcalcValueError)
@@ -24,7 +24,7 @@ from .parser import parse
 from .python_values import NUMBER_TYPES, is_number
 from .tensor import Size, Tensor
 from .values import (CALLABLES, CALLS_BACK, CHANGES_CONTENTS, CHANGES_FLAGS, RUNS_BACKWARD, WRITES_OUTPUT,
-                     BoundMethod, Builtin, ContextManager, GradFunction, Namespace, UserFunction, type_name)
+                     BoundMethod, Builtin, ContextManager, GradFunction, GradMode, Namespace, UserFunction, type_name)
 
 _BINARY = {
     "+": ops.add, "-": ops.sub, "*": ops.mul, "/": ops.div, "//": ops.floor_divide,
@@ -807,6 +807,9 @@ class Session:
                 return BoundMethod(method, obj)
             raise TcalcNameError(f"'Tensor' object has no attribute '{name}'", node.span,
                                  attribute_hint(name, {**builtins.ATTRIBUTES, **builtins.METHODS}))
+        attributes = builtins.OBJECT_ATTRIBUTES.get(type(obj))  # grad_fn.next_functions, ...
+        if attributes is not None and name in attributes:
+            return self._guard(node, lambda: attributes[name](obj))
         methods = _PYTHON_METHODS.get(type(obj))
         if methods is not None:
             method = methods.get(name)
@@ -913,11 +916,15 @@ class Session:
                 args, kwargs = self._callbacks(args), dict(zip(kwargs, self._callbacks(tuple(kwargs.values()))))
             return call_table_function(func.name, func.function, args, kwargs)
         if isinstance(func, BoundMethod):
+            if func.method.effect is CALLS_BACK:  # x.register_hook(f)
+                args = self._callbacks(args)
             return call_table_function(func.name, func.function, (func.receiver,) + args, kwargs, method=True)
         if isinstance(func, UserFunction):
             return self._call_user(func, args, kwargs)
         if isinstance(func, GradFunction):
             return call_grad_function(func, args, kwargs, self.call)
+        if isinstance(func, GradMode):  # no_grad()(f), decorator style
+            return grad_mode_function(func, args, kwargs)
         raise TcalcTypeError(f"'{type_name(func)}' object is not callable")
 
     def _callbacks(self, values: tuple) -> tuple:

@@ -218,3 +218,16 @@ def _visible(text: str) -> str:
     escape sequence in a pasted line) as U+FFFD, so carets stay aligned."""
     return "".join(" " if c == "\t" else "\ufffd" if (ord(c) < 32 or 0x7f <= ord(c) < 0xa0) else c
                    for c in text)
+
+
+# ---- drawings ---------------------------------------------------------------------------
+
+def _register_drawings() -> None:
+    from . import graph
+    from .values import GraphDrawing
+
+    RENDERERS[GraphDrawing] = lambda drawing: Shown(graph.text(drawing), rich=lambda: graph.rich_tree(drawing))
+    LEAF_TEXT[GraphDrawing] = graph.text
+
+
+_register_drawings()

@@ -234,3 +234,97 @@ class GradMode(ContextManager):
         if self.name == "set_grad_enabled":
             return f"torch.autograd.grad_mode.set_grad_enabled(mode={self.enabled})"
         return f"<torch.autograd.grad_mode.{self.name} at {id(self):#x}>"
+
+
+# ---- torch.func: functions made from functions (tcalc.functional) ---------------------------
+
+class Transformed(GradFunction):
+    """`jacrev(f)`, `vmap(f, in_dims=1)`, `grad_and_value(f)`: the transform `kind` of the
+    language function `function`, with its options. Called like grad(f), through
+    differentiate.call_grad_function, which hands it to tcalc.functional."""
+
+    __slots__ = ("kind", "options")
+
+    def __init__(self, kind: str, function: object, **options):
+        super().__init__(function, options.get("argnums", 0))
+        self.kind = kind
+        self.options = options
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind}({getattr(self.function, 'name', 'f')})"
+
+
+class Closure(Builtin):
+    """A function tcalc made at run time around Python state (the vjp_fn that vjp returns),
+    shown as Jupyter shows PyTorch's own (`shown`: the text inside `<function ...>`)."""
+
+    __slots__ = ("shown",)
+
+    def __init__(self, name: str, function: Callable, shown: str):
+        super().__init__(name, function)
+        self.shown = shown
+
+    def __repr__(self) -> str:
+        return f"<function {self.shown}>"
+
+
+class GraphDrawing:
+    """`graph(y)`: y's autograd graph as a tree to draw (tcalc.graph builds it and turns it
+    into text, a rich Tree or DOT). `parts` is the node's label as (text, style) pieces;
+    `key` identifies a graph node reached by several paths, and `reference` marks the
+    places after the first, where the drawing refers to it instead of drawing it again."""
+
+    __slots__ = ("parts", "children", "key", "reference")
+
+    def __init__(self, parts: list, children: list, key: int | None = None, reference: bool = False):
+        self.parts = parts
+        self.children = children
+        self.key = key
+        self.reference = reference
+
+
+class SessionBuiltin(GradFunction):
+    """A builtin that reads the session's variables: graph(y) names the tensors it draws.
+    The evaluator calls every GradFunction through differentiate.call_grad_function, with
+    its own `call`; that is how this one reaches the variables without an evaluator change.
+    `function(args, kwargs, variables)` does the work."""
+
+    __slots__ = ("builtin_name",)
+
+    def __init__(self, name: str, function: Callable):
+        super().__init__(function)
+        self.builtin_name = name
+
+    @property
+    def name(self) -> str:
+        return self.builtin_name
+
+    def __repr__(self) -> str:
+        return f"<function tcalc.{self.builtin_name}>"
+
+
+class AccumulateGrad:
+    """The node at a leaf of the graph (in grad_fn.next_functions): backward adds the
+    gradient that reaches it into `variable.grad`."""
+
+    __slots__ = ("variable",)
+    name = "AccumulateGrad"
+
+    def __init__(self, variable: Tensor):
+        self.variable = variable
+
+    def __repr__(self) -> str:  # as Jupyter shows a grad_fn
+        return f"<AccumulateGrad at {id(self):#x}>"
+
+
+class RemovableHandle:
+    """What x.register_hook(f) returns: handle.remove() takes the hook away again."""
+
+    __slots__ = ("remove",)
+
+    def __init__(self, remove: Callable[[], None]):
+        self.remove = remove
+
+    def __repr__(self) -> str:  # as Jupyter shows PyTorch's
+        return f"<torch.utils.hooks.RemovableHandle at {id(self):#x}>"

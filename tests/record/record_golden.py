@@ -42,6 +42,10 @@ def namespace() -> dict:
     ns.update(torch=torch, float=builtins.float, int=builtins.int, bool=builtins.bool,
               len=builtins.len, id=builtins.id, pow=torch.pow,
               pi=math.pi, e=math.e, inf=math.inf, nan=math.nan, grad=grad)
+    # torch.func's transforms, which tcalc has under their bare names too.
+    ns.update({name: getattr(torch.func, name)
+               for name in ("grad_and_value", "jacrev", "jacfwd", "hessian", "vmap", "vjp", "jvp")})
+    ns.update(gradcheck=torch.autograd.gradcheck, gradgradcheck=torch.autograd.gradgradcheck)
     # PyTorch's on a tensor, Python's on anything else (LANGUAGE.md, "Names").
     for name in ("abs", "sum", "max", "min", "round", "all", "any"):
         ns[name] = _torch_or_python(getattr(torch, name), getattr(builtins, name))
