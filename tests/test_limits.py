@@ -145,3 +145,64 @@ def test_total_elements_are_not_counted_twice_or_for_failed_statements(source):
     assert error is None or error.kind == "name error", error
     printed, error = run_program("zeros(400)", session)
     assert error is None, error
+
+
+# ---- the total without a walk of the session per statement ------------------------------
+
+@pytest.mark.parametrize("source", [
+    "a = zeros(600)\nb = a.clone()",
+    "a = zeros(600)\nb = a + 1",
+    "a = zeros(600)\nb = 2 * a",
+    "a = zeros(600)\nb = exp(a)",
+    "a = zeros(600)\nb = a.double()",
+    "a = zeros(300)\nb = torch.cat([a, a, a])",
+    "xs = [zeros(300) for i in range(3)]\nzeros(200)",  # a list of results, held by a name
+    "a = zeros(300)\nxs = [a * 2, a + 1]\nys = a.clone()",
+    "for i in range(5):\n    globals_held = zeros(100)\nkeep = [zeros(100) for i in range(8)]\nzeros(300)",
+])
+def test_total_elements_refuse_each_way_a_tensor_is_made(source):
+    limits.configure({"max_total_elements": 1_000})
+    printed, error = run_program(source)
+    assert error is not None and "max_total_elements" in error.message, (printed, error)
+
+
+@pytest.mark.parametrize("source", [
+    "a = ones(1).expand(10**6, 10**5)\nb = a.clone()",
+    "a = ones(1).expand(10**6, 10**5)\nb = a + 1",
+    "a = ones(1).expand(10**6, 10**5)\nb = [exp(a)]",
+])
+def test_total_elements_refuse_before_allocating(source):
+    # 10**11 float32 elements (400 GB): refused by the count, never tried (no MemoryError).
+    limits.configure({"max_elements": 10 ** 12, "max_total_elements": 10 ** 9})
+    error = refusal(source)
+    assert "max_total_elements" in error.message and "100,000,000,000 elements" in error.message
+
+
+_PROGRAMS = [
+    "a = zeros(600)\nb = a[1:]\nc = a.reshape(2, 300)\nd = zeros(399)\ne = zeros(2)",
+    "x = zeros(400, requires_grad=True)\n(x * 1).sum().backward()\ny = zeros(199)\nz = zeros(2)",
+    "t = (zeros(300), [zeros(300)])\nu = zeros(400)\nt = None\nu = zeros(400)\nv = zeros(300)",
+    "def f(n):\n    return zeros(n)\na = f(500)\nb = f(500)\nb = None\nc = f(500)",
+    "xs = []\nfor i in range(12):\n    xs.append(zeros(100))\nxs = xs[:3]\ny = zeros(700)",
+    "a = zeros(500)\nb = a + 1\nc = a * b",
+]
+
+
+@pytest.mark.parametrize("source", _PROGRAMS)
+def test_total_elements_decide_as_the_exact_count(source, monkeypatch):
+    """The bound only skips walks: the same programs, walking the session on every check
+    (the bound made useless), print and refuse the same."""
+    limits.configure({"max_total_elements": 1_000})
+    fast = run_program(source)
+    monkeypatch.setattr(limits, "held_by_tensors", lambda: 10 ** 18)
+    exact = run_program(source)
+    assert (fast[0], fast[1] and fast[1].message) == (exact[0], exact[1] and exact[1].message)
+
+
+def test_many_names_do_not_walk_the_session_each_statement(monkeypatch):
+    walks = []
+    real = limits.elements_held
+    monkeypatch.setattr(limits, "elements_held", lambda values: walks.append(1) or real(values))
+    source = "\n".join(f"v{i} = ones(3) * {i}" for i in range(300))
+    assert run_program(source)[1] is None
+    assert len(walks) == 0

@@ -8,7 +8,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import Op, apply
 from ..errors import ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
-from ..limits import check_shape
+from ..limits import check_elements, check_shape
 from ..shape_hints import broadcast_hint
 from ..tensor import Tensor
 from ..values import type_name
@@ -145,8 +145,17 @@ def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DTy
     to the forward and are kept for the backward."""
     check_operand(a, op.name)
     check_operand(b, op.name)
-    if type(a) is Tensor and type(b) is Tensor:
-        broadcast_shape(a.data.shape, b.data.shape, op.symbol)
+    # The result's size is refused before it is allocated (broadcast_shape checks a
+    # broadcast one).
+    if type(a) is Tensor:
+        if type(b) is not Tensor:
+            check_elements(a.data.size)
+        elif a.data.shape == b.data.shape:
+            check_elements(a.data.size)
+        else:
+            broadcast_shape(a.data.shape, b.data.shape, op.symbol)
+    elif type(b) is Tensor:
+        check_elements(b.data.size)
     dtype = compute or result or result_type(a, b)
     out = apply(op, (a, b), (array_of(a, dtype), array_of(b, dtype)), **params)
     if result is not None and out.data.dtype != result.numpy:
@@ -160,6 +169,7 @@ def unary(op: Op, x, float_only: bool = False) -> Tensor:
     dtype = x.dtype
     if float_only and not dtype.is_floating_point:
         dtype = dtypes.DEFAULT_FLOAT
+    check_elements(x.data.size)
     return apply(op, (x,), (array_of(x, dtype),))
 
 

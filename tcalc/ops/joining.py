@@ -6,6 +6,7 @@ import numpy as np
 
 from ..autograd import Op, apply
 from ..errors import ShapeError, TcalcTypeError, TcalcValueError
+from ..limits import check_elements
 from ..tensor import Tensor
 from ..values import type_name
 from ._base import as_tensor, normalize_dim, result_type
@@ -76,5 +77,6 @@ def _concatenate(op: Op, tensors: list[Tensor], dim) -> Tensor:
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref.data.shape[axis]} but got size {t.data.shape[axis]} for tensor number "
                     f"{i} in the list.")
+    check_elements(sum(t.data.size for t in joined))
     arrays = tuple(t.data.astype(dtype.numpy, copy=False) for t in joined)
     return apply(op, tuple(joined), arrays, dim=d, sizes=tuple(t.data.shape[d] for t in joined))
