@@ -1,6 +1,9 @@
 """Limits: refused before the work starts, with the limit's name and how to raise it."""
 from __future__ import annotations
 
+import functools
+import operator
+
 import pytest
 
 from conftest import run_program, tcalc_command
@@ -43,6 +46,7 @@ def refusal(source: str):
 def test_refusals_name_the_limit_and_how_to_raise_it(source, limit):
     error = refusal(source)
     assert limit in error.message
+    assert error.span is not None, "a refusal names its place"
     flag = "--" + limit.replace("_", "-")
     assert flag in error.hint and "TCALC_" + limit.upper() in error.hint
 
@@ -206,3 +210,36 @@ def test_many_names_do_not_walk_the_session_each_statement(monkeypatch):
     source = "\n".join(f"v{i} = ones(3) * {i}" for i in range(300))
     assert run_program(source)[1] is None
     assert len(walks) == 0
+
+
+# ---- operator chains are not nesting ------------------------------------------------------
+
+def test_a_flat_sum_of_100000_terms():
+    n = 100_000
+    printed, error = run_program("s = " + " + ".join(str(i) for i in range(n)) + "\ns")
+    assert (printed, error) == (f"{n * (n - 1) // 2}\n", None)
+
+
+@pytest.mark.parametrize("source, expected", [
+    (" * ".join(["1.0001"] * 5000), repr(functools.reduce(operator.mul, [1.0001] * 5000))),  # from the left
+    ("1" + " - 1" * 5000, "-4999"),
+    ("(ones(2)" + " + ones(2) * 2" * 5000 + ") @ ones(2)", "tensor(20002.)"),
+    ("x = 3\n" + "x" + " + x" * 5000 + " - 2 * (" + " + ".join(["x"] * 5001) + ")", "-15003"),
+])
+def test_long_chains_of_operators(source, expected):
+    printed, error = run_program(source)
+    assert error is None, error
+    assert printed.splitlines()[-1] == expected
+
+
+def test_real_nesting_still_counts():
+    error = refusal("1 + (" * 300 + "1" + ")" * 300)
+    assert "max_depth" in error.message
+    error = refusal("2 ** " * 300 + "1")  # right-associative: each ** nests
+    assert "max_depth" in error.message
+
+
+def test_nesting_beyond_python_names_the_statement():
+    limits.configure({"max_depth": 10 ** 6})
+    error = refusal("y = 1\nx = " + "(" * 30000 + "1" + ")" * 30000 + "\nz = 2")
+    assert "max_depth" in error.message and error.span.line == 2
