@@ -46,7 +46,9 @@ def expand_reduced(g: Tensor, shape: tuple, axes, keepdim: bool) -> Tensor:
 
 
 def _sum_forward(a, axes, keepdim, dtype):
-    return np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype.numpy)
+    # np.add.reduce is what np.sum calls, without its Python wrapper (a third of a small
+    # sum's time).
+    return np.add.reduce(a, axis=axes, dtype=dtype.numpy, keepdims=keepdim)
 
 
 def _sum_backward(n, g):
