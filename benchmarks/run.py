@@ -302,6 +302,32 @@ def case_inplace(ctx) -> list[dict]:
                 m, 1.05, unit="MiB")]
 
 
+BACKWARD_N = 20_000_000
+
+
+def case_backward_memory(ctx) -> list[dict]:
+    """Peak RSS of `y = (x*x).sum(); y.backward()` above the same process's start-up, in
+    copies of x (20M float32); the minimum is 3 (x, its grad, one temporary)."""
+    n = BACKWARD_N
+    runs = {"tcalc": (wall(ctx.tcalc + ["-e", "x = ones(3)"], cwd=REPO),
+                      wall(ctx.tcalc + ["-e", f"x = ones({n}, requires_grad=True); y = (x * x).sum(); "
+                                        "y.backward()"], cwd=REPO))}
+    if ctx.torch_python:
+        runs["torch"] = (wall([ctx.torch_python, "-c", "import torch\nx = torch.ones(3)"]),
+                         wall([ctx.torch_python, "-c", f"import torch\nx = torch.ones({n}, requires_grad=True)\n"
+                               "y = (x * x).sum(); y.backward()"]))
+    copies = {name: [] for name in runs}
+    for _ in range(ctx.rounds(3, 1)):
+        for name, (start, work) in runs.items():
+            copies[name].append((work()[1] - start()[1]) / (4 * n))
+    m = {name: statistics.median(v) for name, v in copies.items()}
+    r = row(f"backward memory: x of {n // 1_000_000}M float32, `y = (x*x).sum(); y.backward()`, "
+            "peak RSS above start-up in copies of x (minimum 3)", m, None, unit="copies")
+    r["target"] = "<= 1.1x torch"
+    r["ok"] = bool(m.get("torch")) and m["tcalc"] <= 1.1 * m["torch"]
+    return [r]
+
+
 SCRIPT_LINES = 2000
 
 # (tcalc statement, the same statement in Python + NumPy); {i} varies the constants.
@@ -520,7 +546,7 @@ def case_shell(ctx) -> list[dict]:
 
 CASES = {"startup": case_startup, "matmul": case_matmul, "autograd": case_autograd,
          "inplace": case_inplace, "script": case_script, "shell": case_shell, "names": case_names,
-         "loop": case_loop}
+         "loop": case_loop, "backward_memory": case_backward_memory}
 
 
 # ---- report ----------------------------------------------------------------------------
@@ -545,6 +571,8 @@ def fmt(value, unit):
         return "-"
     if unit == "MiB":
         return f"{value / 2 ** 20:,.0f} MiB"
+    if unit == "copies":
+        return f"{value:.2f}"
     ms = value * 1e3
     return f"{ms:,.3f} ms" if ms < 1 else f"{ms:,.1f} ms"
 
