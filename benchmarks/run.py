@@ -544,9 +544,13 @@ def case_shell(ctx) -> list[dict]:
     return rows
 
 
+# The cases that read a child's peak RSS come before those that grow this process: a child
+# starts as a copy of it, and its peak counts that size from before exec (measured: run
+# after the names case, the backward's peak and start-up's were both this process's size,
+# 0 copies apart).
 CASES = {"startup": case_startup, "matmul": case_matmul, "autograd": case_autograd,
-         "inplace": case_inplace, "script": case_script, "shell": case_shell, "names": case_names,
-         "loop": case_loop, "backward_memory": case_backward_memory}
+         "inplace": case_inplace, "backward_memory": case_backward_memory, "script": case_script,
+         "shell": case_shell, "names": case_names, "loop": case_loop}
 
 
 # ---- report ----------------------------------------------------------------------------
