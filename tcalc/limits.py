@@ -45,7 +45,7 @@ TABLE = (
     Limit("max_total_elements", 1_000_000_000, "elements in all tensors the session's variables hold"),
     Limit("max_list_items", 10_000_000, "items in one list or tuple (`[0] * n`)"),
     Limit("max_int_digits", 4_300, "decimal digits of a Python integer (literals, `**`, `*`, `<<`)"),
-    Limit("max_depth", 200, "nesting depth of brackets and operators in one statement"),
+    Limit("max_depth", 200, "nesting depth of brackets and operators in one statement (a + b + c is one level)"),
     Limit("max_recursion", 200, "depth of calls to user functions (`f(x) = f(x)`)"),
     Limit("max_input", 10_000_000, "characters of program text in one run"),
 )
