@@ -302,6 +302,32 @@ def case_inplace(ctx) -> list[dict]:
                 m, 1.05, unit="MiB")]
 
 
+BACKWARD_N = 20_000_000
+
+
+def case_backward_memory(ctx) -> list[dict]:
+    """Peak RSS of `y = (x*x).sum(); y.backward()` above the same process's start-up, in
+    copies of x (20M float32); the minimum is 3 (x, its grad, one temporary)."""
+    n = BACKWARD_N
+    runs = {"tcalc": (wall(ctx.tcalc + ["-e", "x = ones(3)"], cwd=REPO),
+                      wall(ctx.tcalc + ["-e", f"x = ones({n}, requires_grad=True); y = (x * x).sum(); "
+                                        "y.backward()"], cwd=REPO))}
+    if ctx.torch_python:
+        runs["torch"] = (wall([ctx.torch_python, "-c", "import torch\nx = torch.ones(3)"]),
+                         wall([ctx.torch_python, "-c", f"import torch\nx = torch.ones({n}, requires_grad=True)\n"
+                               "y = (x * x).sum(); y.backward()"]))
+    copies = {name: [] for name in runs}
+    for _ in range(ctx.rounds(3, 1)):
+        for name, (start, work) in runs.items():
+            copies[name].append((work()[1] - start()[1]) / (4 * n))
+    m = {name: statistics.median(v) for name, v in copies.items()}
+    r = row(f"backward memory: x of {n // 1_000_000}M float32, `y = (x*x).sum(); y.backward()`, "
+            "peak RSS above start-up in copies of x (minimum 3)", m, None, unit="copies")
+    r["target"] = "<= 1.1x torch"
+    r["ok"] = bool(m.get("torch")) and m["tcalc"] <= 1.1 * m["torch"]
+    return [r]
+
+
 SCRIPT_LINES = 2000
 
 # (tcalc statement, the same statement in Python + NumPy); {i} varies the constants.
@@ -344,6 +370,142 @@ def case_script(ctx) -> list[dict]:
                 f"({SCRIPT_LINES / m['tcalc']:,.0f} lines/s overall{extra})", m, 3.0)]
 
 
+def _names_scripts(lines: int) -> tuple[str, str, str]:
+    """A script of `lines` statements that each bind a new name, the same with 3 names
+    reused, and the fresh-name script in Python + NumPy."""
+    fresh, same, py = ["import torch"], ["import torch"], ["import numpy as np"]
+    for i in range(lines):
+        value = f"tensor([1.0, 2.0, {i % 97}.0]) * 2 + {i % 7}"
+        fresh.append(f"v{i} = {value}")
+        same.append(f"v{i % 3} = {value}")
+        py.append(f"v{i} = np.array([1.0, 2.0, {i % 97}.0], dtype=np.float32) * 2 + {i % 7}")
+    return "\n".join(fresh) + "\n", "\n".join(same) + "\n", "\n".join(py) + "\n"
+
+
+def case_names(ctx) -> list[dict]:
+    """Cost per statement against the names a session holds: parse and run in this
+    process (a fresh Session each run), fresh names vs 3 names, and Python + NumPy
+    compiling and running the fresh-name script."""
+    rows = []
+    sizes = [(10_000, ctx.rounds(5, 3))] + ([] if ctx.quick else [(100_000, 3)])
+    for lines, rounds in sizes:
+        fresh, same, py = _names_scripts(lines)
+
+        def numpy_side(text=py):
+            exec(compile(text, "<script>", "exec"), {})
+
+        sides = {"tcalc": timed(lambda: run(Session(), fresh)), "same": timed(lambda: run(Session(), same)),
+                 "numpy": timed(numpy_side)}
+        m = alternate(sides, rounds)
+        ratio_same = m["tcalc"] / m["same"]
+        r = row(f"names: {lines:,} lines, a new name each, parsed and run in process "
+                f"({m['tcalc'] / lines * 1e6:,.0f} us a line; the same with 3 names "
+                f"{m['same'] * 1e3:,.0f} ms, {m['same'] / lines * 1e6:,.0f} us a line: "
+                f"{ratio_same:.2f}x)", m, None)
+        r["target"], r["ok"] = "<= 2x the 3-name script", ratio_same <= 2.0
+        rows.append(r)
+    return rows
+
+
+LOOP_ITERATIONS = 10_000
+LOOP_TC = """\
+a = tensor([1.0, 2.0, 3.0])
+for i in range({n}):
+    b = a * 2 + i
+    c = (b * a).sum()
+    d = exp(-a) / (1 + c)
+"""
+LOOP_PY = """\
+a = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+for i in range({n}):
+    b = a * 2 + i
+    c = (b * a).sum()
+    d = np.exp(-a) / (1 + c)
+"""
+
+TRAIN_EPOCHS = 500
+TRAIN_SETUP = """\
+X = randn(1000, 10)
+true_w = randn(10, 1)
+y = X @ true_w + 0.1 * randn(1000, 1)
+w = zeros(10, 1, requires_grad=True)
+b = zeros(1, requires_grad=True)
+lr = 0.1
+"""
+TRAIN_LOOP = """\
+for epoch in range({epochs}):
+    loss = ((X @ w + b - y) ** 2).mean()
+    loss.backward()
+    with torch.no_grad():
+        w -= lr * w.grad
+        b -= lr * b.grad
+        w.grad.zero_()
+        b.grad.zero_()
+"""
+TRAIN_NUMPY = """\
+for epoch in range({epochs}):
+    r = X @ w + b - y
+    loss = (r ** 2).mean()
+    g = (2 / r.size) * r  # hand gradients
+    gw = X.T @ g
+    gb = g.sum(axis=0)
+    w -= lr * gw
+    b -= lr * gb
+"""
+
+
+def case_loop(ctx) -> list[dict]:
+    """Loops, parsed once and run in this process: the statements of the body evaluated
+    from their AST each iteration."""
+    rows = []
+    n = LOOP_ITERATIONS
+    session = Session()
+    setup, loop = session_statements("import torch\n" + LOOP_TC.format(n=n))[:-1], \
+        session_statements(LOOP_TC.format(n=n))[-1]
+    for statement in setup:
+        session.execute(statement)
+    py = compile(LOOP_PY.format(n=n), "<loop>", "exec")
+    sides = {"tcalc": timed(lambda: session.execute(loop)),
+             "numpy": timed(lambda: exec(py, {"np": np}))}
+    m = alternate(sides, ctx.rounds(7, 3))
+    rows.append(row(f"loop: {n:,} iterations of 3 small tensor statements "
+                    f"({m['tcalc'] / n * 1e6:,.1f} us an iteration)", m, 3.0))
+
+    epochs = TRAIN_EPOCHS
+    session = Session()
+    for statement in session_statements("import torch\n" + TRAIN_SETUP):
+        session.execute(statement)
+    (loop,) = session_statements(TRAIN_LOOP.format(epochs=epochs))
+    g = session.globals
+    X, y = g["X"].data.copy(), g["y"].data.copy()
+    numpy_loop = compile(TRAIN_NUMPY.format(epochs=epochs), "<train>", "exec")
+
+    def numpy_side():
+        namespace = {"X": X, "y": y, "lr": 0.1, "w": np.zeros((10, 1), np.float32),
+                     "b": np.zeros(1, np.float32)}
+        start = time.perf_counter()
+        exec(numpy_loop, namespace)
+        return time.perf_counter() - start
+
+    def tcalc_side():
+        for statement in session_statements("w = zeros(10, 1, requires_grad=True)\n"
+                                            "b = zeros(1, requires_grad=True)"):
+            session.execute(statement)
+        start = time.perf_counter()
+        session.execute(loop)
+        return time.perf_counter() - start
+
+    sides = {"tcalc": tcalc_side, "numpy": numpy_side}
+    if ctx.torch:
+        ctx.torch.setup("train", epochs=epochs)
+        sides["torch"] = ctx.torch.timer("train")
+    m = alternate(sides, ctx.rounds(7, 3))
+    rows.append(row(f"training loop: linear regression, X 1000x10, {epochs} epochs of forward, "
+                    f"backward and update under no_grad (NumPy: hand gradients; "
+                    f"{m['tcalc'] / epochs * 1e6:,.0f} us an epoch)", m, None, torch_target=1.5))
+    return rows
+
+
 SHELL_LINES = ["x = arange(12).reshape(3, 4)", "x.sum(0)", "tensor([1., 2., 3.]) * 2 + 1",
                "(x.float() @ x.T.float()).mean()"]
 
@@ -382,8 +544,13 @@ def case_shell(ctx) -> list[dict]:
     return rows
 
 
+# The cases that read a child's peak RSS come before those that grow this process: a child
+# starts as a copy of it, and its peak counts that size from before exec (measured: run
+# after the names case, the backward's peak and start-up's were both this process's size,
+# 0 copies apart).
 CASES = {"startup": case_startup, "matmul": case_matmul, "autograd": case_autograd,
-         "inplace": case_inplace, "script": case_script, "shell": case_shell}
+         "inplace": case_inplace, "backward_memory": case_backward_memory, "script": case_script,
+         "shell": case_shell, "names": case_names, "loop": case_loop}
 
 
 # ---- report ----------------------------------------------------------------------------
@@ -408,6 +575,8 @@ def fmt(value, unit):
         return "-"
     if unit == "MiB":
         return f"{value / 2 ** 20:,.0f} MiB"
+    if unit == "copies":
+        return f"{value:.2f}"
     ms = value * 1e3
     return f"{ms:,.3f} ms" if ms < 1 else f"{ms:,.1f} ms"
 

@@ -49,7 +49,26 @@ def setup_tiny(reps):
     return run
 
 
-SETUPS = {"matmul": setup_matmul, "mlp": setup_mlp, "tiny": setup_tiny}
+def setup_train(epochs):
+    X = torch.randn(1000, 10)
+    y = X @ torch.randn(10, 1) + 0.1 * torch.randn(1000, 1)
+    lr = 0.1
+
+    def run():
+        w = torch.zeros(10, 1, requires_grad=True)
+        b = torch.zeros(1, requires_grad=True)
+        for epoch in range(epochs):
+            loss = ((X @ w + b - y) ** 2).mean()
+            loss.backward()
+            with torch.no_grad():
+                w -= lr * w.grad
+                b -= lr * b.grad
+                w.grad.zero_()
+                b.grad.zero_()
+    return run
+
+
+SETUPS = {"matmul": setup_matmul, "mlp": setup_mlp, "tiny": setup_tiny, "train": setup_train}
 
 for line in sys.stdin:
     request = json.loads(line)

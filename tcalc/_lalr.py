@@ -368,6 +368,9 @@ def _position(token: Token) -> tuple:
     return (token.start_pos, token.line, token.column, token.end_line, token.end_column, token.end_pos)
 
 
+CHAIN = "binop"  # the node of a left-associative operator chain
+
+
 def _builder(name, expand1, include, nones_after):
     """lark's tree builder for one rule (child filter, ExpandSingleChild, positions), as a
     function of the rule's symbols' values."""
@@ -376,6 +379,9 @@ def _builder(name, expand1, include, nones_after):
     # A child inlined here (a `__rule_star` list) brings its children, and their height.
     inlined = tuple(i for i, inline, _ in include if inline)
     kept = tuple(i for i, inline, _ in include if not inline)
+    # `a + b + c` is a chain, not nesting: a binop's left operand that is a binop is at its
+    # own height (the AST pass and the evaluator follow such chains in a loop).
+    chain = kept[0] if name == CHAIN and kept else None
 
     if not plain:
         pick = None
@@ -402,7 +408,7 @@ def _builder(name, expand1, include, nones_after):
         for i in kept:
             child = children[i]
             if child.__class__ is Tree and child.height >= height:
-                height = child.height + 1
+                height = child.height + (i != chain or child.data != CHAIN)
         for i in inlined:
             if children[i].height > height:
                 height = children[i].height

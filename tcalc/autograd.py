@@ -8,6 +8,7 @@ ops, so with create_graph the gradient is itself a graph: that is what makes
 """
 from __future__ import annotations
 
+import sys
 import weakref
 from contextlib import contextmanager
 from typing import Callable
@@ -339,6 +340,9 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
             _commit_observer([leaf for leaf, _ in pending], processed if not retain_graph else (),
                              not create_graph)
         if pending:
+            # Drop this frame's references to gradients, so that _accumulate can tell a
+            # gradient no one else holds (it becomes the .grad without a copy).
+            grad = g = input_grads = None
             _accumulate(pending, create_graph)
     finally:
         _grad_enabled = saved
@@ -346,6 +350,19 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
         for node in processed:
             node.freed = True
     return results if inputs is not None else None
+
+
+def _unshared(grad: Tensor) -> bool:
+    """Whether a gradient can become a leaf's .grad as it is: an array of its own, writable,
+    that no one else holds (the backward made it just now for this leaf alone): only the
+    pending list, the caller's loop variable and this call hold the Tensor, only the
+    Tensor (and `data` here) the array. Otherwise (a user's grad_output, one gradient for two leaves,
+    a broadcast view) .grad gets a copy, as before."""
+    data = grad.data
+    return (type(grad) is Tensor and grad.grad_fn is None and not grad.requires_grad
+            and grad._vc is None and type(data) is np.ndarray and data.base is None
+            and data.flags.writeable and data.flags.c_contiguous
+            and sys.getrefcount(grad) <= 4 and sys.getrefcount(data) <= 3)
 
 
 def _accumulate(pending: list, create_graph: bool) -> None:
@@ -366,7 +383,7 @@ def _accumulate(pending: list, create_graph: bool) -> None:
         elif entry is not None:
             entry[1].data += grad.data  # a .grad this backward made: nobody sees it yet
         elif leaf.grad is None:
-            fresh[id(leaf)] = [leaf, Tensor(np.array(grad.data, copy=True))]
+            fresh[id(leaf)] = [leaf, grad if _unshared(grad) else Tensor(np.array(grad.data, copy=True))]
         else:
             inplace.append((leaf.grad, grad))
     if inplace and not all(type(t) is Tensor and t.data.flags.writeable and t.data.dtype == g.data.dtype

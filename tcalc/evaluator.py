@@ -62,6 +62,9 @@ class _Return:
 _BREAK, _CONTINUE = "break", "continue"
 
 
+_UNSET = object()  # _binop's left operand, not yet evaluated
+
+
 class Session:
     """The variables of one run (a shell, or scripts run together).
 
@@ -671,8 +674,13 @@ class Session:
             parts.append(self._guard(part.value, lambda: python_values.format_value(value, spec)))
         return "".join(parts)
 
-    def _binop(self, node: ast.BinOp, scope):
-        left = self.eval(node.left, scope)
+    def _binop(self, node: ast.BinOp, scope, left=_UNSET):
+        if left is _UNSET:
+            left_node = node.left
+            if type(left_node) is ast.BinOp:  # `a + b + ... + z` in a loop, not by recursion
+                left = self._chain(left_node, scope)
+            else:
+                left = self.eval(left_node, scope)
         right = self.eval(node.right, scope)
         op = node.op
         # _operator(node, op, left, right, lambda: self._binary(...)), in one frame
@@ -688,6 +696,16 @@ class Session:
             raise err.at(node.span)
         except _STRAY as err:
             raise _stray(err, node) from None
+
+    def _chain(self, node: ast.BinOp, scope):
+        links = []
+        while type(node) is ast.BinOp:
+            links.append(node)
+            node = node.left
+        value = self.eval(node, scope)
+        for link in reversed(links):
+            value = self._binop(link, scope, value)
+        return value
 
     def _operator(self, node, op: str, left, right, thunk):
         """Run a binary operator (`a * b`, `X += Y`). A shape or dtype fault of the operator

@@ -45,7 +45,7 @@ TABLE = (
     Limit("max_total_elements", 1_000_000_000, "elements in all tensors the session's variables hold"),
     Limit("max_list_items", 10_000_000, "items in one list or tuple (`[0] * n`)"),
     Limit("max_int_digits", 4_300, "decimal digits of a Python integer (literals, `**`, `*`, `<<`)"),
-    Limit("max_depth", 200, "nesting depth of brackets and operators in one statement"),
+    Limit("max_depth", 200, "nesting depth of brackets and operators in one statement (a + b + c is one level)"),
     Limit("max_recursion", 200, "depth of calls to user functions (`f(x) = f(x)`)"),
     Limit("max_input", 10_000_000, "characters of program text in one run"),
 )
@@ -70,11 +70,15 @@ def current() -> dict[str, int]:
     return {name: getattr(LIMITS, name) for name in BY_NAME}
 
 # Elements held by the session's variables, so that allocations are checked against the
-# total. The evaluator gives, before each statement, a function that counts them: it runs
-# only when a statement's allocation is checked (most tiny statements allocate nothing
-# that is checked), once per statement.
+# total. The evaluator gives, before each statement, a function that counts them exactly
+# (a walk of every variable). Walking on every statement makes a session of many names
+# quadratic, so a check first asks `held_by_tensors()`, the elements of every tensor alive
+# (tcalc.tensor keeps the count as tensors are made and freed), which is never below the
+# exact count: only when that bound would pass the limit is the session walked, once per
+# statement, and the walk decides. Refusals are the exact count's.
 _live_elements = 0
 _live_source = None
+held_by_tensors = None  # tcalc.tensor.held_elements, set when tcalc.tensor is imported
 
 
 def set_live_elements(count: int) -> None:
@@ -183,7 +187,12 @@ def check_elements(count: int, what: str = "a tensor") -> None:
     """A tensor of `count` elements is about to be allocated."""
     if count > LIMITS.max_elements:
         raise refuse("max_elements", f"{what} of {count:,} elements is too large")
-    live = _live_elements if _live_source is None else live_elements()
+    if _live_source is None:
+        live = _live_elements
+    elif held_by_tensors() + count <= LIMITS.max_total_elements:
+        return  # the bound fits, so the exact count fits too
+    else:
+        live = live_elements()
     if live + count > LIMITS.max_total_elements:
         raise refuse("max_total_elements",
                      f"{what} of {count:,} elements would bring the session's tensors to "

@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 
 from . import ast, limits
-from ._lalr import ParseError, Tree, UnexpectedToken
+from ._lalr import CHAIN, ParseError, Tree, UnexpectedToken
 from .errors import TcalcSyntaxError
 from .to_ast import ToAst, _span
 
@@ -105,8 +105,22 @@ def _parse(text: str) -> ast.Program:
     try:
         return ToAst(text, _parse_expression).program(tree)
     except RecursionError:  # only when --max-depth was raised beyond what Python can follow
-        raise limits.refuse("max_depth", "this statement nests too deeply for Python to follow",
-                            "split it into several statements with intermediate names") from None
+        err = limits.refuse("max_depth", "this statement nests too deeply for Python to follow",
+                            "split it into several statements with intermediate names")
+        raise err.at(_deepest_statement(tree)) from None
+
+
+def _deepest_statement(tree):
+    """The span of the top-level statement with the most nesting, for a refusal."""
+    deepest = None
+    for _ in range(2):  # a line's statements, or a block
+        children = [child for child in tree.children if _is_tree(child) and not child.empty]
+        if not children:
+            break
+        deepest = tree = max(children, key=lambda child: child.height)
+        if tree.data != "line":
+            break
+    return None if deepest is None else _span(deepest)
 
 
 def _parse_expression(text: str) -> ast.Node:
@@ -130,7 +144,8 @@ def _is_tree(item) -> bool:
 
 def _check_depth(tree) -> None:
     """The AST pass and the evaluator recurse: refuse a statement nested too deeply (ten
-    thousand brackets) before they start. Walks the tree without recursion."""
+    thousand brackets) before they start. Walks the tree without recursion. The left
+    operand of a binop chain (`1 + 2 + ... + n`) is not a level deeper (Tree.height)."""
     limit = limits.LIMITS.max_depth
     stack = [(tree, 0)]
     while stack:
@@ -139,4 +154,8 @@ def _check_depth(tree) -> None:
             err = limits.refuse("max_depth", f"this statement nests more than {limit} levels deep",
                                 "split it into several statements with intermediate names")
             raise err.at(_span(node))
-        stack.extend((child, depth + 1) for child in node.children if _is_tree(child))
+        children = node.children
+        if node.data == CHAIN and _is_tree(children[0]) and children[0].data == CHAIN:
+            stack.append((children[0], depth))
+            children = children[1:]
+        stack.extend((child, depth + 1) for child in children if _is_tree(child))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, limits
 
 _BY_NUMPY = dtypes.BY_NUMPY
 
@@ -17,16 +17,33 @@ class Tensor:
     `_vc` is PyTorch's version counter, a one-item list shared with the tensor's views (and
     detach()), counting the in-place changes of their memory; None until it is needed
     (version 0, no views), so that making a tensor costs nothing more.
+    `_held` is what the tensor adds to held_elements(): the size of the array its data is
+    a view of (or of the data itself), counted while the tensor lives.
     """
 
-    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_vc", "__weakref__")
+    __slots__ = ("data", "requires_grad", "grad", "grad_fn", "_vc", "_held", "__weakref__")
 
     def __init__(self, data: np.ndarray, requires_grad: bool = False, grad_fn=None):
+        global _held
         self.data = data
         self.requires_grad = requires_grad
         self.grad: Tensor | None = None
         self.grad_fn = grad_fn
         self._vc: list | None = None
+        base = data.base
+        if base is None:
+            n = data.size
+        else:  # a view: the array it views stays alive, counted whole as limits counts it
+            array = data
+            while isinstance(base, np.ndarray):
+                array, base = base, base.base
+            n = array.size
+        self._held = n
+        _held += n
+
+    def __del__(self):
+        global _held
+        _held -= self._held
 
     @property
     def dtype(self) -> dtypes.DType:
@@ -86,6 +103,20 @@ class Tensor:
 
     def __matmul__(self, other):
         return _ops().matmul(self, other)
+
+
+# Elements of every Tensor alive, each counted with the whole array its data views. Every
+# tensor a session's variables hold is among them, so this bounds the session's exact
+# count (limits.elements_held) from above at no cost per statement: the limit walks the
+# session only when this bound would pass it.
+_held = 0
+
+
+def held_elements() -> int:
+    return _held
+
+
+limits.held_by_tensors = held_elements
 
 
 def version(t: Tensor) -> int:

@@ -380,8 +380,18 @@ class ToAst:
         return ast.Lambda(span, params, body)
 
     def x_binop(self, t, span, ch):
-        left, op, right = ch
-        return ast.BinOp(span, str(op), self.expr(left), self.expr(right), _span(op))
+        # A chain `1 + 2 + ... + n` nests to the left: built in a loop from its first
+        # operand, not by recursion (it may be 100,000 terms long).
+        chain = [t]
+        first = ch[0]
+        while first.__class__ is Tree and first.data == "binop":
+            chain.append(first)
+            first = first.children[0]
+        node = self.expr(first)
+        for tree in reversed(chain):
+            _, op, right = tree.children
+            node = ast.BinOp(_span(tree), str(op), node, self.expr(right), _span(op))
+        return node
 
     def x_unary(self, t, span, ch):
         return ast.UnaryOp(span, str(ch[0]), self.expr(ch[1]))

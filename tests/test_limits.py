@@ -1,6 +1,9 @@
 """Limits: refused before the work starts, with the limit's name and how to raise it."""
 from __future__ import annotations
 
+import functools
+import operator
+
 import pytest
 
 from conftest import run_program, tcalc_command
@@ -52,6 +55,7 @@ def refusal(source: str):
 def test_refusals_name_the_limit_and_how_to_raise_it(source, limit):
     error = refusal(source)
     assert limit in error.message
+    assert error.span is not None, "a refusal names its place"
     flag = "--" + limit.replace("_", "-")
     assert flag in error.hint and "TCALC_" + limit.upper() in error.hint
 
@@ -154,3 +158,97 @@ def test_total_elements_are_not_counted_twice_or_for_failed_statements(source):
     assert error is None or error.kind == "name error", error
     printed, error = run_program("zeros(400)", session)
     assert error is None, error
+
+
+# ---- the total without a walk of the session per statement ------------------------------
+
+@pytest.mark.parametrize("source", [
+    "a = zeros(600)\nb = a.clone()",
+    "a = zeros(600)\nb = a + 1",
+    "a = zeros(600)\nb = 2 * a",
+    "a = zeros(600)\nb = exp(a)",
+    "a = zeros(600)\nb = a.double()",
+    "a = zeros(300)\nb = torch.cat([a, a, a])",
+    "xs = [zeros(300) for i in range(3)]\nzeros(200)",  # a list of results, held by a name
+    "a = zeros(300)\nxs = [a * 2, a + 1]\nys = a.clone()",
+    "for i in range(5):\n    globals_held = zeros(100)\nkeep = [zeros(100) for i in range(8)]\nzeros(300)",
+])
+def test_total_elements_refuse_each_way_a_tensor_is_made(source):
+    limits.configure({"max_total_elements": 1_000})
+    printed, error = run_program(source)
+    assert error is not None and "max_total_elements" in error.message, (printed, error)
+
+
+@pytest.mark.parametrize("source", [
+    "a = ones(1).expand(10**6, 10**5)\nb = a.clone()",
+    "a = ones(1).expand(10**6, 10**5)\nb = a + 1",
+    "a = ones(1).expand(10**6, 10**5)\nb = [exp(a)]",
+])
+def test_total_elements_refuse_before_allocating(source):
+    # 10**11 float32 elements (400 GB): refused by the count, never tried (no MemoryError).
+    limits.configure({"max_elements": 10 ** 12, "max_total_elements": 10 ** 9})
+    error = refusal(source)
+    assert "max_total_elements" in error.message and "100,000,000,000 elements" in error.message
+
+
+_PROGRAMS = [
+    "a = zeros(600)\nb = a[1:]\nc = a.reshape(2, 300)\nd = zeros(399)\ne = zeros(2)",
+    "x = zeros(400, requires_grad=True)\n(x * 1).sum().backward()\ny = zeros(199)\nz = zeros(2)",
+    "t = (zeros(300), [zeros(300)])\nu = zeros(400)\nt = None\nu = zeros(400)\nv = zeros(300)",
+    "def f(n):\n    return zeros(n)\na = f(500)\nb = f(500)\nb = None\nc = f(500)",
+    "xs = []\nfor i in range(12):\n    xs.append(zeros(100))\nxs = xs[:3]\ny = zeros(700)",
+    "a = zeros(500)\nb = a + 1\nc = a * b",
+]
+
+
+@pytest.mark.parametrize("source", _PROGRAMS)
+def test_total_elements_decide_as_the_exact_count(source, monkeypatch):
+    """The bound only skips walks: the same programs, walking the session on every check
+    (the bound made useless), print and refuse the same."""
+    limits.configure({"max_total_elements": 1_000})
+    fast = run_program(source)
+    monkeypatch.setattr(limits, "held_by_tensors", lambda: 10 ** 18)
+    exact = run_program(source)
+    assert (fast[0], fast[1] and fast[1].message) == (exact[0], exact[1] and exact[1].message)
+
+
+def test_many_names_do_not_walk_the_session_each_statement(monkeypatch):
+    walks = []
+    real = limits.elements_held
+    monkeypatch.setattr(limits, "elements_held", lambda values: walks.append(1) or real(values))
+    source = "\n".join(f"v{i} = ones(3) * {i}" for i in range(300))
+    assert run_program(source)[1] is None
+    assert len(walks) == 0
+
+
+# ---- operator chains are not nesting ------------------------------------------------------
+
+def test_a_flat_sum_of_100000_terms():
+    n = 100_000
+    printed, error = run_program("s = " + " + ".join(str(i) for i in range(n)) + "\ns")
+    assert (printed, error) == (f"{n * (n - 1) // 2}\n", None)
+
+
+@pytest.mark.parametrize("source, expected", [
+    (" * ".join(["1.0001"] * 5000), repr(functools.reduce(operator.mul, [1.0001] * 5000))),  # from the left
+    ("1" + " - 1" * 5000, "-4999"),
+    ("(ones(2)" + " + ones(2) * 2" * 5000 + ") @ ones(2)", "tensor(20002.)"),
+    ("x = 3\n" + "x" + " + x" * 5000 + " - 2 * (" + " + ".join(["x"] * 5001) + ")", "-15003"),
+])
+def test_long_chains_of_operators(source, expected):
+    printed, error = run_program(source)
+    assert error is None, error
+    assert printed.splitlines()[-1] == expected
+
+
+def test_real_nesting_still_counts():
+    error = refusal("1 + (" * 300 + "1" + ")" * 300)
+    assert "max_depth" in error.message
+    error = refusal("2 ** " * 300 + "1")  # right-associative: each ** nests
+    assert "max_depth" in error.message
+
+
+def test_nesting_beyond_python_names_the_statement():
+    limits.configure({"max_depth": 10 ** 6})
+    error = refusal("y = 1\nx = " + "(" * 30000 + "1" + ")" * 30000 + "\nz = 2")
+    assert "max_depth" in error.message and error.span.line == 2

@@ -8,12 +8,13 @@ import numpy as np
 from .. import dtypes
 from ..autograd import Op, apply
 from ..errors import ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
-from ..limits import check_shape
+from ..limits import check_elements, check_shape
 from ..shape_hints import broadcast_hint
 from ..tensor import Tensor
 from ..values import type_name
 
 Number = (bool, int, float)
+_NUMBER_TYPES = frozenset(Number)
 
 
 def is_number(x) -> bool:
@@ -112,7 +113,7 @@ def result_type(*operands) -> dtypes.DType:
 
 
 def check_operand(x, op_name: str) -> None:
-    if type(x) is not Tensor and not isinstance(x, Number):
+    if type(x) is not Tensor and type(x) not in _NUMBER_TYPES and not isinstance(x, Number):
         raise TcalcTypeError(f"unsupported operand type for {op_name}: {type_name(x)}")
 
 
@@ -143,10 +144,22 @@ def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DTy
     """An elementwise op on two operands with PyTorch's promotion and broadcasting.
     `compute` is the dtype the forward runs in (default: the promoted dtype); `params` go
     to the forward and are kept for the backward."""
-    check_operand(a, op.name)
-    check_operand(b, op.name)
-    if type(a) is Tensor and type(b) is Tensor:
-        broadcast_shape(a.data.shape, b.data.shape, op.symbol)
+    # The operands' kinds, and the result's size refused before it is allocated
+    # (broadcast_shape checks a broadcast one).
+    if type(a) is Tensor:
+        if type(b) is not Tensor:
+            check_operand(b, op.name)
+            check_elements(a.data.size)
+        elif a.data.shape == b.data.shape:
+            check_elements(a.data.size)
+        else:
+            broadcast_shape(a.data.shape, b.data.shape, op.symbol)
+    else:
+        check_operand(a, op.name)
+        if type(b) is Tensor:
+            check_elements(b.data.size)
+        else:
+            check_operand(b, op.name)
     dtype = compute or result or result_type(a, b)
     out = apply(op, (a, b), (array_of(a, dtype), array_of(b, dtype)), **params)
     if result is not None and out.data.dtype != result.numpy:
@@ -160,6 +173,7 @@ def unary(op: Op, x, float_only: bool = False) -> Tensor:
     dtype = x.dtype
     if float_only and not dtype.is_floating_point:
         dtype = dtypes.DEFAULT_FLOAT
+    check_elements(x.data.size)
     return apply(op, (x,), (array_of(x, dtype),))
 
 

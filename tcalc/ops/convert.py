@@ -6,7 +6,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import Op, apply
 from ..errors import AutogradError, TcalcValueError
-from ..limits import check_list
+from ..limits import check_elements, check_list
 from ..tensor import Tensor, version_counter
 from ._base import as_tensor
 
@@ -20,6 +20,7 @@ def to_dtype(x, dtype: dtypes.DType, copy: bool = False) -> Tensor:
     x = as_tensor(x)
     if x.dtype is dtype and not copy:
         return x
+    check_elements(x.data.size)
     if x.requires_grad and not dtype.is_floating_point:
         return Tensor(x.data.astype(dtype.numpy))
     return apply(TO_COPY, (x,), (x.data,), dtype=dtype)
@@ -27,6 +28,7 @@ def to_dtype(x, dtype: dtypes.DType, copy: bool = False) -> Tensor:
 
 def clone(x) -> Tensor:
     x = as_tensor(x)
+    check_elements(x.data.size)
     return apply(CLONE, (x,), (x.data,))
 
 

@@ -66,8 +66,10 @@ def _sum_forward(a, axes, keepdim, dtype):
     _check_empty_reduction(a, axes, keepdim)
     wide = _SUM_ACCUMULATOR.get(dtype.numpy)
     if wide is not None:
-        return np.sum(a, axis=axes, keepdims=keepdim, dtype=wide).astype(dtype.numpy)
-    return np.sum(a, axis=axes, keepdims=keepdim, dtype=dtype.numpy)
+        return np.add.reduce(a, axis=axes, dtype=wide, keepdims=keepdim).astype(dtype.numpy)
+    # np.add.reduce is what np.sum calls, without its Python wrapper (a third of a small
+    # sum's time).
+    return np.add.reduce(a, axis=axes, dtype=dtype.numpy, keepdims=keepdim)
 
 
 def _sum_backward(n, g):
