@@ -205,10 +205,9 @@ class Parser:
         self.end_state = tables["end_state"]
         self.lexer_specs = tables["lexers"]
         count = len(tables["actions"])
-        assert sorted(tables["actions"]) == list(range(count))
-        self.state_lexer = [tables["state_lexer"][s] for s in range(count)]
+        self.state_lexer = list(tables["state_lexer"])
         self.root_lexer = tables["root_lexer"]  # every terminal: to name what a state's lexer cannot read
-        self.actions = [tables["actions"][s] for s in range(count)]
+        self.actions = [dict(pairs) for pairs in tables["actions"]]  # state -> {symbol: code}
         self.rules = tables["rules"]
         self.literals = tables["literals"]  # terminal -> its text, for the terminals that are plain strings
         self.lexers: dict[int, _Lexer] = {}  # compiled on first use

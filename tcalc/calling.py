@@ -10,7 +10,6 @@ combination of arguments" with the function's signature as the hint.
 """
 from __future__ import annotations
 
-import inspect
 from functools import lru_cache
 
 from . import builtins, dtypes
@@ -31,7 +30,7 @@ def call_table_function(name: str, function, args: tuple, kwargs: dict, method: 
                 kwargs[torch_spelling] = kwargs.pop(numpy_spelling)
         if "dtype" in kwargs:
             kwargs["dtype"] = dtype_argument(kwargs["dtype"])
-        if "size" in kwargs and parameters.get("size") == inspect.Parameter.VAR_POSITIONAL:
+        if "size" in kwargs and parameters.get("size") == "VAR_POSITIONAL":
             receiver = args[:1] if method else ()
             if len(args) > len(receiver):
                 raise TcalcTypeError(f"{name}() got multiple values for argument 'size'")
@@ -76,15 +75,20 @@ def _check_device(device) -> None:
 
 @lru_cache(maxsize=None)
 def _parameters(function) -> dict:
-    """A table function's parameter names and kinds ({} when Python cannot say)."""
+    """A table function's parameter names and kinds (POSITIONAL_OR_KEYWORD, VAR_POSITIONAL, ...; {} when
+    Python cannot say)."""
+    import inspect  # only for a call with keywords
+
     try:
-        return {p.name: p.kind for p in inspect.signature(function).parameters.values()}
+        return {p.name: p.kind.name for p in inspect.signature(function).parameters.values()}
     except (TypeError, ValueError):
         return {}
 
 
 def _usage(name: str, function, method: bool) -> str | None:
     """`arange(start, end=None, step=1, dtype=None, requires_grad=False)`, for a hint."""
+    import inspect
+
     try:
         signature = inspect.signature(function)
     except (TypeError, ValueError):
@@ -98,17 +102,14 @@ def _usage(name: str, function, method: bool) -> str | None:
 
 @lru_cache(maxsize=None)
 def _dtype_position(function) -> int | None:
-    """The index of a positional `dtype` parameter of a table function, if it has one."""
-    try:
-        parameters = list(inspect.signature(function).parameters.values())
-    except (TypeError, ValueError):
+    """The index of a positional `dtype` parameter of a table function, if it has one: read
+    from its code object (its positional parameters come first among its variable names),
+    which costs no import of inspect on every run's first call."""
+    code = getattr(function, "__code__", None)
+    if code is None:  # a builtin or a callable object: no positional dtype to check
         return None
-    for i, p in enumerate(parameters):
-        if p.kind in (p.VAR_POSITIONAL, p.KEYWORD_ONLY, p.VAR_KEYWORD):
-            return None
-        if p.name == "dtype":
-            return i
-    return None
+    positional = code.co_varnames[:code.co_posonlyargcount + code.co_argcount]
+    return positional.index("dtype") if "dtype" in positional else None
 
 
 def _binding_problem(message: str) -> str:
