@@ -41,7 +41,6 @@ import numpy as np  # noqa: E402
 
 from tcalc.evaluator import Session  # noqa: E402
 
-
 # ---- helpers ---------------------------------------------------------------------------
 
 def blas_info() -> str:

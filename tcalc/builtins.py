@@ -12,11 +12,39 @@ import math
 
 import numpy as np
 
-from . import differentiate, dtypes, ops, python_values
+from . import autograd as _autograd
+from . import (
+    devices,
+    differentiate,
+    distributions,
+    dtypes,
+    functional,
+    nn_functional,
+    numpy_module,
+    ops,
+    python_values,
+    type_values,
+)
+from . import graph as _graph
+from .autograd import Node as _Node
 from .errors import AutogradError, TcalcTypeError, TcalcValueError
 from .tensor import Size, Tensor
-from .values import (CALLABLES, CALLS_BACK, CHANGES_CONTENTS, CHANGES_FLAGS, RUNS_BACKWARD, WRITES_OUTPUT,
-                     Builtin, GradMode, Namespace, type_name)
+from .values import (
+    CALLABLES,
+    CALLS_BACK,
+    CHANGES_CONTENTS,
+    CHANGES_FLAGS,
+    RUNS_BACKWARD,
+    WRITES_OUTPUT,
+    BoundMethod,
+    Builtin,
+    GradMode,
+    Namespace,
+    RemovableHandle,
+    SessionBuiltin,
+    type_name,
+)
+from .values import AccumulateGrad as _AccumulateGrad
 
 # ---- Python-level builtins (LANGUAGE.md, "Names") ---------------------------------------
 
@@ -746,7 +774,6 @@ RANDOM = Namespace("random", {
 #
 # Python's type() and isinstance(), the NumPy bridge, devices, the new_* constructors.
 
-from . import devices, distributions, nn_functional, numpy_module, type_values  # noqa: E402
 
 PYTHON_ONLY = ("len", "id", "type", "isinstance")  # Python's builtins that torch does not have
 
@@ -878,7 +905,6 @@ PYTHON_ONLY += ("show", "plot", "scatter", "hist")
 # The transforms answer to their bare names, as torch.func.NAME, and vmap as torch.vmap;
 # torch.autograd.functional is a namespace of its own.
 
-from . import functional  # noqa: E402
 
 FUNCTIONAL = (
     ("grad_and_value", functional.grad_and_value, FUNCTION),
@@ -906,8 +932,6 @@ MODULES.update({"torch.func": FUNC, "torch.autograd.functional": AUTOGRAD_FUNCTI
 
 # ---- the autograd graph made visible (tcalc.graph) ------------------------------------------------
 
-from . import graph as _graph  # noqa: E402
-from .values import SessionBuiltin  # noqa: E402
 
 FUNCTIONS["graph"] = SessionBuiltin("graph", _graph.graph)
 
@@ -919,8 +943,6 @@ def _node_method(name: str, function):
 
 # Attributes of objects that are not tensors: a grad_fn (autograd.Node) and the
 # AccumulateGrad at a leaf (the evaluator reads them here).
-from .autograd import Node as _Node  # noqa: E402
-from .values import AccumulateGrad as _AccumulateGrad, BoundMethod  # noqa: E402
 
 OBJECT_ATTRIBUTES: dict[type, dict] = {
     _Node: {"next_functions": _graph.next_functions, "name": _node_method("name", lambda n: n.name),
@@ -932,8 +954,6 @@ OBJECT_ATTRIBUTES: dict[type, dict] = {
 
 # ---- hooks, retain_grad, torch.autograd.backward ------------------------------------------------
 
-from . import autograd as _autograd  # noqa: E402
-from .values import RemovableHandle  # noqa: E402
 
 
 def _register_hook(x, hook):

@@ -199,15 +199,15 @@ def _probs_and_logits(name: str, probs, logits, normalise: bool):
         if normalise:
             data = data / data.sum(-1, keepdims=True)
         return p, Tensor(data), None
-    l = _parameter(logits)
-    data = l.data.astype(np.float32 if not l.dtype.is_floating_point else l.data.dtype)
+    given = _parameter(logits)
+    data = given.data.astype(np.float32 if not given.dtype.is_floating_point else given.data.dtype)
     if normalise:
         data = data - np.logaddexp.reduce(data, axis=-1, keepdims=True)
         probs_data = np.exp(data)
         probs_data = probs_data / probs_data.sum(-1, keepdims=True)
     else:
         probs_data = (1 / (1 + np.exp(-data.astype(np.float64)))).astype(data.dtype)
-    return l, Tensor(probs_data), Tensor(data)
+    return given, Tensor(probs_data), Tensor(data)
 
 
 def _clamped_logs(probs: np.ndarray) -> np.ndarray:
@@ -273,16 +273,16 @@ class Categorical(Distribution):
     type_path = "torch.distributions.categorical.Categorical"
 
     def __init__(self, probs=None, logits=None):
-        given, p, l = _probs_and_logits("Categorical", probs, logits, normalise=True)
+        given, p, normalised_logits = _probs_and_logits("Categorical", probs, logits, normalise=True)
         if p.data.ndim < 1:
             raise TcalcValueError("`probs` parameter must be at least one-dimensional.")
         if probs is not None and not (np.all(given.data >= 0) and np.all(np.isfinite(p.data))):
             self._refuse_parameter("probs", p, "Simplex()", f"Categorical(probs: {_shown(p)})")
-        if l is None:
+        if normalised_logits is None:
             super().__init__("Categorical", ("probs",), {"probs": p}, p.data.shape[:-1],
                              {"logits": self._computed_parameter("logits", lambda: Tensor(_clamped_logs(p.data)))})
         else:
-            super().__init__("Categorical", ("logits",), {"probs": p, "logits": l}, p.data.shape[:-1])
+            super().__init__("Categorical", ("logits",), {"probs": p, "logits": normalised_logits}, p.data.shape[:-1])
 
     def _mean(self):
         return Tensor(np.full(self.members["probs"].data.shape[:-1], np.nan, dtype=self.members["probs"].data.dtype))

@@ -14,17 +14,44 @@ import numpy as np
 from . import ast, autograd, builtins, dtypes, limits, modules, numpy_operands, ops, python_values
 from .calling import call_table_function
 from .differentiate import call_grad_function, grad_mode_function
-from .errors import (DTypeError, InternalError, LimitError, OutputFailed, ShapeError, Span, TcalcAssertionError, TcalcError,
-                     TcalcImportError, TcalcIndexError, TcalcNameError, TcalcSyntaxError, TcalcTypeError,
-                     TcalcValueError)
+from .errors import (
+    DTypeError,
+    InternalError,
+    LimitError,
+    OutputFailed,
+    ShapeError,
+    Span,
+    TcalcAssertionError,
+    TcalcError,
+    TcalcImportError,
+    TcalcIndexError,
+    TcalcNameError,
+    TcalcSyntaxError,
+    TcalcTypeError,
+    TcalcValueError,
+)
 from .hints import attribute_hint, broadcast_hint, hint_for, name_hint, operand_note
 from .journal import Journal
 from .numpy_operands import NUMPY_TYPES
 from .parser import parse
 from .python_values import NUMBER_TYPES, is_number
 from .tensor import Size, Tensor
-from .values import (CALLABLES, CALLS_BACK, CHANGES_CONTENTS, CHANGES_FLAGS, RUNS_BACKWARD, WRITES_OUTPUT,
-                     BoundMethod, Builtin, ContextManager, GradFunction, GradMode, Namespace, UserFunction, type_name)
+from .values import (
+    CALLABLES,
+    CALLS_BACK,
+    CHANGES_CONTENTS,
+    CHANGES_FLAGS,
+    RUNS_BACKWARD,
+    WRITES_OUTPUT,
+    BoundMethod,
+    Builtin,
+    ContextManager,
+    GradFunction,
+    GradMode,
+    Namespace,
+    UserFunction,
+    type_name,
+)
 
 _BINARY = {
     "+": ops.add, "-": ops.sub, "*": ops.mul, "/": ops.div, "//": ops.floor_divide,

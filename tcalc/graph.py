@@ -273,9 +273,10 @@ def _names(variables: dict) -> dict[int, str]:
 
 
 def _edge_gradients(y: Tensor) -> dict:
+    import numpy as np
+
     from .autograd import edge_gradients
     from .errors import AutogradError
-    import numpy as np
 
     if y.data.size != 1:
         raise AutogradError("grad can be implicitly created only for scalar outputs",

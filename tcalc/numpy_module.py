@@ -15,7 +15,8 @@ from . import dtypes, limits
 from .errors import AutogradError, TcalcTypeError, TcalcValueError
 from .objects import Members
 from .ops import to_dtype
-from .ops.creation import check_numpy_dtype, tensor as make_tensor
+from .ops.creation import check_numpy_dtype
+from .ops.creation import tensor as make_tensor
 from .tensor import Tensor
 from .type_values import TypeValue
 from .values import Builtin, Namespace, type_name

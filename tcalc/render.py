@@ -9,7 +9,6 @@ HTML. Colour is added by the front end over the text's spans, so the characters 
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from .display import LEAF_TEXT, RENDERERS, Shown

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import sys
 
+from . import shell_commands
 from .errors import InternalError, TcalcError
 from .evaluator import Session
 from .output import Output, run_source
 from .render import error_text
-from . import shell_commands
 from .shell_input import INDENT, is_finished, next_indent, program_text
 
 BANNER = "tcalc: a tensor calculator that answers as PyTorch would. help for help, Ctrl-D to quit."
@@ -171,12 +171,11 @@ def _warn(line: str) -> None:
 def _prompt_session(shell: Shell):
     from prompt_toolkit import PromptSession
     from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
+    from prompt_toolkit.layout.processors import HighlightMatchingBracketProcessor
     from prompt_toolkit.lexers import PygmentsLexer
 
     from .completion import SessionCompleter
     from .shell_history import open_history
-
-    from prompt_toolkit.layout.processors import HighlightMatchingBracketProcessor
 
     lexer = None
     try:

@@ -10,7 +10,7 @@ import re
 
 from . import builtins
 from .tensor import Tensor
-from .values import Builtin, BoundMethod, Namespace, ReturnTypes, UserFunction, type_name
+from .values import BoundMethod, Builtin, Namespace, ReturnTypes, UserFunction, type_name
 
 EXIT = ("exit", "quit", "exit()", "quit()")
 VARIABLES = ("who", "vars", "who()", "vars()", "whos")

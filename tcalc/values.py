@@ -14,7 +14,6 @@ from . import dtypes
 from .autograd import Node
 from .tensor import Size, Tensor
 
-
 # What calling a builtin may change besides its result, for undoing a failed statement
 # (tcalc.journal): a tensor argument's elements, its autograd flags, or (a backward) the
 # .grad of leaves and the graph's saved tensors.

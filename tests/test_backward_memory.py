@@ -5,6 +5,7 @@ from __future__ import annotations
 import tracemalloc
 
 from conftest import run_program
+
 from tcalc.evaluator import Session
 
 

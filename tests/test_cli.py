@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import tcalc_command
 
 import tcalc
-from conftest import tcalc_command
 
 SEED_CELLS = Path(__file__).resolve().parents[2] / "shared" / "tools" / "seed_cells.json"
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import run_program
+
 from tcalc.errors import Span, TcalcError
 from tcalc.evaluator import Session
 from tcalc.render import error_text

@@ -17,7 +17,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import assert_answers_as_recorded
 
 CASES = json.loads((Path(__file__).parent / "golden_differential.json").read_text(encoding="utf-8"))

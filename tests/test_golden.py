@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import run_program
 
 GOLDEN = Path(__file__).parent / "golden"

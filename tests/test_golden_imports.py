@@ -10,11 +10,11 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import run_program
+from test_golden import _without_addresses
+
 from tcalc import builtins
 from tcalc.evaluator import Session
-from test_golden import _without_addresses
 
 GOLDEN = Path(__file__).parent / "golden_imports"
 PROGRAMS = sorted(GOLDEN.rglob("*.tc"))

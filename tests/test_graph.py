@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import tcalc_command
+
 from tcalc.errors import TcalcError
 from tcalc.evaluator import Session
 from tcalc.render import show

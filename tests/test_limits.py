@@ -5,8 +5,8 @@ import functools
 import operator
 
 import pytest
-
 from conftest import run_program, tcalc_command
+
 from tcalc import limits
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import run_program, tcalc_command
+
 from tcalc import limits
 from tcalc.evaluator import Session
 from tcalc.render import value_text

@@ -4,7 +4,6 @@ a and b here, the names a function form's hint uses, so the operator form quotes
 from __future__ import annotations
 
 import pytest
-
 from conftest import run_program
 
 CLASH = "a = ones(2, 3); b = ones(3, 2)\n"  # no broadcast

@@ -7,8 +7,8 @@ import io
 import sys
 
 import pytest
-
 from conftest import run_program, tcalc_command
+
 from tcalc.evaluator import Session
 from tcalc.render import show
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import run_program
+
 from tcalc import ops
 from tcalc.evaluator import Session
-from tcalc.tensor import Tensor
 from tcalc.render import value_text
+from tcalc.tensor import Tensor
 
 
 def values(session: Session, source: str) -> list[str]:

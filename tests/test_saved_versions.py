@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import answer, assert_answers_as_recorded, run_program
+
 from tcalc.errors import TcalcError
 from tcalc.evaluator import Session
 

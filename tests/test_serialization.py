@@ -7,18 +7,18 @@ PyTorch reads what tcalc saves).
 from __future__ import annotations
 
 import io
-import os
 import json
+import os
 import struct
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import run_program, tcalc_command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import run_program, tcalc_command
 from tcalc import limits
 from tcalc.errors import TcalcError
 from tcalc.evaluator import Session

@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 
 from conftest import tcalc_command
+
 from tcalc.evaluator import Session
 from tcalc.render import show as shown_of
 

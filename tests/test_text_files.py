@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import run_program
+
 from tcalc import limits
 from tcalc.evaluator import Session
 from tcalc.render import value_text

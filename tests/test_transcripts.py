@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import tcalc_command
+
 from tcalc import transcripts
 
 DATA = Path(__file__).parent / "data" / "transcripts"

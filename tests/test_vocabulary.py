@@ -3,8 +3,8 @@ checked by the golden programs in tests/golden/vocab and tests/golden_imports)."
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import run_program
+
 from tcalc import builtins
 from tcalc.evaluator import Session
 from tcalc.render import value_text

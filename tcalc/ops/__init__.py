@@ -22,24 +22,98 @@ Each module holds one concern; they import one another at the top, in one direct
 This package re-exports their public functions so that the builtin tables (tcalc.builtins)
 and gradient formulas can say `ops.mul`, `ops.sum`.
 """
-from .convert import (clone, contiguous, data, detach, item, numpy, requires_grad_, to_dtype,  # noqa: F401
-                      tolist)
-from .creation import (arange, empty, eye, full, full_like, linspace, manual_seed, normal,  # noqa: F401
-                       ones, ones_like, rand, rand_like, randint, randn, randn_like, tensor, zeros,
-                       zeros_like)
-from .elementwise import (abs, add, allclose, bitwise_and, bitwise_not, bitwise_or,  # noqa: F401
-                          bitwise_xor, ceil, clamp, cos, div, eq, equal, exp, expm1, floor, floor_divide,
-                          ge, gt, isnan, le, log, log1p, log2, log10, logical_not, lt, maximum, minimum,
-                          mul, ne, neg, pow, reciprocal, relu, remainder, round, sigmoid, sign, sin,
-                          sqrt, sub, tan, tanh, trunc, where)
-from .shape import (T, diag, mT, expand, flatten, permute, repeat, reshape, squeeze,  # noqa: F401
-                    sum_to, t, transpose, tril, triu, unsqueeze, view)
-from .reduce import (all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod,  # noqa: F401
-                     std, sum, var)
+from .convert import clone, contiguous, data, detach, item, numpy, requires_grad_, to_dtype, tolist  # noqa: F401
+from .creation import (  # noqa: F401
+                      arange,
+                      empty,
+                      eye,
+                      full,
+                      full_like,
+                      linspace,
+                      manual_seed,
+                      normal,
+                      ones,
+                      ones_like,
+                      rand,
+                      rand_like,
+                      randint,
+                      randn,
+                      randn_like,
+                      tensor,
+                      zeros,
+                      zeros_like,
+)
+from .elementwise import (  # noqa: F401
+                      abs,
+                      add,
+                      allclose,
+                      bitwise_and,
+                      bitwise_not,
+                      bitwise_or,
+                      bitwise_xor,
+                      ceil,
+                      clamp,
+                      cos,
+                      div,
+                      eq,
+                      equal,
+                      exp,
+                      expm1,
+                      floor,
+                      floor_divide,
+                      ge,
+                      gt,
+                      isnan,
+                      le,
+                      log,
+                      log1p,
+                      log2,
+                      log10,
+                      logical_not,
+                      lt,
+                      maximum,
+                      minimum,
+                      mul,
+                      ne,
+                      neg,
+                      pow,
+                      reciprocal,
+                      relu,
+                      remainder,
+                      round,
+                      sigmoid,
+                      sign,
+                      sin,
+                      sqrt,
+                      sub,
+                      tan,
+                      tanh,
+                      trunc,
+                      where,
+)
 from .indexing import getitem, narrow, setitem  # noqa: F401
+from .inplace import add_, apply_inplace, div_, fill_, mul_, sub_, zero_  # noqa: F401
 from .joining import cat, stack  # noqa: F401
-from .softmax import log_softmax, logsumexp, softmax  # noqa: F401
-from .sorting import argsort, sort, topk  # noqa: F401
 from .linalg import det, dot, inv, matmul, mm, mv, outer, solve, trace  # noqa: F401
 from .norms import linalg_norm, matrix_norm, norm, vector_norm  # noqa: F401
-from .inplace import add_, apply_inplace, div_, fill_, mul_, sub_, zero_  # noqa: F401
+from .reduce import all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod, std, sum, var  # noqa: F401
+from .shape import (  # noqa: F401
+                      T,
+                      diag,
+                      expand,
+                      flatten,
+                      mT,
+                      permute,
+                      repeat,
+                      reshape,
+                      squeeze,
+                      sum_to,
+                      t,
+                      transpose,
+                      tril,
+                      triu,
+                      unsqueeze,
+                      view,
+)
+from .softmax import log_softmax, logsumexp, softmax  # noqa: F401
+from .sorting import argsort, sort, topk  # noqa: F401

@@ -14,10 +14,8 @@ from ..autograd import OUT, Op, apply, keep
 from ..errors import ArithmeticError_, AutogradError, DTypeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
 from ..values import type_name
-from ._base import (array_of, as_tensor, binary, broadcast_shape, check_operand, is_number, result_type,
-                    unary)
+from ._base import array_of, as_tensor, binary, broadcast_shape, check_operand, is_number, result_type, unary
 from .convert import to_dtype
-
 
 # ---- arithmetic ----------------------------------------------------------------------
 

@@ -15,7 +15,6 @@ from ..values import type_name
 from ._base import as_tensor, normalize_dim
 from .shape import expanded_shape, reshape, sum_to
 
-
 # PyTorch indexes in two steps (torch/csrc/autograd/python_variable_indexing.cpp): it walks
 # the index items left to right, selecting, slicing and unsqueezing a view as it goes and
 # setting tensor items aside, then applies those tensors at once (advanced indexing). So

@@ -9,8 +9,8 @@ from .. import dtypes
 from ..autograd import Op, apply, keep
 from ..errors import ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..tensor import Size, Tensor
-from ._base import array_of, as_tensor, result_type
 from . import elementwise
+from ._base import array_of, as_tensor, result_type
 
 REDUCTIONS = ("none", "mean", "sum")
 

@@ -12,12 +12,12 @@ from ..values import type_name
 from ._base import as_tensor, normalize_dim
 from .convert import to_dtype
 from .creation import zeros_like
-from .elementwise import abs as tensor_abs, sign
+from .elementwise import abs as tensor_abs
+from .elementwise import sign
 from .joining import cat
 from .linalg import svdvals
 from .reduce import amax, amin, dims_of, expand_reduced, sum
 from .shape import permute, unsqueeze
-
 
 # ---- norms of the elements ----------------------------------------------------------------
 

@@ -9,9 +9,9 @@ import warnings
 import numpy as np
 
 from .. import dtypes
-from ..limits import check_shape
 from ..autograd import OUT, Op, apply, keep
 from ..errors import DTypeError, TcalcIndexError, TcalcTypeError, TcalcValueError
+from ..limits import check_shape
 from ..tensor import Tensor
 from ..values import ReturnTypes
 from ._base import as_tensor, normalize_dim
