@@ -16,7 +16,7 @@ class Output:
     """Writes values to stdout and errors to stderr; colour only on a terminal."""
 
     def __init__(self, color: bool | None):
-        no_color = "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb"
+        no_color = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"  # no-color.org: non-empty
         self.color = sys.stdout.isatty() and not no_color if color is None else color
         self.error_color = sys.stderr.isatty() and not no_color if color is None else color
         self._console = None

@@ -185,18 +185,39 @@ def help_text(path: str | None, names: dict) -> str:
     if isinstance(value, BoundMethod):
         return "\n".join(filter(None, [f"Tensor.{signature(value, last)}",
                                        _description(value.function, _where(last, method=True), value.method),
-                                       example_text(last)]))
+                                       _documentation(f"torch.Tensor.{last}"), example_text(last)]))
     if isinstance(value, Builtin):
         where = _where(last, method=False) if value is builtins.FUNCTIONS.get(last) else \
             f"a function of {path.rsplit('.', 1)[0]}" if "." in path else "a function"
         example = example_text(last) if value is builtins.FUNCTIONS.get(last) else None
-        return "\n".join(filter(None, [signature(value, path), _description(value.function, where, value), example]))
+        return "\n".join(filter(None, [signature(value, path), _description(value.function, where, value),
+                                       _documentation(_torch_path(path, value)), example]))
     if isinstance(value, UserFunction):
         return f"{signature(value, path)}\n  your function, defined in this session"
     if isinstance(value, Namespace):
         listed = ", ".join(sorted(n for n in value.members if not n.startswith("_")))
         return f"module {value.name}: {listed}"
     return f"{path}: {describe(value)}"
+
+
+def _torch_path(path: str, value) -> str | None:
+    """The name PyTorch documents the builtin under (torch.sum, torch.func.grad,
+    torch.nn.functional.relu), or None for a name of tcalc's own (show, plot) or Python's."""
+    last = path.rsplit(".", 1)[-1]
+    if path.startswith("torch."):
+        return path
+    if last in builtins.PYTHON_ONLY or builtins.FUNCTIONS.get(last) is not value:
+        return None
+    if last in builtins.FUNC.members:
+        return f"torch.func.{last}"
+    return f"torch.{last}"
+
+
+def _documentation(name: str | None) -> str | None:
+    """The link text of PyTorch's page for `name`."""
+    if name is None:
+        return None
+    return f"  PyTorch's documentation: {name} (pytorch.org/docs/stable/generated/{name}.html)"
 
 
 def _unknown(path: str, names: dict) -> str:

@@ -51,7 +51,8 @@ def test_help_shows_signature_and_description(shell, capsys):
     shell.handle("x = ones(2)")
     shell.handle("x.add_?")
     assert shown(capsys)[0] == ("Tensor.add_(other, alpha=1)\n  a tensor method: x.add_(...)\n"
-                                "  changes its tensor in place\n")
+                                "  changes its tensor in place\n  PyTorch's documentation: torch.Tensor.add_ "
+                                "(pytorch.org/docs/stable/generated/torch.Tensor.add_.html)\n")
     shell.handle("x.grad?")
     assert shown(capsys)[0] == "Tensor.grad\n  a tensor attribute: x.grad, settable (x.grad = ...)\n"
     shell.handle("torch.linalg.norm?")
@@ -131,3 +132,23 @@ def test_help_shows_the_example_with_pytorchs_output(shell, capsys):
     shell.handle("x = ones(2)")
     shell.handle("x.unsqueeze?")
     assert "    tensor([[1],\n            [2]])\n" in shown(capsys)[0]
+
+
+def test_help_names_pytorchs_documentation_page_where_pytorch_has_the_name(shell, capsys):
+    shell.handle("help(sum)")
+    shell.handle("x = ones(2)")
+    shell.handle("x.mean?")
+    shell.handle("help(show)")  # tcalc's own: no PyTorch page
+    out = capsys.readouterr().out
+    assert "PyTorch's documentation: torch.sum (pytorch.org/docs/stable/generated/torch.sum.html)" in out
+    assert "PyTorch's documentation: torch.Tensor.mean" in out
+    assert out.count("PyTorch's documentation") == 2
+
+
+@pytest.mark.parametrize("value, colored", [("", True), ("1", False)])
+def test_no_color_counts_only_when_not_empty(monkeypatch, value, colored):
+    """no-color.org: NO_COLOR set to an empty string does not turn colour off."""
+    monkeypatch.setenv("NO_COLOR", value)
+    monkeypatch.delenv("TERM", raising=False)
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    assert Output(None).color is colored
