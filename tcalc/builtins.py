@@ -598,10 +598,8 @@ TABLE = (
     ("to", _to, METHOD),
     ("type", _type, METHOD),
     ("type_as", _type_as, METHOD),
-    *((name, _conversion(dtype), METHOD) for name, dtype in (
-        ("float", dtypes.float32), ("double", dtypes.float64), ("half", dtypes.float16),
-        ("long", dtypes.int64), ("int", dtypes.int32), ("short", dtypes.int16),
-        ("bool", dtypes.bool_), ("byte", dtypes.uint8), ("char", dtypes.int8))),
+    # x.float(), x.long(), ...: each dtype's conversion method, a column of DType
+    *((dtype.conversion_method, _conversion(dtype), METHOD) for dtype in dtypes.ALL),
     ("cpu", lambda x: x, METHOD),
     ("is_floating_point", lambda x: x.dtype.is_floating_point, METHOD),
     ("is_tensor", _is_tensor, FUNCTION),
