@@ -5,3 +5,11 @@ import numpy as _np
 _np.seterr(all="ignore")
 
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(shell) -> None:
+    """`%load_ext tcalc` in IPython or Jupyter: the %%tcalc cell magic (tcalc.ipython, which
+    imports IPython; nothing else of tcalc does)."""
+    from .ipython import load_ipython_extension as load
+
+    load(shell)

@@ -16,7 +16,7 @@ def shell():
     ip = start_ipython()
     # As a notebook's kernel does: every form (HTML, PNG), not only the terminal's text.
     ip.display_formatter.active_types = list(ip.display_formatter.formatters)
-    ip.run_line_magic("load_ext", "tcalc.ipython")
+    ip.run_line_magic("load_ext", "tcalc")
     return ip
 
 
