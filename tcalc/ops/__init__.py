@@ -44,9 +44,16 @@ from .creation import (  # noqa: F401
                       zeros_like,
 )
 from .elementwise import (  # noqa: F401
+                      # noqa: F401
                       abs,
+                      acos,
+                      acosh,
                       add,
                       allclose,
+                      asin,
+                      asinh,
+                      atan,
+                      atanh,
                       bitwise_and,
                       bitwise_not,
                       bitwise_or,
@@ -54,6 +61,7 @@ from .elementwise import (  # noqa: F401
                       ceil,
                       clamp,
                       cos,
+                      cosh,
                       div,
                       eq,
                       equal,
@@ -84,6 +92,7 @@ from .elementwise import (  # noqa: F401
                       sigmoid,
                       sign,
                       sin,
+                      sinh,
                       sqrt,
                       sub,
                       tan,

@@ -328,6 +328,14 @@ sin = _unary_op("SinBackward0", np.sin, lambda n, g: (g * cos(n.inputs[0]),), _I
 cos = _unary_op("CosBackward0", np.cos, lambda n, g: (-g * sin(n.inputs[0]),), _INPUT)
 tan = _unary_op("TanBackward0", np.tan, lambda n, g: (g * (1 + n.output * n.output),), _RESULT)
 tanh = _unary_op("TanhBackward0", np.tanh, lambda n, g: (g * (1 - n.output * n.output),), _RESULT)
+sinh = _unary_op("SinhBackward0", _rounded_once(np.sinh), lambda n, g: (g * cosh(n.inputs[0]),), _INPUT)
+cosh = _unary_op("CoshBackward0", _rounded_once(np.cosh), lambda n, g: (g * sinh(n.inputs[0]),), _INPUT)
+asin = _unary_op("AsinBackward0", np.arcsin, lambda n, g: (g / sqrt(1 - n.inputs[0] * n.inputs[0]),), _INPUT)
+acos = _unary_op("AcosBackward0", np.arccos, lambda n, g: (-g / sqrt(1 - n.inputs[0] * n.inputs[0]),), _INPUT)
+atan = _unary_op("AtanBackward0", np.arctan, lambda n, g: (g / (1 + n.inputs[0] * n.inputs[0]),), _INPUT)
+asinh = _unary_op("AsinhBackward0", np.arcsinh, lambda n, g: (g / sqrt(n.inputs[0] * n.inputs[0] + 1),), _INPUT)
+acosh = _unary_op("AcoshBackward0", np.arccosh, lambda n, g: (g / sqrt(n.inputs[0] * n.inputs[0] - 1),), _INPUT)
+atanh = _unary_op("AtanhBackward0", np.arctanh, lambda n, g: (g / (1 - n.inputs[0] * n.inputs[0]),), _INPUT)
 sigmoid = _unary_op("SigmoidBackward0", lambda a: _sigmoid(a),
                     lambda n, g: (g * n.output * (1 - n.output),), _RESULT)
 reciprocal = _unary_op("ReciprocalBackward0", np.reciprocal,
