@@ -44,7 +44,6 @@ from .creation import (  # noqa: F401
                       zeros_like,
 )
 from .elementwise import (  # noqa: F401
-                      # noqa: F401
                       abs,
                       acos,
                       acosh,
@@ -71,13 +70,20 @@ from .elementwise import (  # noqa: F401
                       floor_divide,
                       ge,
                       gt,
+                      isfinite,
+                      isinf,
                       isnan,
+                      isneginf,
+                      isposinf,
                       le,
                       log,
                       log1p,
                       log2,
                       log10,
+                      logical_and,
                       logical_not,
+                      logical_or,
+                      logical_xor,
                       lt,
                       maximum,
                       minimum,

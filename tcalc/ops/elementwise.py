@@ -287,6 +287,25 @@ def logical_not(x):
     return Tensor(np.logical_not(as_tensor(x).data))
 
 
+def _logical(function, a, b) -> Tensor:
+    """logical_and/or/xor: each operand's truth, broadcast; a bool tensor, as in PyTorch."""
+    a, b = as_tensor(a), as_tensor(b)
+    broadcast_shape(a.data.shape, b.data.shape)
+    return Tensor(function(a.data.astype(bool), b.data.astype(bool)))
+
+
+def logical_and(a, b) -> Tensor:
+    return _logical(np.logical_and, a, b)
+
+
+def logical_or(a, b) -> Tensor:
+    return _logical(np.logical_or, a, b)
+
+
+def logical_xor(a, b) -> Tensor:
+    return _logical(np.logical_xor, a, b)
+
+
 # ---- functions of one tensor -----------------------------------------------------------
 
 def _unary_op(name, forward, backward, saves, float_only=True):
@@ -420,6 +439,30 @@ def round(x, decimals=0):
 def isnan(x) -> Tensor:
     x = as_tensor(x)
     return Tensor(np.isnan(x.data) if x.dtype.is_floating_point else np.zeros(x.data.shape, bool))
+
+
+def _float_test(test, x) -> Tensor:
+    """isinf & co.: a bool tensor; integers and bools are never infinite or NaN."""
+    x = as_tensor(x)
+    if x.dtype.is_floating_point:
+        return Tensor(test(x.data))
+    return Tensor(np.full(x.data.shape, test is np.isfinite, bool))
+
+
+def isinf(x) -> Tensor:
+    return _float_test(np.isinf, x)
+
+
+def isfinite(x) -> Tensor:
+    return _float_test(np.isfinite, x)
+
+
+def isposinf(x) -> Tensor:
+    return _float_test(np.isposinf, x)
+
+
+def isneginf(x) -> Tensor:
+    return _float_test(np.isneginf, x)
 
 
 # ---- clamp, maximum, minimum, where ---------------------------------------------------
