@@ -165,9 +165,9 @@ def _unclosed_bracket(text: str, end: int):
             while i < end and text[i] != "\n":
                 i += 1
             continue
-        elif ch in "([":
+        elif ch in "([{":
             stack.append((ch, line, col))
-        elif ch in ")]" and stack:
+        elif ch in ")]}" and stack:
             stack.pop()
         if ch == "\n":
             line, col = line + 1, 1
