@@ -239,10 +239,10 @@ def _emit(layout: _Layout, value, leaf_repr, enclosing: frozenset) -> None:
     layout.end_group()
 
 
-def _emit_dict(layout: _Layout, items: dict, leaf_repr, enclosing: frozenset) -> None:
-    """IPython's dict printer: `{key: value, ...}` in insertion order."""
-    layout.begin_group(1, "{")
-    for index, key in enumerate(items):
+def _emit_items(layout: _Layout, items, emit_one) -> None:
+    """IPython's separators between a container's items: `, ` and a break where the line
+    is full, `...` after MAX_SEQ_LENGTH of them."""
+    for index, item in enumerate(items):
         if index == MAX_SEQ_LENGTH:
             layout.text(",")
             layout.breakable()
@@ -251,9 +251,18 @@ def _emit_dict(layout: _Layout, items: dict, leaf_repr, enclosing: frozenset) ->
         if index:
             layout.text(",")
             layout.breakable()
+        emit_one(item)
+
+
+def _emit_dict(layout: _Layout, items: dict, leaf_repr, enclosing: frozenset) -> None:
+    """IPython's dict printer: `{key: value, ...}` in insertion order."""
+    def pair(key):
         _emit(layout, key, leaf_repr, enclosing)
         layout.text(": ")
         _emit(layout, items[key], leaf_repr, enclosing)
+
+    layout.begin_group(1, "{")
+    _emit_items(layout, items, pair)
     layout.end_group(1, "}")
 
 
@@ -267,32 +276,14 @@ def _emit_set(layout: _Layout, items: set, leaf_repr, enclosing: frozenset) -> N
     except TypeError:
         ordered = list(items)
     layout.begin_group(1, "{")
-    for index, item in enumerate(ordered):
-        if index == MAX_SEQ_LENGTH:
-            layout.text(",")
-            layout.breakable()
-            layout.text("...")
-            break
-        if index:
-            layout.text(",")
-            layout.breakable()
-        _emit(layout, item, leaf_repr, enclosing)
+    _emit_items(layout, ordered, lambda item: _emit(layout, item, leaf_repr, enclosing))
     layout.end_group(1, "}")
 
 
 def _emit_sequence(layout: _Layout, items, leaf_repr, enclosing: frozenset) -> None:
     opening, closing = ("(", ")") if type(items) is tuple else ("[", "]")
     layout.begin_group(1, opening)
-    for index, item in enumerate(items):
-        if index == MAX_SEQ_LENGTH:
-            layout.text(",")
-            layout.breakable()
-            layout.text("...")
-            break
-        if index:
-            layout.text(",")
-            layout.breakable()
-        _emit(layout, item, leaf_repr, enclosing)
+    _emit_items(layout, items, lambda item: _emit(layout, item, leaf_repr, enclosing))
     if len(items) == 1 and type(items) is tuple:
         layout.text(",")
     layout.end_group(1, closing)
