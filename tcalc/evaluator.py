@@ -229,8 +229,9 @@ class Session:
     def bind(self, target: ast.Node, value, scope=None, final: bool = False) -> None:
         """Bind `value` to a target. `final` says nothing can fail after this write, so a
         tensor written into needs no copy for undoing."""
-        if isinstance(target, ast.Name):
-            self._check_rebind(target)
+        if type(target) is ast.Name:
+            if target.id == "torch":
+                self._check_rebind(target)
             if scope is None or target.id in scope.global_names:
                 self._bind_name(target.id, value)
             else:
@@ -548,8 +549,17 @@ class Session:
     # ---- expressions ----------------------------------------------------------------------
 
     def eval(self, node: ast.Node, scope: Frame | None):
+        kind = type(node)
+        # The leaves, most of the nodes a program evaluates, without a call of their own:
+        # a constant, and a name outside any function that the session holds.
+        if kind is ast.Constant:
+            return node.value
+        if kind is ast.Name and scope is None:
+            value = self.globals.get(node.id, _UNSET)
+            if value is not _UNSET:
+                return value
         try:
-            return _EXPRESSIONS[type(node)](self, node, scope)
+            return _EXPRESSIONS[kind](self, node, scope)
         except TcalcError as err:
             raise err.at(node.span)
 
@@ -711,9 +721,11 @@ class Session:
         right = self.eval(node.right, scope)
         op = node.op
         # _operator(node, op, left, right, lambda: self._binary(...)), in one frame
-        if type(left) is Tensor and type(right) is Tensor:
-            _precheck_size(op, left, right)
+        if type(left) is Tensor and type(right) is Tensor and left.data.shape != right.data.shape:
+            _precheck_size(op, left, right)  # the ops check a result of their operands' shape
         try:
+            if type(left) is Tensor and (type(right) is Tensor or type(right) in NUMBER_TYPES):
+                return _BINARY[op](left, right)  # _binary's first case, in this frame
             return self._binary(_BINARY[op], left, right, op)
         except (ShapeError, DTypeError, TcalcTypeError) as err:
             if err.span is None:
@@ -784,6 +796,13 @@ class Session:
 
     def _unary(self, node: ast.UnaryOp, scope):
         value = self.eval(node.operand, scope)
+        if node.op == "-" and type(value) is Tensor:  # the common case, guarded as below
+            try:
+                return ops.neg(value)
+            except TcalcError as err:
+                raise err.at(node.span)
+            except _STRAY as err:
+                raise _stray(err, node) from None
         if node.op == "+":
             if not (is_number(value) or type(value) is Tensor):
                 raise TcalcTypeError(f"bad operand type for unary +: {type_name(value)}")
@@ -875,7 +894,9 @@ class Session:
         func = self.eval(node.func, scope)
         args = self._arguments(node, scope) if node.args else ()
         kwargs = self._keywords(node, scope) if node.keywords else {}
-        watched = self.journal is not None and self._journal_call(func, args, final=node is self._final)
+        kind = type(func)
+        pure = kind is Builtin and func.effect is None or kind is BoundMethod and func.method.effect is None
+        watched = not pure and self.journal is not None and self._journal_call(func, args, final=node is self._final)
         if watched:  # a backward that is not the last thing: note what it commits
             previous = autograd.observe_commits(self.journal.backward)
         try:
@@ -902,7 +923,10 @@ class Session:
 
     def _arguments(self, node: ast.Call, scope) -> tuple:
         if not node.starred:
-            return tuple([self.eval(a, scope) for a in node.args])
+            args = node.args
+            if len(args) == 1:
+                return (self.eval(args[0], scope),)
+            return tuple([self.eval(a, scope) for a in args])
         return tuple(self._items(node.args, scope))
 
     def _keywords(self, node: ast.Call, scope) -> dict:
@@ -948,6 +972,12 @@ class Session:
 
     def call(self, func, args: tuple, kwargs: dict):
         """Call any callable value of the language."""
+        kind = type(func)
+        if kind is Builtin and func.effect is None:  # the common case first
+            return call_table_function(func.name, func.function, args, kwargs)
+        if kind is BoundMethod and func.method.effect is None:
+            method = func.method
+            return call_table_function(method.name, method.function, (func.receiver,) + args, kwargs, method=True)
         if isinstance(func, Builtin):
             effect = func.effect
             if effect is WRITES_OUTPUT:
@@ -1057,15 +1087,18 @@ _SEQUENCES = (tuple, list, str, set)  # the Python values with operators of thei
 def _final_action(statement: ast.Node) -> ast.Node | None:
     """The node whose change to a tensor is the last thing `statement` does: nothing can fail
     after it, so it needs no copy for undoing (`X += Y` on a huge X stays cheap)."""
-    if isinstance(statement, ast.ExprStmt) and isinstance(statement.value, ast.Call):
-        return statement.value
-    if isinstance(statement, ast.Assign):
-        if isinstance(statement.targets, ast.Index):
+    kind = type(statement)
+    if kind is ast.Assign:
+        target = type(statement.targets)
+        if target is ast.Index:
             return statement.targets
-        if isinstance(statement.targets, ast.Name) and isinstance(statement.value, ast.Call) \
+        if target is ast.Name and type(statement.value) is ast.Call \
                 and statement.targets.id != "torch":  # `torch = ...` fails after the call
             return statement.value
-    if isinstance(statement, ast.AugAssign):
+        return None
+    if kind is ast.ExprStmt and type(statement.value) is ast.Call:
+        return statement.value
+    if kind is ast.AugAssign:
         return statement
     return None
 

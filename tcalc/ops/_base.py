@@ -45,6 +45,28 @@ def scalar_array(x, dtype: np.dtype) -> np.ndarray:
 _INT_SCALARS = (-2 ** 63, 2 ** 64 - 2)
 
 
+# 0-d arrays of the Python numbers a program writes as operands (literals, small ints), by
+# (type, value, dtype): NumPy combines an array with a 0-d array faster than with a Python
+# number, and making the 0-d array costs more than looking it up. Read-only, as they are
+# shared. A loop counter's values pass once each, so large ints are not kept; zero is left
+# out (0.0 and -0.0 are equal keys), NaN never matches, and the cache is cleared when full.
+_SCALAR_CACHE: dict = {}
+_SCALAR_CACHE_SIZE = 1024
+
+
+def _scalar_of(x, dtype: np.dtype) -> np.ndarray:
+    key = (type(x), x, dtype)
+    array = _SCALAR_CACHE.get(key)
+    if array is None:
+        array = scalar_array(x, dtype)
+        if x and (type(x) is float or -256 <= x <= 256):
+            if len(_SCALAR_CACHE) >= _SCALAR_CACHE_SIZE:
+                _SCALAR_CACHE.clear()
+            array.flags.writeable = False
+            _SCALAR_CACHE[key] = array
+    return array
+
+
 def fill_array(value, dtype: np.dtype) -> np.ndarray:
     """A fill value (full, full_like, fill_) as a 0-d array of `dtype`. Unlike arithmetic,
     PyTorch checks that it fits, except that a negative int may wrap into an unsigned type
@@ -71,6 +93,7 @@ def _wrapped_int(x: int, dtype: np.dtype) -> int:
 
 
 _BY_NUMPY = dtypes.BY_NUMPY
+_FLOAT_ARRAYS = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64))
 _SCALAR_CATEGORY = {bool: dtypes.BOOL, int: dtypes.INT, float: dtypes.FLOAT}
 
 
@@ -144,6 +167,25 @@ def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DTy
     """An elementwise op on two operands with PyTorch's promotion and broadcasting.
     `compute` is the dtype the forward runs in (default: the promoted dtype); `params` go
     to the forward and are kept for the backward."""
+    if result is None and compute is None:
+        # The common cases of a loop body, without the general promotion: two tensors of
+        # one dtype, of one shape or one of them 0-d, or a float tensor and a Python
+        # number. PyTorch gives the tensors' dtype in each.
+        if type(a) is Tensor:
+            x = a.data
+            if type(b) is Tensor:
+                y = b.data
+                if y.dtype == x.dtype and (y.shape == x.shape or not y.ndim or not x.ndim) \
+                        and x.dtype in _BY_NUMPY:
+                    check_elements(x.size if x.ndim else y.size)
+                    return apply(op, (a, b), (x, y), **params)
+            elif (type(b) is float or type(b) is int) and x.dtype in _FLOAT_ARRAYS:
+                check_elements(x.size)
+                return apply(op, (a, b), (x, _scalar_of(b, x.dtype)), **params)
+        elif (type(a) is float or type(a) is int) and type(b) is Tensor and b.data.dtype in _FLOAT_ARRAYS:
+            y = b.data
+            check_elements(y.size)
+            return apply(op, (a, b), (_scalar_of(a, y.dtype), y), **params)
     # The operands' kinds, and the result's size refused before it is allocated
     # (broadcast_shape checks a broadcast one).
     if type(a) is Tensor:
@@ -169,6 +211,9 @@ def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DTy
 
 def unary(op: Op, x, float_only: bool = False) -> Tensor:
     """An elementwise op on one tensor; `float_only` ops turn ints into the default float."""
+    if type(x) is Tensor and x.data.dtype in _FLOAT_ARRAYS:  # the common case, in short
+        check_elements(x.data.size)
+        return apply(op, (x,), (x.data,))
     x = as_tensor(x)
     dtype = x.dtype
     if float_only and not dtype.is_floating_point:

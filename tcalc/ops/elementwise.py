@@ -81,12 +81,14 @@ def div(a, b, rounding_mode=None):
         raise TcalcTypeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                              f"but found '{rounding_mode}'")
     result = result_type(a, b)
-    if not result.is_floating_point:
+    promoted_to_float = result.is_floating_point
+    if not promoted_to_float:
         result = dtypes.DEFAULT_FLOAT
     if is_number(a) and type(b) is Tensor:
         # PyTorch computes `2 / x` as `2 * reciprocal(x)`, and names the node so.
         return mul(reciprocal(b if b.dtype.is_floating_point else to_dtype(b, result)), a)
-    return binary(DIV, a, b, compute=result)
+    # Integers divide in the default float; floats in their promoted dtype, as binary does.
+    return binary(DIV, a, b) if promoted_to_float else binary(DIV, a, b, compute=result)
 
 
 def _is_float(a, b) -> bool:

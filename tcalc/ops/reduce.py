@@ -80,6 +80,10 @@ SUM_ALL = Op("SumBackward0", _sum_forward, _sum_backward, saves=False)
 SUM_DIM = Op("SumBackward1", _sum_forward, _sum_backward, saves=False)
 
 
+_FLOAT_SUMS = {np.dtype(np.float32): dtypes.float32, np.dtype(np.float64): dtypes.float64,
+               np.dtype(np.float16): dtypes.float16}
+
+
 def _reduction_dtype(x: Tensor, dtype) -> dtypes.DType:
     """Sums of bools and integers are int64, as in PyTorch."""
     if dtype is not None:
@@ -88,6 +92,10 @@ def _reduction_dtype(x: Tensor, dtype) -> dtypes.DType:
 
 
 def sum(x, dim=None, keepdim=False, dtype=None) -> Tensor:
+    if dim is None and dtype is None and type(x) is Tensor:  # x.sum() of a float, in short
+        float_dtype = _FLOAT_SUMS.get(x.data.dtype)
+        if float_dtype is not None:
+            return apply(SUM_ALL, (x,), (x.data,), axes=None, keepdim=bool(keepdim), dtype=float_dtype)
     x = as_tensor(x)
     axes = dims_of(dim, x.data.ndim)
     if x.data.ndim == 0:
