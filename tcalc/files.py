@@ -115,7 +115,11 @@ class _Bounded(io.RawIOBase):
         view = memoryview(buffer).cast("B")
         if left <= 0 or not len(view):
             return 0
-        return os.readv(self._fd, [view[:left]])
+        if hasattr(os, "readv"):  # straight into the buffer
+            return os.readv(self._fd, [view[:left]])
+        data = os.read(self._fd, min(left, len(view)))
+        view[:len(data)] = data
+        return len(data)
 
     def close(self) -> None:
         if not self.closed:
@@ -178,12 +182,13 @@ def _target(path: str, what: str):
 
 
 def _keep_mode(fd: int, old: os.stat_result) -> None:
-    os.fchmod(fd, stat.S_IMODE(old.st_mode))
+    """The old file's owner, then its mode (a change of owner clears the set-id bits)."""
     if hasattr(os, "fchown") and (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
         try:
             os.fchown(fd, old.st_uid, old.st_gid)
         except PermissionError:  # only root may give a file away: the writer owns it
             pass
+    os.fchmod(fd, stat.S_IMODE(old.st_mode))
 
 
 def _check_unchanged(path: str, target: str, what: str) -> None:

@@ -96,6 +96,18 @@ def test_save_over_a_file_keeps_its_mode(name, mode, in_tmp):
     assert path.read_bytes() != b"old"
 
 
+def test_save_over_another_users_file_keeps_its_owner(in_tmp):
+    if os.geteuid() != 0:
+        pytest.skip("giving a file to another user needs root")
+    path = in_tmp / "x.pt"
+    path.write_bytes(b"old")
+    os.chown(path, 65534, 65534)
+    os.chmod(path, 0o664)
+    list(Session().run("save(ones(2), 'x.pt')"))
+    after = os.stat(path)
+    assert (after.st_uid, after.st_gid, stat.S_IMODE(after.st_mode)) == (65534, 65534, 0o664)
+
+
 def test_a_new_file_gets_the_mode_open_gives_it(in_tmp):
     umask = os.umask(0o027)
     try:
