@@ -176,7 +176,57 @@ def _standard_streams() -> None:
                 pass
 
 
+EXIT_TERMINATED = 128 + 15  # the status of a process that SIGTERM killed, as shells report it
+
+
+_terminated = False  # set by SIGTERM: the exit is a terminated one, whatever caught the exception
+
+
+def _terminate(signum, frame) -> None:
+    global _terminated
+    from .errors import Terminated
+
+    _terminated = True
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
+    """tcalc's command line; SIGTERM (`kill`, a service manager, a container stopping) ends it
+    cleanly: the statement running is undone, a file being saved is left as it was, no
+    temporary file stays behind, and the exit status is a terminated process's."""
+    global _terminated
+    import signal
+
+    from .errors import Terminated
+
+    _terminated = False
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread (tcalc called from a program's thread)
+        previous = None
+    try:
+        status = _main(argv)
+        if not _terminated:
+            return status
+        raise Terminated  # (a library caught it and raised an error of its own)
+    except Terminated:
+        from . import files
+
+        if previous is not None:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping already: a second one waits
+        files.remove_temporaries()
+        try:
+            sys.stderr.write("terminated\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        return EXIT_TERMINATED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: list[str] | None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     # NumPy's RuntimeWarnings (mean of an empty tensor, log of -1) are not PyTorch's: the
     # value (nan, inf) is the answer, as in PyTorch, and nothing else reaches the terminal.

@@ -119,6 +119,12 @@ class InternalError(TcalcError):
     kind = "internal error"
 
 
+class Terminated(BaseException):
+    """SIGTERM, which the CLI turns into this exception so that what is being done is undone
+    and cleaned up on the way out (a save's temporary file is removed): it passes through the
+    evaluator's error handling, as KeyboardInterrupt does, to the CLI, which exits 143."""
+
+
 class OutputFailed(BaseException):
     """The front end could not write what the program printed (a closed pipe, a full disk).
     Not the program's error: it passes through the evaluator's error handling (as

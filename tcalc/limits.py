@@ -48,6 +48,7 @@ TABLE = (
     Limit("max_depth", 200, "nesting depth of brackets and operators in one statement (a + b + c is one level)"),
     Limit("max_recursion", 200, "depth of calls to user functions (`f(x) = f(x)`)"),
     Limit("max_input", 10_000_000, "characters of program text in one run"),
+    Limit("max_file_bytes", 4_000_000_000, "bytes of one file that load reads (checked before reading)"),
 )
 BY_NAME = {limit.name: limit for limit in TABLE}
 

@@ -17,9 +17,9 @@ import zlib
 import numpy as np
 from numpy.lib import format as npy_format
 
-from . import dtypes, limits
+from . import dtypes, files, limits
 from .errors import TcalcTypeError
-from .serialization import FileError, os_message
+from .files import FileError
 from .tensor import Tensor
 from .values import type_name
 
@@ -41,7 +41,7 @@ def save(obj, path: str) -> None:
             raise TcalcTypeError(f"save: a .npy file holds one tensor, not a {type_name(obj)}",
                                  hint="save a dict of tensors as .npz: save({'W': W, 'b': b}, 'w.npz')")
         array = _array(obj, "the value")
-        write_atomically(path, lambda file: npy_format.write_array(file, array, allow_pickle=False))
+        write_atomically(path, lambda file: npy_format.write_array(_WriteOnly(file), array, allow_pickle=False))
         return
     if isinstance(obj, dict):
         named = obj
@@ -57,12 +57,21 @@ def save(obj, path: str) -> None:
         arrays[key] = _array(value, f"the value of {key!r}")
 
     def write(file) -> None:
-        with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        with files.zip_writer(file, allowZip64=True) as archive:
             for key, array in arrays.items():
                 with archive.open(key + NPY, "w", force_zip64=True) as member:
                     npy_format.write_array(member, array, allow_pickle=False)
 
     write_atomically(path, write)
+
+
+class _WriteOnly:
+    """A file that only writes: NumPy then writes the data in pieces of 16 MiB (a signal is
+    seen between them) rather than through tofile(), whose calls back into the file object
+    would turn a signal into an error of NumPy's."""
+
+    def __init__(self, file):
+        self.write = file.write
 
 
 def _array(value, what: str) -> np.ndarray:
@@ -77,22 +86,9 @@ def _array(value, what: str) -> np.ndarray:
 
 
 def write_atomically(path: str, write) -> None:
-    """Written beside the target and renamed over it: a failure leaves the old file whole."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileError(f"Parent directory {os.path.dirname(path) or '.'} does not exist.")
-    if os.path.isdir(path):
-        raise FileError(f"[Errno 21] Is a directory: '{path}'")
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.tcalc-{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as file:
-            write(file)
-        os.replace(temporary, path)
-    except OSError as err:
-        raise FileError(os_message(err, path)) from None
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    """Written beside the target and renamed over it: a failure leaves the old file whole
+    (tcalc.files, which writes regular files only)."""
+    files.write_atomically(path, write, "save")
 
 
 # ---- load -----------------------------------------------------------------------------
@@ -100,24 +96,19 @@ def write_atomically(path: str, write) -> None:
 def load(path: str):
     """A .npy file as a tensor of its dtype and shape; a .npz file as a dict by name."""
     try:
-        if path.lower().endswith(NPY):
-            with open(path, "rb") as file:
-                reader = _ArrayReader(path)
-                return Tensor(reader.read(file, os.fstat(file.fileno()).st_size))
-        return _load_npz(path)
-    except FileNotFoundError:
-        raise FileError(f"[Errno 2] No such file or directory: '{path}'") from None
-    except IsADirectoryError:
-        raise FileError(f"[Errno 21] Is a directory: '{path}'") from None
+        with files.open_for_reading(path, "load") as file:
+            if path.lower().endswith(NPY):
+                return Tensor(_ArrayReader(path).read(file, os.fstat(file.fileno()).st_size))
+            return _load_npz(file, path)
     except OSError as err:
-        raise FileError(os_message(err, path)) from None
+        raise FileError(files.os_message(err, path)) from None
     except MemoryError:
         raise limits.refuse("max_elements", f"'{path}' is too large for this machine") from None
 
 
-def _load_npz(path: str) -> dict:
+def _load_npz(file, path: str) -> dict:
     try:
-        archive = zipfile.ZipFile(path)
+        archive = zipfile.ZipFile(file)
     except (zipfile.BadZipFile, EOFError, ValueError):
         raise FileError(f"'{path}' is not a NumPy .npz file (a zip of .npy arrays)") from None
     loaded = {}
@@ -126,6 +117,12 @@ def _load_npz(path: str) -> dict:
         for info in archive.infolist():
             if info.is_dir():
                 continue
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                # What np.savez and np.savez_compressed write; zipfile inflates bzip2 and lzma
+                # without a bound, so they are not read.
+                raise FileError(f"'{path}': its {info.filename} is compressed with bzip2 or lzma, which "
+                                "tcalc does not read", hint="NumPy's np.savez and np.savez_compressed "
+                                "write files tcalc reads")
             name = info.filename[: -len(NPY)] if info.filename.endswith(NPY) else info.filename
             reader.member = info.filename
             try:

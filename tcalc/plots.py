@@ -70,13 +70,19 @@ class Plot:
 
     def save(self, path: str) -> None:
         """The picture as a file, through matplotlib (the `plots` extra)."""
-        figure = self._figure(_figure_class())
-        try:
-            figure.savefig(path)
-        except (OSError, ValueError) as err:
-            from .serialization import FileError
+        from . import files
 
-            raise FileError(f"cannot write the plot to '{path}': {err}") from None
+        figure = self._figure(_figure_class())
+        # The format from the extension, as savefig(path) picks it (png without one).
+        extension = path.rsplit(".", 1)[1].lower() if "." in path.rsplit("/", 1)[-1] else None
+
+        def write(file) -> None:
+            try:
+                figure.savefig(file, format=extension)
+            except ValueError as err:
+                raise files.FileError(f"cannot write the plot to '{path}': {err}") from None
+
+        files.write_atomically(path, write, "plot")  # regular files only, as save writes them
 
     def png(self) -> bytes | None:
         """The picture as PNG bytes (for a notebook), or None without matplotlib."""

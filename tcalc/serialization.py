@@ -26,6 +26,11 @@ checked against tcalc's limits before anything is allocated. An nn.Parameter loa
 tensor that requires grad (tcalc has no parameters). A dict (an OrderedDict, a state_dict)
 loads as a dict, its `_metadata` dropped. torch.save's legacy (pre-1.6) format is refused.
 
+Files are reached through tcalc.files (regular files only, written atomically, read
+bounded). A record is read as torch's reader reads it: stored, or deflated (inflated here
+no further than its declared size, which is checked first); bzip2 and lzma records are
+refused with torch's words. A tensor of a dtype tcalc lacks is refused naming the dtype.
+
 `.npy` and `.npz` paths are NumPy's formats instead (tcalc.numpy_files), `.csv` a table
 of numbers as text (tcalc.text_files): the extension picks the format.
 """
@@ -39,14 +44,16 @@ import zlib
 
 import numpy as np
 
-from . import dtypes, limits
+from . import dtypes, files, limits
 from .errors import TcalcTypeError, TcalcValueError
+from .files import FileError, os_message  # (also where numpy_files and text_files take them)
 from .tensor import Size, Tensor
 from .values import type_name
 
 # The dtype name of each torch storage type (DType.storage), for reading a pickle's globals.
 _DTYPE_OF_STORAGE = {d.storage: d.name for d in dtypes.ALL}
 _MAX_PICKLE_BYTES = 64 * 2 ** 20  # the object's structure, not its tensors' data
+_MAX_DIRECTORY_BYTES = 16 * 2 ** 20  # the zip's list of records: some 200,000 tensors
 _ALIGNMENT = 64  # torch's zip writer starts every record's data at a multiple of 64
 # The first pickle of torch.save's legacy format: LONG1 of its magic number.
 _LEGACY_MAGIC = b"\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
@@ -54,12 +61,6 @@ _LEGACY_MAGIC = b"\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
 # a bad CRC, an encrypted entry, a truncated record).
 _DAMAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, ValueError,
            EOFError, OSError, KeyError, zlib.error, struct.error, OverflowError)
-
-
-class FileError(TcalcValueError):
-    """A file that cannot be read or written, in the words of the OS or of the format."""
-
-    kind = "file error"
 
 
 # ---- save -----------------------------------------------------------------------------
@@ -78,20 +79,14 @@ def save(obj, f) -> None:
     pickler = _Pickler()
     pickler.save(obj, 0)
     body = pickler.finish()
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileError(f"Parent directory {os.path.dirname(path) or '.'} does not exist.")
-    if os.path.isdir(path):
-        raise FileError(f"[Errno 21] Is a directory: '{path}'")
     # torch.save names the records after the file (its name without the extension), or
     # "archive" when the name is not ASCII.
     name = os.path.splitext(os.path.basename(path))[0]
     if not name or not name.isascii():
         name = "archive"
-    # Written beside the target and renamed over it: a failure leaves the old file whole.
-    temporary = os.path.join(folder, f".{os.path.basename(path)}.tcalc-{os.getpid()}.tmp")
-    try:
-        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_STORED) as archive:
+
+    def write(file) -> None:
+        with files.zip_writer(file) as archive:
             crcs = []
             for record, data in [("data.pkl", body), (".format_version", b"1"),
                                  (".storage_alignment", b"64"), ("byteorder", b"little")]:
@@ -103,12 +98,9 @@ def save(obj, f) -> None:
             # value saved twice gives the same bytes.
             digest = int.from_bytes(hashlib.sha256(repr(crcs).encode()).digest()[:16], "little")
             _write_record(archive, f"{name}/.data/serialization_id", f"{digest:040d}".encode())
-        os.replace(temporary, path)
-    except OSError as err:
-        raise FileError(os_message(err, path)) from None
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+
+    # Written beside the target and renamed over it: a failure leaves the old file whole.
+    files.write_atomically(path, write, "save")
 
 
 def _write_record(archive: zipfile.ZipFile, name: str, data) -> tuple:
@@ -125,7 +117,7 @@ def _write_record(archive: zipfile.ZipFile, name: str, data) -> tuple:
     padding = -start % _ALIGNMENT
     info.extra = b"FB" + struct.pack("<H", padding) + b"Z" * padding
     with archive.open(info, "w") as out:
-        out.write(data)
+        files.write_chunked(out, data)
     return name, size, info.CRC
 
 
@@ -358,22 +350,13 @@ def load(f, map_location=None, weights_only=None, **ignored):
         from . import text_files
 
         return text_files.load_csv(path)
+    file = files.open_for_reading(path, "load")
     try:
-        archive = zipfile.ZipFile(path)
-    except FileNotFoundError:
-        raise FileError(f"[Errno 2] No such file or directory: '{path}'") from None
-    except OSError as err:
-        raise FileError(os_message(err, path)) from None
-    except zipfile.BadZipFile:
-        if _is_legacy(path):
-            raise FileError(f"'{path}' is in torch.save's legacy format (_use_new_zipfile_serialization="
-                            "False, or PyTorch before 1.6), which tcalc does not read",
-                            hint="in PyTorch, load it and save it again: torch.save(torch.load(f), f)") from None
-        raise FileError(f"'{path}' is not a file torch.save wrote: tcalc reads PyTorch's zip format "
-                        "(torch.save's default since PyTorch 1.6)") from None
-    except _DAMAGE as err:
-        raise FileError(f"'{path}' is damaged: {err}") from None
-    with archive:
+        archive = _open_archive(file, path)
+    except BaseException:
+        file.close()
+        raise
+    with file, archive:
         try:
             return _Reader(archive, path).read()
         except TcalcValueError:
@@ -384,10 +367,33 @@ def load(f, map_location=None, weights_only=None, **ignored):
             raise FileError(f"'{path}' is damaged: {err}") from None
 
 
-def _is_legacy(path: str) -> bool:
+def _open_archive(file, path: str) -> zipfile.ZipFile:
+    """The zip archive in file, its central directory's size checked before zipfile reads
+    it (a small file cannot make it build millions of records)."""
     try:
-        with open(path, "rb") as file:
-            head = file.read(16)
+        end = zipfile._EndRecData(file)  # (what ZipFile reads first: the end record)
+        if end is not None and end[zipfile._ECD_SIZE] > _MAX_DIRECTORY_BYTES:
+            raise FileError(f"'{path}' is damaged: its zip directory is {end[zipfile._ECD_SIZE]:,} bytes, "
+                            f"more than a file of tensors has ({_MAX_DIRECTORY_BYTES:,} at most)")
+        file.seek(0)
+        return zipfile.ZipFile(file)
+    except OSError as err:
+        raise FileError(os_message(err, path)) from None
+    except zipfile.BadZipFile:
+        if _is_legacy(file):
+            raise FileError(f"'{path}' is in torch.save's legacy format (_use_new_zipfile_serialization="
+                            "False, or PyTorch before 1.6), which tcalc does not read",
+                            hint="in PyTorch, load it and save it again: torch.save(torch.load(f), f)") from None
+        raise FileError(f"'{path}' is not a file torch.save wrote: tcalc reads PyTorch's zip format "
+                        "(torch.save's default since PyTorch 1.6)") from None
+    except _DAMAGE as err:
+        raise FileError(f"'{path}' is damaged: {err}") from None
+
+
+def _is_legacy(file) -> bool:
+    try:
+        file.seek(0)
+        head = file.read(16)
     except OSError:
         return False
     return head.startswith(b"\x80") and head[2:].startswith(_LEGACY_MAGIC)
@@ -409,12 +415,31 @@ class _StorageType:
         self.dtype = dtype
 
 
-_REBUILD, _ORDERED_DICT, _PARAMETER, _SIZE = (
-    _Global("_rebuild_tensor_v2"), _Global("OrderedDict"), _Global("_rebuild_parameter"), _Global("Size"))
+_REBUILD, _ORDERED_DICT, _PARAMETER, _SIZE, _REBUILD_V3 = (
+    _Global("_rebuild_tensor_v2"), _Global("OrderedDict"), _Global("_rebuild_parameter"), _Global("Size"),
+    _Global("_rebuild_tensor_v3"))
+# torch.save writes a storage of a dtype with no storage class of its own (uint16, float8, ...)
+# untyped, naming the dtype after it (_rebuild_tensor_v3): known, so that the dtype is what
+# the refusal names.
+_UNTYPED = _StorageType(None)
 _ALLOWED = {("torch._utils", "_rebuild_tensor_v2"): _REBUILD,
             ("collections", "OrderedDict"): _ORDERED_DICT,
             ("torch._utils", "_rebuild_parameter"): _PARAMETER,
-            ("torch", "Size"): _SIZE}
+            ("torch", "Size"): _SIZE,
+            ("torch._utils", "_rebuild_tensor_v3"): _REBUILD_V3,
+            ("torch.storage", "UntypedStorage"): _UNTYPED}
+# PyTorch's dtypes that tcalc does not have, by the names torch's pickles give them (the
+# dtype, or its storage class), and the kinds of tensors tcalc does not have, by rebuilder.
+_LACKING_DTYPES = {"bfloat16", "complex32", "complex64", "complex128", "uint16", "uint32", "uint64",
+                   "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu",
+                   "float4_e2m1fn_x2", "qint8", "qint32", "quint8", "quint4x2", "quint2x4", "bits1x8",
+                   "bits2x4", "bits4x2", "bits8", "bits16", *(f"int{n}" for n in range(1, 8)),
+                   *(f"uint{n}" for n in range(1, 8))}
+_LACKING_STORAGES = {"BFloat16Storage": "bfloat16", "ComplexFloatStorage": "complex64",
+                     "ComplexDoubleStorage": "complex128", "QInt8Storage": "qint8", "QInt32Storage": "qint32",
+                     "QUInt8Storage": "quint8", "QUInt4x2Storage": "quint4x2", "QUInt2x4Storage": "quint2x4"}
+_LACKING_KINDS = {"_rebuild_qtensor": "quantized tensors", "_rebuild_sparse_tensor": "sparse tensors",
+                  "_rebuild_nested_tensor": "nested tensors"}
 _ALLOWED.update({("torch", d.name): d for d in dtypes.ALL})  # dtypes are plain values
 
 
@@ -441,19 +466,82 @@ class _Reader:
             if optional:
                 return None
             raise self._damaged(f"it has no record {name}") from None
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            # torch's reader (miniz) inflates deflate only; bzip2 and lzma are refused so.
+            method = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}.get(
+                info.compress_type, f"method {info.compress_type}")
+            raise FileError(f"'{self.path}': PytorchStreamReader failed retrieving file meta-data for "
+                            f"{name}: unsupported method",
+                            hint=f"its record {name} is compressed with {method}, which torch.load does not "
+                                 "read (torch.save stores its records uncompressed)")
         return info
 
-    def _read_record(self, info: zipfile.ZipInfo, limit: int) -> bytes:
+    def _read_record(self, info: zipfile.ZipInfo, limit: int) -> bytearray:
         if info.file_size > limit:
             raise FileError(f"'{self.path}': the record {info.filename} is larger than it says")
-        return self.archive.read(info)
+        return self._bytes(info, info.file_size)
+
+    def _bytes(self, info: zipfile.ZipInfo, nbytes: int) -> bytearray:
+        """The first nbytes of a record (its declared size, at least nbytes, already checked
+        against the limits); deflated records are inflated no further than that size."""
+        buffer = bytearray(nbytes)
+        if info.compress_type == zipfile.ZIP_DEFLATED:
+            self._inflate(info, buffer)
+            return buffer
+        with self.archive.open(info) as record:
+            if record.readinto(buffer) != nbytes:
+                raise self._damaged(f"the record {info.filename} ends early")
+            if info.file_size == nbytes:
+                record.read(1)  # to the end of the record: zipfile checks its CRC there
+        return buffer
+
+    def _inflate(self, info: zipfile.ZipInfo, buffer: bytearray) -> None:
+        """A deflated record into buffer, by our own loop rather than zipfile's, so that the
+        output is bounded by the declared size, and a stream that goes on past it (a bomb)
+        is refused, not cut short."""
+        if info.flag_bits & 0x1:
+            raise self._damaged(f"the record {info.filename} is encrypted")
+        file = self.archive.fp
+        file.seek(info.header_offset)
+        header = file.read(30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            raise self._damaged(f"the record {info.filename} has no header")
+        name_length, extra_length = struct.unpack("<HH", header[26:30])
+        file.seek(info.header_offset + 30 + name_length + extra_length)
+        declared, unread = info.file_size, info.compress_size
+        inflater = zlib.decompressobj(-15)
+        out = memoryview(buffer)
+        total = crc = 0
+        while not inflater.eof:
+            data = inflater.unconsumed_tail
+            if not data:
+                data = file.read(min(unread, 1 << 20)) if unread > 0 else b""
+                unread -= len(data)
+                if not data:
+                    break
+            # One byte more than the declared size is allowed, to see a stream that lies.
+            piece = inflater.decompress(data, min(declared - total + 1, files.WRITE_CHUNK))
+            if total + len(piece) > declared:
+                raise FileError(f"'{self.path}': the record {info.filename} inflates to more than the "
+                                f"{declared:,} bytes it declares", hint="the file is damaged or made to "
+                                "exhaust memory (a zip bomb); it is not read further")
+            crc = zlib.crc32(piece, crc)
+            start = min(total, len(out))
+            out[start:start + len(piece)] = piece[:len(out) - start]
+            total += len(piece)
+        if not inflater.eof or total != declared:
+            raise self._damaged(f"the record {info.filename} ends early")
+        if crc != info.CRC:
+            raise self._damaged(f"Bad CRC-32 for file '{info.filename}'")
 
     def read(self):
+        for name in (".data/serialization_id", ".format_version", ".storage_alignment"):
+            self._record(name, optional=True)  # torch refuses these too when bzip2 or lzma
         info = self._record("data.pkl")
         order = self._record("byteorder", optional=True)
         if order is not None:
             self.byteorder = "<" if self._read_record(order, 16) == b"little" else ">"
-        value = self._unpickle(self._read_record(info, _MAX_PICKLE_BYTES))
+        value = self._unpickle(bytes(self._read_record(info, _MAX_PICKLE_BYTES)))
         self._check_size(value)
         return self._finish(value, 0, {})
 
@@ -613,6 +701,14 @@ class _Reader:
             return allowed
         if module == "torch" and name in _DTYPE_OF_STORAGE:
             return _StorageType(_DTYPE_OF_STORAGE[name])
+        if module == "torch" and (name in _LACKING_DTYPES or name in _LACKING_STORAGES):
+            dtype = _LACKING_STORAGES.get(name, name)
+            raise FileError(f"cannot load '{self.path}': it holds torch.{dtype}, a dtype tcalc does not have",
+                            hint="tcalc's dtypes: " + ", ".join(d.name for d in dtypes.ALL)
+                                 + "; in PyTorch, save a converted copy, e.g. torch.save(x.float(), f)")
+        if module == "torch._utils" and name in _LACKING_KINDS:
+            raise FileError(f"cannot load '{self.path}': it holds {_LACKING_KINDS[name]}, which tcalc "
+                            "does not have", hint="in PyTorch, save a dense copy: x.to_dense() or x.dequantize()")
         raise FileError(f"refusing to load '{self.path}': it asks for {module}.{name}, and tcalc "
                         "loads only tensors and plain data (nothing in a file is ever run)",
                         hint="load files that torch.save or tcalc's save wrote from tensors, numbers "
@@ -625,6 +721,8 @@ class _Reader:
                 and type(pid[1]) is _StorageType and type(pid[2]) is str and type(pid[4]) is int):
             raise self._damaged("an unexpected storage reference")
         storage_type, key, numel = pid[1], pid[2], pid[4]
+        if storage_type is _UNTYPED:  # its dtype comes later: refused there, never read
+            return _UNTYPED
         if key in self.storages:
             if self.storages[key].size != numel or self.storages[key].dtype.name != storage_type.dtype:
                 raise self._damaged(f"storage {key} is named with two sizes or types")
@@ -646,13 +744,7 @@ class _Reader:
                                 "tensors need")
         if info.file_size > nbytes + 64:
             raise FileError(f"'{self.path}': the record {info.filename} is larger than it says")
-        buffer = bytearray(nbytes)
-        with self.archive.open(info) as record:
-            if record.readinto(buffer) != nbytes:
-                raise self._damaged(f"storage {key} ends early")
-            if info.file_size == nbytes:
-                record.read(1)  # to the end of the record: zipfile checks its CRC there
-        array = np.frombuffer(buffer, dtype=dtype)
+        array = np.frombuffer(self._bytes(info, nbytes), dtype=dtype)
         if dtype.byteorder == ">":
             array = array.astype(dtype.newbyteorder("="))
         self.allocated += numel
@@ -668,6 +760,8 @@ class _Reader:
             return {}
         if function is _REBUILD:
             return self._rebuild(arguments)
+        if function is _REBUILD_V3:  # torch writes it only for dtypes tcalc lacks (refused before)
+            raise self._damaged("an untyped storage of a dtype that has a storage type")
         if function is _SIZE:
             if (len(arguments) != 1 or type(arguments[0]) is not tuple
                     or not all(type(n) is int and n >= 0 for n in arguments[0])):
@@ -791,7 +885,3 @@ def _numpy_format(path: str) -> bool:
 def _csv_format(path: str) -> bool:
     """.csv is a table of numbers as text (tcalc.text_files)."""
     return path.lower().endswith(".csv")
-
-
-def os_message(err: OSError, path: str) -> str:
-    return f"[Errno {err.errno}] {err.strerror}: '{path}'" if err.errno else str(err)

@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 
-from . import dtypes, limits
+from . import dtypes, files, limits
 from .errors import TcalcTypeError, TcalcValueError
-from .serialization import FileError, os_message
+from .files import FileError, os_message
 from .tensor import Tensor
 
 CSV = ".csv"
@@ -30,17 +30,13 @@ def is_csv_path(path: str) -> bool:
 # ---- reading --------------------------------------------------------------------------
 
 def read_table(path: str, delimiter: str | None, skiprows: int = 0, comments: str | None = "#",
-               header: bool = False) -> np.ndarray:
+               header: bool = False, what: str = "load") -> np.ndarray:
     """The numbers of a text table as a float64 array (rows x columns, squeezed as
     np.loadtxt squeezes). `delimiter` None splits at whitespace; with `header`, a first row
     that is not numbers (column names) is skipped."""
     try:
-        with open(path, "r", encoding="utf-8-sig", newline="") as file:
+        with io.TextIOWrapper(files.open_for_reading(path, what), encoding="utf-8-sig", newline="") as file:
             return _read(file, path, delimiter, skiprows, comments, header)
-    except FileNotFoundError:
-        raise FileError(f"[Errno 2] No such file or directory: '{path}'") from None
-    except IsADirectoryError:
-        raise FileError(f"[Errno 21] Is a directory: '{path}'") from None
     except UnicodeDecodeError as err:
         raise FileError(f"'{path}' is not UTF-8 text (byte {err.start})") from None
     except csv.Error as err:
@@ -165,7 +161,8 @@ def np_loadtxt(fname, dtype=None, comments="#", delimiter=None, skiprows=0, usec
         raise TcalcValueError("numpy.loadtxt: skiprows must be a whole number >= 0")
     if delimiter is not None and (type(delimiter) is not str or len(delimiter) != 1):
         raise TcalcValueError("numpy.loadtxt: delimiter must be one character, e.g. delimiter=','")
-    table = read_table(fname, delimiter, skiprows, comments if isinstance(comments, str) else None)
+    table = read_table(fname, delimiter, skiprows, comments if isinstance(comments, str) else None,
+                       what="numpy.loadtxt")
     if usecols is not None:
         columns = [usecols] if type(usecols) is int else list(usecols)
         table = np.atleast_2d(table) if table.ndim == 1 else table

@@ -16,7 +16,7 @@ import tcalc
 PACKAGE = Path(tcalc.__file__).parent
 
 LAYERS = [
-    {"errors", "limits", "shape_hints", "printing", "_lalr", "_grammar_tables", "ast"},
+    {"errors", "limits", "files", "shape_hints", "printing", "_lalr", "_grammar_tables", "ast"},
     {"dtypes"},
     {"tensor"},
     {"autograd", "hints"},

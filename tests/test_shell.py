@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import re
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -318,3 +319,13 @@ def test_dash_i_opens_the_shell_even_when_the_script_fails(tmp_path):
     assert shell.type("a") == "1"
     assert "name 'c' is not defined" in shell.type("c")
     assert shell.quit() == 0
+
+
+def test_sigterm_ends_the_shell_cleanly(shell):
+    """`kill PID` of a shell waiting for a line: one line and a terminated process's status."""
+    assert shell.type("x = ones(2)") == ""
+    shell.process.send_signal(signal.SIGTERM)
+    assert shell.process.wait(timeout=20) == 143
+    shown = shell._read(timeout=2)
+    os.close(shell.master)
+    assert "terminated" in shown and "Traceback" not in shown
