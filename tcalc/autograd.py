@@ -44,6 +44,14 @@ def grad_mode(enabled: bool):
 OUT = -1  # in a `saves` spec: the op's result
 
 
+class _Everything:
+    def __contains__(self, item) -> bool:
+        return True
+
+
+ALL = _Everything()
+
+
 def keep(what, *for_grads: int, folded: bool = False) -> tuple:
     """One tensor an op saves for its backward, as PyTorch saves it: input `what` (OUT, the
     result; a slice, each of those inputs); only when the gradient of one of the inputs
@@ -69,7 +77,8 @@ class Op:
     the hints of its function form write their fixes with; None for an op without one.
     """
 
-    __slots__ = ("name", "forward", "backward", "saves", "kept", "view", "symbol")
+    __slots__ = ("name", "forward", "backward", "saves", "kept", "view", "symbol", "reads_output",
+                 "reads_inputs")
 
     def __init__(self, name: str, forward: Callable, backward: Callable | None, saves=True,
                  view: bool = False, symbol: str | None = None):
@@ -80,6 +89,12 @@ class Op:
         self.kept = tuple(saves) if isinstance(saves, tuple) else ()
         self.view = view
         self.symbol = symbol
+        # What of the forward's tensors the backward may read beyond shapes: the result, and
+        # the inputs by position (ALL for `saves=True` or a slice of inputs).
+        whats = [what for what, _grads, _folded in self.kept]
+        self.reads_output = saves is True or OUT in whats
+        self.reads_inputs = ALL if saves is True or any(type(w) is slice for w in whats) else \
+            frozenset(w for w in whats if w != OUT)
 
     def __repr__(self) -> str:
         return f"Op({self.name})"
@@ -88,20 +103,31 @@ class Op:
 class Node:
     """A grad_fn: the op that made a tensor, its inputs, and what its backward needs."""
 
-    __slots__ = ("op", "inputs", "edges", "params", "_output", "_output_ref", "freed", "saved",
-                 "__weakref__")
+    __slots__ = ("op", "inputs", "_originals", "edges", "params", "_output", "_output_ref", "freed",
+                 "saved", "__weakref__")
 
     def __init__(self, op: Op, inputs: tuple, params: dict, output: Tensor):
         self.op = op
-        self.inputs = inputs  # Tensors or Python numbers, as passed to the op
         # Each input's grad_fn as it was when this node was made: an in-place op later gives
         # the input tensor a new grad_fn, but this node's gradient still belongs to the old one.
         self.edges = tuple([x.grad_fn if type(x) is Tensor else None for x in inputs])
+        # Tensors or Python numbers, as passed to the op; a tensor the backward never reads
+        # (only its shape: the x * x of (x * x).sum()) is kept as a stand-in of no memory,
+        # as PyTorch keeps only its sizes. A leaf that requires grad stays itself: its .grad
+        # is the backward's to change.
+        self.inputs, self._originals = inputs, None
+        if op.reads_inputs is not ALL:
+            for x in inputs:
+                if type(x) is Tensor and x.data.size >= STAND_IN_SIZE:
+                    self.inputs, self._originals = _stand_ins(inputs, op.reads_inputs)
+                    break
         self.params = params
         # The output Tensor itself would make a reference cycle (tensor -> node -> tensor),
-        # so keep its value and a weak reference: while the tensor lives (its consumers hold
-        # it), backwards see it with its graph, which second derivatives need.
-        self._output = output.data
+        # so keep its value (when the backward reads it) and a weak reference: while the
+        # tensor lives (its consumers hold it), backwards see it with its graph, which
+        # second derivatives need.
+        data = output.data
+        self._output = data if op.reads_output or data.size < STAND_IN_SIZE else shape_only(data)
         self._output_ref = weakref.ref(output)
         self.freed = False
         # (what, version, counter) for each tensor saved, as keep() says; None for none.
@@ -162,9 +188,58 @@ class Node:
         tensor = self._output_ref()
         return tensor if tensor is not None else Tensor(self._output)
 
+    def original(self, i: int):
+        """Input i as the program passed it; None for one kept as a stand-in (_stand_ins)
+        whose tensor no longer exists."""
+        if self._originals is None or self._originals[i] is None:
+            return self.inputs[i]
+        return self._originals[i]()
+
     def __repr__(self) -> str:
         # As Jupyter (IPython's pretty printer) shows a grad_fn: "at", not "object at".
         return f"<{self.op.name} at {id(self):#x}>"
+
+
+# Tensors and results of fewer elements than this are kept as they are: their memory is
+# small, and making a stand-in would cost a small op's time. (The gradient tests set it to
+# 0, so that every op's declaration of what its backward reads is checked.)
+STAND_IN_SIZE = 1024
+
+_FILLS: dict = {}  # dtype -> a read-only 1-element array of NaN (of 0 for ints and bools)
+
+
+def shape_only(data: np.ndarray) -> np.ndarray:
+    """An array of data's shape and dtype that costs no memory (every element the same
+    one), for what a backward reads only the shape of. Its elements are NaN where they can
+    be, so that a backward that read them by mistake would show it in every test."""
+    fill = _FILLS.get(data.dtype)
+    if fill is None:
+        fill = np.full(1, np.nan if data.dtype.kind in "fc" else 0, dtype=data.dtype)
+        fill.flags.writeable = False
+        _FILLS[data.dtype] = fill
+    return np.ndarray(data.shape, data.dtype, buffer=fill, strides=(0,) * data.ndim)
+
+
+def _stand_ins(inputs: tuple, reads) -> tuple[tuple, tuple | None]:
+    """The inputs a node keeps: each tensor its backward reads nothing of but the shape, as
+    a Tensor of that shape, dtype and flags that holds no memory (what PyTorch keeps of it:
+    its sizes), so that the x * x of (x * x).sum() is freed before the backward as in
+    PyTorch. A leaf that requires grad stays itself: its .grad is the backward's to change.
+    Returns the inputs and, if any was replaced, a weak reference to each replaced one
+    (None for the rest), which grad(outputs, inputs) asks for by identity."""
+    kept, originals = list(inputs), None
+    for i, x in enumerate(inputs):
+        if type(x) is not Tensor or i in reads or x.data.size < STAND_IN_SIZE:
+            continue
+        maker = x.grad_fn
+        # A result its own node reads stays itself: that node keeps its elements anyway,
+        # and a second derivative needs it with its graph (Node.output).
+        if maker is not None and not maker.op.reads_output or maker is None and not x.requires_grad:
+            if originals is None:
+                originals = [None] * len(inputs)
+            kept[i] = Tensor(shape_only(x.data), x.requires_grad, x.grad_fn)
+            originals[i] = weakref.ref(x)
+    return (inputs, None) if originals is None else (tuple(kept), tuple(originals))
 
 
 _MODIFIED_HINT = ("a tensor this gradient needs was changed in place (add_, +=, X[i] = ..., or through "
@@ -316,7 +391,7 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
                 node.check_saved()
             input_grads = node.op.backward(node, grad)
             processed.append(node)
-            for x, edge, g in zip(node.inputs, node.edges, input_grads):
+            for i, (x, edge, g) in enumerate(zip(node.inputs, node.edges, input_grads)):
                 # Only inputs that need a gradient (Node.needs_grad) receive one.
                 if g is None or type(x) is not Tensor or not (x.requires_grad or edge is not None):
                     continue
@@ -326,7 +401,7 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
                     key = id(edge)
                     grads[key] = g if key not in grads else grads[key] + g
                 if wanted is not None:
-                    j = wanted.get(id(x))
+                    j = wanted.get(id(x) if node._originals is None else id(node.original(i)))
                     if j is not None:
                         results[j] = g if results[j] is None else results[j] + g
                 elif edge is None and x.requires_grad:

@@ -53,3 +53,40 @@ def test_grads_that_are_shared_are_copied():
         "tensor([10., 20., 30.])", "tensor([1., 2., 3.])",
         "tensor([[2., 2., 2.],", "        [2., 2., 2.]])",
     ]
+
+
+def test_a_result_read_only_for_its_shape_is_freed_before_the_backward():
+    # PyTorch's SumBackward0 keeps the sizes of x * x, not x * x: the session holds x and y,
+    # and x * x (4 MB) is gone before the backward, as in PyTorch.
+    n = 1_000_000
+    session = Session()
+    tracemalloc.start()
+    try:
+        assert run_program(f"x = ones({n}, requires_grad=True)", session)[1] is None
+        before, _ = tracemalloc.get_traced_memory()
+        assert run_program("y = (x * x).sum()", session)[1] is None
+        after, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert after - before < 0.5 * 4 * n, (after - before) / (4 * n)
+    assert run_program("y.backward()\nx.grad[:3]", session)[0] == "tensor([2., 2., 2.])\n"
+
+
+def test_grad_with_respect_to_an_intermediate_kept_by_its_sizes():
+    # h is an input of SumBackward0 and of AddBackward0, which keep only its sizes; grad()
+    # still finds it by identity, and a second derivative through a result a node reads
+    # (exp keeps its own result) still sees that result's graph.
+    source = "\n".join([
+        "x = tensor([1., 2., 3.], dtype=float64, requires_grad=True)",
+        "h = x * x",
+        "y = (h + 1).sum()",
+        "torch.autograd.grad(y, h)",
+        "z = exp(x).sum()",
+        "(g,) = torch.autograd.grad(z, x, create_graph=True)",
+        "torch.autograd.grad(g.sum(), x)",
+    ])
+    printed, error = run_program(source)
+    assert error is None, error
+    lines = printed.splitlines()
+    assert lines[0] == "(tensor([1., 1., 1.], dtype=torch.float64),)"  # dy/dh
+    assert lines[1] == "(tensor([ 2.7183,  7.3891, 20.0855], dtype=torch.float64),)"  # d2/dx2 exp = exp

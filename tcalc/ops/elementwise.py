@@ -35,6 +35,7 @@ NEG = Op("NegBackward0", np.negative, lambda n, g: (-g,), saves=False)
 
 
 _NO_OPMATH: dict = {}
+_HALF = np.dtype(np.float16)
 _HALF_OPMATH = {"compute": dtypes.float32, "result": dtypes.float16}
 
 
@@ -43,7 +44,7 @@ def _opmath(a, b) -> dict:
     kernels do, so that a Python number or a 0-d tensor beside a float16 tensor counts at
     its own value, not rounded to float16 first (3 * 0.1 is 0.3000 in float16, not 0.2998).
     For two float16 tensors the result is the same as computing in float16."""
-    if (type(a) is Tensor and a.data.dtype == np.float16 or type(b) is Tensor and b.data.dtype == np.float16) \
+    if (type(a) is Tensor and a.data.dtype == _HALF or type(b) is Tensor and b.data.dtype == _HALF) \
             and result_type(a, b) is dtypes.float16:
         return _HALF_OPMATH
     return _NO_OPMATH
