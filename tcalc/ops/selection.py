@@ -697,7 +697,7 @@ def masked_fill(x, mask, value) -> Tensor:
     """A copy of x with value where mask (broadcast) holds."""
     x = as_tensor(x)
     mask = _check_mask(mask, "masked_fill")
-    shape = broadcast_shape(x.data.shape, mask.data.shape)
+    shape = broadcast_shape(mask.data.shape, x.data.shape)
     if type(value) is Tensor:
         if value.data.ndim:
             raise ShapeError("masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
@@ -730,7 +730,7 @@ def masked_select(x, mask) -> Tensor:
     """The elements of x (broadcast with mask) where mask holds, as a vector."""
     x = as_tensor(x)
     mask = _check_mask(mask, "masked_select")
-    shape = broadcast_shape(x.data.shape, mask.data.shape)
+    shape = broadcast_shape(mask.data.shape, x.data.shape)
     return apply(MASKED_SELECT, (x, mask), (x.data, mask.data), shape=shape)
 
 
