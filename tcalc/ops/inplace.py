@@ -10,6 +10,7 @@ from ..errors import AutogradError, DTypeError
 from ..tensor import Tensor, bump_version
 from ._base import as_tensor, broadcast_shape, check_operand, fill_array, result_type, scalar_array
 from .elementwise import _no_bool_subtraction, add, div, mul, sub
+from .indexing import refuse_changing_one_of_several_views
 from .reduce import sum
 
 _NUMPY_INPLACE = {add: np.add, sub: np.subtract, mul: np.multiply}
@@ -20,7 +21,7 @@ def _check_leaf(x: Tensor) -> None:
     change would reach the leaf behind autograd's back)."""
     if not is_grad_enabled():
         return
-    _check_not_one_of_several_views(x)
+    refuse_changing_one_of_several_views(x)
     if x.requires_grad and x.is_leaf:
         raise AutogradError(
             "a leaf Variable that requires grad is being used in an in-place operation.",
@@ -29,20 +30,6 @@ def _check_leaf(x: Tensor) -> None:
         raise AutogradError(
             "a view of a leaf Variable that requires grad is being used in an in-place operation.",
             hint="update the leaf outside autograd: with torch.no_grad(): ..., or on x.detach()")
-
-
-def _check_not_one_of_several_views(x: Tensor) -> None:
-    """PyTorch refuses to change in place one of the views a function such as split returned
-    (their shared history could not be rewritten); those views carry their output_number."""
-    node = x.grad_fn
-    if node is None or not node.op.view or "output_number" not in node.params:
-        return
-    function = node.name[:-len("Backward0")]
-    raise AutogradError(
-        f"Output {node.params['output_number']} of {function} is a view and is being modified inplace. "
-        "This view is the output of a function that returns multiple views. Such functions do not allow the "
-        "output views to be modified inplace. You should replace the inplace operation by an out-of-place one.",
-        hint="compute a new tensor (piece = piece + 1), or change a clone() of the piece")
 
 
 def view_of_a_leaf_that_requires_grad(x: Tensor) -> bool:

@@ -278,6 +278,8 @@ def movedim(x, source, destination) -> Tensor:
     for name, dims in (("source", src), ("destination", dst)):
         if len(set(dims)) != len(dims):
             raise ShapeError(f"movedim: repeated dim in `{name}` ({_shape_text(source if name == 'source' else destination)})")
+    if ndim == 0:  # dim 0 of a 0-d tensor is the tensor itself
+        return permute(x)
     order = [-1] * ndim
     for s, d in zip(src, dst):
         order[d] = s
