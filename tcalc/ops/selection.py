@@ -48,12 +48,13 @@ def _tensor_argument(value, function: str, name: str, position: int) -> Tensor:
     return value
 
 
-def _dims_argument(function: str, dims: tuple, named: dict) -> tuple:
+def _dims_argument(function: str, by_position: tuple, dims) -> tuple:
     """dims given by position (x.flip(0, 1), flip(x, (0, 1))) or as dims=."""
-    for name in named:
-        if name != "dims" or dims:
-            raise TcalcTypeError(f"{function}() got an unexpected keyword argument '{name}'")
-    return (named["dims"],) if named else dims
+    if dims is None:
+        return by_position
+    if by_position:
+        raise TcalcTypeError(f"{function}() got multiple values for argument 'dims'")
+    return (dims,)
 
 
 def _shape_text(shape) -> str:
@@ -66,10 +67,10 @@ FLIP = Op("FlipBackward0", lambda a, axes: np.flip(a, axes).copy() if axes else 
           lambda n, g: (apply(FLIP, (g,), (g.data,), axes=n.params["axes"]),), saves=False)
 
 
-def flip(x, *dims, **named) -> Tensor:
+def flip(x, *by_position, dims=None) -> Tensor:
     """x with the order of its elements reversed along each of dims (a copy, as PyTorch's)."""
     x = as_tensor(x)
-    dims = _dims_argument("flip", dims, named)
+    dims = _dims_argument("flip", by_position, dims)
     if not dims:
         raise TcalcTypeError('flip() missing 1 required positional arguments: "dims"',
                              hint="give the dims to reverse, e.g. x.flip(0)")
@@ -173,7 +174,8 @@ def split(x, split_size_or_sections, dim=0) -> tuple:
                              f"split_sizes={_shape_text(sizes)}")
         if int(np.sum(sizes, dtype=np.int64)) != n:
             raise ShapeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's size "
-                             f"at dimension {axis}), but got split_sizes={_shape_text(sizes)}")
+                             f"at dimension {axis}), but got split_sizes={_shape_text(sizes)}",
+                             hint=f"the sizes must add up to {n}; split(x, k) cuts pieces of k instead")
         return _pieces(x, SPLIT_WITH_SIZES, axis, sizes)
     if not isinstance(sections, int) or isinstance(sections, bool):
         raise TcalcTypeError(f"split(): argument 'split_size' must be int or a list of ints, not "
@@ -292,10 +294,10 @@ def swapaxes(x, axis0, axis1) -> Tensor:
     return transpose(x, axis0, axis1)
 
 
-def tile(x, *dims, **named) -> Tensor:
+def tile(x, *by_position, dims=None) -> Tensor:
     """x tiled dims[i] times along dim i; fewer dims than x has are padded with 1s in front."""
     x = as_tensor(x)
-    dims = _dims_argument("tile", dims, named)
+    dims = _dims_argument("tile", by_position, dims)
     if not dims:
         raise TcalcTypeError('tile() missing 1 required positional arguments: "dims"')
     dims = _int_list(dims[0] if len(dims) == 1 else dims, "tile(): dims")
@@ -411,7 +413,7 @@ def _at_least_1d(a: np.ndarray) -> np.ndarray:
 
 def _check_index_dtype(index: Tensor, function: str, words: str = "Expected dtype int32/int64 for index") -> None:
     if index.data.dtype not in (np.int64, np.int32):
-        raise DTypeError(f"{function}(): {words}")
+        raise DTypeError(f"{function}(): {words}", hint="convert the index with .long()")
 
 
 def _check_in_bounds(index: np.ndarray, size: int, axis: int, negatives: bool = False) -> None:
@@ -444,7 +446,9 @@ def gather(x, dim, index, sparse_grad=False) -> Tensor:
     axis = normalize_dim(dim, x.data.ndim)
     _check_index_dtype(index, "gather")
     if max(index.data.ndim, 1) != max(x.data.ndim, 1):
-        raise ShapeError("Index tensor must have the same number of dimensions as input tensor")
+        raise ShapeError("Index tensor must have the same number of dimensions as input tensor",
+                         hint=f"the index has {index.data.ndim} dims and the input {x.data.ndim}: "
+                              "unsqueeze the index, e.g. index.unsqueeze(-1)")
     own, wanted = _at_least_1d(x.data).shape, _at_least_1d(index.data).shape
     for d, (n, m) in enumerate(zip(wanted, own)):
         if d != axis and n > m:
@@ -572,7 +576,7 @@ def index_select(x, dim, index) -> Tensor:
     index = _tensor_argument(index, "index_select", "index", 2)
     axis = normalize_dim(dim, x.data.ndim)
     if index.data.dtype not in (np.int64, np.int32):
-        raise DTypeError("index_select(): Expected dtype int32 or int64 for index")
+        raise DTypeError("index_select(): Expected dtype int32 or int64 for index", hint="convert the index with .long()")
     if index.data.ndim > 1:
         raise TcalcIndexError("index_select(): Index is supposed to be a vector")
     size = x.data.shape[axis] if x.data.ndim else 1
@@ -613,7 +617,8 @@ def index_add(x, dim, index, source, alpha=1) -> Tensor:
     source = _tensor_argument(source, "index_add", "source", 3)
     axis = normalize_dim(dim, x.data.ndim)
     if index.data.dtype not in (np.int64, np.int32):
-        raise DTypeError(f"index_add_(): Expected dtype int32/int64 for index but got: {index.dtype.torch_name}")
+        raise DTypeError(f"index_add_(): Expected dtype int32/int64 for index but got: {index.dtype.torch_name}",
+                         hint="convert the index with .long()")
     if index.data.ndim > 1:
         raise TcalcIndexError("index_add_(): Index is supposed to be a vector")
     if source.data.dtype != x.data.dtype:
@@ -658,7 +663,8 @@ def take(x, index) -> Tensor:
     x = as_tensor(x)
     index = _tensor_argument(index, "take", "index", 1)
     if index.data.dtype != np.int64:
-        raise DTypeError(f"take(): Expected a long tensor for index, but got {index.dtype.torch_name}")
+        raise DTypeError(f"take(): Expected a long tensor for index, but got {index.dtype.torch_name}",
+                         hint="convert the index with .long()")
     n = x.data.size
     flat = index.data.reshape(-1)
     bad = (flat < -n) | (flat >= n)
@@ -669,12 +675,16 @@ def take(x, index) -> Tensor:
 
 # ---- masks -----------------------------------------------------------------------------
 
+_MASK_HINT = "a mask is a bool tensor: compare (x > 0), or convert with .bool()"
+
+
 def _check_mask(mask, function: str) -> Tensor:
     mask = _tensor_argument(mask, function, "mask", 1)
     if mask.data.dtype != np.bool_:
         if function == "masked_select":
-            raise DTypeError("masked_select: expected BoolTensor for mask")
-        raise DTypeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.type_meta}")
+            raise DTypeError("masked_select: expected BoolTensor for mask", hint=_MASK_HINT)
+        raise DTypeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.type_meta}",
+                         hint=_MASK_HINT)
     return mask
 
 
