@@ -635,6 +635,42 @@ TABLE = (
     ("div_", ops.div_, METHOD, CHANGES_CONTENTS),
     ("fill_", ops.fill_, METHOD, CHANGES_CONTENTS),
     ("zero_", ops.zero_, METHOD, CHANGES_CONTENTS),
+    # shape and selection (issue 11; tcalc.ops.selection). Bare `scatter` stays the plot
+    # (tcalc.plots): PyTorch's is torch.scatter (TORCH_ONLY, below) and x.scatter.
+    ("flip", ops.flip, BOTH),
+    ("fliplr", ops.fliplr, BOTH),
+    ("flipud", ops.flipud, BOTH),
+    ("roll", ops.roll, BOTH),
+    ("split", ops.split, BOTH),
+    ("chunk", ops.chunk, BOTH),
+    ("tensor_split", ops.tensor_split, BOTH),
+    ("unbind", ops.unbind, BOTH),
+    ("movedim", ops.movedim, BOTH),
+    ("moveaxis", ops.movedim, BOTH),
+    ("swapaxes", ops.swapaxes, BOTH),
+    ("swapdims", ops.swapaxes, BOTH),
+    ("tile", ops.tile, BOTH),
+    ("repeat_interleave", ops.repeat_interleave, BOTH),
+    ("meshgrid", ops.meshgrid, FUNCTION),
+    ("view_as", ops.view_as, METHOD),
+    ("reshape_as", ops.reshape_as, METHOD),
+    ("expand_as", ops.expand_as, METHOD),
+    ("gather", ops.gather, BOTH),
+    ("scatter", ops.scatter, METHOD),
+    ("scatter_add", ops.scatter_add, BOTH),
+    ("index_select", ops.index_select, BOTH),
+    ("index_add", ops.index_add, BOTH),
+    ("take", ops.take, BOTH),
+    ("masked_fill", ops.masked_fill, BOTH),
+    ("masked_select", ops.masked_select, BOTH),
+    ("nonzero", ops.nonzero, BOTH),
+    ("argwhere", ops.argwhere, BOTH),
+    ("count_nonzero", ops.count_nonzero, BOTH),
+    ("unique", ops.unique, BOTH),
+    ("masked_fill_", ops.masked_fill_, METHOD, CHANGES_CONTENTS),
+    ("scatter_", ops.scatter_, METHOD, CHANGES_CONTENTS),
+    ("scatter_add_", ops.scatter_add_, METHOD, CHANGES_CONTENTS),
+    ("index_add_", ops.index_add_, METHOD, CHANGES_CONTENTS),
     # autograd
     ("requires_grad_", ops.requires_grad_, METHOD, CHANGES_FLAGS),
     ("no_grad", _no_grad, FUNCTION),
@@ -684,6 +720,7 @@ _build(TABLE)
 # ---- dtypes and constants ---------------------------------------------------------------
 
 TORCH_ONLY: dict[str, object] = dict(dtypes.BY_NAME)  # torch.float is float32, bare float is not
+TORCH_ONLY["scatter"] = METHODS["scatter"]  # bare scatter is the plot
 for _dtype in dtypes.ALL:
     FUNCTIONS.setdefault(_dtype.name, _dtype)
 FUNCTIONS["bool_"] = dtypes.bool_

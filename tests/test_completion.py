@@ -44,7 +44,7 @@ def test_variables_complete_anywhere_in_the_line(complete, text):
 
 def test_torch_members_inside_a_call_are_torch_functions(complete):
     assert set(complete("torch.tensor(torch.ar")) == {"arange", "arccos", "arcsin", "arctan", "argmax", "argmin",
-                                                     "argsort"}
+                                                     "argsort", "argwhere"}
     assert complete("torch.tensor(torch.ar")["arange"] == \
         "arange(start, end=None, step=1, dtype=None, requires_grad=False)"
 
@@ -62,7 +62,7 @@ def test_a_values_own_methods_after_the_dot(complete):
     assert set(complete("greeting.sp")) == {"split"}
     assert set(complete("losses.app")) == {"append"}
     assert "keys" in complete("config.")
-    assert "split" not in tensor and "append" not in tensor
+    assert "startswith" not in tensor and "append" not in tensor  # str and list methods stay theirs
     assert complete("best.") == {"values": "Tensor (2,) float32", "indices": "Tensor (2,) int64"}
     assert "argmax" in complete("best.values.")
 

@@ -411,3 +411,131 @@ def test_matrix_norm_grad_fn_names(ord, name):
     assert ops.matrix_norm(x, ord).grad_fn.name == name
     if ord in ("nuc", 2, -2):  # keepdim puts the dims back with a permute, as PyTorch does
         assert ops.matrix_norm(x, ord, keepdim=True).grad_fn.name == "PermuteBackward0"
+
+
+# ---- shape and selection (issue 11, tcalc.ops.selection) -------------------------------
+
+def _pieces_weighted(pieces):
+    """Pieces of one tensor joined again, each scaled differently, so that each piece's
+    gradient is checked on its own."""
+    return ops.cat(tuple(_flat(p) * (k + 1) for k, p in enumerate(pieces)))
+
+
+def _index_along_last(x, values):
+    return Tensor(np.array(values, dtype=np.int64) % max(x.data.shape[-1] if x.data.ndim else 1, 1))
+
+
+def _gather_index(x):
+    m = _matrix(x)
+    rows, cols = m.data.shape
+    return Tensor(np.array([[(r + k) % cols for k in range(3)] for r in range(rows)], dtype=np.int64))
+
+
+def _alternating_mask(x):
+    """A mask of shape (2, *x.shape): x broadcasts to it, so the gradient sums back."""
+    return Tensor(np.arange(2 * x.data.size).reshape((2,) + x.data.shape) % 2 == 0)
+
+
+SELECTION = {
+    "flip": (lambda x: ops.flip(x, tuple(range(x.data.ndim))), anywhere),
+    "flip_last": (lambda x: ops.flip(_matrix(x), 1), anywhere),
+    "fliplr": (lambda x: ops.fliplr(_matrix(x)), anywhere), "flipud": (lambda x: ops.flipud(_flat(x)), anywhere),
+    "roll": (lambda x: ops.roll(x, 2), anywhere), "roll_dims": (lambda x: ops.roll(_matrix(x), (1, -1), (0, 1)), anywhere),
+    "split": (lambda x: _pieces_weighted(ops.split(_flat(x), 2)), anywhere),
+    "split_sizes": (lambda x: _pieces_weighted(ops.split(_matrix(x), [1, _matrix(x).data.shape[1] - 1], 1)), anywhere),
+    "chunk": (lambda x: _pieces_weighted(ops.chunk(_flat(x), 3)), anywhere),
+    "tensor_split": (lambda x: _pieces_weighted(ops.tensor_split(_flat(x), 3)), anywhere),
+    "tensor_split_indices": (lambda x: _pieces_weighted(ops.tensor_split(_flat(x), [1, 3])), anywhere),
+    "unbind": (lambda x: _pieces_weighted(ops.unbind(_matrix(x), 1)), anywhere),
+    "movedim": (lambda x: ops.movedim(ops.unsqueeze(x, 0), 0, -1) * 2, anywhere),
+    "swapaxes": (lambda x: ops.swapaxes(_matrix(x), 0, 1) * ops.swapaxes(_matrix(x), 1, 0), anywhere),
+    "tile": (lambda x: ops.tile(x, (2, 3)), anywhere),
+    "repeat_interleave": (lambda x: ops.repeat_interleave(x, 3), anywhere),
+    "repeat_interleave_dim": (lambda x: ops.repeat_interleave(_matrix(x), 2, dim=1), anywhere),
+    "repeat_interleave_tensor": (lambda x: ops.repeat_interleave(
+        _flat(x), Tensor(np.arange(_flat(x).data.size, dtype=np.int64) % 3)), anywhere),
+    "meshgrid": (lambda x: ops.meshgrid(_flat(x), _flat(x) * 2, indexing="xy")[0] *
+                 ops.meshgrid(_flat(x), _flat(x) * 2, indexing="ij")[1], anywhere),
+    "view_as": (lambda x: ops.view_as(x, Tensor(np.zeros(x.data.size))) * 3, anywhere),
+    "reshape_as": (lambda x: ops.reshape_as(ops.T(x), Tensor(np.zeros(x.data.size))), anywhere),
+    "expand_as": (lambda x: ops.expand_as(x, Tensor(np.zeros((2,) + x.data.shape))), anywhere),
+    "gather": (lambda x: ops.gather(_matrix(x), 1, _gather_index(x)), anywhere),
+    "gather_repeated": (lambda x: ops.gather(_flat(x), 0, Tensor(np.zeros(4, dtype=np.int64))), anywhere),
+    "scatter_value": (lambda x: ops.scatter(_matrix(x), 1, ops.getitem(_gather_index(x), (slice(None), slice(0, 1))),
+                                            0.5), anywhere),
+    "scatter_add_self": (lambda x: ops.scatter_add(_matrix(x), 1, _gather_index(x),
+                                                   Tensor(np.ones(_gather_index(x).data.shape))), anywhere),
+    "index_select": (lambda x: ops.index_select(_matrix(x), 1, _index_along_last(_matrix(x), [0, 2, 0])), anywhere),
+    "index_add_self": (lambda x: ops.index_add(_matrix(x), 1, _index_along_last(_matrix(x), [1, 1]),
+                                               Tensor(np.ones((_matrix(x).data.shape[0], 2))), alpha=2), anywhere),
+    "take": (lambda x: ops.take(x, Tensor(np.array([0, -1, 0], dtype=np.int64))), anywhere),
+    "masked_fill": (lambda x: ops.masked_fill(x, ops.gt(x, 0), 0.5), anywhere),
+    "masked_fill_broadcast": (lambda x: ops.masked_fill(x, _alternating_mask(x), 2.0), anywhere),
+    "masked_select": (lambda x: ops.masked_select(x, ops.gt(x, 0)), anywhere),
+    "masked_select_broadcast": (lambda x: ops.masked_select(x, _alternating_mask(x)), anywhere),
+    "masked_fill_": (lambda x: ops.masked_fill_(x * 1, ops.gt(x, 0), 0.5), anywhere),
+    "index_add_": (lambda x: ops.index_add_(_flat(x) * 1, 0, Tensor(np.array([0, 0])),
+                                            ops.expand(ops.getitem(_flat(x), slice(0, 1)), 2) * 3), anywhere),
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("name", sorted(SELECTION))
+def test_selection_gradients(name, shape):
+    f, sample = SELECTION[name]
+    x = sample(shape)
+    weights = rng.normal(size=f(Tensor(x)).data.shape)
+    np.testing.assert_allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights),
+                               rtol=1e-5, atol=1e-6)
+
+
+SOURCE_INDEX = Tensor(np.array([[0, 2], [3, 3], [1, 0]], dtype=np.int64))  # repeats add in scatter_add
+DISTINCT_INDEX = Tensor(np.array([[0, 2], [3, 1], [1, 0]], dtype=np.int64))  # scatter's writes must not clash
+SQUARE_INDEX = Tensor(np.array([[0, 2], [2, 1], [1, 0]], dtype=np.int64))  # within 3 columns
+
+
+@pytest.mark.parametrize("name,f,source_shape", [
+    ("scatter_src", lambda t, s: ops.scatter(t, 1, DISTINCT_INDEX, s), (3, 3)),
+    ("scatter_add_src", lambda t, s: ops.scatter_add(t, 1, SOURCE_INDEX, s), (3, 2)),
+    ("index_add_source", lambda t, s: ops.index_add(t, 0, Tensor(np.array([2, 0, 2])), s, alpha=-2), (3, 4)),
+    ("masked_fill_value", lambda t, s: ops.masked_fill(t, ops.gt(t, 0), s), ()),
+    ("scatter__src", lambda t, s: ops.scatter_(t * 1, 0, SQUARE_INDEX, s), (3, 3)),
+    ("scatter_add__src", lambda t, s: ops.scatter_add_(t * 1, 1, SOURCE_INDEX, s), (3, 2)),
+])
+def test_selection_gradients_of_both_operands(name, f, source_shape):
+    """scatter(x, ..., src) and the like: the gradients with respect to x and to src (only the
+    part of src that index reaches gets one)."""
+    a, b = anywhere((3, 4)), anywhere(source_shape)
+    weights = rng.normal(size=f(Tensor(a), Tensor(b)).data.shape)
+    np.testing.assert_allclose(analytic_gradient(lambda t: f(t, Tensor(b)), a, weights),
+                               numeric_gradient(lambda t: f(t, Tensor(b)), a, weights), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(analytic_gradient(lambda t: f(Tensor(a), t), b, weights),
+                               numeric_gradient(lambda t: f(Tensor(a), t), b, weights), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name,f", [
+    ("flip_roll", lambda x: ops.roll(ops.flip(x ** 3, (0,)), 1, 1)),
+    ("split", lambda x: _pieces_weighted(ops.split(x ** 3, [1, 2], 1))),
+    ("unbind", lambda x: _pieces_weighted(ops.unbind(ops.sin(x)))),
+    ("gather", lambda x: ops.gather(x ** 3, 1, SQUARE_INDEX)),
+    ("scatter", lambda x: ops.scatter(x ** 2, 1, SQUARE_INDEX, ops.sin(x)) ** 2),
+    ("scatter_add", lambda x: ops.scatter_add(x ** 2, 0, SQUARE_INDEX, ops.sin(x)) ** 2),
+    ("index_select", lambda x: ops.index_select(x ** 3, 0, Tensor(np.array([2, 2, 0])))),
+    ("index_add", lambda x: ops.index_add(x ** 2, 1, Tensor(np.array([0, 0, 2])), ops.exp(x)) ** 2),
+    ("take", lambda x: ops.take(x ** 3, Tensor(np.array([[0, 8], [8, 4]])))),
+    ("masked_fill", lambda x: ops.masked_fill(x ** 3, ops.gt(x, 0), ops.sum(x * x))),
+    ("masked_select", lambda x: ops.masked_select(x ** 3, ops.gt(x, 0))),
+    ("repeat_interleave", lambda x: ops.repeat_interleave(x ** 3, Tensor(np.array([1, 0, 2])), dim=0)),
+    ("tile_meshgrid", lambda x: ops.tile(x ** 3, (2,)) + ops.sum(ops.meshgrid(ops.sin(ops.getitem(x, 0)), ops.getitem(x, 1), indexing="ij")[0])),
+])
+def test_selection_second_derivatives(name, f):
+    x = anywhere((3, 3))
+    w = rng.normal(size=x.shape)
+
+    def first(t):
+        if not t.requires_grad:
+            t = Tensor(t.data, requires_grad=True)
+        return grad(ops.sum(f(t)), t, create_graph=True)
+
+    np.testing.assert_allclose(analytic_gradient(first, x, w), numeric_gradient(first, x, w),
+                               rtol=1e-4, atol=1e-5)

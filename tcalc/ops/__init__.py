@@ -18,6 +18,8 @@ Each module holds one concern; they import one another at the top, in one direct
     linalg       products of vectors and matrices, trace, inv, det, solve, singular values
     norms        vector_norm, norm, matrix_norm, linalg_norm
     inplace      add_, mul_, fill_, ... written into the tensor's memory
+    selection    flip, roll, split/chunk/unbind (views), movedim, tile, repeat_interleave,
+                 meshgrid, gather/scatter, index_select/index_add, take, masks, nonzero, unique
 
 This package re-exports their public functions so that the builtin tables (tcalc.builtins)
 and gradient formulas can say `ops.mul`, `ops.sum`.
@@ -112,6 +114,40 @@ from .joining import cat, stack  # noqa: F401
 from .linalg import det, dot, inv, matmul, mm, mv, outer, solve, trace  # noqa: F401
 from .norms import linalg_norm, matrix_norm, norm, vector_norm  # noqa: F401
 from .reduce import all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod, std, sum, var  # noqa: F401
+from .selection import (  # noqa: F401
+                      argwhere,
+                      chunk,
+                      count_nonzero,
+                      expand_as,
+                      flip,
+                      fliplr,
+                      flipud,
+                      gather,
+                      index_add,
+                      index_add_,
+                      index_select,
+                      masked_fill,
+                      masked_fill_,
+                      masked_select,
+                      meshgrid,
+                      movedim,
+                      nonzero,
+                      repeat_interleave,
+                      reshape_as,
+                      roll,
+                      scatter,
+                      scatter_,
+                      scatter_add,
+                      scatter_add_,
+                      split,
+                      swapaxes,
+                      take,
+                      tensor_split,
+                      tile,
+                      unbind,
+                      unique,
+                      view_as,
+)
 from .shape import (  # noqa: F401
                       T,
                       diag,

@@ -323,6 +323,32 @@ def narrow(x, dim, start, length) -> Tensor:
 
 # ---- assignment through an index ----------------------------------------------------------
 
+def refuse_changing_one_of_several_views(x: Tensor, view: Op | None = None) -> None:
+    """PyTorch refuses to change in place one of the views a function such as split returned
+    (their shared history could not be rewritten), or a view of one: those pieces carry
+    their output_number (tcalc.ops.selection). PyTorch's message names the view changed:
+    `view`, the one an index makes of x on the way, or else x's own."""
+    if not is_grad_enabled():
+        return
+    node = x.grad_fn
+    while node is not None and node.op.view and "output_number" not in node.params:
+        base = node.inputs[0]
+        node = base.grad_fn if type(base) is Tensor else None
+    if node is None or not node.op.view:
+        return
+    if view is not None:
+        number, function = 0, view.name
+    elif node is x.grad_fn:
+        number, function = node.params["output_number"], node.name
+    else:
+        number, function = 0, x.grad_fn.name
+    raise AutogradError(
+        f"Output {number} of {function[:-len('Backward0')]} is a view and is being modified inplace. This view "
+        "is the output of a function that returns multiple views. Such functions do not allow the output views "
+        "to be modified inplace. You should replace the inplace operation by an out-of-place one.",
+        hint="compute a new tensor (piece = piece + 1), or change a clone() of the piece")
+
+
 def setitem(x: Tensor, index, value) -> None:
     """`X[index] = value`: writes into X's memory (id(X) and views of X see the change),
     with PyTorch's copy_ (basic index) or index_put_ (tensors in the index) rules."""
@@ -338,6 +364,7 @@ def setitem(x: Tensor, index, value) -> None:
         return
     plan = _plan(x.data.shape, index, reading=False)
     kind = ("whole" if plan.advanced is None else "put") if plan.node in (None, ALIAS) else "view"
+    refuse_changing_one_of_several_views(x, plan.node if kind == "view" else None)
     if is_grad_enabled() and x.requires_grad and x.is_leaf:
         raise AutogradError(
             f"a {'view of a ' if kind == 'view' else ''}leaf Variable that requires grad is being used "

@@ -10,6 +10,7 @@ from ..errors import AutogradError, DTypeError
 from ..tensor import Tensor, bump_version
 from ._base import as_tensor, broadcast_shape, check_operand, fill_array, result_type, scalar_array
 from .elementwise import _no_bool_subtraction, add, div, mul, sub
+from .indexing import refuse_changing_one_of_several_views
 from .reduce import sum
 
 _NUMPY_INPLACE = {add: np.add, sub: np.subtract, mul: np.multiply}
@@ -20,6 +21,7 @@ def _check_leaf(x: Tensor) -> None:
     change would reach the leaf behind autograd's back)."""
     if not is_grad_enabled():
         return
+    refuse_changing_one_of_several_views(x)
     if x.requires_grad and x.is_leaf:
         raise AutogradError(
             "a leaf Variable that requires grad is being used in an in-place operation.",
