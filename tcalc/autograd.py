@@ -73,15 +73,16 @@ class Op:
     Their versions are recorded, and a backward refuses when one changed in place since, as
     PyTorch does. The backward may read only what is saved, and the inputs' shapes.
     `view` marks an op whose result is a view of its first input: they share the version
-    counter. `symbol` is the operator the op is written with (`+` for AddBackward0), which
+    counter. `opmath` marks + - * /, whose float16 results PyTorch's CPU kernels compute in
+    float32 and round once (tcalc.ops._base.binary). `symbol` is the operator the op is written with (`+` for AddBackward0), which
     the hints of its function form write their fixes with; None for an op without one.
     """
 
-    __slots__ = ("name", "forward", "backward", "saves", "kept", "view", "symbol", "reads_output",
-                 "reads_inputs")
+    __slots__ = ("name", "forward", "backward", "saves", "kept", "view", "symbol", "opmath",
+                 "reads_output", "reads_inputs")
 
     def __init__(self, name: str, forward: Callable, backward: Callable | None, saves=True,
-                 view: bool = False, symbol: str | None = None):
+                 view: bool = False, symbol: str | None = None, opmath: bool = False):
         self.name = name
         self.forward = forward
         self.backward = backward
@@ -89,6 +90,7 @@ class Op:
         self.kept = tuple(saves) if isinstance(saves, tuple) else ()
         self.view = view
         self.symbol = symbol
+        self.opmath = opmath
         # What of the forward's tensors the backward may read beyond shapes: the result, and
         # the inputs by position (ALL for `saves=True` or a slice of inputs).
         whats = [what for what, _grads, _folded in self.kept]
@@ -279,12 +281,15 @@ def _modified_message(node: Node, what: int, extra, current: int, saved_version:
             "torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
-def apply(op: Op, inputs: tuple, arrays: tuple, **params) -> Tensor:
+def apply(op: Op, inputs: tuple, arrays: tuple, cast: np.dtype | None = None, **params) -> Tensor:
     """Run op.forward on `arrays` (the inputs as ndarrays, already promoted) and, when any
-    input requires grad and grad mode is on, record the node."""
+    input requires grad and grad mode is on, record the node. `cast`: the dtype the result
+    is rounded to, when the forward computes wider."""
     out = op.forward(*arrays, **params)
     if type(out) is not np.ndarray and not isinstance(out, np.ndarray):
         out = np.asarray(out)
+    if cast is not None and out.dtype != cast:
+        out = out.astype(cast)
     if out.size > LIMITS.max_elements:  # a view as large as a broadcast (expand) is refused too
         check_elements(out.size)
     result = Tensor(out)

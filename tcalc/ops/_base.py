@@ -94,6 +94,7 @@ def _wrapped_int(x: int, dtype: np.dtype) -> int:
 
 _BY_NUMPY = dtypes.BY_NUMPY
 _FLOAT_ARRAYS = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64))
+_WIDE_FLOAT_ARRAYS = frozenset(np.dtype(t) for t in (np.float32, np.float64))  # float16 has opmath
 _SCALAR_CATEGORY = {bool: dtypes.BOOL, int: dtypes.INT, float: dtypes.FLOAT}
 
 
@@ -179,10 +180,10 @@ def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DTy
                         and x.dtype in _BY_NUMPY:
                     check_elements(x.size if x.ndim else y.size)
                     return apply(op, (a, b), (x, y), **params)
-            elif (type(b) is float or type(b) is int) and x.dtype in _FLOAT_ARRAYS:
+            elif (type(b) is float or type(b) is int) and x.dtype in _WIDE_FLOAT_ARRAYS:
                 check_elements(x.size)
                 return apply(op, (a, b), (x, _scalar_of(b, x.dtype)), **params)
-        elif (type(a) is float or type(a) is int) and type(b) is Tensor and b.data.dtype in _FLOAT_ARRAYS:
+        elif (type(a) is float or type(a) is int) and type(b) is Tensor and b.data.dtype in _WIDE_FLOAT_ARRAYS:
             y = b.data
             check_elements(y.size)
             return apply(op, (a, b), (_scalar_of(a, y.dtype), y), **params)
@@ -203,10 +204,14 @@ def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DTy
         else:
             check_operand(b, op.name)
     dtype = compute or result or result_type(a, b)
-    out = apply(op, (a, b), (array_of(a, dtype), array_of(b, dtype)), **params)
-    if result is not None and out.data.dtype != result.numpy:
-        out.data = out.data.astype(result.numpy)
-    return out
+    if dtype is dtypes.float16 and op.opmath:
+        # In float32, rounded once, as PyTorch's CPU kernels for + - * /: a Python number
+        # or a 0-d tensor beside a float16 tensor counts at its own value, not rounded to
+        # float16 first (3 * 0.1 is 0.3000 in float16, not 0.2998). For two float16
+        # operands this gives what computing in float16 gives.
+        dtype, result = dtypes.float32, dtypes.float16
+    return apply(op, (a, b), (array_of(a, dtype), array_of(b, dtype)),
+                 cast=None if result is None else result.numpy, **params)
 
 
 def unary(op: Op, x, float_only: bool = False) -> Tensor:

@@ -19,41 +19,25 @@ from .convert import to_dtype
 
 # ---- arithmetic ----------------------------------------------------------------------
 
-ADD = Op("AddBackward0", np.add, lambda n, g: (g, g), saves=False, symbol="+")
-SUB = Op("SubBackward0", np.subtract, lambda n, g: (g, -g), saves=False, symbol="-")
-RSUB = Op("RsubBackward1", np.subtract, lambda n, g: (None, -g), saves=False, symbol="-")
+ADD = Op("AddBackward0", np.add, lambda n, g: (g, g), saves=False, symbol="+", opmath=True)
+SUB = Op("SubBackward0", np.subtract, lambda n, g: (g, -g), saves=False, symbol="-", opmath=True)
+RSUB = Op("RsubBackward1", np.subtract, lambda n, g: (None, -g), saves=False, symbol="-", opmath=True)
 # A product keeps b for a's gradient, a for b's (checked in this order).
 MUL = Op("MulBackward0", np.multiply,
          lambda n, g: (g * n.inputs[1] if n.needs_grad(0) else None,
                        g * n.inputs[0] if n.needs_grad(1) else None),
-         saves=(keep(1, 0), keep(0, 1)), symbol="*")
+         saves=(keep(1, 0), keep(0, 1)), symbol="*", opmath=True)
 DIV = Op("DivBackward0", np.divide,
          lambda n, g: (g / n.inputs[1] if n.needs_grad(0) else None,
                        -g * n.inputs[0] / (n.inputs[1] * n.inputs[1]) if n.needs_grad(1) else None),
-         saves=(keep(1, 0, 1), keep(0, 1)), symbol="/")
+         saves=(keep(1, 0, 1), keep(0, 1)), symbol="/", opmath=True)
 NEG = Op("NegBackward0", np.negative, lambda n, g: (-g,), saves=False)
-
-
-_NO_OPMATH: dict = {}
-_HALF = np.dtype(np.float16)
-_HALF_OPMATH = {"compute": dtypes.float32, "result": dtypes.float16}
-
-
-def _opmath(a, b) -> dict:
-    """How + - * / compute a float16 result: in float32, rounded once, as PyTorch's CPU
-    kernels do, so that a Python number or a 0-d tensor beside a float16 tensor counts at
-    its own value, not rounded to float16 first (3 * 0.1 is 0.3000 in float16, not 0.2998).
-    For two float16 tensors the result is the same as computing in float16."""
-    if (type(a) is Tensor and a.data.dtype == _HALF or type(b) is Tensor and b.data.dtype == _HALF) \
-            and result_type(a, b) is dtypes.float16:
-        return _HALF_OPMATH
-    return _NO_OPMATH
 
 
 def add(a, b, alpha=1):
     if alpha != 1:
         b = mul(b, alpha)
-    return binary(ADD, a, b, **_opmath(a, b))
+    return binary(ADD, a, b)
 
 
 def sub(a, b, alpha=1):
@@ -61,8 +45,8 @@ def sub(a, b, alpha=1):
         b = mul(b, alpha)
     _no_bool_subtraction(a, b)
     if is_number(a) and type(b) is Tensor:
-        return binary(RSUB, a, b, **_opmath(a, b))
-    return binary(SUB, a, b, **_opmath(a, b))
+        return binary(RSUB, a, b)
+    return binary(SUB, a, b)
 
 
 def _is_bool(x) -> bool:
@@ -83,7 +67,7 @@ def _no_bool_subtraction(a, b):
 
 
 def mul(a, b):
-    return binary(MUL, a, b, **_opmath(a, b))
+    return binary(MUL, a, b)
 
 
 def div(a, b, rounding_mode=None):
@@ -104,7 +88,7 @@ def div(a, b, rounding_mode=None):
         # PyTorch computes `2 / x` as `2 * reciprocal(x)`, and names the node so.
         return mul(reciprocal(b if b.dtype.is_floating_point else to_dtype(b, result)), a)
     # Integers divide in the default float; floats in their promoted dtype, as binary does.
-    return binary(DIV, a, b, **_opmath(a, b)) if promoted_to_float else binary(DIV, a, b, compute=result)
+    return binary(DIV, a, b) if promoted_to_float else binary(DIV, a, b, compute=result)
 
 
 def _is_float(a, b) -> bool:
