@@ -1077,7 +1077,23 @@ def _stray(err: BaseException, node: ast.Node) -> TcalcError:
                           "the result is too large for this machine; "
                           + limits.BY_NAME["max_elements"].how_to_raise.replace("raise", "lower"))
     kind = {TypeError: TcalcTypeError, IndexError: TcalcIndexError}.get(type(err), TcalcValueError)
+    if isinstance(err, ValueError) and str(err) in _NUMPY_READ_ONLY:
+        # NumPy's words for a write into memory that several elements share (expand's).
+        return TcalcValueError(
+            "unsupported operation: more than one element of the written-to tensor refers to a single "
+            "memory location. Please clone() the tensor before performing the operation.", node.span,
+            "it was made by expand, which repeats elements without copying them; write into x.clone() instead")
+    dims = _NUMPY_TOO_MANY_DIMS.fullmatch(str(err)) if isinstance(err, (ValueError, IndexError)) else None
+    if dims:
+        return TcalcValueError(f"the result would have {dims.group(1) or dims.group(2)} dimensions; tcalc's tensors have at "
+                               f"most {limits.MAX_DIMS} (NumPy's limit)", node.span,
+                               "PyTorch has no such limit; drop some size-1 dims")
     return kind(str(err) or type(err).__name__, node.span)
+
+
+_NUMPY_TOO_MANY_DIMS = re.compile(r"maximum supported dimension for an ndarray is currently \d+, found (\d+)"
+                                  r"|number of dimensions must be within \[0, \d+\], indexing result would have (\d+)")
+_NUMPY_READ_ONLY = {"output array is read-only", "assignment destination is read-only"}
 
 
 _INPLACE = {"+", "-", "*", "/"}

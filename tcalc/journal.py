@@ -16,7 +16,7 @@ is not the last thing is noted as it commits: only the leaves whose `.grad` it c
 """
 from __future__ import annotations
 
-from .tensor import Tensor, version
+from .tensor import Tensor, version, writable
 
 _UNBOUND = object()  # a name the statement bound that did not exist before
 
@@ -48,7 +48,7 @@ class Journal:
         """Note t's state; `contents` also copies its elements."""
         if not self._first((id(t), contents)):
             return
-        copy = t.data.copy() if contents and t.data.flags.writeable else None
+        copy = t.data.copy() if contents and writable(t.data).flags.writeable else None
         self.undo.append(("tensor", t, t.data, copy, t.requires_grad, t.grad, t.grad_fn, version(t)))
 
     def container(self, items) -> None:
@@ -84,7 +84,7 @@ class Journal:
                 _, t, data, copy, requires_grad, grad, grad_fn, count = entry
                 t.data = data
                 if copy is not None:
-                    data[...] = copy
+                    writable(data)[...] = copy
                 t.requires_grad, t.grad, t.grad_fn = requires_grad, grad, grad_fn
                 if t._vc is not None:  # shared with t's views: they are back too
                     t._vc[0] = count

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from .errors import LimitError
+from .errors import LimitError, TcalcValueError
 
 
 class Limit:
@@ -201,7 +201,13 @@ def check_elements(count: int, what: str = "a tensor") -> None:
                      "free some with `name = None`")
 
 
+MAX_DIMS = 64  # NumPy's, so tcalc's; PyTorch has no such limit
+
+
 def check_shape(shape, what: str = "the result") -> None:
+    if len(shape) > MAX_DIMS:
+        raise TcalcValueError(f"{what} would have {len(shape)} dimensions; tcalc's tensors have at most "
+                              f"{MAX_DIMS} (NumPy's limit)", hint="PyTorch has no such limit; drop some size-1 dims")
     count = 1
     for n in shape:
         count *= int(n)

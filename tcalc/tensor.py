@@ -165,3 +165,21 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"torch.Size([{', '.join(str(n) for n in self)}])"
 
+
+def writable(data: np.ndarray) -> np.ndarray:
+    """The array to write data's elements through: data itself, or, where NumPy made a
+    read-only view of writable memory (expand's broadcast views, and what is taken of
+    them), a writable view of the same elements, as PyTorch writes through such views
+    (x.expand(3, 2)[0] = 1 changes x). Otherwise data, for NumPy to refuse."""
+    if data.flags.writeable:
+        return data
+    root = data.base
+    while isinstance(root, np.ndarray) and not root.flags.writeable:
+        root = root.base
+    if not isinstance(root, np.ndarray) or not root.flags.c_contiguous:
+        return data
+    offset = data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    try:
+        return np.ndarray(data.shape, data.dtype, buffer=root, offset=offset, strides=data.strides)
+    except (TypeError, ValueError):  # not within root's memory after all
+        return data

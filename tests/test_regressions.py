@@ -256,3 +256,21 @@ def test_topk_of_a_few_among_many_selects_what_a_full_sort_would(largest, shape,
                                   axis=dim, kind="stable"), np.arange(5), axis=dim)
     assert np.array_equal(indices.data, expected)
     assert np.array_equal(values.data, np.take_along_axis(data, expected, dim), equal_nan=True)
+
+
+def test_a_failed_statement_undoes_writes_through_an_expanded_view():
+    # y shares x's two elements among its six; a statement that writes through y and then
+    # fails leaves x as it was (the undo writes back through the same view).
+    session = Session()
+    assert run_program("x = tensor([1., 2.])\ny = x.expand(3, 2)", session)[1] is None
+    for failing in ("y[0] = 7, undefined", "y.fill_(3), undefined", "y.zero_(), undefined"):
+        printed, error = run_program(failing, session)
+        assert error is not None and "undefined" in str(error)
+        assert run_program("x", session)[0] == "tensor([1., 2.])\n", failing
+    assert run_program("y[1] = 5\nx", session)[0] == "tensor([5., 5.])\n"
+
+
+@pytest.mark.parametrize("statement", ["zeros([1] * 70)", "ones(1).reshape([1] * 65)", "x = ones(1)[(None,) * 65]"])
+def test_more_dimensions_than_numpy_has_says_so_in_tcalcs_words(statement):
+    printed, error = run_program(statement)
+    assert error is not None and "at most 64" in str(error) and "ndarray" not in str(error)

@@ -10,7 +10,7 @@ from ..autograd import Op, apply
 from ..errors import ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..limits import check_elements, check_shape
 from ..shape_hints import broadcast_hint
-from ..tensor import Tensor
+from ..tensor import Tensor, writable  # noqa: F401  (writable: the ops' name for it)
 from ..values import type_name
 
 Number = (bool, int, float)

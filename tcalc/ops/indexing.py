@@ -6,13 +6,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.lib.array_utils import byte_bounds
 
 from .. import dtypes
 from ..autograd import Op, apply, is_grad_enabled, keep
 from ..errors import AutogradError, DTypeError, ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor, bump_version
 from ..values import type_name
-from ._base import as_tensor, normalize_dim
+from ._base import as_tensor, normalize_dim, writable
 from .shape import expanded_shape, reshape, sum_to
 
 # PyTorch indexes in two steps (torch/csrc/autograd/python_variable_indexing.cpp): it walks
@@ -323,6 +324,32 @@ def narrow(x, dim, start, length) -> Tensor:
 
 # ---- assignment through an index ----------------------------------------------------------
 
+_CLONE_HINT = "write into x.clone() instead"
+
+
+def refuse_writing_shared_elements(target: np.ndarray) -> None:
+    """PyTorch refuses to write (copy_, add_, ...) into a tensor several of whose elements
+    are one memory location: a dim of stride 0, as expand makes."""
+    if not target.flags.writeable and any(stride == 0 and size > 1
+                                          for stride, size in zip(target.strides, target.shape)):
+        raise TcalcValueError(
+            "unsupported operation: more than one element of the written-to tensor refers to a single "
+            "memory location. Please clone() the tensor before performing the operation.",
+            hint="it was made by expand, which repeats elements without copying them; " + _CLONE_HINT)
+
+
+def refuse_partial_overlap(target: np.ndarray, source: np.ndarray) -> None:
+    """PyTorch refuses a write whose source overlaps the memory written to without being
+    the same elements (`a[1:] = a[:-1]`); it checks contiguous tensors only."""
+    if source.ndim == 0 or not np.may_share_memory(target, source):
+        return
+    if target.flags.c_contiguous and source.flags.c_contiguous and byte_bounds(target) != byte_bounds(source):
+        raise TcalcValueError(
+            "unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
+            "single memory location. Please clone() the tensor before performing the operation.",
+            hint="the value is a view of the same memory: write its copy, e.g. a[1:] = a[:-1].clone()")
+
+
 def refuse_changing_one_of_several_views(x: Tensor, view: Op | None = None) -> None:
     """PyTorch refuses to change in place one of the views a function such as split returned
     (their shared history could not be rewritten), or a view of one: those pieces carry
@@ -371,6 +398,10 @@ def setitem(x: Tensor, index, value) -> None:
             "in an in-place operation.",
             hint="change it outside autograd: x.detach()[...] = ..., or work on x.clone()")
     target = x.data[plan.basic]
+    refuse_writing_shared_elements(target)
+    target = writable(target)
+    if type(value) is Tensor:
+        refuse_partial_overlap(target, source)
     source = _without_leading_ones(source) if source.shape != target.shape else source
     if plan.advanced is None:
         if source.ndim and source.shape != target.shape:

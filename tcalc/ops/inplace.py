@@ -8,9 +8,9 @@ from .. import dtypes
 from ..autograd import Op, apply, is_grad_enabled
 from ..errors import AutogradError, DTypeError
 from ..tensor import Tensor, bump_version
-from ._base import as_tensor, broadcast_shape, check_operand, fill_array, result_type, scalar_array
+from ._base import as_tensor, broadcast_shape, check_operand, fill_array, result_type, scalar_array, writable
 from .elementwise import _no_bool_subtraction, add, div, mul, sub
-from .indexing import refuse_changing_one_of_several_views
+from .indexing import refuse_changing_one_of_several_views, refuse_partial_overlap, refuse_writing_shared_elements
 from .reduce import sum
 
 _NUMPY_INPLACE = {add: np.add, sub: np.subtract, mul: np.multiply}
@@ -51,6 +51,7 @@ def apply_inplace(function, x, other) -> Tensor:
     check_operand(other, "in-place op")
     if function is sub:  # the fast path below would skip sub's own refusal of bools
         _no_bool_subtraction(x, other)
+    refuse_writing_shared_elements(x.data)
     _check_leaf(x)
     result_dtype = result_type(x, other)
     if function is div and not result_dtype.is_floating_point:
@@ -62,6 +63,7 @@ def apply_inplace(function, x, other) -> Tensor:
             hint=f"convert the tensor first (e.g. x = x.{_suggested_conversion(result_dtype)}()) "
                  "or use x = x + ...")
     if type(other) is Tensor:
+        refuse_partial_overlap(x.data, other.data)
         shape = broadcast_shape(x.data.shape, other.data.shape)
         if shape != x.data.shape:
             raise DTypeError(
@@ -72,12 +74,13 @@ def apply_inplace(function, x, other) -> Tensor:
         # The common case: no graph, no conversion, so no temporary as large as x.
         # A Python int that does not fit x's integer dtype wraps around, as in PyTorch.
         operand = other.data if type(other) is Tensor else scalar_array(other, result_dtype.numpy)
-        _NUMPY_INPLACE[function](x.data, operand, out=x.data, casting="unsafe")
+        target = writable(x.data)
+        _NUMPY_INPLACE[function](target, operand, out=target, casting="unsafe")
         bump_version(x)
         return x
     old = Tensor(x.data.copy(), x.requires_grad, x.grad_fn) if tracked else x
     result = function(old, other)
-    x.data[...] = result.data.astype(x.data.dtype, copy=False)
+    writable(x.data)[...] = result.data.astype(x.data.dtype, copy=False)
     bump_version(x)  # after the node: `x.mul_(x)` saved x at the version before
     if tracked:
         x.requires_grad, x.grad_fn = True, result.grad_fn
@@ -122,7 +125,8 @@ def fill_(x, value, _op=FILL):
     if tensor_value and value.data.ndim:
         raise DTypeError("fill_ only supports 0-dimension value tensor but got tensor with "
                          f"{value.data.ndim} dimensions.")
-    x.data[...] = value.data if tensor_value else fill_array(value, x.data.dtype)
+    # PyTorch fills a tensor whose elements share memory (expand's) too: one value for all.
+    writable(x.data)[...] = value.data if tensor_value else fill_array(value, x.data.dtype)
     bump_version(x)
     if is_grad_enabled() and (x.requires_grad or (tensor_value and value.requires_grad)):
         old = Tensor(x.data, x.requires_grad, x.grad_fn)
