@@ -24,7 +24,6 @@ from .indexing import getitem
 from .joining import cat
 from .linalg import _floating, _square_float, inv, matmul, svdvals, transpose_last
 from .norms import matrix_norm
-from .reduce import amax, amin
 from .shape import squeeze, tril, triu, unsqueeze
 
 
@@ -52,7 +51,7 @@ def _picked(a, value):
 
 def _outputs(ops: tuple, x: Tensor, values: tuple) -> list:
     """One node per output (see the module's docstring); each keeps the others."""
-    outs = [apply(op, (x,), (x.data,), value=np.ascontiguousarray(value)) if op is not None else Tensor(value)
+    outs = [apply(op, (x,), (x.data,), value=np.array(value, order="C")) if op is not None else Tensor(value)
             for op, value in zip(ops, values)]
     siblings = tuple(outs)
     for out in outs:
@@ -91,10 +90,12 @@ def _eigh_values_backward(n, g):
 
 
 def _eigh_vectors_backward(n, g):
+    """V [F o (V^T gV)] V^T with F = 1 / (L_j - L_i), made symmetric as PyTorch's is."""
     values, v = n.params["outputs"]
-    gap = _off_diagonal_inverse(unsqueeze(values, -2) - unsqueeze(values, -1))  # 1 / (L_j - L_i)
+    gap = _off_diagonal_inverse(unsqueeze(values, -2) - unsqueeze(values, -1))
     inner = gap * matmul(transpose_last(v), g)
-    return (matmul(matmul(v, inner), transpose_last(v)),)
+    grad = matmul(matmul(v, inner), transpose_last(v))
+    return (0.5 * (grad + transpose_last(grad)),)
 
 
 EIGH_VALUES = Op("LinalgEighBackward0", _picked, _eigh_values_backward)
@@ -522,6 +523,8 @@ def _lstsq_forward(a, b, vector):
 
 
 LSTSQ = Op("LinalgLstsqBackward0", _lstsq_forward, _lstsq_backward, saves=(keep(0), keep(1)))
+LSTSQ_RESIDUALS = Op("LinalgLstsqBackward0", lambda a, b: np.zeros((0,), a.dtype), lambda n, g: (None, None),
+                     saves=False)
 
 
 def lstsq(A, B, rcond=None, driver=None) -> ReturnTypes:
@@ -542,7 +545,8 @@ def lstsq(A, B, rcond=None, driver=None) -> ReturnTypes:
     solution = apply(LSTSQ, (a, b), (a.data, b.data), vector=vector)
     rank = _rank(a.data, None, None, False)
     empty = np.zeros((0,), dtype=a.data.dtype)
-    return ReturnTypes("linalg_lstsq", {"solution": solution, "residuals": Tensor(empty),
+    residuals = apply(LSTSQ_RESIDUALS, (a, b), (a.data, b.data))  # gelsy leaves them empty
+    return ReturnTypes("linalg_lstsq", {"solution": solution, "residuals": residuals,
                                         "rank": Tensor(rank), "singular_values": Tensor(empty.copy())})
 
 
@@ -588,6 +592,8 @@ def matrix_power(A, n) -> Tensor:
         return apply(IDENTITY_COPY, (x,), (x.data,))
     if n < 0:
         x, n = inv(x), -n
+        if n == 1:
+            return x
     if n == 1:
         from .convert import clone
 
@@ -653,9 +659,9 @@ def cond(A, p=None) -> Tensor:
                               hint="p is one of None, 2, -2, 'fro', 'nuc', 1, -1, inf, -inf")
     if p in (None, 2, -2):
         _matrices(x, "cond", square=False)
-        s = svdvals(x)
-        big, small = amax(s, -1), amin(s, -1)
-        return big / small if p != -2 else small / big
+        s = svdvals(x)  # largest first
+        big, small = getitem(s, (Ellipsis, slice(0, 1))), getitem(s, (Ellipsis, slice(-1, None)))
+        return squeeze(big / small if p != -2 else small / big, -1)
     if x.data.ndim >= 2 and x.data.shape[-1] != x.data.shape[-2]:
         rows, cols = x.data.shape[-2:]
         raise ShapeError(f"linalg.cond(ord={p}): A must be batches of square matrices, but they are "
