@@ -752,4 +752,8 @@ SVDVALS = Op("LinalgSvdBackward0", _svdvals_forward, _svdvals_backward)
 
 def svdvals(x: Tensor) -> Tensor:
     """The singular values of the matrices in x (the last two dims), largest first."""
+    x = as_tensor(x)
+    if x.data.ndim < 2:
+        raise ShapeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
+    _floating(x, "svd")
     return apply(SVDVALS, (x,), (x.data,), original=x.data.copy() if x.requires_grad else None)
