@@ -732,13 +732,7 @@ def solve(a, b) -> Tensor:
     return apply(SOLVE, (a, b), (a.data, b.data), vector=vector)
 
 
-def _svdvals_backward(n, g):
-    """d s / dA = U diag(g) V^T (singular vectors taken as constants: first derivatives only)."""
-    u, _, vh = np.linalg.svd(n.params["original"], full_matrices=False)
-    return (matmul(Tensor(u) * unsqueeze(g, -2), Tensor(vh)),)
-
-
-def _svdvals_forward(a, original=None):
+def _svdvals_forward(a):
     try:
         return np.linalg.svd(a, compute_uv=False)
     except np.linalg.LinAlgError:
@@ -746,14 +740,18 @@ def _svdvals_forward(a, original=None):
                               "contained non-finite values.", hint="check the matrix for nan and inf") from None
 
 
-# PyTorch keeps U, S and Vh, which no one can change: the backward reads a copy of A.
-SVDVALS = Op("LinalgSvdBackward0", _svdvals_forward, _svdvals_backward)
+SVDVALS = Op("LinalgSvdBackward0", _svdvals_forward, None)  # no gradient: used when none is wanted
 
 
 def svdvals(x: Tensor) -> Tensor:
-    """The singular values of the matrices in x (the last two dims), largest first."""
+    """The singular values of the matrices in x (the last two dims), largest first. As in
+    PyTorch, the singular vectors are computed only when a gradient will need them."""
     x = as_tensor(x)
     if x.data.ndim < 2:
         raise ShapeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
     _floating(x, "svd")
-    return apply(SVDVALS, (x,), (x.data,), original=x.data.copy() if x.requires_grad else None)
+    if x.requires_grad and is_grad_enabled():
+        from .decompositions import svd  # built on this module's products
+
+        return svd(x, full_matrices=False).S
+    return apply(SVDVALS, (x,), (x.data,))
