@@ -53,6 +53,7 @@ from .decompositions import (  # noqa: F401
                       eig,
                       eigh,
                       eigvalsh,
+                      logdet,
                       lstsq,
                       lu,
                       lu_factor,

@@ -19,7 +19,7 @@ from ..values import ReturnTypes, type_name
 from ._base import as_tensor, result_type
 from .convert import to_dtype
 from .creation import zeros_like
-from .elementwise import where
+from .elementwise import lt, where
 from .indexing import getitem
 from .joining import cat
 from .linalg import _floating, _square_float, inv, matmul, svdvals, transpose_last
@@ -435,6 +435,12 @@ def slogdet(A, name="linalg_slogdet") -> ReturnTypes:
 
 def torch_slogdet(input) -> ReturnTypes:
     return slogdet(input, "slogdet")
+
+
+def logdet(input) -> Tensor:
+    """log(det(A)): nan for a negative determinant, -inf for zero (PyTorch's where of slogdet)."""
+    result = slogdet(input)
+    return where(lt(result.sign, 0), float("nan"), result.logabsdet)
 
 
 # ---- pinv, lstsq, matrix_rank ---------------------------------------------------------------

@@ -93,8 +93,42 @@ def _operands(args) -> tuple:
     return args
 
 
+def _sublist_equation(args) -> tuple:
+    """einsum(a, [0, 1], b, [1, 2], [0, 2]): each operand's subscripts as ints in [0, 52)
+    (or ...), then the output's if given; as the equation string PyTorch makes of them."""
+    def letters(sublist) -> str:
+        text = ""
+        for n in sublist:
+            if n is Ellipsis:
+                text += _ELLIPSIS
+            elif not isinstance(n, int) or isinstance(n, bool):
+                raise TcalcTypeError(f"'{type_name(n)}' object cannot be interpreted as an integer")
+            elif not 0 <= n < len(_LETTERS):
+                raise TcalcValueError("einsum(): subscript in subscript list is not within the valid range [0, 52)")
+            else:
+                text += _LETTERS[n]
+        return text
+
+    output = None
+    if len(args) % 2:  # an output list after the pairs
+        args, output = args[:-1], args[-1]
+        if type(output) is Tensor:
+            raise TcalcValueError("Boolean value of Tensor with more than one value is ambiguous",
+                                  hint="in einsum's sublist form each operand is followed by its "
+                                       "subscripts: einsum(a, [0, 1], b, [1, 2])")
+    operands, terms = args[0::2], args[1::2]
+    for term in terms + ((output,) if output is not None else ()):
+        if type(term) not in (list, tuple):
+            raise TcalcTypeError(f"einsum(): a subscripts list must be a list of ints, not {type_name(term)}")
+    equation = ",".join(letters(term) for term in terms)
+    return (equation if output is None else equation + "->" + letters(output)), operands
+
+
 def einsum(equation, *args) -> Tensor:
-    """torch.einsum(equation, *operands) or einsum(equation, [operands])."""
+    """torch.einsum(equation, *operands), einsum(equation, [operands]), or the sublist
+    form einsum(a, [0, 1], b, [1, 2])."""
+    if type(equation) is Tensor:
+        equation, args = _sublist_equation((equation,) + args)
     if not isinstance(equation, str):
         raise TcalcTypeError(f"einsum(): argument 'equation' (position 1) must be str, not {type_name(equation)}")
     operands = _operands(args)
