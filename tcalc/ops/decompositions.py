@@ -14,6 +14,7 @@ import numpy as np
 
 from ..autograd import OUT, Op, apply, keep
 from ..errors import DTypeError, ShapeError, TcalcTypeError, TcalcValueError
+from ..limits import check_shape
 from ..tensor import Tensor
 from ..values import ReturnTypes, type_name
 from ._base import as_tensor, result_type
@@ -197,7 +198,15 @@ SVD_S = Op("LinalgSvdBackward0", _picked, _svd_values_backward)
 SVD_VH = Op("LinalgSvdBackward0", _picked, _svd_vh_backward)
 
 
+def _square_factor_fits(x: Tensor) -> None:
+    """The full U (or Q) of a tall matrix is rows x rows: refused before it is made."""
+    rows = x.data.shape[-2]
+    check_shape(x.data.shape[:-2] + (rows, rows), "the full factor")
+
+
 def _svd_arrays(x: Tensor, full_matrices: bool):
+    if full_matrices:
+        _square_factor_fits(x)
     try:
         u, s, vh = np.linalg.svd(x.data, full_matrices=bool(full_matrices))
     except np.linalg.LinAlgError:
@@ -268,6 +277,8 @@ def qr(A, mode="reduced") -> ReturnTypes:
     if mode not in ("reduced", "complete", "r"):
         raise TcalcValueError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' "
                               "(default), 'r', or 'complete'")
+    if mode == "complete":
+        _square_factor_fits(x)
     if mode == "r":
         r = np.linalg.qr(x.data, mode="r")
         q = np.zeros((0,), dtype=x.data.dtype)
@@ -316,14 +327,25 @@ def _not_positive_definite(a: np.ndarray) -> str:
     """PyTorch's words: the first batch element whose leading minor of some order fails."""
     flat = a.reshape(-1, *a.shape[-2:])
     for i, matrix in enumerate(flat):
-        for order in range(1, matrix.shape[-1] + 1):
-            try:
-                np.linalg.cholesky(matrix[:order, :order])
-            except np.linalg.LinAlgError:
-                text = ("The factorization could not be completed because the input is not positive-definite "
-                        f"(the leading minor of order {order} is not positive-definite).")
-                return f"(Batch element {i}): {text}" if a.ndim > 2 else text
+        if _positive_definite(matrix, matrix.shape[-1]):
+            continue
+        # Once a leading minor fails every larger one does: bisect for the first.
+        good, bad = 0, matrix.shape[-1]
+        while bad - good > 1:
+            middle = (good + bad) // 2
+            good, bad = (middle, bad) if _positive_definite(matrix, middle) else (good, middle)
+        text = ("The factorization could not be completed because the input is not positive-definite "
+                f"(the leading minor of order {bad} is not positive-definite).")
+        return f"(Batch element {i}): {text}" if a.ndim > 2 else text
     return "The factorization could not be completed because the input is not positive-definite."
+
+
+def _positive_definite(matrix: np.ndarray, order: int) -> bool:
+    try:
+        np.linalg.cholesky(matrix[:order, :order])
+    except np.linalg.LinAlgError:
+        return False
+    return True
 
 
 def cholesky(A, upper=False) -> Tensor:

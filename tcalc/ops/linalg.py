@@ -201,6 +201,7 @@ def _fused(op, c, a, b, beta, alpha, product, shape):
     from .shape import expanded_shape
 
     expanded_shape(c.data.shape, shape, c.dtype)
+    check_shape(shape, "the product")
     return apply(op, (c, a, b), (c.data, a.data, b.data), beta=beta, alpha=alpha, product=product)
 
 
