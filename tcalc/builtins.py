@@ -720,7 +720,7 @@ LINALG = Namespace("torch.linalg", {
     "solve": Builtin("solve", ops.solve),
     "slogdet": Builtin("slogdet", ops.slogdet),
     "eig": Builtin("eig", ops.eig),
-    "eigvals": Builtin("eigvals", ops.eig),
+    "eigvals": Builtin("eigvals", ops.eigvals),
     "eigh": Builtin("eigh", ops.eigh),
     "eigvalsh": Builtin("eigvalsh", ops.eigvalsh),
     "svd": Builtin("svd", ops.svd),

@@ -52,6 +52,7 @@ from .decompositions import (  # noqa: F401
                       cond,
                       eig,
                       eigh,
+                      eigvals,
                       eigvalsh,
                       logdet,
                       lstsq,

@@ -138,16 +138,18 @@ def eigvalsh(A, UPLO="L") -> Tensor:
     return eigh(A, UPLO).eigenvalues
 
 
-def eig(A):
-    """Refused: the eigenvalues of a general real matrix are complex, and tcalc has no
-    complex dtypes."""
-    x = as_tensor(A)
-    if x.data.ndim >= 2 and x.data.shape[-1] != x.data.shape[-2]:
-        _square_float(x, "eigvals")
-    raise DTypeError("linalg.eig: tcalc has no complex dtypes, and linalg.eig and linalg.eigvals return "
-                     "complex eigenvalues and eigenvectors",
+def eig(A, name: str = "eig"):
+    """Refused after PyTorch's checks: the eigenvalues of a general real matrix are
+    complex, and tcalc has no complex dtypes."""
+    _matrices(A, name)
+    raise DTypeError(f"linalg.{name}: tcalc has no complex dtypes, and linalg.eig and linalg.eigvals "
+                     "return complex eigenvalues and eigenvectors",
                      hint="for a symmetric matrix use torch.linalg.eigh or eigvalsh (real results); "
                           "singular values: torch.linalg.svdvals")
+
+
+def eigvals(A):
+    return eig(A, "eigvals")
 
 
 # ---- svd ------------------------------------------------------------------------------------
@@ -317,9 +319,12 @@ OLD_CHOLESKY = Op("CholeskyBackward0", CHOLESKY.forward, _cholesky_backward, sav
 def _cholesky_forward(a, upper):
     try:
         lower = np.linalg.cholesky(a)
+        failed = np.isnan(np.diagonal(lower, axis1=-2, axis2=-1)).any()
     except np.linalg.LinAlgError:
+        failed = True
+    if failed:
         raise TcalcValueError(f"linalg.cholesky: {_not_positive_definite(a)}",
-                              hint="Cholesky needs a symmetric positive-definite matrix") from None
+                              hint="Cholesky needs a symmetric positive-definite matrix")
     return np.swapaxes(lower, -1, -2).copy() if upper else lower
 
 
@@ -341,11 +346,12 @@ def _not_positive_definite(a: np.ndarray) -> str:
 
 
 def _positive_definite(matrix: np.ndarray, order: int) -> bool:
+    """LAPACK's potrf fails on a pivot that is not positive, nan included."""
     try:
-        np.linalg.cholesky(matrix[:order, :order])
+        factor = np.linalg.cholesky(matrix[:order, :order])
     except np.linalg.LinAlgError:
         return False
-    return True
+    return not np.isnan(np.diagonal(factor)).any()
 
 
 def cholesky(A, upper=False) -> Tensor:
@@ -711,6 +717,8 @@ def _lu_arrays(a: np.ndarray):
     rows, cols = a.shape[-2:]
     k = min(rows, cols)
     pivots = np.zeros(a.shape[:-2] + (k,), dtype=np.int32)
+    if lu.size == 0:
+        return lu, pivots
     flat = lu.reshape(-1, rows, cols)
     flat_pivots = pivots.reshape(-1, k)
     every = np.arange(flat.shape[0])
@@ -730,10 +738,12 @@ def _lu_arrays(a: np.ndarray):
 def _unpack(lu: np.ndarray, pivots: np.ndarray):
     rows, cols = lu.shape[-2:]
     k = min(rows, cols)
-    lower = np.tril(lu[..., :, :k], -1) + np.eye(rows, k, dtype=lu.dtype)
+    lower = np.tril(lu[..., :, :k], -1)  # a -0.0 below the diagonal stays as LAPACK left it
+    lower[..., range(k), range(k)] = 1
     upper = np.triu(lu[..., :k, :])
     perm = np.broadcast_to(np.arange(rows), lu.shape[:-2] + (rows,)).copy()
-    flat_perm, flat_pivots = perm.reshape(-1, rows), pivots.reshape(-1, k)
+    count = int(np.prod(lu.shape[:-2]))
+    flat_perm, flat_pivots = perm.reshape(count, rows), pivots.reshape(count, k)
     for i in range(k):
         j = flat_pivots[:, i] - 1
         every = np.arange(flat_perm.shape[0])
@@ -813,11 +823,28 @@ LU_FACTOR = Op("LinalgLuFactorExBackward0", lambda a, value, pivots: value, _lu_
                saves=(keep(OUT),))
 
 
+def _refuse_zero_pivot(packed: np.ndarray) -> None:
+    """lu_factor refuses a U with a zero on its diagonal (LAPACK's info > 0), as PyTorch."""
+    k = min(packed.shape[-2:])
+    diagonal = np.diagonal(packed, axis1=-2, axis2=-1)[..., :k].reshape(int(np.prod(packed.shape[:-2])), k)
+    for i, row in enumerate(diagonal):
+        zeros = np.flatnonzero(row == 0)
+        if zeros.size:
+            where_ = f"(Batch element {i}): " if packed.ndim > 2 else ""
+            j = zeros[0] + 1
+            raise TcalcValueError(
+                f"torch.linalg.lu_factor: {where_}U[{j},{j}] is zero and using it on lu_solve would result "
+                "in a division by zero. If you still want to perform the factorization, consider calling "
+                "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)",
+                hint="the matrix is singular; linalg.lu factors it all the same")
+
+
 def lu_factor(A, *, pivot=True) -> ReturnTypes:
     x = _lu_input(A, "lu_factor")
     if not pivot:
         raise TcalcValueError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
     packed, pivots = _lu_arrays(x.data)
+    _refuse_zero_pivot(packed)
     out = apply(LU_FACTOR, (x,), (x.data,), value=packed, pivots=pivots)
     return ReturnTypes("linalg_lu_factor", {"LU": out, "pivots": Tensor(pivots)})
 
