@@ -17,10 +17,11 @@ Each module holds one concern; they import one another at the top, in one direct
     sorting      sort, argsort, topk
     einsum       einsum's equations, its gradient an einsum again
     linalg       products of vectors and matrices (bmm, addmm, kron, cross, ...), trace, inv,
-                 det, solve, singular values
+                 det, solve, singular values (with a gradient: decompositions' svd, imported
+                 where it is called)
+    norms        vector_norm, norm, matrix_norm, linalg_norm
     decompositions  torch.linalg's factorizations (eigh, svd, qr, cholesky, lu) and what is
                  built on them (slogdet, pinv, lstsq, matrix_rank, matrix_exp, cond, ...)
-    norms        vector_norm, norm, matrix_norm, linalg_norm
     inplace      add_, mul_, fill_, ... written into the tensor's memory
 
 This package re-exports their public functions so that the builtin tables (tcalc.builtins)
