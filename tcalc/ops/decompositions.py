@@ -17,13 +17,13 @@ from ..errors import DTypeError, ShapeError, TcalcTypeError, TcalcValueError
 from ..limits import check_shape
 from ..tensor import Tensor
 from ..values import ReturnTypes, type_name
-from ._base import as_tensor, result_type
+from ._base import as_tensor, broadcast_shape, result_type
 from .convert import to_dtype
 from .creation import zeros_like
 from .elementwise import lt, where
 from .indexing import getitem
 from .joining import cat
-from .linalg import _floating, _square_float, inv, matmul, svdvals, transpose_last
+from .linalg import HALF_REFUSALS, _floating, _square_float, inv, matmul, refuse_half, svdvals, transpose_last
 from .norms import matrix_norm
 from .shape import squeeze, tril, triu, unsqueeze
 
@@ -41,7 +41,7 @@ def _matrices(x, name: str, square: bool = True) -> Tensor:
 
 
 def _not_implemented_for_ints(x: Tensor, kernel: str) -> None:
-    if not x.dtype.is_floating_point:
+    if not x.dtype.is_floating_point or x.dtype.name == "float16":
         raise DTypeError(f"\"{kernel}\" not implemented for '{x.dtype.torch_name}'",
                          hint="convert first, e.g. A.double()")
 
@@ -138,7 +138,7 @@ def eigvalsh(A, UPLO="L") -> Tensor:
     return eigh(A, UPLO).eigenvalues
 
 
-def eig(A, name: str = "eig"):
+def _refuse_eig(A, name: str):
     """Refused after PyTorch's checks: the eigenvalues of a general real matrix are
     complex, and tcalc has no complex dtypes."""
     _matrices(A, name)
@@ -148,8 +148,12 @@ def eig(A, name: str = "eig"):
                           "singular values: torch.linalg.svdvals")
 
 
+def eig(A):
+    _refuse_eig(A, "eig")
+
+
 def eigvals(A):
-    return eig(A, "eigvals")
+    _refuse_eig(A, "eigvals")
 
 
 # ---- svd ------------------------------------------------------------------------------------
@@ -426,6 +430,7 @@ def solve_triangular(A, B, *, upper=None, left=True, unitriangular=False) -> Ten
         raise ShapeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
     _square_float(a, "solve_triangular")
     n = a.data.shape[-1]
+    broadcast_shape(b.data.shape[:-2], a.data.shape[:-2])  # batches broadcast, in PyTorch's words
     rows = b.data.shape[-2] if left else b.data.shape[-1]
     if rows != n:
         equation = "AX = B" if left else "XA = B"
@@ -449,7 +454,11 @@ SLOGDET_SIGN = Op("LinalgSlogdetBackward0", _picked, lambda n, g: (None,), saves
 SLOGDET_LOG = Op("LinalgSlogdetBackward0", _picked, _slogdet_backward, saves=(keep(0),))
 
 
-def slogdet(A, name="linalg_slogdet") -> ReturnTypes:
+def slogdet(A) -> ReturnTypes:
+    return _slogdet(A, "linalg_slogdet")
+
+
+def _slogdet(A, name: str) -> ReturnTypes:
     x = _matrices(A, "slogdet")
     sign_value, log_value = np.linalg.slogdet(x.data)
     nan = np.isnan(x.data).any(axis=(-2, -1))
@@ -462,11 +471,12 @@ def slogdet(A, name="linalg_slogdet") -> ReturnTypes:
 
 
 def torch_slogdet(input) -> ReturnTypes:
-    return slogdet(input, "slogdet")
+    return _slogdet(input, "slogdet")
 
 
 def logdet(input) -> Tensor:
     """log(det(A)): nan for a negative determinant, -inf for zero (PyTorch's where of slogdet)."""
+    refuse_half(as_tensor(input), HALF_REFUSALS["logdet"])
     result = slogdet(input)
     return where(lt(result.sign, 0), float("nan"), result.logabsdet)
 
@@ -529,11 +539,30 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, rcond=None) -> Tensor:
                          hint="pinv takes matrices of floats: convert with .double()")
     if rcond is not None:
         rtol = rcond
+    _check_tolerances("linalg_pinv", x, atol=atol, rtol=rtol)
     return apply(PINV, (x,), (x.data,), atol=atol, rtol=rtol, hermitian=bool(hermitian))
 
 
 def pinverse(input, rcond=1e-15) -> Tensor:
+    if type(rcond) is Tensor or not _is_real_number(rcond):
+        raise TcalcTypeError(f"pinverse(): argument 'rcond' (position 2) must be float, not {type_name(rcond)}")
     return pinv(input, rtol=rcond)
+
+
+def _is_real_number(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _check_tolerances(function: str, x: Tensor, **tolerances) -> None:
+    """Each tolerance is None, a number, or a tensor of one per matrix (broadcasting)."""
+    for name, value in tolerances.items():
+        if value is None or _is_real_number(value):
+            continue
+        if type(value) is not Tensor:
+            raise TcalcTypeError(f"{function}() received an invalid combination of arguments - got (Tensor, "
+                                 f"{type_name(value)}), but expected one of:",
+                                 hint=f"{name}= is a float or a tensor of floats, one per matrix")
+        broadcast_shape(value.data.shape, x.data.shape[:-2])
 
 
 def _lstsq_backward(n, g):
@@ -549,21 +578,101 @@ def _lstsq_backward(n, g):
     return (grad_a, grad_b)
 
 
-def _lstsq_forward(a, b, vector):
-    if vector:
-        return np.linalg.lstsq(a, b, rcond=None)[0] if a.ndim == 2 else \
-            (_pinv_forward(a, None, None, False) @ b[..., None])[..., 0]
-    return np.linalg.lstsq(a, b, rcond=None)[0] if a.ndim == 2 else _pinv_forward(a, None, None, False) @ b
+def _pivoted_qr(a: np.ndarray):
+    """Householder QR with column pivoting (LAPACK's geqp3: the column of largest
+    remaining norm first): Q, R and the column order, with A[:, order] = Q R."""
+    m, n = a.shape
+    r = a.astype(np.float64)
+    q = np.eye(m)
+    order = np.arange(n)
+    for j in range(min(m, n)):
+        p = j + int(np.argmax(np.linalg.norm(r[j:, j:], axis=0)))
+        r[:, [j, p]], order[[j, p]] = r[:, [p, j]], order[[p, j]]
+        x = r[j:, j]
+        norm = np.linalg.norm(x)
+        if norm == 0:
+            continue
+        v = x.copy()
+        v[0] += np.copysign(norm, x[0])
+        v /= np.linalg.norm(v)
+        r[j:, :] -= 2 * np.outer(v, v @ r[j:, :])
+        q[:, j:] -= 2 * np.outer(q[:, j:] @ v, v)
+    return q, np.triu(r), order
 
 
-LSTSQ = Op("LinalgLstsqBackward0", _lstsq_forward, _lstsq_backward, saves=(keep(0), keep(1)))
-LSTSQ_RESIDUALS = Op("LinalgLstsqBackward0", lambda a, b: np.zeros((0,), a.dtype), lambda n, g: (None, None),
+def _gelsy(a: np.ndarray, b: np.ndarray, rcond: float):
+    """gelsy's answer: the rank is the largest r whose leading r x r block of the pivoted R
+    has a condition number below 1 / rcond; the solution is the minimum-norm one of that
+    rank (the complete orthogonal factorization's)."""
+    m, n = a.shape
+    q, r, order = _pivoted_qr(a)
+    rank = 0
+    for k in range(1, min(m, n) + 1):
+        s = np.linalg.svd(r[:k, :k], compute_uv=False)
+        if s[0] == 0 or s[-1] < rcond * s[0]:
+            break
+        rank = k
+    y = np.zeros((n, b.shape[1]))
+    if rank:
+        top = r[:rank, :]  # [R11 R12]: the minimum-norm y of top @ y = (Q^T b)[:rank]
+        c = (q.T @ b)[:rank]
+        y = top.T @ np.linalg.solve(top @ top.T, c)
+    x = np.empty_like(y)
+    x[order] = y
+    return x, rank
+
+
+def _lstsq_one(a: np.ndarray, b: np.ndarray, rcond: float, driver: str):
+    """One matrix: the solution, the rank (None for gels) and the singular values (gelsd
+    and gelss)."""
+    if driver == "gelsy":
+        x, rank = _gelsy(a, b, rcond)
+        return x, rank, None
+    if driver == "gels":
+        return np.linalg.lstsq(a, b, rcond=None)[0], None, None
+    u, s, vh = np.linalg.svd(a, full_matrices=False)
+    keep_ = s > rcond * (s[0] if s.size else 0)
+    inverse = np.where(keep_, 1 / np.where(keep_, s, 1), 0)
+    return vh.T @ (inverse[:, None] * (u.T @ b)), int(keep_.sum()), s
+
+
+def _lstsq_arrays(a: np.ndarray, b: np.ndarray, vector: bool, rcond, driver: str):
+    """The four results for a batch: solutions, residuals, ranks, singular values."""
+    rows, cols = a.shape[-2:]
+    b = b[..., None] if vector else b
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a_all = np.broadcast_to(a, batch + a.shape[-2:]).reshape(-1, rows, cols)
+    b_all = np.broadcast_to(b, batch + b.shape[-2:]).reshape(-1, rows, b.shape[-1])
+    rcond = np.finfo(a.dtype).eps * max(rows, cols) if rcond is None else rcond
+    solutions, ranks, values = [], [], []
+    for matrix, right in zip(a_all, b_all):
+        x, rank, s = _lstsq_one(matrix.astype(np.float64), right.astype(np.float64), rcond, driver)
+        solutions.append(x)
+        ranks.append(rank)
+        values.append(s)
+    x = np.array(solutions).reshape(batch + (cols, b.shape[-1])).astype(a.dtype)
+    full = rows > cols and (driver == "gels" or all(rank == cols for rank in ranks))
+    residuals = np.zeros((0,), a.dtype)
+    if full and driver != "gelsy":
+        residuals = np.sum((a_all @ x.reshape(-1, cols, b.shape[-1]) - b_all) ** 2, axis=-2)
+        residuals = residuals.reshape(batch + (b.shape[-1],)).astype(a.dtype)
+    rank = np.zeros((0,), np.int64) if driver == "gels" else np.array(ranks, np.int64).reshape(batch)
+    singular = np.zeros((0,), a.dtype) if driver in ("gels", "gelsy") else \
+        np.array(values).reshape(batch + (min(rows, cols),)).astype(a.dtype)
+    return (x[..., 0] if vector else x), residuals, rank, singular
+
+
+LSTSQ = Op("LinalgLstsqBackward0", lambda a, b, value, vector: value, _lstsq_backward, saves=(keep(0), keep(1)))
+# PyTorch's backward reads only the solution's gradient: the residuals' is dropped.
+LSTSQ_RESIDUALS = Op("LinalgLstsqBackward0", lambda a, b, value: value, lambda n, g: (None, None),
                      saves=False)
+_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
 
 
 def lstsq(A, B, rcond=None, driver=None) -> ReturnTypes:
-    """The least-squares solution of A X = B, as PyTorch's CPU default (gelsy) returns it:
-    with the rank, and empty residuals and singular values."""
+    """The least-squares solution of A X = B, as PyTorch's CPU drivers return it: gelsy
+    (the default) with the rank only, gelsd and gelss with the singular values too, gels
+    without either; the residuals for tall matrices of full rank (not from gelsy)."""
     a, b = as_tensor(A), as_tensor(B)
     if a.data.ndim < 2:
         raise ShapeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
@@ -572,16 +681,24 @@ def lstsq(A, B, rcond=None, driver=None) -> ReturnTypes:
                          f"input's dtype {a.dtype.torch_name} and other's dtype {b.dtype.torch_name}",
                          hint="convert one side, e.g. B.to(A.dtype)")
     _floating(a, "lstsq")
+    if not 0 <= a.data.ndim - b.data.ndim <= 1:
+        raise ShapeError("torch.linalg.lstsq: input.dim() must be greater or equal to other.dim() and "
+                         "(input.dim() - other.dim()) <= 1")
     vector = b.data.ndim == a.data.ndim - 1
-    rows = b.data.shape[-1] if vector else b.data.shape[-2] if b.data.ndim >= 2 else None
+    broadcast_shape(a.data.shape[:-2], b.data.shape[:-1] if vector else b.data.shape[:-2])
+    rows = b.data.shape[-1] if vector else b.data.shape[-2]
     if rows != a.data.shape[-2]:
         raise ShapeError("torch.linalg.lstsq: input.size(-2) should match other.size(-2)")
-    solution = apply(LSTSQ, (a, b), (a.data, b.data), vector=vector)
-    rank = _rank(a.data, None, None, False)
-    empty = np.zeros((0,), dtype=a.data.dtype)
-    residuals = apply(LSTSQ_RESIDUALS, (a, b), (a.data, b.data))  # gelsy leaves them empty
+    driver = "gelsy" if driver is None else driver
+    if driver not in _DRIVERS:
+        raise TcalcValueError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
+    if rcond is not None and not _is_real_number(rcond):
+        raise TcalcTypeError(f"linalg_lstsq(): argument 'rcond' must be float, not {type_name(rcond)}")
+    x, residuals, rank, singular = _lstsq_arrays(a.data, b.data, vector, rcond, driver)
+    solution = apply(LSTSQ, (a, b), (a.data, b.data), value=x, vector=vector)
+    residuals = apply(LSTSQ_RESIDUALS, (a, b), (a.data, b.data), value=residuals)
     return ReturnTypes("linalg_lstsq", {"solution": solution, "residuals": residuals,
-                                        "rank": Tensor(rank), "singular_values": Tensor(empty.copy())})
+                                        "rank": Tensor(rank), "singular_values": Tensor(singular)})
 
 
 def _rank(a: np.ndarray, atol, rtol, hermitian) -> np.ndarray:
@@ -598,6 +715,7 @@ def matrix_rank(A, tol=None, *, atol=None, rtol=None, hermitian=False) -> Tensor
     if x.dtype.name not in ("float32", "float64"):
         raise DTypeError("This function doesn't handle types other than float and double",
                          hint="convert first, e.g. A.double()")
+    _check_tolerances("linalg_matrix_rank", x, tol=tol, atol=atol, rtol=rtol)
     if tol is not None:
         atol, rtol = tol, 0.0
     return Tensor(_rank(x.data, atol, rtol, bool(hermitian)))

@@ -320,6 +320,9 @@ def _cross(a: Tensor, b: Tensor, dim: int) -> Tensor:
 
 
 def _check_cross(a: Tensor, b: Tensor) -> tuple:
+    if a.data.ndim != b.data.ndim:
+        raise ShapeError("linalg.cross: inputs must have the same number of dimensions.",
+                         hint="unsqueeze the smaller one: its batch dims then broadcast")
     if a.dtype is not b.dtype:
         raise DTypeError(f"expected scalar type {a.dtype.torch_name} but found {b.dtype.torch_name}",
                          hint="convert one side, e.g. with .float()")
@@ -329,6 +332,8 @@ def _check_cross(a: Tensor, b: Tensor) -> tuple:
 def linalg_cross(input, other, dim=-1) -> Tensor:
     a, b = as_tensor(input), as_tensor(other)
     shape = _check_cross(a, b)
+    if not shape:
+        raise TcalcIndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     axis = normalize_dim(dim, len(shape))
     if a.data.shape[axis] != 3 or b.data.shape[axis] != 3:
         raise ShapeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
@@ -386,7 +391,9 @@ def vecdot(x, y, dim=-1) -> Tensor:
 
 def multi_dot(tensors) -> Tensor:
     """torch.linalg.multi_dot: a chain of products (the first and last may be vectors)."""
-    tensors = [as_tensor(x) for x in tensors]
+    if type(tensors) not in (list, tuple) or any(type(x) is not Tensor for x in tensors):
+        raise TcalcTypeError(f"linalg_multi_dot(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                             f"not {type_name(tensors)}", hint="multi_dot([A, B, C])")
     if len(tensors) < 2:
         raise TcalcValueError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
     last = len(tensors) - 1
@@ -583,6 +590,30 @@ def _floating(x: Tensor, name: str) -> None:
     if not x.dtype.is_floating_point:
         raise DTypeError(f"linalg.{name}: Expected a floating point or complex tensor as input. "
                          f"Got {x.dtype.torch_name}", hint="convert first, e.g. A.float()")
+    if x.dtype.name == "float16" and name in HALF_REFUSALS:
+        refuse_half(x, HALF_REFUSALS[name])
+
+
+def _kernel(name: str) -> str:
+    return f"\"{name}\" not implemented for 'Half'"
+
+
+# What PyTorch's CPU build says to a float16 matrix, by function (LAPACK has no half).
+HALF_REFUSALS = {
+    "inv": "linalg.inv: Low precision dtypes not supported. Got Half",
+    "slogdet": "linalg.slogdet: Low precision dtypes not supported. Got Half",
+    "logdet": "logdet: Low precision dtypes not supported. Got Half",
+    "det": _kernel("lu_cpu"), "solve": _kernel("lu_cpu"), "lu": _kernel("lu_cpu"),
+    "svd": _kernel("linalg_svd_cpu"), "cond": _kernel("linalg_svd_cpu"), "eigh": _kernel("linalg_eigh_cpu"),
+    "qr": _kernel("geqrf_cpu"), "cholesky": _kernel("cholesky_cpu"),
+    "solve_triangular": _kernel("triangular_solve_cpu"),
+    "lstsq": "This function doesn't handle types other than float and double",
+}
+
+
+def refuse_half(x: Tensor, message: str) -> None:
+    if x.dtype.name == "float16":
+        raise DTypeError(message, hint="LAPACK has no float16: convert first, e.g. A.float()")
 
 
 def _singular_pivot(a: np.ndarray) -> str:
