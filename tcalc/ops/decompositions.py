@@ -234,10 +234,12 @@ def torch_svd(input, some=True, compute_uv=True) -> ReturnTypes:
     if x.data.ndim < 2:
         raise ShapeError(f"linalg.svd: input should have at least 2 dimensions, but has {x.data.ndim} "
                          "dimensions instead")
+    if not compute_uv:  # U and V as zeros, of the full shapes
+        rows, cols = x.data.shape[-2:]
+        batch = x.data.shape[:-2]
+        u, v = (Tensor(np.zeros(batch + (n, n), x.data.dtype)) for n in (rows, cols))
+        return ReturnTypes("svd", {"U": u, "S": svdvals(x), "V": v})
     result = svd(x, full_matrices=not some)
-    if not compute_uv:
-        u, vh = (Tensor(np.zeros_like(y.data)) for y in (result.U, result.Vh))
-        return ReturnTypes("svd", {"U": u, "S": result.S, "V": transpose_last(vh)})
     return ReturnTypes("svd", {"U": result.U, "S": result.S, "V": transpose_last(result.Vh)})
 
 

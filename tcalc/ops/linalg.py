@@ -132,8 +132,8 @@ def _check_bmm(a: Tensor, b: Tensor, kernel: str = "bmm") -> None:
     check_shape((count, a.data.shape[1], b.data.shape[2]), "the product")
 
 
-def bmm(a, b) -> Tensor:
-    a, b = as_tensor(a), as_tensor(b)
+def bmm(input, mat2) -> Tensor:
+    a, b = as_tensor(input), as_tensor(mat2)
     _check_bmm(a, b)
     return apply(BMM_OP, (a, b), (a.data, b.data))
 
