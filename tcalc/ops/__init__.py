@@ -15,8 +15,13 @@ Each module holds one concern; they import one another at the top, in one direct
     joining      cat, stack
     softmax      softmax, log_softmax, logsumexp
     sorting      sort, argsort, topk
-    linalg       products of vectors and matrices, trace, inv, det, solve, singular values
+    einsum       einsum's equations, its gradient an einsum again
+    linalg       products of vectors and matrices (bmm, addmm, kron, cross, ...), trace, inv,
+                 det, solve, singular values (with a gradient: decompositions' svd, imported
+                 where it is called)
     norms        vector_norm, norm, matrix_norm, linalg_norm
+    decompositions  torch.linalg's factorizations (eigh, svd, qr, cholesky, lu) and what is
+                 built on them (slogdet, pinv, lstsq, matrix_rank, matrix_exp, cond, ...)
     inplace      add_, mul_, fill_, ... written into the tensor's memory
     selection    flip, roll, split/chunk/unbind (views), movedim, tile, repeat_interleave,
                  meshgrid, gather/scatter, index_select/index_add, take, masks, nonzero, unique
@@ -45,6 +50,32 @@ from .creation import (  # noqa: F401
                       zeros,
                       zeros_like,
 )
+from .decompositions import (  # noqa: F401
+                      cholesky,
+                      cond,
+                      eig,
+                      eigh,
+                      eigvals,
+                      eigvalsh,
+                      logdet,
+                      lstsq,
+                      lu,
+                      lu_factor,
+                      matrix_exp,
+                      matrix_power,
+                      matrix_rank,
+                      pinv,
+                      pinverse,
+                      qr,
+                      slogdet,
+                      solve_triangular,
+                      svd,
+                      torch_cholesky,
+                      torch_qr,
+                      torch_slogdet,
+                      torch_svd,
+)
+from .einsum import einsum  # noqa: F401
 from .elementwise import (  # noqa: F401
                       abs,
                       acos,
@@ -111,7 +142,30 @@ from .elementwise import (  # noqa: F401
 from .indexing import getitem, narrow, setitem  # noqa: F401
 from .inplace import add_, apply_inplace, div_, fill_, mul_, sub_, zero_  # noqa: F401
 from .joining import cat, stack  # noqa: F401
-from .linalg import det, dot, inv, matmul, mm, mv, outer, solve, trace  # noqa: F401
+from .linalg import (  # noqa: F401
+                      addbmm,
+                      addmm,
+                      addmv,
+                      addr,
+                      baddbmm,
+                      bmm,
+                      cross,
+                      det,
+                      dot,
+                      inner,
+                      inv,
+                      kron,
+                      linalg_cross,
+                      matmul,
+                      mm,
+                      multi_dot,
+                      mv,
+                      outer,
+                      solve,
+                      svdvals,
+                      trace,
+                      vecdot,
+)
 from .norms import linalg_norm, matrix_norm, norm, vector_norm  # noqa: F401
 from .reduce import all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod, std, sum, var  # noqa: F401
 from .selection import (  # noqa: F401

@@ -5,14 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import OUT, Op, apply, is_grad_enabled, keep
-from ..errors import DTypeError, ShapeError, TcalcIndexError, TcalcValueError
+from ..errors import DTypeError, ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..limits import check_shape
 from ..shape_hints import broadcast_hint
 from ..tensor import Tensor
-from ._base import as_tensor, broadcast_shape
-from .convert import clone
+from ..values import type_name
+from ._base import as_tensor, broadcast_shape, normalize_dim, result_type
+from .convert import clone, to_dtype
+from .einsum import einsum
 from .elementwise import mul
-from .shape import is_view_compatible, squeeze, t, transpose, unsqueeze
+from .shape import expand, is_view_compatible, reshape, squeeze, t, transpose, unsqueeze
 
 
 def _same_dtype(a: Tensor, b: Tensor, name: str) -> None:
@@ -97,6 +99,331 @@ def outer(a, b) -> Tensor:
         if x.data.ndim != 1:
             raise ShapeError(f"outer: Expected 1-D argument {name}, but got {x.data.ndim}-D")
     return mul(unsqueeze(a, 1), b)  # as PyTorch: b itself is what the product keeps
+
+
+# ---- bmm and the fused products (input * beta + product * alpha) -----------------------
+
+def _scaled(g: Tensor, factor) -> Tensor:
+    return g if factor == 1 else g * factor
+
+
+def _bmm_backward(n, g):
+    a, b = n.inputs
+    return (bmm(g, transpose_last(b)) if n.needs_grad(0) else None,
+            bmm(transpose_last(a), g) if n.needs_grad(1) else None)
+
+
+BMM_OP = Op("BmmBackward0", np.matmul, _bmm_backward, saves=_OTHER_FIRST)
+
+
+def _check_bmm(a: Tensor, b: Tensor, kernel: str = "bmm") -> None:
+    for name, x in (("batch1", a), ("batch2", b)):
+        if x.data.ndim != 3:
+            raise ShapeError(f"{name} must be a 3D tensor", hint="bmm multiplies batches of matrices "
+                             "(b, n, m) @ (b, m, p); matmul or @ broadcasts other shapes")
+    (count, _, k), (count2, k2, _) = a.data.shape, b.data.shape
+    if (count2, k2) != (count, k):
+        raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: [{count}, {k}] "
+                         f"but got: [{count2}, {k2}].", hint="the batch sizes and the inner sizes must agree")
+    _no_bool(a, kernel)
+    if a.dtype is not b.dtype:
+        raise DTypeError(f"expected scalar type {a.dtype.torch_name} but found {b.dtype.torch_name}",
+                         hint="convert one side, e.g. with .float()")
+    check_shape((count, a.data.shape[1], b.data.shape[2]), "the product")
+
+
+def bmm(input, mat2) -> Tensor:
+    a, b = as_tensor(input), as_tensor(mat2)
+    _check_bmm(a, b)
+    return apply(BMM_OP, (a, b), (a.data, b.data))
+
+
+def _fused_forward(c, a, b, beta, alpha, product):
+    """beta * c + alpha * product(a, b); beta = 0 ignores c (nan and inf in it too)."""
+    p = product(a, b)
+    p = p if alpha == 1 else p * np.asarray(alpha, dtype=p.dtype)
+    if beta == 0:
+        return np.broadcast_to(p, p.shape).copy()
+    return (c if beta == 1 else c * np.asarray(beta, dtype=c.dtype)) + p
+
+
+def _addmm_backward(n, g):
+    _, a, b = n.inputs
+    alpha = n.params["alpha"]
+    return (_scaled(g, n.params["beta"]) if n.needs_grad(0) else None,
+            _scaled(mm(g, t(b)), alpha) if n.needs_grad(1) else None,
+            _scaled(mm(t(a), g), alpha) if n.needs_grad(2) else None)
+
+
+def _addmv_backward(n, g):
+    _, a, v = n.inputs
+    alpha = n.params["alpha"]
+    return (_scaled(g, n.params["beta"]) if n.needs_grad(0) else None,
+            _scaled(outer(g, v), alpha) if n.needs_grad(1) else None,
+            _scaled(mv(t(a), g), alpha) if n.needs_grad(2) else None)
+
+
+def _addr_backward(n, g):
+    _, u, v = n.inputs
+    alpha = n.params["alpha"]
+    return (_scaled(g, n.params["beta"]) if n.needs_grad(0) else None,
+            _scaled(mv(g, v), alpha) if n.needs_grad(1) else None,
+            _scaled(mv(t(g), u), alpha) if n.needs_grad(2) else None)
+
+
+def _baddbmm_backward(n, g):
+    _, a, b = n.inputs
+    alpha = n.params["alpha"]
+    return (_scaled(g, n.params["beta"]) if n.needs_grad(0) else None,
+            _scaled(bmm(g, transpose_last(b)), alpha) if n.needs_grad(1) else None,
+            _scaled(bmm(transpose_last(a), g), alpha) if n.needs_grad(2) else None)
+
+
+def _addbmm_backward(n, g):
+    _, a, b = n.inputs
+    alpha, count = n.params["alpha"], a.data.shape[0]
+    g3 = expand(unsqueeze(g, 0), count, *g.data.shape)
+    return (_scaled(g, n.params["beta"]) if n.needs_grad(0) else None,
+            _scaled(bmm(g3, transpose_last(b)), alpha) if n.needs_grad(1) else None,
+            _scaled(bmm(transpose_last(a), g3), alpha) if n.needs_grad(2) else None)
+
+
+_FUSED_SAVES = (keep(2, 1), keep(1, 2))
+ADDMM = Op("AddmmBackward0", _fused_forward, _addmm_backward, saves=_FUSED_SAVES)
+ADDMV = Op("AddmvBackward0", _fused_forward, _addmv_backward, saves=_FUSED_SAVES)
+ADDR = Op("AddrBackward0", _fused_forward, _addr_backward, saves=_FUSED_SAVES)
+BADDBMM = Op("BaddbmmBackward0", _fused_forward, _baddbmm_backward, saves=_FUSED_SAVES)
+ADDBMM = Op("AddbmmBackward0", _fused_forward, _addbmm_backward, saves=_FUSED_SAVES)
+
+
+def _fused(op, c, a, b, beta, alpha, product, shape):
+    """The input c must expand to the product's shape (PyTorch's expand message)."""
+    from .shape import expanded_shape
+
+    expanded_shape(c.data.shape, shape, c.dtype)
+    check_shape(shape, "the product")
+    return apply(op, (c, a, b), (c.data, a.data, b.data), beta=beta, alpha=alpha, product=product)
+
+
+def addmm(input, mat1, mat2, beta=1, alpha=1) -> Tensor:
+    c, a, b = as_tensor(input), as_tensor(mat1), as_tensor(mat2)
+    for name, x in (("mat1", a), ("mat2", b)):
+        if x.data.ndim != 2:
+            raise ShapeError(f"{name} must be a matrix, got {x.data.ndim}-D tensor")
+    if a.data.shape[1] != b.data.shape[0]:
+        raise ShapeError(f"mat1 and mat2 shapes cannot be multiplied ({_shape_text(a.data.shape)} "
+                         f"and {_shape_text(b.data.shape)})", hint=_product_hint(a, b))
+    if c.dtype is not b.dtype:
+        raise DTypeError(f"self and mat2 must have the same dtype, but got {c.dtype.torch_name} and "
+                         f"{b.dtype.torch_name}", hint="convert one side, e.g. with .float()")
+    _same_dtype(a, b, "mm")
+    _no_bool(a, "addmm_impl_cpu_")
+    return _fused(ADDMM, c, a, b, beta, alpha, np.matmul, (a.data.shape[0], b.data.shape[1]))
+
+
+def addmv(input, mat, vec, beta=1, alpha=1) -> Tensor:
+    c, a, v = as_tensor(input), as_tensor(mat), as_tensor(vec)
+    if a.data.ndim != 2 or v.data.ndim != 1 or c.data.ndim > 1:
+        raise ShapeError(f"vector + matrix @ vector expected, got {c.data.ndim}, {a.data.ndim}, {v.data.ndim}")
+    rows = a.data.shape[0]
+    if a.data.shape[1] != v.data.shape[0] or c.data.ndim == 1 and c.data.shape[0] not in (1, rows):
+        raise ShapeError(f"size mismatch, got input ({c.data.shape[0] if c.data.ndim else 1}), mat "
+                         f"({_shape_text(a.data.shape)}), vec ({v.data.shape[0]})")
+    if not c.dtype is a.dtype is v.dtype:
+        raise DTypeError(f"addmv input tensors must have the same dtype, but got {c.dtype.torch_name}, "
+                         f"{a.dtype.torch_name}, and {v.dtype.torch_name}", hint="convert one side, e.g. with .float()")
+    _no_bool(a, "addmv_impl_cpu")
+    return _fused(ADDMV, c, a, v, beta, alpha, np.matmul, (rows,))
+
+
+def addr(input, vec1, vec2, beta=1, alpha=1) -> Tensor:
+    c, u, v = as_tensor(input), as_tensor(vec1), as_tensor(vec2)
+    for name, x in (("vec1", u), ("vec2", v)):
+        if x.data.ndim != 1:
+            raise ShapeError(f"addr: Expected 1-D argument {name}, but got {x.data.ndim}-D")
+    dtype = result_type(c, u, v)
+    c, u, v = (to_dtype(x, dtype) for x in (c, u, v))  # addr promotes, unlike addmm
+    return _fused(ADDR, c, u, v, beta, alpha, np.outer, (u.data.shape[0], v.data.shape[0]))
+
+
+def baddbmm(input, batch1, batch2, beta=1, alpha=1) -> Tensor:
+    c, a, b = as_tensor(input), as_tensor(batch1), as_tensor(batch2)
+    _check_bmm(a, b)
+    if c.dtype is not a.dtype or a.dtype is not b.dtype:
+        raise DTypeError(f"Input dtypes must be the same, got: input {c.dtype.type_meta}, batch1: "
+                         f"{a.dtype.type_meta}, batch2: {b.dtype.type_meta}", hint="convert first, e.g. with .float()")
+    shape = (a.data.shape[0], a.data.shape[1], b.data.shape[2])
+    return _fused(BADDBMM, c, a, b, beta, alpha, np.matmul, shape)
+
+
+def addbmm(input, batch1, batch2, beta=1, alpha=1) -> Tensor:
+    c, a, b = as_tensor(input), as_tensor(batch1), as_tensor(batch2)
+    for name, x in (("batch1", a), ("batch2", b)):
+        if x.data.ndim != 3:
+            raise ShapeError(f"{name} must be a 3D tensor")
+    if a.data.shape[0] != b.data.shape[0]:
+        raise ShapeError(f"batch1 and batch2 must have same number of batches, got {a.data.shape[0]} and "
+                         f"{b.data.shape[0]}")
+    _check_bmm(a, b, "addbmm")
+    return _fused(ADDBMM, c, a, b, beta, alpha, lambda x, y: np.matmul(x, y).sum(axis=0),
+                  (a.data.shape[1], b.data.shape[2]))
+
+
+# ---- kron, cross, inner, vecdot, multi_dot ------------------------------------------------
+
+def _kron_backward(n, g):
+    """kron's result, seen as (a1, b1, a2, b2, ...), is a * b with interleaved letters."""
+    a, b = n.inputs
+    nd = max(a.data.ndim, b.data.ndim)
+    sa = (1,) * (nd - a.data.ndim) + a.data.shape
+    sb = (1,) * (nd - b.data.ndim) + b.data.shape
+    g4 = reshape(g, *[n for pair in zip(sa, sb) for n in pair])
+    la, lb = "abcdefghijklm"[:nd], "nopqrstuvwxyz"[:nd]
+    both = "".join(x + y for x, y in zip(la, lb))
+    ga = reshape(einsum(f"{both},{lb}->{la}", g4, reshape(to_dtype(b, g.dtype), *sb)),
+                 *a.data.shape) if n.needs_grad(0) else None
+    gb = reshape(einsum(f"{both},{la}->{lb}", g4, reshape(to_dtype(a, g.dtype), *sa)),
+                 *b.data.shape) if n.needs_grad(1) else None
+    return (ga, gb)
+
+
+KRON = Op("UnsafeViewBackward0", lambda a, b, dtype: np.kron(a, b).astype(dtype, copy=False),
+          _kron_backward, saves=_OTHER_FIRST)
+
+
+def kron(a, b) -> Tensor:
+    for position, (name, x) in enumerate((("input", a), ("other", b)), 1):
+        if type(x) is not Tensor:
+            raise TcalcTypeError(f"kron(): argument '{name}' (position {position}) must be Tensor, "
+                                 f"not {type_name(x)}")
+    nd = max(a.data.ndim, b.data.ndim)
+    sa = (1,) * (nd - a.data.ndim) + a.data.shape
+    sb = (1,) * (nd - b.data.ndim) + b.data.shape
+    check_shape(tuple(x * y for x, y in zip(sa, sb)), "kron's result")
+    dtype = result_type(a, b)
+    return apply(KRON, (a, b), (a.data, b.data), dtype=dtype.numpy)
+
+
+def _cross_backward(n, g):
+    a, b = n.inputs
+    dim = n.params["dim"]
+    return (_cross(b, g, dim) if n.needs_grad(0) else None,
+            _cross(g, a, dim) if n.needs_grad(1) else None)
+
+
+CROSS = Op("LinalgCrossBackward0", lambda a, b, dim: np.cross(a, b, axis=dim), _cross_backward,
+           saves=_OTHER_FIRST)
+
+
+def _cross(a: Tensor, b: Tensor, dim: int) -> Tensor:
+    return apply(CROSS, (a, b), (a.data, b.data), dim=dim)
+
+
+def _check_cross(a: Tensor, b: Tensor) -> tuple:
+    if a.data.ndim != b.data.ndim:
+        raise ShapeError("linalg.cross: inputs must have the same number of dimensions.",
+                         hint="unsqueeze the smaller one: its batch dims then broadcast")
+    if a.dtype is not b.dtype:
+        raise DTypeError(f"expected scalar type {a.dtype.torch_name} but found {b.dtype.torch_name}",
+                         hint="convert one side, e.g. with .float()")
+    return broadcast_shape(a.data.shape, b.data.shape)
+
+
+def linalg_cross(input, other, dim=-1) -> Tensor:
+    a, b = as_tensor(input), as_tensor(other)
+    shape = _check_cross(a, b)
+    if not shape:
+        raise TcalcIndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    axis = normalize_dim(dim, len(shape))
+    if a.data.shape[axis] != 3 or b.data.shape[axis] != 3:
+        raise ShapeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                         f"{a.data.shape[axis]} and {b.data.shape[axis]}")
+    return _cross(a, b, axis - len(shape))
+
+
+def cross(input, other, dim=None) -> Tensor:
+    """torch.cross: without dim, the first dim of size 3 (PyTorch's deprecated default)."""
+    a, b = as_tensor(input), as_tensor(other)
+    shape = _check_cross(a, b)
+    if dim is None:
+        if 3 not in shape:
+            raise ShapeError("no dimension of size 3 in input", hint="cross products are of 3-vectors")
+        dim = shape.index(3)
+    return linalg_cross(a, b, dim)
+
+
+def inner(input, other) -> Tensor:
+    for position, (name, x) in enumerate((("input", input), ("other", other)), 1):
+        if type(x) is not Tensor:
+            raise TcalcTypeError(f"inner(): argument '{name}' (position {position}) must be Tensor, "
+                                 f"not {type_name(x)}")
+    a, b = input, other
+    if a.data.ndim == 0 or b.data.ndim == 0:
+        return mul(a, b)
+    if a.data.shape[-1] != b.data.shape[-1]:
+        raise ShapeError(f"inner() the last dimension must match on both input tensors but got shapes "
+                         f"{list(a.data.shape)} and {list(b.data.shape)}")
+    if a.dtype is not b.dtype:
+        raise DTypeError("both inputs should have same dtype", hint="convert one side, e.g. with .float()")
+    return einsum("...i,...i", a, b) if a.data.ndim == b.data.ndim == 1 else \
+        einsum(f"{_letters(a, 'A')}i,{_letters(b, 'a')}i->{_letters(a, 'A')}{_letters(b, 'a')}", a, b)
+
+
+def _letters(x: Tensor, first: str) -> str:
+    start = ord(first)
+    return "".join(chr(start + i) for i in range(x.data.ndim - 1))
+
+
+def vecdot(x, y, dim=-1) -> Tensor:
+    """torch.linalg.vecdot: sum(x * y, dim), as PyTorch computes it."""
+    a, b = as_tensor(x), as_tensor(y)
+    if a.dtype is not b.dtype:
+        raise DTypeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found x of type "
+                         f"{a.dtype.torch_name} and y of type {b.dtype.torch_name} instead",
+                         hint="convert one side, e.g. y.to(x.dtype)")
+    if not a.dtype.is_floating_point:
+        raise DTypeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got "
+                         f"{a.dtype.torch_name}", hint="convert first, e.g. x.float()")
+    from .reduce import sum as tensor_sum
+
+    return tensor_sum(mul(a, b), dim)
+
+
+def multi_dot(tensors) -> Tensor:
+    """torch.linalg.multi_dot: a chain of products (the first and last may be vectors)."""
+    if type(tensors) not in (list, tuple) or any(type(x) is not Tensor for x in tensors):
+        raise TcalcTypeError(f"linalg_multi_dot(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                             f"not {type_name(tensors)}", hint="multi_dot([A, B, C])")
+    if len(tensors) < 2:
+        raise TcalcValueError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    last = len(tensors) - 1
+    for i, x in enumerate(tensors):
+        allowed = (1, 2) if i in (0, last) else (2,)
+        if x.data.ndim not in allowed:
+            which = "first" if i == 0 else "last" if i == last else None
+            if which:
+                raise ShapeError(f"multi_dot(): the {which} tensor must be 1D or 2D but got {x.data.ndim}D")
+            raise ShapeError(f"multi_dot(): tensor {i} must be 2D but got {x.data.ndim}D")
+        if x.dtype is not tensors[0].dtype:
+            raise DTypeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
+                             f"{tensors[0].dtype.type_meta} and tensor {i} {x.dtype.type_meta}")
+    for i in range(last):
+        if tensors[i].data.shape[-1] != tensors[i + 1].data.shape[0]:
+            shapes = [list(x.data.shape) for x in tensors[i:i + 2]]
+            raise ShapeError(f"multi_dot(): tensors {i} and {i + 1} with shapes {shapes[0]} and {shapes[1]} "
+                             "cannot be multiplied")
+    # Tensor i is a matrix of letters (i, i + 1); a vector at either end keeps only its inner one.
+    letters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    if len(tensors) >= len(letters):
+        raise TcalcValueError(f"multi_dot(): tcalc multiplies at most {len(letters) - 1} tensors in one chain")
+    terms = [letters[i:i + 2] for i in range(len(tensors))]
+    if tensors[0].data.ndim == 1:
+        terms[0] = terms[0][1]
+    if tensors[-1].data.ndim == 1:
+        terms[-1] = terms[-1][0]
+    output = (letters[0] if tensors[0].data.ndim == 2 else "") + \
+        (letters[len(tensors)] if tensors[-1].data.ndim == 2 else "")
+    return einsum(",".join(terms) + "->" + output, *tensors)
 
 
 def _batched_matmul_backward(n, g):
@@ -263,6 +590,30 @@ def _floating(x: Tensor, name: str) -> None:
     if not x.dtype.is_floating_point:
         raise DTypeError(f"linalg.{name}: Expected a floating point or complex tensor as input. "
                          f"Got {x.dtype.torch_name}", hint="convert first, e.g. A.float()")
+    if x.dtype.name == "float16" and name in HALF_REFUSALS:
+        refuse_half(x, HALF_REFUSALS[name])
+
+
+def _kernel(name: str) -> str:
+    return f"\"{name}\" not implemented for 'Half'"
+
+
+# What PyTorch's CPU build says to a float16 matrix, by function (LAPACK has no half).
+HALF_REFUSALS = {
+    "inv": "linalg.inv: Low precision dtypes not supported. Got Half",
+    "slogdet": "linalg.slogdet: Low precision dtypes not supported. Got Half",
+    "logdet": "logdet: Low precision dtypes not supported. Got Half",
+    "det": _kernel("lu_cpu"), "solve": _kernel("lu_cpu"), "lu": _kernel("lu_cpu"),
+    "svd": _kernel("linalg_svd_cpu"), "cond": _kernel("linalg_svd_cpu"), "eigh": _kernel("linalg_eigh_cpu"),
+    "qr": _kernel("geqrf_cpu"), "cholesky": _kernel("cholesky_cpu"),
+    "solve_triangular": _kernel("triangular_solve_cpu"),
+    "lstsq": "This function doesn't handle types other than float and double",
+}
+
+
+def refuse_half(x: Tensor, message: str) -> None:
+    if x.dtype.name == "float16":
+        raise DTypeError(message, hint="LAPACK has no float16: convert first, e.g. A.float()")
 
 
 def _singular_pivot(a: np.ndarray) -> str:
@@ -413,13 +764,7 @@ def solve(a, b) -> Tensor:
     return apply(SOLVE, (a, b), (a.data, b.data), vector=vector)
 
 
-def _svdvals_backward(n, g):
-    """d s / dA = U diag(g) V^T (singular vectors taken as constants: first derivatives only)."""
-    u, _, vh = np.linalg.svd(n.params["original"], full_matrices=False)
-    return (matmul(Tensor(u) * unsqueeze(g, -2), Tensor(vh)),)
-
-
-def _svdvals_forward(a, original=None):
+def _svdvals_forward(a):
     try:
         return np.linalg.svd(a, compute_uv=False)
     except np.linalg.LinAlgError:
@@ -427,10 +772,18 @@ def _svdvals_forward(a, original=None):
                               "contained non-finite values.", hint="check the matrix for nan and inf") from None
 
 
-# PyTorch keeps U, S and Vh, which no one can change: the backward reads a copy of A.
-SVDVALS = Op("LinalgSvdBackward0", _svdvals_forward, _svdvals_backward)
+SVDVALS = Op("LinalgSvdBackward0", _svdvals_forward, None)  # no gradient: used when none is wanted
 
 
 def svdvals(x: Tensor) -> Tensor:
-    """The singular values of the matrices in x (the last two dims), largest first."""
-    return apply(SVDVALS, (x,), (x.data,), original=x.data.copy() if x.requires_grad else None)
+    """The singular values of the matrices in x (the last two dims), largest first. As in
+    PyTorch, the singular vectors are computed only when a gradient will need them."""
+    x = as_tensor(x)
+    if x.data.ndim < 2:
+        raise ShapeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
+    _floating(x, "svd")
+    if x.requires_grad and is_grad_enabled():
+        from .decompositions import svd  # built on this module's products
+
+        return svd(x, full_matrices=False).S
+    return apply(SVDVALS, (x,), (x.data,))
