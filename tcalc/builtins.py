@@ -655,6 +655,13 @@ TABLE = (
     ("div_", ops.div_, METHOD, CHANGES_CONTENTS),
     ("fill_", ops.fill_, METHOD, CHANGES_CONTENTS),
     ("zero_", ops.zero_, METHOD, CHANGES_CONTENTS),
+    ("copy_", ops.copy_, METHOD, CHANGES_CONTENTS),
+    ("pow_", ops.pow_, METHOD, CHANGES_CONTENTS),
+    ("normal_", ops.normal_, METHOD, CHANGES_CONTENTS),
+    ("uniform_", ops.uniform_, METHOD, CHANGES_CONTENTS),
+    *((name, getattr(ops, name), METHOD, CHANGES_CONTENTS) for name in (
+        "abs_", "neg_", "exp_", "log_", "sqrt_", "sigmoid_", "tanh_", "relu_", "clamp_", "floor_", "ceil_",
+        "round_", "trunc_", "reciprocal_", "sin_", "cos_", "sign_")),
     # shape and selection (issue 11; tcalc.ops.selection). Bare `scatter` stays the plot
     # (tcalc.plots): PyTorch's is torch.scatter (TORCH_ONLY, below) and x.scatter.
     ("flip", ops.flip, BOTH),

@@ -140,7 +140,36 @@ from .elementwise import (  # noqa: F401
                       where,
 )
 from .indexing import getitem, narrow, setitem  # noqa: F401
-from .inplace import add_, apply_inplace, div_, fill_, mul_, sub_, zero_  # noqa: F401
+from .inplace import (  # noqa: F401
+                      abs_,
+                      add_,
+                      apply_inplace,
+                      ceil_,
+                      clamp_,
+                      copy_,
+                      cos_,
+                      div_,
+                      exp_,
+                      fill_,
+                      floor_,
+                      log_,
+                      mul_,
+                      neg_,
+                      normal_,
+                      pow_,
+                      reciprocal_,
+                      relu_,
+                      round_,
+                      sigmoid_,
+                      sign_,
+                      sin_,
+                      sqrt_,
+                      sub_,
+                      tanh_,
+                      trunc_,
+                      uniform_,
+                      zero_,
+)
 from .joining import cat, stack  # noqa: F401
 from .linalg import (  # noqa: F401
                       addbmm,

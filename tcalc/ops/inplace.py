@@ -8,7 +8,9 @@ from .. import dtypes
 from ..autograd import Op, apply, is_grad_enabled
 from ..errors import AutogradError, DTypeError
 from ..tensor import Tensor, bump_version
+from . import elementwise
 from ._base import as_tensor, broadcast_shape, check_operand, fill_array, result_type, scalar_array, writable
+from .creation import _generator
 from .elementwise import _no_bool_subtraction, add, div, mul, sub
 from .indexing import refuse_changing_one_of_several_views, refuse_partial_overlap, refuse_writing_shared_elements
 from .reduce import sum
@@ -56,12 +58,7 @@ def apply_inplace(function, x, other) -> Tensor:
     result_dtype = result_type(x, other)
     if function is div and not result_dtype.is_floating_point:
         result_dtype = dtypes.DEFAULT_FLOAT
-    if not dtypes.can_cast(result_dtype, x.dtype):
-        raise DTypeError(
-            f"result type {result_dtype.torch_name} can't be cast to the desired output type "
-            f"{x.dtype.torch_name}",
-            hint=f"convert the tensor first (e.g. x = x.{_suggested_conversion(result_dtype)}()) "
-                 "or use x = x + ...")
+    _refuse_cast(result_dtype, x)
     if type(other) is Tensor:
         refuse_partial_overlap(x.data, other.data)
         shape = broadcast_shape(x.data.shape, other.data.shape)
@@ -84,6 +81,93 @@ def apply_inplace(function, x, other) -> Tensor:
     bump_version(x)  # after the node: `x.mul_(x)` saved x at the version before
     if tracked:
         x.requires_grad, x.grad_fn = True, result.grad_fn
+    return x
+
+
+def _refuse_cast(result_dtype: dtypes.DType, x: Tensor) -> None:
+    if not dtypes.can_cast(result_dtype, x.dtype):
+        raise DTypeError(
+            f"result type {result_dtype.torch_name} can't be cast to the desired output type "
+            f"{x.dtype.torch_name}",
+            hint=f"convert the tensor first (e.g. x = x.{_suggested_conversion(result_dtype)}()) "
+                 "or use x = x + ...")
+
+
+def apply_inplace_unary(function, x, *args, **kwargs) -> Tensor:
+    """x = function(x, ...) written into x's storage (exp_, clamp_, ...), with the rules of
+    apply_inplace; the node is the out-of-place op's (exp_ gives ExpBackward0, as PyTorch)."""
+    x = as_tensor(x)
+    refuse_writing_shared_elements(x.data)
+    _check_leaf(x)
+    tracked = is_grad_enabled() and x.requires_grad
+    old = Tensor(x.data.copy(), x.requires_grad, x.grad_fn) if tracked else x
+    result = function(old, *args, **kwargs)
+    _refuse_cast(result.dtype, x)
+    writable(x.data)[...] = result.data.astype(x.data.dtype, copy=False)
+    bump_version(x)
+    if tracked:
+        x.requires_grad, x.grad_fn = True, result.grad_fn
+    return x
+
+
+def _in_place(function):
+    def method(x, *args, **kwargs):
+        return apply_inplace_unary(function, x, *args, **kwargs)
+    method.__name__ = function.__name__ + "_"
+    return method
+
+
+abs_, neg_, exp_, log_, sqrt_, sigmoid_, tanh_, relu_, clamp_, floor_, ceil_, round_, trunc_, \
+    reciprocal_, sin_, cos_, sign_ = (_in_place(f) for f in (
+        elementwise.abs, elementwise.neg, elementwise.exp, elementwise.log, elementwise.sqrt,
+        elementwise.sigmoid, elementwise.tanh, elementwise.relu, elementwise.clamp, elementwise.floor,
+        elementwise.ceil, elementwise.round, elementwise.trunc, elementwise.reciprocal, elementwise.sin,
+        elementwise.cos, elementwise.sign))
+
+
+def pow_(x, exponent):
+    return apply_inplace(elementwise.pow, x, exponent)
+
+
+def copy_(x, src):
+    """x.copy_(src): src broadcast to x's shape and converted to its dtype, as x[...] = src."""
+    from .indexing import setitem
+
+    setitem(x, Ellipsis, src)
+    return x
+
+
+# Random fills (normal_, uniform_): like fill_, x's old values get no gradient.
+NORMAL = Op("NormalBackward0", lambda a: a, lambda n, g: (g * 0,), saves=False)
+UNIFORM = Op("UniformBackward0", lambda a: a, lambda n, g: (g * 0,), saves=False)
+
+
+def normal_(x, mean=0.0, std=1.0):
+    x = as_tensor(x)
+    if not x.dtype.is_floating_point:
+        raise DTypeError(f'"normal_kernel_cpu" not implemented for \'{x.dtype.torch_name}\'')
+    if std < 0:
+        raise DTypeError(f"normal expects std >= 0.0, but found std {std}")
+    return _fill_with(x, lambda: mean + std * _generator().standard_normal(x.data.shape), NORMAL)
+
+
+def uniform_(x, a=0.0, b=1.0):
+    x = as_tensor(x)
+    if not x.dtype.is_floating_point:
+        raise DTypeError(f'"check_uniform_bounds" not implemented for \'{x.dtype.torch_name}\'')
+    if a > b:
+        raise DTypeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+    return _fill_with(x, lambda: a + (b - a) * _generator().random(x.data.shape), UNIFORM)
+
+
+def _fill_with(x: Tensor, values, op: Op) -> Tensor:
+    refuse_writing_shared_elements(x.data)
+    _check_leaf(x)
+    writable(x.data)[...] = values()
+    bump_version(x)
+    if is_grad_enabled() and x.requires_grad:
+        node_out = apply(op, (Tensor(x.data, x.requires_grad, x.grad_fn),), (x.data,))
+        x.requires_grad, x.grad_fn = True, node_out.grad_fn
     return x
 
 
