@@ -22,6 +22,10 @@ from .shape import permute, unsqueeze
 # ---- norms of the elements ----------------------------------------------------------------
 
 def _vector_norm_forward(a, p, axes, keepdim):
+    if a.dtype == np.float16:
+        # PyTorch accumulates a float16 norm in float32 and rounds once: the squares of
+        # values above 256 do not overflow on the way.
+        return _vector_norm_forward(a.astype(np.float32), p, axes, keepdim).astype(np.float16)
     if p == 0:  # the number of non-zero elements
         return np.asarray(np.count_nonzero(a, axis=axes, keepdims=keepdim)).astype(a.dtype)
     if p == 2:
