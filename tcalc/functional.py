@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ops
+from . import batching, ops
 from .autograd import grad_mode, run_backward
 from .errors import AutogradError, ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from .tensor import Tensor
@@ -349,8 +349,8 @@ def _batch_dims(t: Transformed, args: tuple) -> list:
 
 
 def call_vmap(t: Transformed, args: tuple, kwargs: dict, call):
-    """f over the batch, one example at a time (exact; each example's graph is its own), the
-    results stacked along out_dims."""
+    """f once on the whole batch (tcalc.batching), or, when that cannot be exact, one example
+    at a time (each example's graph its own); the results stacked along out_dims."""
     dims = _batch_dims(t, args)
     leaves = [leaf for arg in args for leaf in _leaves(arg)]
     sizes = [leaf.data.shape[d] for leaf, d in zip(leaves, dims) if d is not None]
@@ -358,16 +358,47 @@ def call_vmap(t: Transformed, args: tuple, kwargs: dict, call):
         raise TcalcValueError("vmap: Expected all tensors to have the same size in the mapped dimension, got "
                               f"sizes {sizes} for the mapped dimension",
                               hint="every mapped input needs the same batch size")
+    if batching.contains_batched(leaves):
+        raise batching.NoBatchingRule  # nested in a batched run: the outer vmap loops, this one batches
+    randomness = t.options.get("randomness", "error")
+    batching.MODES.append(randomness)
+    try:
+        if sizes[0]:
+            try:
+                result = batching.run(t.function, leaves, dims, lambda chunk: _arguments(args, chunk), kwargs,
+                                    t.options.get("out_dims", 0), sizes[0], t.options.get("chunk_size"), call,
+                                    _leaves, _rebuild)
+                batching.RUNS["batched"] += 1
+                return result
+            except batching.NoBatchingRule:
+                pass
+            except Exception:  # noqa: BLE001 - the loop meets the same fault in an example, and reports it
+                pass
+        batching.RUNS["looped"] += 1
+        return _vmap_loop(t, args, kwargs, call, leaves, dims, sizes[0], randomness)
+    finally:
+        batching.MODES.pop()
+
+
+def _arguments(args: tuple, leaves: list) -> tuple:
+    leaves = iter(leaves)
+    return tuple(_rebuild(arg, leaves) for arg in args)
+
+
+def _vmap_loop(t: Transformed, args: tuple, kwargs: dict, call, leaves: list, dims: list, size: int,
+               randomness: str):
     outputs = []
-    for b in range(sizes[0]):
-        example = iter([leaf if d is None else ops.getitem(leaf, (slice(None),) * d + (b,))
-                        for leaf, d in zip(leaves, dims)])
-        outputs.append(call(t.function, tuple(_rebuild(arg, example) for arg in args), kwargs))
+    state = batching.generator_state() if randomness == "same" else None
+    for b in range(size):
+        if state is not None:  # randomness='same': every example draws what the first drew
+            batching.restore_generator(state)
+        example = [leaf if d is None else ops.getitem(leaf, (slice(None),) * d + (b,)) for leaf, d in zip(leaves, dims)]
+        outputs.append(call(t.function, _arguments(args, example), kwargs))
     if not outputs:  # an empty batch: f's result on zeros gives the shapes of the empty results
-        example = iter([leaf if d is None else Tensor(np.zeros(leaf.data.shape[:d] + leaf.data.shape[d + 1:],
-                                                                leaf.data.dtype))
-                        for leaf, d in zip(leaves, dims)])
-        shapes = call(t.function, tuple(_rebuild(arg, example) for arg in args), kwargs)
+        example = [leaf if d is None else Tensor(np.zeros(leaf.data.shape[:d] + leaf.data.shape[d + 1:],
+                                                          leaf.data.dtype))
+                   for leaf, d in zip(leaves, dims)]
+        shapes = call(t.function, _arguments(args, example), kwargs)
         return _rebuild(shapes, iter([ops.getitem(ops.stack([leaf], 0), slice(0, 0)) if type(leaf) is Tensor
                                       else leaf for leaf in _leaves(shapes)]))
     return _stack_outputs(t, outputs)
@@ -458,7 +489,17 @@ def hessian(func, argnums=0):
 
 
 def vmap(func, in_dims=0, out_dims=0, randomness="error", chunk_size=None):
-    return _transform("vmap", func, in_dims=in_dims, out_dims=out_dims)
+    if randomness not in ("error", "different", "same"):
+        raise TcalcValueError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got "
+                              f"{randomness}", hint="randomness='different' gives each example its own numbers")
+    if chunk_size is not None:
+        if not isinstance(chunk_size, int) or isinstance(chunk_size, bool):
+            raise TcalcTypeError(f"vmap: chunk_size must be an int or None, not {type(chunk_size).__name__}")
+        if chunk_size <= 0:
+            raise TcalcValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})",
+                                  hint="chunk_size=100 runs the batch 100 examples at a time")
+    return _transform("vmap", func, in_dims=in_dims, out_dims=out_dims, randomness=randomness,
+                      chunk_size=chunk_size)
 
 
 # ---- the functions that call f at once: f arrives as a Python callable ---------------------------

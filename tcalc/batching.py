@@ -1,0 +1,569 @@
+"""vmap's batched run: the user's function called once on the whole batch.
+
+Each mapped argument becomes a Batched: its tensor with the batch as an extra leading
+dimension (the *physical* tensor) that the function never sees. Its shape, .dim(), len()
+and the dims it names (dim=, negative dims) are the *logical* ones, one example's; the
+evaluator hands every operation that meets a Batched to `call`, `binary`, `attribute` or
+`index` here, and a batching rule runs the op once on the physical tensors, with the batch
+kept aligned (elementwise ops broadcast one example against another, matmul products
+batch, reductions reduce over the logical dims).
+
+A run must give exactly the loop's values (tcalc.functional runs f example by example).
+Anything without a rule here, anything whose effect the loop would repeat (printing,
+in-place changes, assignments outside the function) and any error raises NoBatchingRule,
+and vmap then runs the whole call as the loop: a refusal before the op runs, so nothing
+the batched run did is seen. A Batched refuses Python's own protocols (truth, iteration,
+formatting, ==) the same way, so that no code that does not know it can read it wrongly.
+"""
+from __future__ import annotations
+
+import inspect
+import math
+from functools import lru_cache
+
+from . import dtypes, nn_functional, ops
+from .errors import TcalcValueError
+from .tensor import Size, Tensor
+from .values import CALLS_BACK
+
+
+class NoBatchingRule(BaseException):
+    """The batched run met something it cannot run exactly: vmap loops over the batch
+    instead. A BaseException, so that no `except` of the evaluator's takes it for the
+    user's error."""
+
+
+class Batched:
+    """One example's view of a batch: `value` is the physical tensor, batch dim first."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Tensor):
+        self.value = value
+
+    @property
+    def shape(self) -> tuple:
+        return self.value.data.shape[1:]
+
+    @property
+    def ndim(self) -> int:
+        return self.value.data.ndim - 1
+
+    def _refuse(self, *args, **kwargs):
+        raise NoBatchingRule
+
+    __bool__ = __iter__ = __len__ = __index__ = __int__ = __float__ = __complex__ = _refuse
+    __format__ = __str__ = __repr__ = __contains__ = __getitem__ = _refuse
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
+    __hash__ = object.__hash__
+
+
+# ---- the state of the vmaps in progress -------------------------------------------------------
+
+MODES: list = []  # the randomness= of each vmap in progress, innermost last
+_attempts = [0]  # batched runs in progress (effects are refused while one is)
+RUNS = {"batched": 0, "looped": 0}  # how each vmap call ran, for tests and benchmarks
+
+
+def attempting() -> bool:
+    return _attempts[0] > 0
+
+
+def refuse_effects() -> None:
+    """An assignment outside the function, or an in-place change: the loop would do it once
+    per example, so the batched run does not do it at all."""
+    if _attempts[0]:
+        raise NoBatchingRule
+
+
+RANDOM = {ops.rand, ops.randn, ops.randint, ops.normal, ops.rand_like, ops.randn_like, nn_functional.dropout}
+
+
+def check_random(function) -> None:
+    if function in RANDOM and MODES:
+        if "error" in MODES:
+            raise TcalcValueError("vmap: called random operation while in randomness error mode. Please either use "
+                                  "the 'same' or 'different' randomness flags on vmap or perform the randomness "
+                                  "operation out of vmap",
+                                  hint="vmap(f, randomness='different') gives each example its own numbers")
+        if _attempts[0]:
+            raise NoBatchingRule  # 'same' and 'different' run as the loop
+
+
+def contains_batched(values) -> bool:
+    for v in values:
+        kind = type(v)
+        if kind is Batched:
+            return True
+        if kind in (list, tuple) and contains_batched(v):
+            return True
+        if kind is dict and contains_batched(v.values()):
+            return True
+    return False
+
+
+UNBATCHED = object()  # `call`'s answer when no Batched is involved: call as usual
+
+
+def call(function, name: str, effect, args: tuple, kwargs: dict, method: bool):
+    """A table function or method called while a vmap runs: refused, batched, or
+    UNBATCHED (no Batched among the arguments; the caller calls it as usual)."""
+    check_random(function)
+    if _attempts[0] and effect is not None and effect is not CALLS_BACK:
+        raise NoBatchingRule
+    if not (contains_batched(args) or kwargs and contains_batched(kwargs.values())):
+        return UNBATCHED
+    rule = _RULES.get(function)
+    if rule is None:
+        rule = (_METHODS if method else _FUNCTIONS).get(name)
+    if rule is None:
+        raise NoBatchingRule
+    return rule(function, args, kwargs)
+
+
+def binary(function, left, right):
+    return call(function, "", None, (left, right), {}, False)
+
+
+def unary(function, value):
+    return call(function, "", None, (value,), {}, False)
+
+
+# ---- helpers -------------------------------------------------------------------------------------------
+
+def _batched(result):
+    """Wrap an op's physical result (a tensor, or a tuple of them such as max's)."""
+    if type(result) is Tensor:
+        return Batched(result)
+    if isinstance(result, tuple) and hasattr(result, "_fields"):
+        return type(result)(result.name, {k: _batched(v) for k, v in zip(result._fields, result)})
+    raise NoBatchingRule
+
+
+def _logical_dim(dim, ndim: int, extra: int = 0) -> int:
+    """A logical dim (negative ones too) as the physical one; out of range raises, so the
+    loop gives PyTorch's message."""
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        raise NoBatchingRule
+    size = ndim + extra
+    if size == 0 or not -size <= dim < size:
+        raise NoBatchingRule
+    return dim % size + 1
+
+
+def _logical_dims(dim, ndim: int):
+    if isinstance(dim, (tuple, list)):
+        return tuple(_logical_dim(d, ndim) for d in dim)
+    return _logical_dim(dim, ndim)
+
+
+_PLAIN = (int, float, bool, complex, str, type(None), dtypes.DType)
+
+
+def _plain(value) -> bool:
+    return isinstance(value, _PLAIN)
+
+
+# ---- elementwise ops: operands broadcast one example against another -----------------------------
+
+def _elementwise(function, args, kwargs):
+    operands = [a for a in (*args, *kwargs.values()) if type(a) is Tensor or type(a) is Batched]
+    if any(not (type(a) is Tensor or type(a) is Batched or _plain(a)) for a in (*args, *kwargs.values())):
+        raise NoBatchingRule
+    ndim = max(a.ndim if type(a) is Batched else a.data.ndim for a in operands)
+    if len(operands) > 1 and len({a.value.dtype if type(a) is Batched else a.dtype for a in operands}) > 1 \
+            and any(type(a) is Batched and a.ndim == 0 for a in operands):
+        # A 0-d example promotes as a 0-d tensor, its physical tensor as a dimensioned one.
+        raise NoBatchingRule
+
+    def physical(a):
+        if type(a) is not Batched:
+            return a
+        if a.ndim == ndim:
+            return a.value
+        shape = a.value.data.shape
+        return ops.reshape(a.value, shape[:1] + (1,) * (ndim - a.ndim) + shape[1:])
+
+    return _batched(function(*[physical(a) for a in args], **{k: physical(v) for k, v in kwargs.items()}))
+
+
+ELEMENTWISE = {
+    ops.neg, ops.exp, ops.log, ops.log2, ops.log10, ops.log1p, ops.expm1, ops.sqrt, ops.sin, ops.cos, ops.tan,
+    ops.tanh, ops.sinh, ops.cosh, ops.asin, ops.acos, ops.atan, ops.asinh, ops.acosh, ops.atanh, ops.sigmoid,
+    ops.relu, ops.reciprocal, ops.sign, ops.floor, ops.ceil, ops.trunc, ops.round, ops.abs, ops.isnan, ops.isinf,
+    ops.isfinite, ops.isposinf, ops.isneginf, ops.logical_not, ops.bitwise_not, ops.clone, ops.contiguous,
+    ops.detach, ops.zeros_like, ops.ones_like, ops.full_like, ops.clamp,
+    ops.add, ops.sub, ops.mul, ops.div, ops.pow, ops.remainder, ops.floor_divide, ops.maximum, ops.minimum,
+    ops.eq, ops.ne, ops.lt, ops.le, ops.gt, ops.ge, ops.logical_and, ops.logical_or, ops.logical_xor,
+    ops.bitwise_and, ops.bitwise_or, ops.bitwise_xor,
+}
+
+
+def _where(function, args, kwargs):
+    if len(args) + len(kwargs) != 3:  # where(cond) alone gives indices
+        raise NoBatchingRule
+    return _elementwise(function, args, kwargs)
+
+
+# ---- products: matmul, mm, mv, dot -----------------------------------------------------------------------
+
+def _product(function, args, kwargs):
+    """a @ b with the batch kept out of the product: each example's vector is the row or
+    column NumPy makes of it, so every product is the one the loop computes."""
+    if kwargs or len(args) != 2 or not all(type(a) is Tensor or type(a) is Batched for a in args):
+        raise NoBatchingRule
+    a, b = args
+    ka, kb = (x.ndim if type(x) is Batched else x.data.ndim for x in (a, b))
+    wanted = {ops.mm: (2, 2), ops.mv: (2, 1), ops.dot: (1, 1)}.get(function)
+    if ka == 0 or kb == 0 or wanted is not None and (ka, kb) != wanted:
+        raise NoBatchingRule
+    dtype_a, dtype_b = (x.value.dtype if type(x) is Batched else x.dtype for x in (a, b))
+    if dtype_a is not dtype_b:
+        raise NoBatchingRule
+    rank = max(max(ka, 2), max(kb, 2))
+
+    def matrix(x, k, vector_axis):
+        tensor = x.value if type(x) is Batched else x
+        if k == 1:
+            tensor = ops.unsqueeze(tensor, vector_axis)
+        if type(x) is not Batched:
+            return tensor
+        shape = tensor.data.shape
+        return ops.reshape(tensor, shape[:1] + (1,) * (rank - max(k, 2)) + shape[1:])
+
+    product = ops.matmul(matrix(a, ka, -2), matrix(b, kb, -1))
+    if kb == 1:
+        product = ops.squeeze(product, -1)
+    if ka == 1:
+        product = ops.squeeze(product, -2)
+    return Batched(product)
+
+
+# ---- reductions and other ops over logical dims ---------------------------------------------------
+
+@lru_cache(maxsize=None)
+def _parameter_names(function) -> tuple:
+    return tuple(inspect.signature(function).parameters)
+
+
+def _bound(function, args, kwargs) -> dict:
+    names = _parameter_names(function)
+    if len(args) > len(names) or any(k not in names for k in kwargs):
+        raise NoBatchingRule
+    bound = dict(zip(names, args))
+    for k, v in kwargs.items():
+        if k in bound:
+            raise NoBatchingRule
+        bound[k] = v
+    return bound
+
+
+# How dim=None (or absent) is read: all logical dims as a tuple, the flattened example,
+# or not batched.
+_ALL_AS_TUPLE, _FLATTENED, _NEEDS_DIM, _AMAX = "tuple", "flattened", "needs dim", "amax"
+REDUCTIONS = {
+    ops.sum: _ALL_AS_TUPLE, ops.mean: _ALL_AS_TUPLE, ops.amax: _ALL_AS_TUPLE, ops.amin: _ALL_AS_TUPLE,
+    ops.std: _ALL_AS_TUPLE, ops.var: _ALL_AS_TUPLE,
+    ops.prod: _FLATTENED, ops.argmax: _FLATTENED, ops.argmin: _FLATTENED, ops.all: _FLATTENED,
+    ops.any: _FLATTENED, ops.max: _AMAX, ops.min: _AMAX, ops.norm: _FLATTENED,
+    ops.logsumexp: _NEEDS_DIM, ops.softmax: _NEEDS_DIM, ops.log_softmax: _NEEDS_DIM, ops.cumsum: _NEEDS_DIM,
+}
+
+
+def _reduction(function, args, kwargs):
+    bound = _bound(function, args, kwargs)
+    names = _parameter_names(function)
+    x = bound.pop(names[0], None)
+    if type(x) is not Batched or any(not _plain(v) and not isinstance(v, tuple) for v in bound.values()) \
+            or contains_batched(bound.values()):
+        raise NoBatchingRule
+    k = x.ndim
+    dim = bound.get("dim", None)
+    if function is ops.norm and bound.get("p", "fro") not in ("fro", 2, 2.0) and dim is None:
+        raise NoBatchingRule
+    if isinstance(dim, tuple) and not dim and function in (ops.amax, ops.amin):
+        dim = None  # amax's dim=() is every dim
+    if dim is not None:
+        bound["dim"] = _logical_dims(dim, k)
+        return _batched(function(x.value, **bound))
+    how = REDUCTIONS[function]
+    if k == 0 or how == _NEEDS_DIM or bound.get("keepdim"):
+        raise NoBatchingRule
+    if how == _AMAX:
+        return Batched((ops.amax if function is ops.max else ops.amin)(x.value, tuple(range(1, k + 1))))
+    if how == _ALL_AS_TUPLE:
+        bound["dim"] = tuple(range(1, k + 1))
+        return _batched(function(x.value, **bound))
+    if k > 1 and function is ops.norm:
+        raise NoBatchingRule
+    value = x.value if k == 1 else ops.reshape(x.value, (x.value.data.shape[0], -1))
+    bound["dim"] = 1
+    return _batched(function(value, **bound))
+
+
+# ---- shapes and views ------------------------------------------------------------------------------------
+
+def _only(args, kwargs, count: int):
+    """The receiver, a Batched, and the other arguments, none of them a tensor."""
+    x = args[0] if args else None
+    if type(x) is not Batched or len(args) > count or contains_batched(args[1:]) or \
+            any(type(a) is Tensor for a in args[1:]) or kwargs and contains_batched(kwargs.values()):
+        raise NoBatchingRule
+    return x
+
+
+def _sizes(args) -> tuple:
+    sizes = args[0] if len(args) == 1 and isinstance(args[0], (tuple, list)) else args
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in sizes):
+        raise NoBatchingRule
+    return tuple(sizes)
+
+
+def _reshape(function, args, kwargs):
+    x = _only(args, kwargs, len(args))
+    if kwargs:
+        raise NoBatchingRule
+    return Batched(function(x.value, (x.value.data.shape[0],) + _sizes(args[1:])))
+
+
+def _permute(function, args, kwargs):
+    x = _only(args, kwargs, len(args))
+    dims = _sizes(args[1:])
+    if kwargs or len(dims) != x.ndim:
+        raise NoBatchingRule
+    return Batched(ops.permute(x.value, (0,) + tuple(_logical_dim(d, x.ndim) for d in dims)))
+
+
+def _transpose(function, args, kwargs):
+    x = _only(args, kwargs, 3)
+    bound = _bound(function, args, kwargs)
+    return Batched(ops.transpose(x.value, _logical_dim(bound.get("dim0"), x.ndim),
+                                 _logical_dim(bound.get("dim1"), x.ndim)))
+
+
+def _t(function, args, kwargs):
+    x = _only(args, kwargs, 1)
+    if x.ndim > 2:
+        raise NoBatchingRule
+    return x if x.ndim < 2 else Batched(ops.transpose(x.value, 1, 2))
+
+
+def _flatten(function, args, kwargs):
+    x = _only(args, kwargs, 3)
+    bound = _bound(function, args, kwargs)
+    start, end = bound.get("start_dim", 0), bound.get("end_dim", -1)
+    if x.ndim == 0:
+        raise NoBatchingRule
+    return Batched(ops.flatten(x.value, _logical_dim(start, x.ndim), _logical_dim(end, x.ndim)))
+
+
+def _unsqueeze(function, args, kwargs):
+    x = _only(args, kwargs, 2)
+    bound = _bound(function, args, kwargs)
+    return Batched(ops.unsqueeze(x.value, _logical_dim(bound.get("dim"), x.ndim, extra=1)))
+
+
+def _squeeze(function, args, kwargs):
+    x = _only(args, kwargs, 2)
+    dim = _bound(function, args, kwargs).get("dim")
+    if dim is None:  # every size-1 dim of the example, never the batch's
+        dims = [i + 1 for i, n in enumerate(x.shape) if n == 1]
+    elif isinstance(dim, (tuple, list)):
+        dims = [_logical_dim(d, x.ndim) for d in dim]
+    else:
+        dims = [_logical_dim(dim, x.ndim)]
+    value = x.value
+    for d in sorted(set(dims), reverse=True):
+        if value.data.shape[d] == 1:
+            value = ops.squeeze(value, d)
+    return Batched(value)
+
+
+def _expand(function, args, kwargs):
+    x = _only(args, kwargs, len(args))
+    sizes = _sizes(args[1:])
+    new = len(sizes) - x.ndim
+    if kwargs or new < 0 or any(n == -1 for n in sizes[:new]):
+        raise NoBatchingRule
+    shape = x.value.data.shape
+    value = ops.reshape(x.value, shape[:1] + (1,) * new + shape[1:]) if new else x.value
+    return Batched(ops.expand(value, (shape[0],) + sizes))
+
+
+def _join(function, args, kwargs):
+    bound = _bound(function, args, kwargs)
+    tensors = bound.get("tensors")
+    if type(tensors) not in (list, tuple) or not tensors or not all(type(t) is Batched for t in tensors):
+        raise NoBatchingRule
+    ks = {t.ndim for t in tensors}
+    if len(ks) != 1 or len({t.value.dtype for t in tensors}) != 1 or set(bound) - {"tensors", "dim"}:
+        raise NoBatchingRule
+    k = ks.pop()
+    dim = _logical_dim(bound.get("dim", 0), k, extra=1 if function is ops.stack else 0)
+    return Batched(function([t.value for t in tensors], dim))
+
+
+def _T(x: Batched):
+    if x.ndim > 2:  # PyTorch warns there: the loop says so
+        raise NoBatchingRule
+    return x if x.ndim < 2 else Batched(ops.transpose(x.value, 1, 2))
+
+
+def _mT(x: Batched):
+    if x.ndim < 2:
+        raise NoBatchingRule
+    return Batched(ops.transpose(x.value, -1, -2))
+
+
+def index(x: Batched, index):
+    """x[index] for ints, slices, None and ...: the batch dim is passed over."""
+    items = index if type(index) is tuple else (index,)
+    for item in items:
+        if not (type(item) is int or type(item) is slice or item is None or item is Ellipsis):
+            raise NoBatchingRule
+    if x.ndim == 0 and any(type(item) is int or type(item) is slice for item in items):
+        raise NoBatchingRule
+    return Batched(ops.getitem(x.value, (slice(None),) + items))
+
+
+# ---- what a method or attribute says about the example ------------------------------------------------
+
+def _size(function, args, kwargs):
+    x = _only(args, kwargs, 2)
+    dim = args[1] if len(args) > 1 else kwargs.get("dim")
+    if dim is None:
+        return Size(x.shape)
+    return x.value.data.shape[_logical_dim(dim, x.ndim)]
+
+
+def _dim(function, args, kwargs):
+    return _only(args, kwargs, 1).ndim
+
+
+def _numel(function, args, kwargs):
+    return math.prod(_only(args, kwargs, 1).shape)
+
+
+def _length(function, args, kwargs):
+    x = _only(args, kwargs, 1)
+    if x.ndim == 0:
+        raise NoBatchingRule
+    return x.shape[0]
+
+
+def _same_shape(function, args, kwargs):
+    """A conversion (x.float(), x.to(float64)): on the physical tensor, as is."""
+    x = _only(args, kwargs, len(args))
+    if not all(_plain(a) for a in (*args[1:], *kwargs.values())):
+        raise NoBatchingRule
+    result = function(x.value, *args[1:], **kwargs)
+    return Batched(result) if type(result) is Tensor else result
+
+
+def _is_floating_point(function, args, kwargs):
+    return _only(args, kwargs, 1).value.dtype.is_floating_point
+
+
+ATTRIBUTES = {
+    "shape": lambda x: Size(x.shape),
+    "ndim": lambda x: x.ndim,
+    "dtype": lambda x: x.value.dtype,
+    "requires_grad": lambda x: x.value.requires_grad,
+    "T": _T,
+    "mT": _mT,
+}
+
+
+def attribute(x: Batched, name: str):
+    getter = ATTRIBUTES.get(name)
+    if getter is None:
+        raise NoBatchingRule
+    return getter(x)
+
+
+_RULES = {function: _elementwise for function in ELEMENTWISE}
+_RULES.update({function: _reduction for function in REDUCTIONS})
+_RULES.update({
+    ops.where: _where, ops.matmul: _product, ops.mm: _product, ops.mv: _product, ops.dot: _product,
+    ops.reshape: _reshape, ops.view: _reshape, ops.permute: _permute, ops.transpose: _transpose, ops.t: _t,
+    ops.flatten: _flatten, ops.unsqueeze: _unsqueeze, ops.squeeze: _squeeze, ops.expand: _expand,
+    ops.stack: _join, ops.cat: _join,
+})
+# Table entries that are not ops (builtins' own functions), known by their names.
+_METHODS = {"size": _size, "dim": _dim, "ndimension": _dim, "numel": _numel, "is_floating_point": _is_floating_point,
+            "to": _same_shape, "type": _same_shape, "cpu": _same_shape,
+            **{dtype.conversion_method: _same_shape for dtype in dtypes.ALL if dtype.conversion_method}}
+_FUNCTIONS = {"len": _length, "numel": _numel}
+
+
+# ---- a whole call: the batched arguments in, the results out ------------------------------------------
+
+def _physical_argument(leaf: Tensor, dim: int) -> Tensor:
+    """The mapped argument with its batch dim first, in C order, so that each example is
+    laid out in memory as the loop's example is reduced (NumPy's summation order follows
+    the memory order)."""
+    if dim:
+        order = (dim,) + tuple(d for d in range(leaf.data.ndim) if d != dim)
+        leaf = ops.permute(leaf, order)
+    return ops.contiguous(leaf) if not leaf.data.flags.c_contiguous else leaf
+
+
+def _output(leaf, dim, size: int, inputs: set):
+    if type(leaf) is Batched:
+        value = leaf.value
+        if dim is None or not isinstance(dim, int) or isinstance(dim, bool):
+            raise NoBatchingRule
+        ndim = value.data.ndim
+        if not -ndim <= dim < ndim:
+            raise NoBatchingRule
+        dim %= ndim
+        if id(value) in inputs:  # f returned its argument: a new tensor, as the loop's stack is
+            value = ops.getitem(value, (slice(None),))
+        if dim:
+            value = ops.permute(value, tuple(range(1, dim + 1)) + (0,) + tuple(range(dim + 1, ndim)))
+        return value
+    if type(leaf) is Tensor:
+        if dim is None:
+            return leaf
+        return ops.stack([leaf] * size, dim)  # f's result does not depend on the example: as the loop
+    raise NoBatchingRule
+
+
+def run(function, leaves: list, dims: list, rebuild, kwargs: dict, out_dims, size: int, chunk_size, call, leaves_of,
+        rebuild_out):
+    """f once on the batch (or once a chunk); raises NoBatchingRule when it cannot."""
+    physical = [leaf if d is None else _physical_argument(leaf, d) for leaf, d in zip(leaves, dims)]
+    step = size if chunk_size is None else min(chunk_size, size)
+    pieces = []
+    _attempts[0] += 1
+    try:
+        for start in range(0, size, step):
+            chunk = [p if d is None else Batched(p if step == size else ops.getitem(p, slice(start, start + step)))
+                     for p, d in zip(physical, dims)]
+            inputs = {id(c.value) for c in chunk if type(c) is Batched}
+            out = call(function, rebuild(chunk), kwargs)
+            out_leaves = leaves_of(out)
+            per_leaf = list(out_dims) if isinstance(out_dims, tuple) else [out_dims] * len(out_leaves)
+            if len(per_leaf) != len(out_leaves):
+                raise NoBatchingRule
+            pieces.append((out, [_output(leaf, d, min(step, size - start), inputs)
+                                 for leaf, d in zip(out_leaves, per_leaf)]))
+    finally:
+        _attempts[0] -= 1
+    out, results = pieces[0]
+    if len(pieces) > 1:
+        per_leaf = list(out_dims) if isinstance(out_dims, tuple) else [out_dims] * len(results)
+        results = [r if d is None else ops.cat([piece[1][i] for piece in pieces], d)
+                   for i, (r, d) in enumerate(zip(results, per_leaf))]
+    return rebuild_out(out, iter(results))
+
+
+def generator_state():
+    """The default generator's state, for randomness='same' (every example draws the same)."""
+    return ops.creation._generator().bit_generator.state
+
+
+def restore_generator(state) -> None:
+    ops.creation._generator().bit_generator.state = state
+
+
