@@ -62,6 +62,7 @@ class Batched:
 
 MODES: list = []  # the randomness= of each vmap in progress, innermost last
 _attempts = [0]  # batched runs in progress (effects are refused while one is)
+ENABLED = [True]  # False: every vmap loops (tests compare the two)
 RUNS = {"batched": 0, "looped": 0}  # how each vmap call ran, for tests and benchmarks
 
 
@@ -234,8 +235,8 @@ def _product(function, args, kwargs):
     product = ops.matmul(matrix(a, ka, -2), matrix(b, kb, -1))
     if kb == 1:
         product = ops.squeeze(product, -1)
-    if ka == 1:
-        product = ops.squeeze(product, -2)
+    if ka == 1:  # the row a vector made: just before the column (or the end)
+        product = ops.squeeze(product, -1 if kb == 1 else -2)
     return Batched(product)
 
 
@@ -498,14 +499,29 @@ _FUNCTIONS = {"len": _length, "numel": _numel}
 
 # ---- a whole call: the batched arguments in, the results out ------------------------------------------
 
+def _compact(shape: tuple, strides: tuple, itemsize: int) -> bool:
+    """Whether an array of this shape and strides is laid out in C order without gaps."""
+    expected = itemsize
+    for n, stride in zip(reversed(shape), reversed(strides)):
+        if n != 1 and stride != expected:
+            return False
+        expected *= n
+    return True
+
+
 def _physical_argument(leaf: Tensor, dim: int) -> Tensor:
-    """The mapped argument with its batch dim first, in C order, so that each example is
-    laid out in memory as the loop's example is reduced (NumPy's summation order follows
-    the memory order)."""
+    """The mapped argument with its batch dim first, in C order. NumPy sums in memory
+    order, so an example of the loop laid out otherwise (with gaps, or transposed) could
+    round differently from the same example here (and BLAS takes another kernel for a
+    strided vector): such an argument runs the loop."""
+    data = leaf.data
+    example_shape = data.shape[:dim] + data.shape[dim + 1:]
+    example_strides = data.strides[:dim] + data.strides[dim + 1:]
+    if not _compact(example_shape, example_strides, data.itemsize):
+        raise NoBatchingRule
     if dim:
-        order = (dim,) + tuple(d for d in range(leaf.data.ndim) if d != dim)
-        leaf = ops.permute(leaf, order)
-    return ops.contiguous(leaf) if not leaf.data.flags.c_contiguous else leaf
+        leaf = ops.permute(leaf, (dim,) + tuple(d for d in range(data.ndim) if d != dim))
+    return leaf if leaf.data.flags.c_contiguous else ops.contiguous(leaf)
 
 
 def _output(leaf, dim, size: int, inputs: set):

@@ -363,7 +363,7 @@ def call_vmap(t: Transformed, args: tuple, kwargs: dict, call):
     randomness = t.options.get("randomness", "error")
     batching.MODES.append(randomness)
     try:
-        if sizes[0]:
+        if sizes[0] and batching.ENABLED[0]:
             try:
                 result = batching.run(t.function, leaves, dims, lambda chunk: _arguments(args, chunk), kwargs,
                                     t.options.get("out_dims", 0), sizes[0], t.options.get("chunk_size"), call,
