@@ -168,24 +168,37 @@ def _plain(value) -> bool:
 # ---- elementwise ops: operands broadcast one example against another -----------------------------
 
 def _elementwise(function, args, kwargs):
-    operands = [a for a in (*args, *kwargs.values()) if type(a) is Tensor or type(a) is Batched]
-    if any(not (type(a) is Tensor or type(a) is Batched or _plain(a)) for a in (*args, *kwargs.values())):
-        raise NoBatchingRule
-    ndim = max(a.ndim if type(a) is Batched else a.data.ndim for a in operands)
-    if len(operands) > 1 and len({a.value.dtype if type(a) is Batched else a.dtype for a in operands}) > 1 \
-            and any(type(a) is Batched and a.ndim == 0 for a in operands):
+    values = (*args, *kwargs.values()) if kwargs else args
+    ndim, dtypes_seen, zero_d = 0, set(), False
+    for a in values:
+        kind = type(a)
+        if kind is Batched:
+            k = a.value.data.ndim - 1
+            dtypes_seen.add(a.value.data.dtype)
+            zero_d = zero_d or k == 0
+        elif kind is Tensor:
+            k = a.data.ndim
+            dtypes_seen.add(a.data.dtype)
+        elif isinstance(a, _PLAIN):
+            continue
+        else:
+            raise NoBatchingRule
+        ndim = k if k > ndim else ndim
+    if zero_d and len(dtypes_seen) > 1:
         # A 0-d example promotes as a 0-d tensor, its physical tensor as a dimensioned one.
         raise NoBatchingRule
 
     def physical(a):
         if type(a) is not Batched:
             return a
-        if a.ndim == ndim:
-            return a.value
         shape = a.value.data.shape
-        return ops.reshape(a.value, shape[:1] + (1,) * (ndim - a.ndim) + shape[1:])
+        if len(shape) == ndim + 1:
+            return a.value
+        return ops.reshape(a.value, shape[:1] + (1,) * (ndim + 1 - len(shape)) + shape[1:])
 
-    return _batched(function(*[physical(a) for a in args], **{k: physical(v) for k, v in kwargs.items()}))
+    if kwargs:
+        return _batched(function(*[physical(a) for a in args], **{k: physical(v) for k, v in kwargs.items()}))
+    return _batched(function(*[physical(a) for a in args]))
 
 
 ELEMENTWISE = {

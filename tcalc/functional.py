@@ -310,6 +310,13 @@ def _batch_dims(t: Transformed, args: tuple) -> list:
         raise TcalcValueError(f"vmap({_function_name(t.function)})(<inputs>): got no inputs. Maybe you forgot to add "
                               "inputs, or you are trying to vmap over a function with no inputs. The latter is "
                               "unsupported.", hint="pass the batch: vmap(f)(xs)")
+    if type(in_dims) is int and all(type(arg) is Tensor for arg in args):  # the usual call, quickly
+        for arg in args:
+            ndim = arg.data.ndim
+            if not -ndim <= in_dims < ndim:
+                break
+        else:
+            return [in_dims % arg.data.ndim for arg in args]
     head = f"vmap({_function_name(t.function)}, in_dims={_dims_text(in_dims)}, ...)(<inputs>)"
     if isinstance(in_dims, tuple):
         if len(in_dims) != len(args):
