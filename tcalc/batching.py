@@ -284,6 +284,9 @@ REDUCTIONS = {
 }
 
 
+_ONE_ELEMENT = {ops.sum, ops.mean, ops.amax, ops.amin, ops.max, ops.min, ops.prod}
+
+
 def _reduction(function, args, kwargs):
     bound = _bound(function, args, kwargs)
     names = _parameter_names(function)
@@ -301,7 +304,13 @@ def _reduction(function, args, kwargs):
         bound["dim"] = _logical_dims(dim, k)
         return _batched(function(x.value, **bound))
     how = REDUCTIONS[function]
-    if k == 0 or how == _NEEDS_DIM or bound.get("keepdim"):
+    if bound.get("keepdim"):
+        raise NoBatchingRule
+    if k == 0 and function in _ONE_ELEMENT:  # a 0-d example reduced whole: its one element
+        function = {ops.max: ops.amax, ops.min: ops.amin}.get(function, function)
+        bound["dim"] = 1
+        return _batched(function(ops.unsqueeze(x.value, 1), **bound))
+    if k == 0 or how == _NEEDS_DIM:
         raise NoBatchingRule
     if how == _AMAX:
         return Batched((ops.amax if function is ops.max else ops.amin)(x.value, tuple(range(1, k + 1))))

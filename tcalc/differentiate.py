@@ -92,7 +92,9 @@ def call_grad_function(gf: GradFunction, args: tuple, kwargs: dict, call) -> obj
         batching.refuse_effects()
         return gf.function(args, kwargs, call.__self__.globals)  # `call` is the Session's
     if gf.kind not in _BATCH_AWARE and batching.attempting() and batching.contains_batched(args):
-        raise batching.NoBatchingRule  # grad(f) of one example of vmap's batch: vmap loops
+        if gf.kind in ("grad", "grad_and_value"):  # per-example gradients, in one backward
+            return functional.call_batched_grad(gf, args, kwargs, call)
+        raise batching.NoBatchingRule  # a Jacobian of one example of vmap's batch: vmap loops
     return functional.CALL[gf.kind](gf, args, kwargs, call)
 
 

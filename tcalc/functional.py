@@ -210,6 +210,55 @@ def call_grad_and_value(t, args, kwargs, call):
     return _grad_and_value(t, args, kwargs, call)
 
 
+def call_batched_grad(t: Transformed, args: tuple, kwargs: dict, call):
+    """grad(f) or grad_and_value(f) of one example of vmap's batch (tcalc.batching), for
+    every example at once: each differentiated argument becomes a leaf holding the whole
+    batch (an unbatched one copied along the batch, so that each example has its own), and
+    one backward from the sum of f's per-example scalars gives each example's gradient, as
+    the batching rules never mix examples. Anything else raises NoBatchingRule (vmap loops)."""
+    argnums, has_aux = t.options.get("argnums", 0), t.options.get("has_aux", False)
+    positions = _chosen(args, argnums)
+    size = next(leaf.value.data.shape[0] for leaf in _leaves(args) if type(leaf) is batching.Batched)
+    trees = [args[i] for i in positions]
+    originals = [leaf for tree in trees for leaf in _leaves(tree)]
+    if not all(type(x) is Tensor or type(x) is batching.Batched for x in originals):
+        raise batching.NoBatchingRule
+    physical = [x.value if type(x) is batching.Batched else ops.expand(ops.unsqueeze(x, 0), (size,) + x.data.shape)
+                for x in originals]
+    if not all(p.dtype.is_floating_point for p in physical):
+        raise batching.NoBatchingRule
+    outer = any(p.requires_grad for p in physical)
+    handles = [p + 0.0 if p.requires_grad else Tensor(np.ascontiguousarray(p.data), requires_grad=True)
+               for p in physical]
+    batched = iter([batching.Batched(h) for h in handles])
+    arguments = list(args)
+    for i, tree in zip(positions, trees):
+        arguments[i] = _rebuild(tree, batched)
+    with grad_mode(True):
+        out = call(t.function, tuple(arguments), kwargs)
+        out, aux = _split_aux(out, has_aux, "grad_and_value(f)(*args)")
+        # (A result that is not batched depends on no example: its gradients are zeros.)
+        physical_out = out.value if type(out) is batching.Batched else out
+        if type(physical_out) is not Tensor or physical_out.data.ndim != (type(out) is batching.Batched) or \
+                not physical_out.dtype.is_floating_point:
+            raise batching.NoBatchingRule  # the loop says what is wrong with f's result
+        grads = _vjp([physical_out], [Tensor(np.ones_like(physical_out.data))], handles, create_graph=outer)
+
+    def result(v):
+        if type(v) is batching.Batched:
+            return v if outer else batching.Batched(Tensor(v.value.data))
+        return v if outer or type(v) is not Tensor else Tensor(v.data)
+
+    values = iter([result(batching.Batched(g)) for g in grads])
+    shaped = [_rebuild(tree, values) for tree in trees]
+    grads = tuple(shaped) if isinstance(argnums, tuple) else shaped[0]
+    value = result(out)
+    if aux is not None:
+        aux = _rebuild(aux, iter([result(a) for a in _leaves(aux)]))
+        grads, value = (grads, aux), (value, aux)
+    return grads if t.kind == "grad" else (grads, value)
+
+
 # ---- Jacobians --------------------------------------------------------------------------------------
 
 def _output_leaves(out, where: str) -> list:

@@ -31,6 +31,10 @@ v = randn({n})
 BATCHES = ["X", "Y", "M", "I", "T", "N"]
 
 
+def _flat(value) -> list:
+    return [leaf for item in value for leaf in _flat(item)] if isinstance(value, tuple) else [value]
+
+
 def _outcome(source: str, batched: bool, n: int = 3):
     """(values, dtypes) or the refusal's message, and how the vmap calls ran."""
     batching.ENABLED[0] = batched
@@ -40,7 +44,7 @@ def _outcome(source: str, batched: bool, n: int = 3):
         list(session.run(SETUP.format(n=n)))
         values = list(session.run(source))
         out = values[-1]
-        leaves = out if isinstance(out, tuple) else (out,)
+        leaves = _flat(out)
         result = [(leaf.data.copy(), str(leaf.data.dtype), leaf.data.shape, leaf.requires_grad)
                   if type(leaf) is Tensor else leaf for leaf in leaves]
     except TcalcError as err:
@@ -110,6 +114,12 @@ def _program(seed: int) -> str:
     out_dims = rng.choice(["0", "0", "-1"])
     if in_dims.endswith("None)"):
         second = "v"
+    if rng.random() < 0.35:  # per-example gradients: vmap(grad(f)), f's value summed to a scalar
+        argnums = rng.choice(["0", "1", "(0, 1)"])
+        scalar = f"(({_expression(rng, rng.choice([1, 2]))}) * 1.0).sum()"
+        first = rng.choice(["X", "Y", "M", "T"])
+        return (f"vmap(grad(lambda t, u: {scalar}, argnums={argnums}), in_dims={in_dims}, out_dims={out_dims})"
+                f"({first}, {second})")
     return f"vmap(lambda t, u: {body}, in_dims={in_dims}, out_dims={out_dims})({first}, {second})"
 
 
@@ -213,3 +223,25 @@ def test_a_gradient_through_the_batched_run_matches_the_loops():
     looped, _ = _outcome(source, batched=False)
     assert runs["batched"] == 1
     np.testing.assert_allclose(batched[0][0], looped[0][0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("source", [
+    # per-example gradients of a loss, the weights shared (in_dims None): one backward
+    "vmap(grad(lambda w, x, y: ((x @ w - y) ** 2).mean()), in_dims=(None, 0, 0))(W, Y, Y @ W.t())",
+    "vmap(grad(lambda t: (t.sin() * t).sum()))(X)",
+    "vmap(grad_and_value(lambda t, u: (t * u).sum(), argnums=(0, 1)))(X, X.exp())",
+    "vmap(grad(grad(lambda t: t.exp() * t)))(X[0])",
+    "vmap(grad(lambda t: W.sum()))(Y)",  # f does not depend on the example: zeros
+])
+def test_per_example_gradients_run_batched_and_match_the_loop(source):
+    batched, runs = _outcome(source, batched=True)
+    looped, _ = _outcome(source, batched=False)
+    assert runs == {"batched": 1, "looped": 0}
+    assert _same(batched, looped)
+
+
+def test_jacobians_inside_vmap_run_the_loop():
+    source = "vmap(jacrev(torch.tanh))(Y)"
+    batched, runs = _outcome(source, batched=True)
+    assert runs == {"batched": 0, "looped": 1}
+    assert _same(batched, _outcome(source, batched=False)[0])
