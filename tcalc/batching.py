@@ -483,6 +483,16 @@ def _same_shape(function, args, kwargs):
     return Batched(result) if type(result) is Tensor else result
 
 
+def _item(function, args, kwargs):
+    _only(args, kwargs, 1)
+    error = TcalcValueError("vmap: It looks like you're calling .item() on a Tensor. We don't support vmap over "
+                            "calling .item() on a Tensor, please try to rewrite what you're doing with other "
+                            "operations. If error is occurring somewhere inside PyTorch internals, please file a "
+                            "bug report.", hint="keep the example a tensor: t * t.sum() rather than t * t.sum().item()")
+    error.refused_by_vmap = True  # PyTorch's refusal whatever the loop would do: not run as the loop
+    raise error
+
+
 def _is_floating_point(function, args, kwargs):
     return _only(args, kwargs, 1).value.dtype.is_floating_point
 
@@ -510,7 +520,7 @@ _RULES.update({
     ops.where: _where, ops.matmul: _product, ops.mm: _product, ops.mv: _product, ops.dot: _product,
     ops.reshape: _reshape, ops.view: _reshape, ops.permute: _permute, ops.transpose: _transpose, ops.t: _t,
     ops.flatten: _flatten, ops.unsqueeze: _unsqueeze, ops.squeeze: _squeeze, ops.expand: _expand,
-    ops.stack: _join, ops.cat: _join,
+    ops.stack: _join, ops.cat: _join, ops.item: _item,
 })
 # Table entries that are not ops (builtins' own functions), known by their names.
 _METHODS = {"size": _size, "dim": _dim, "ndimension": _dim, "numel": _numel, "is_floating_point": _is_floating_point,
@@ -589,7 +599,7 @@ def run(function, leaves: list, dims: list, rebuild, kwargs: dict, out_dims, siz
     finally:
         _attempts[0] -= 1
     out, results = pieces[0]
-    if len(pieces) > 1:
+    if chunk_size is not None:  # PyTorch joins the chunks with cat, even a single one
         per_leaf = list(out_dims) if isinstance(out_dims, tuple) else [out_dims] * len(results)
         results = [r if d is None else ops.cat([piece[1][i] for piece in pieces], d)
                    for i, (r, d) in enumerate(zip(results, per_leaf))]

@@ -428,8 +428,9 @@ def call_vmap(t: Transformed, args: tuple, kwargs: dict, call):
                 return result
             except batching.NoBatchingRule:
                 pass
-            except Exception:  # noqa: BLE001 - the loop meets the same fault in an example, and reports it
-                pass
+            except Exception as err:  # noqa: BLE001 - the loop meets the same fault in an example, and reports it
+                if getattr(err, "refused_by_vmap", False):
+                    raise
         batching.RUNS["looped"] += 1
         return _vmap_loop(t, args, kwargs, call, leaves, dims, sizes[0], randomness)
     finally:

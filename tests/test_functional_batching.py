@@ -160,7 +160,6 @@ def test_the_usual_small_functions_run_batched(source):
 
 
 @pytest.mark.parametrize("source", [
-    "vmap(lambda t: t.item() * t)(X)",  # a Python number out of an example
     "vmap(lambda t: t if t.sum() > 0 else -t)(X)",  # control flow on an example's value
     "vmap(lambda t: tensor([t[0], t[1]]))(X)",
     "vmap(torch.trace)(M)",
@@ -245,3 +244,10 @@ def test_jacobians_inside_vmap_run_the_loop():
     batched, runs = _outcome(source, batched=True)
     assert runs == {"batched": 0, "looped": 1}
     assert _same(batched, _outcome(source, batched=False)[0])
+
+
+def test_item_of_an_example_is_refused_as_pytorch_refuses_it():
+    with pytest.raises(TcalcError, match=r"calling \.item\(\) on a Tensor"):
+        list(Session().run("vmap(lambda t: t.item() * t)(ones(3, 2).sum(1))"))
+    # a tensor that is not the example's may still give its number
+    assert list(Session().run("w = tensor(2.)\nvmap(lambda t: w.item() * t)(ones(3))"))[-1].data.tolist() == [2.0] * 3
