@@ -80,8 +80,17 @@ def refuse_effects() -> None:
 RANDOM = {ops.rand, ops.randn, ops.randint, ops.normal, ops.rand_like, ops.randn_like, nn_functional.dropout}
 
 
-def check_random(function) -> None:
-    if function in RANDOM and MODES:
+def _draws(function, args: tuple, kwargs: dict) -> bool:
+    """Whether the call draws random numbers (dropout only when training, with p > 0)."""
+    if function is nn_functional.dropout:
+        p = args[1] if len(args) > 1 else kwargs.get("p", 0.5)
+        training = args[2] if len(args) > 2 else kwargs.get("training", True)
+        return bool(training) and p != 0
+    return True
+
+
+def check_random(function, args: tuple = (), kwargs: dict | None = None) -> None:
+    if function in RANDOM and MODES and _draws(function, args, kwargs or {}):
         if "error" in MODES:
             raise TcalcValueError("vmap: called random operation while in randomness error mode. Please either use "
                                   "the 'same' or 'different' randomness flags on vmap or perform the randomness "
@@ -109,7 +118,7 @@ UNBATCHED = object()  # `call`'s answer when no Batched is involved: call as usu
 def call(function, name: str, effect, args: tuple, kwargs: dict, method: bool):
     """A table function or method called while a vmap runs: refused, batched, or
     UNBATCHED (no Batched among the arguments; the caller calls it as usual)."""
-    check_random(function)
+    check_random(function, args, kwargs)
     if _attempts[0] and effect is not None and effect is not CALLS_BACK:
         raise NoBatchingRule
     if not (contains_batched(args) or kwargs and contains_batched(kwargs.values())):
