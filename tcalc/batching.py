@@ -52,7 +52,12 @@ class Batched:
     def _refuse(self, *args, **kwargs):
         raise NoBatchingRule
 
-    __bool__ = __iter__ = __len__ = __index__ = __int__ = __float__ = __complex__ = _refuse
+    def __bool__(self):
+        raise refusal("vmap: It looks like you're attempting to use a Tensor in some data-dependent control flow. "
+                      "We don't support that yet, please file an issue at https://github.com/pytorch/pytorch/issues .",
+                      "the examples of a batch take one path: torch.where(cond, a, b) picks elementwise")
+
+    __iter__ = __len__ = __index__ = __int__ = __float__ = __complex__ = _refuse
     __format__ = __str__ = __repr__ = __contains__ = __getitem__ = _refuse
     __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _refuse
     __hash__ = object.__hash__
@@ -492,14 +497,20 @@ def _same_shape(function, args, kwargs):
     return Batched(result) if type(result) is Tensor else result
 
 
+def refusal(message: str, hint: str) -> TcalcValueError:
+    """PyTorch's refusal of what an example cannot do (its value as a Python number, a branch
+    on it): raised as it is, not run as the loop, which could do it."""
+    error = TcalcValueError(message, hint=hint)
+    error.refused_by_vmap = True
+    return error
+
+
 def _item(function, args, kwargs):
     _only(args, kwargs, 1)
-    error = TcalcValueError("vmap: It looks like you're calling .item() on a Tensor. We don't support vmap over "
-                            "calling .item() on a Tensor, please try to rewrite what you're doing with other "
-                            "operations. If error is occurring somewhere inside PyTorch internals, please file a "
-                            "bug report.", hint="keep the example a tensor: t * t.sum() rather than t * t.sum().item()")
-    error.refused_by_vmap = True  # PyTorch's refusal whatever the loop would do: not run as the loop
-    raise error
+    raise refusal("vmap: It looks like you're calling .item() on a Tensor. We don't support vmap over calling "
+                  ".item() on a Tensor, please try to rewrite what you're doing with other operations. If error is "
+                  "occurring somewhere inside PyTorch internals, please file a bug report.",
+                  "keep the example a tensor: t * t.sum() rather than t * t.sum().item()")
 
 
 def _is_floating_point(function, args, kwargs):
@@ -535,7 +546,7 @@ _RULES.update({
 _METHODS = {"size": _size, "dim": _dim, "ndimension": _dim, "numel": _numel, "is_floating_point": _is_floating_point,
             "to": _same_shape, "type": _same_shape, "cpu": _same_shape,
             **{dtype.conversion_method: _same_shape for dtype in dtypes.ALL if dtype.conversion_method}}
-_FUNCTIONS = {"len": _length, "numel": _numel}
+_FUNCTIONS = {"len": _length, "numel": _numel, "float": _item, "int": _item, "bool": _item}
 
 
 # ---- a whole call: the batched arguments in, the results out ------------------------------------------

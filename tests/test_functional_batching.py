@@ -160,7 +160,6 @@ def test_the_usual_small_functions_run_batched(source):
 
 
 @pytest.mark.parametrize("source", [
-    "vmap(lambda t: t if t.sum() > 0 else -t)(X)",  # control flow on an example's value
     "vmap(lambda t: tensor([t[0], t[1]]))(X)",
     "vmap(torch.trace)(M)",
     # Examples laid out with gaps (or transposed): NumPy would sum them in another order.
@@ -244,6 +243,12 @@ def test_jacobians_inside_vmap_run_the_loop():
     batched, runs = _outcome(source, batched=True)
     assert runs == {"batched": 0, "looped": 1}
     assert _same(batched, _outcome(source, batched=False)[0])
+
+
+@pytest.mark.parametrize("source", ["vmap(lambda t: t if t.sum() > 0 else -t)(X)", "vmap(lambda t: t * float(t[0]))(X)"])
+def test_a_branch_on_an_example_or_its_number_is_refused_as_pytorch_refuses_it(source):
+    with pytest.raises(TcalcError, match="data-dependent control flow|calling .item"):
+        _runs(source)
 
 
 def test_item_of_an_example_is_refused_as_pytorch_refuses_it():
