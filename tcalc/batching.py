@@ -34,12 +34,15 @@ class NoBatchingRule(BaseException):
 
 
 class Batched:
-    """One example's view of a batch: `value` is the physical tensor, batch dim first."""
+    """One example's view of a batch: `value` is the physical tensor, batch dim first.
+    `level` names the batched run (the vmap) whose batch it is: a vmap inside another's
+    function sees both, and a rule never pairs the examples of two batches."""
 
-    __slots__ = ("value",)
+    __slots__ = ("value", "level")
 
-    def __init__(self, value: Tensor):
+    def __init__(self, value: Tensor, level: int | None = None):
         self.value = value
+        self.level = _level[0] if level is None else level
 
     @property
     def shape(self) -> tuple:
@@ -67,6 +70,8 @@ class Batched:
 
 MODES: list = []  # the randomness= of each vmap in progress, innermost last
 _attempts = [0]  # batched runs in progress (effects are refused while one is)
+_level = [0]  # the level of the Batched values the rule being run makes: its operands'
+_runs_made = [0]  # levels given out
 ENABLED = [True]  # False: every vmap loops (tests compare the two)
 RUNS = {"batched": 0, "looped": 0}  # how each vmap call ran, for tests and benchmarks
 
@@ -105,6 +110,26 @@ def check_random(function, args: tuple = (), kwargs: dict | None = None) -> None
             raise NoBatchingRule  # 'same' and 'different' run as the loop
 
 
+def level_of(values) -> int:
+    """The one level of the Batched among values (nested in lists, tuples, dicts)."""
+    found: set = set()
+
+    def walk(items):
+        for v in items:
+            kind = type(v)
+            if kind is Batched:
+                found.add(v.level)
+            elif kind in (list, tuple):
+                walk(v)
+            elif kind is dict:
+                walk(v.values())
+
+    walk(values)
+    if len(found) != 1:
+        raise NoBatchingRule  # two vmaps' batches meet (or none): the outer vmap loops
+    return found.pop()
+
+
 def contains_batched(values) -> bool:
     for v in values:
         kind = type(v)
@@ -133,6 +158,7 @@ def call(function, name: str, effect, args: tuple, kwargs: dict, method: bool):
         rule = (_METHODS if method else _FUNCTIONS).get(name)
     if rule is None:
         raise NoBatchingRule
+    _level[0] = level_of((*args, *kwargs.values()) if kwargs else args)
     return rule(function, args, kwargs)
 
 
@@ -454,6 +480,7 @@ def _mT(x: Batched):
 
 def index(x: Batched, index):
     """x[index] for ints, slices, None and ...: the batch dim is passed over."""
+    _level[0] = x.level
     items = index if type(index) is tuple else (index,)
     for item in items:
         if not (type(item) is int or type(item) is slice or item is None or item is Ellipsis):
@@ -531,6 +558,7 @@ def attribute(x: Batched, name: str):
     getter = ATTRIBUTES.get(name)
     if getter is None:
         raise NoBatchingRule
+    _level[0] = x.level
     return getter(x)
 
 
@@ -576,8 +604,10 @@ def _physical_argument(leaf: Tensor, dim: int) -> Tensor:
     return leaf if leaf.data.flags.c_contiguous else ops.contiguous(leaf)
 
 
-def _output(leaf, dim, size: int, inputs: set):
+def _output(leaf, dim, size: int, inputs: set, level: int):
     if type(leaf) is Batched:
+        if leaf.level != level:  # another vmap's batch (an outer one's, captured)
+            raise NoBatchingRule
         value = leaf.value
         if dim is None or not isinstance(dim, int) or isinstance(dim, bool):
             raise NoBatchingRule
@@ -603,10 +633,13 @@ def run(function, leaves: list, dims: list, rebuild, kwargs: dict, out_dims, siz
     physical = [leaf if d is None else _physical_argument(leaf, d) for leaf, d in zip(leaves, dims)]
     step = size if chunk_size is None else min(chunk_size, size)
     pieces = []
+    _runs_made[0] += 1
+    level = _runs_made[0]
     _attempts[0] += 1
     try:
         for start in range(0, size, step):
-            chunk = [p if d is None else Batched(p if step == size else ops.getitem(p, slice(start, start + step)))
+            chunk = [p if d is None else Batched(p if step == size else ops.getitem(p, slice(start, start + step)),
+                                                 level)
                      for p, d in zip(physical, dims)]
             inputs = {id(c.value) for c in chunk if type(c) is Batched}
             out = call(function, rebuild(chunk), kwargs)
@@ -614,7 +647,7 @@ def run(function, leaves: list, dims: list, rebuild, kwargs: dict, out_dims, siz
             per_leaf = list(out_dims) if isinstance(out_dims, tuple) else [out_dims] * len(out_leaves)
             if len(per_leaf) != len(out_leaves):
                 raise NoBatchingRule
-            pieces.append((out, [_output(leaf, d, min(step, size - start), inputs)
+            pieces.append((out, [_output(leaf, d, min(step, size - start), inputs, level)
                                  for leaf, d in zip(out_leaves, per_leaf)]))
     finally:
         _attempts[0] -= 1
@@ -624,6 +657,49 @@ def run(function, leaves: list, dims: list, rebuild, kwargs: dict, out_dims, siz
         results = [r if d is None else ops.cat([piece[1][i] for piece in pieces], d)
                    for i, (r, d) in enumerate(zip(results, per_leaf))]
     return rebuild_out(out, iter(results))
+
+
+def flatten_batches(leaf, dim, outer: int, inner: int):
+    """An argument of a vmap inside an outer vmap's batched run, as a physical tensor of
+    both batches in one (outer index major), or the argument itself when neither maps it."""
+    if type(leaf) is Batched:
+        value = leaf.value
+        if dim is None:  # every inner example sees the outer example whole
+            _physical_argument(value, 0)  # (its layout checked as the loop's example)
+            expanded = ops.expand(ops.unsqueeze(value, 1), (outer, inner) + value.data.shape[1:])
+        else:
+            expanded = _physical_argument(value, 0)
+            data = expanded.data
+            if dim:
+                strides = data.strides[1:dim + 1] + data.strides[dim + 2:]
+                if not _compact(data.shape[1:dim + 1] + data.shape[dim + 2:], strides, data.itemsize):
+                    raise NoBatchingRule
+                expanded = ops.permute(expanded, (0, dim + 1) + tuple(d for d in range(1, data.ndim) if d != dim + 1))
+        shape = expanded.data.shape
+        return ops.contiguous(ops.reshape(expanded, (outer * inner,) + shape[2:]))
+    if dim is None:
+        return leaf
+    value = _physical_argument(leaf, dim)  # the inner batch first; the same for every outer example
+    shape = value.data.shape
+    return ops.contiguous(ops.reshape(ops.expand(ops.unsqueeze(value, 0), (outer,) + shape), (outer * inner,) + shape[1:]))
+
+
+def split_batches(result, dim, outer: int, inner: int, level: int):
+    """A result of the flattened run as the outer batch's Batched: the inner batch at dim."""
+    if type(result) is not Tensor or dim is None or not isinstance(dim, int) or isinstance(dim, bool):
+        raise NoBatchingRule
+    shape = result.data.shape
+    if not shape or shape[0] != outer * inner:
+        raise NoBatchingRule
+    ndim = len(shape)  # the example's dims and the inner batch's
+    if not -ndim <= dim < ndim:
+        raise NoBatchingRule
+    dim %= ndim
+    value = ops.reshape(result, (outer, inner) + shape[1:])
+    if dim:
+        order = (0,) + tuple(range(2, dim + 2)) + (1,) + tuple(range(dim + 2, ndim + 1))
+        value = ops.permute(value, order)
+    return Batched(value, level)
 
 
 def generator_state():

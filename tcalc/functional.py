@@ -218,6 +218,7 @@ def call_batched_grad(t: Transformed, args: tuple, kwargs: dict, call):
     the batching rules never mix examples. Anything else raises NoBatchingRule (vmap loops)."""
     argnums, has_aux = t.options.get("argnums", 0), t.options.get("has_aux", False)
     positions = _chosen(args, argnums)
+    level = batching.level_of(args)
     size = next(leaf.value.data.shape[0] for leaf in _leaves(args) if type(leaf) is batching.Batched)
     trees = [args[i] for i in positions]
     originals = [leaf for tree in trees for leaf in _leaves(tree)]
@@ -230,7 +231,7 @@ def call_batched_grad(t: Transformed, args: tuple, kwargs: dict, call):
     outer = any(p.requires_grad for p in physical)
     handles = [p + 0.0 if p.requires_grad else Tensor(np.ascontiguousarray(p.data), requires_grad=True)
                for p in physical]
-    batched = iter([batching.Batched(h) for h in handles])
+    batched = iter([batching.Batched(h, level) for h in handles])
     arguments = list(args)
     for i, tree in zip(positions, trees):
         arguments[i] = _rebuild(tree, batched)
@@ -238,6 +239,8 @@ def call_batched_grad(t: Transformed, args: tuple, kwargs: dict, call):
         out = call(t.function, tuple(arguments), kwargs)
         out, aux = _split_aux(out, has_aux, "grad_and_value(f)(*args)")
         # (A result that is not batched depends on no example: its gradients are zeros.)
+        if type(out) is batching.Batched and out.level != level:
+            raise batching.NoBatchingRule
         physical_out = out.value if type(out) is batching.Batched else out
         if type(physical_out) is not Tensor or physical_out.data.ndim != (type(out) is batching.Batched) or \
                 not physical_out.dtype.is_floating_point:
@@ -246,10 +249,10 @@ def call_batched_grad(t: Transformed, args: tuple, kwargs: dict, call):
 
     def result(v):
         if type(v) is batching.Batched:
-            return v if outer else batching.Batched(Tensor(v.value.data))
+            return v if outer else batching.Batched(Tensor(v.value.data), v.level)
         return v if outer or type(v) is not Tensor else Tensor(v.data)
 
-    values = iter([result(batching.Batched(g)) for g in grads])
+    values = iter([result(batching.Batched(g, level)) for g in grads])
     shaped = [_rebuild(tree, values) for tree in trees]
     grads = tuple(shaped) if isinstance(argnums, tuple) else shaped[0]
     value = result(out)
@@ -407,15 +410,15 @@ def _batch_dims(t: Transformed, args: tuple) -> list:
 def call_vmap(t: Transformed, args: tuple, kwargs: dict, call):
     """f once on the whole batch (tcalc.batching), or, when that cannot be exact, one example
     at a time (each example's graph its own); the results stacked along out_dims."""
-    dims = _batch_dims(t, args)
     leaves = [leaf for arg in args for leaf in _leaves(arg)]
+    if batching.contains_batched(leaves):  # inside an outer vmap's batched run
+        return _nested_vmap(t, args, kwargs, call, leaves)
+    dims = _batch_dims(t, args)
     sizes = [leaf.data.shape[d] for leaf, d in zip(leaves, dims) if d is not None]
     if len(set(sizes)) > 1:
         raise TcalcValueError("vmap: Expected all tensors to have the same size in the mapped dimension, got "
                               f"sizes {sizes} for the mapped dimension",
                               hint="every mapped input needs the same batch size")
-    if batching.contains_batched(leaves):
-        raise batching.NoBatchingRule  # nested in a batched run: the outer vmap loops, this one batches
     randomness = t.options.get("randomness", "error")
     batching.MODES.append(randomness)
     try:
@@ -435,6 +438,41 @@ def call_vmap(t: Transformed, args: tuple, kwargs: dict, call):
         return _vmap_loop(t, args, kwargs, call, leaves, dims, sizes[0], randomness)
     finally:
         batching.MODES.pop()
+
+
+def _nested_vmap(t: Transformed, args: tuple, kwargs: dict, call, leaves: list):
+    """vmap inside an outer vmap's batched run: the two batches as one, outer index major
+    (example (i, j) is row i * inner + j), run by the same rules; the results split back into
+    the outer batch and the inner one, placed at out_dims. Anything else raises
+    NoBatchingRule: the outer vmap loops, and this one batches each of its examples."""
+    if t.options.get("chunk_size") is not None:
+        raise batching.NoBatchingRule
+    # The arguments' shapes as one example of the outer batch sees them, to check in_dims by.
+    examples = [Tensor(np.broadcast_to(np.zeros((), leaf.value.data.dtype), leaf.shape))
+                if type(leaf) is batching.Batched else leaf for leaf in leaves]
+    dims = _batch_dims(t, _arguments(args, examples))
+    sizes = {example.data.shape[d] for example, d in zip(examples, dims) if d is not None}
+    level = batching.level_of(leaves)
+    outer = {leaf.value.data.shape[0] for leaf in leaves if type(leaf) is batching.Batched}
+    if len(sizes) != 1 or len(outer) != 1 or not all(sizes) or not all(outer):
+        raise batching.NoBatchingRule
+    (inner,), (size,) = sizes, outer
+    flattened = [batching.flatten_batches(leaf, d, size, inner) for leaf, d in zip(leaves, dims)]
+    mapped = [0 if type(leaf) is batching.Batched or d is not None else None for leaf, d in zip(leaves, dims)]
+    out_dims = t.options.get("out_dims", 0)
+    batching.MODES.append(t.options.get("randomness", "error"))
+    try:
+        out, results = batching.run(t.function, flattened, mapped,
+                                    lambda chunk: _arguments(args, chunk), kwargs, 0, size * inner, None, call,
+                                    _leaves, lambda out, values: (out, list(values)))
+    finally:
+        batching.MODES.pop()
+    per_leaf = list(out_dims) if isinstance(out_dims, tuple) else [out_dims] * len(results)
+    if len(per_leaf) != len(results):
+        raise batching.NoBatchingRule
+    split = iter([batching.split_batches(r, d, size, inner, level) for r, d in zip(results, per_leaf)])
+    batching.RUNS["batched"] += 1
+    return _rebuild(out, split)
 
 
 def _arguments(args: tuple, leaves: list) -> tuple:

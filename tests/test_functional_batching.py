@@ -89,14 +89,14 @@ SHAPE = ["{e}.T", "{e}.reshape(-1)", "{e}.unsqueeze({d})", "{e}[0]", "{e}[..., 1
 LEAVES = ["t", "u", "v", "W", "1.5", "t.sum()"]
 
 
-def _expression(rng: random.Random, depth: int) -> str:
+def _expression(rng: random.Random, depth: int, leaves=LEAVES) -> str:
     if depth == 0:
-        return rng.choice(LEAVES)
+        return rng.choice(leaves)
     kind = rng.choice(["unary", "binary", "reduce", "product", "shape", "leaf"])
     if kind == "leaf":
-        return rng.choice(LEAVES)
+        return rng.choice(leaves)
     d = rng.choice(["0", "-1", "1"])
-    a, b = _expression(rng, depth - 1), _expression(rng, depth - 1)
+    a, b = _expression(rng, depth - 1, leaves), _expression(rng, depth - 1, leaves)
     template = rng.choice({"unary": UNARY, "binary": BINARY, "reduce": REDUCE, "product": PRODUCT,
                            "shape": SHAPE}[kind])
     return template.format(e=a, a=a, b=b, d=d)
@@ -114,6 +114,16 @@ def _program(seed: int) -> str:
     out_dims = rng.choice(["0", "0", "-1"])
     if in_dims.endswith("None)"):
         second = "v"
+    if rng.random() < 0.2:  # a vmap inside the function of another: over the rows of each example
+        inner_body = _expression(rng, rng.choice([1, 2]), LEAVES + ["o[0]", "o.sum(0)"])
+        if rng.random() < 0.3:
+            inner_body = f"(({inner_body}) * 1.0).sum()"
+            inner = f"grad(lambda t, u: {inner_body})"
+        else:
+            inner = f"lambda t, u: {inner_body}"
+        inner_dims = rng.choice(["0", "(0, None)", "(0, 0)"])
+        return (f"vmap(lambda o, p: vmap({inner}, in_dims={inner_dims}, out_dims={out_dims})(o, p), "
+                f"in_dims={rng.choice(['0', '(0, None)'])})(M, {rng.choice(['M', 'W'])})")
     if rng.random() < 0.35:  # per-example gradients: vmap(grad(f)), f's value summed to a scalar
         argnums = rng.choice(["0", "1", "(0, 1)"])
         scalar = f"(({_expression(rng, rng.choice([1, 2]))}) * 1.0).sum()"
@@ -208,11 +218,24 @@ def test_chunk_size_splits_the_batch_and_keeps_the_values():
         _runs("vmap(lambda t: t, chunk_size=0)(Y)")
 
 
-def test_nested_vmap_batches_the_inner_call():
-    value, runs = _runs("vmap(vmap(lambda a, b: a * b + 1))(M, M)")
-    assert runs["batched"] >= 1
-    looped, _ = _outcome("vmap(vmap(lambda a, b: a * b + 1))(M, M)", batched=False)
-    assert np.array_equal(value.data, looped[0][0])
+@pytest.mark.parametrize("source", [
+    "vmap(vmap(lambda a, b: a * b + 1))(M, M)",
+    "vmap(vmap(lambda r: r.softmax(0), out_dims=1))(M)",
+    "vmap(lambda m, w: vmap(lambda r: r @ w)(m), in_dims=(0, None))(M, W)",
+    "vmap(lambda m: vmap(lambda r, s: r - s, in_dims=(0, None))(m, m.mean(0)))(M)",
+    "vmap(vmap(grad(lambda r: (r.sin() * r).sum())))(M)",
+])
+def test_nested_vmap_runs_as_one_batch_of_both(source):
+    value, runs = _outcome(source, batched=True)
+    assert runs == {"batched": 2, "looped": 0}
+    assert _same(value, _outcome(source, batched=False)[0])
+
+
+def test_an_outer_example_captured_by_an_inner_vmap_is_not_paired_with_the_inner_batch():
+    source = "vmap(lambda x: vmap(lambda y: x * y)(Y))(Y)"  # two batches of 5: every pair, not 5 pairs
+    value, _ = _outcome(source, batched=True)
+    assert value[0][2] == (5, 5, 3)
+    assert _same(value, _outcome(source, batched=False)[0])
 
 
 def test_a_gradient_through_the_batched_run_matches_the_loops():
