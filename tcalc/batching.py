@@ -13,7 +13,13 @@ Anything without a rule here, anything whose effect the loop would repeat (print
 in-place changes, assignments outside the function) and any error raises NoBatchingRule,
 and vmap then runs the whole call as the loop: a refusal before the op runs, so nothing
 the batched run did is seen. A Batched refuses Python's own protocols (truth, iteration,
-formatting, ==) the same way, so that no code that does not know it can read it wrongly.
+formatting, ==) the same way, so that no code that does not know it can read it wrongly;
+its truth and its Python number (`if t.sum() > 0`, `t.item()`) PyTorch refuses, and so does
+this, in PyTorch's words.
+
+grad(f) of an example is batched too (tcalc.functional.call_batched_grad), and a vmap inside
+the function runs both batches as one (flatten_batches, split_batches); each Batched knows
+the run it belongs to (`level`), and a rule refuses to pair two runs' examples.
 """
 from __future__ import annotations
 
