@@ -505,6 +505,50 @@ def case_loop(ctx) -> list[dict]:
     return rows
 
 
+VMAP_INPUTS, VMAP_SIZE, VMAP_REPS = 1000, 8, 20
+
+
+def case_vmap(ctx) -> list[dict]:
+    """vmap of a small function over a batch of small inputs, against the same batch as one
+    tensor expression (in tcalc, in the NumPy column's place) and against torch.func.vmap."""
+    n, d = VMAP_INPUTS, VMAP_SIZE
+    session = Session()
+    run(session, f"X = randn({n}, {d}); W = randn({d}, {d}); w = randn({d})\n"
+                 "f(x) = ((x @ W).tanh() * w).sum()")
+    (mapped,) = session_statements("y = vmap(f)(X)")
+    (expression,) = session_statements("y = ((X @ W).tanh() * w).sum(1)")
+    from tcalc import batching
+
+    def looped():
+        batching.ENABLED[0] = False
+        try:
+            session.execute(mapped)
+        finally:
+            batching.ENABLED[0] = True
+
+    reps = VMAP_REPS  # calls a timing, as the tiny graph's: one call after the settling pause runs cold
+
+    def repeated(function):
+        def all_reps():
+            for _ in range(reps):
+                function()
+        return timed(all_reps)
+
+    sides = {"tcalc": repeated(lambda: session.execute(mapped)), "numpy": repeated(lambda: session.execute(expression)),
+             "loop": timed(lambda: [looped() for _ in range(2)])}
+    if ctx.torch:
+        ctx.torch.setup("vmap", n=n, d=d, reps=reps)
+        sides["torch"] = ctx.torch.timer("vmap")
+    m = alternate(sides, ctx.rounds(20, 5))
+    m = {k: v / (2 if k == "loop" else reps) for k, v in m.items()}
+    name = (f"vmap: `vmap(f)(X)`, f(x) = ((x @ W).tanh() * w).sum(), {n:,} inputs of {d} "
+            f"(NumPy column: the same batch as one tcalc expression, `((X @ W).tanh() * w).sum(1)`; "
+            f"torch: torch.func.vmap; per call, {reps} calls a timing)")
+    return [row(name, m, 3.0),
+            row("vmap as the loop it falls back to: one example at a time (NumPy column as above)",
+                {**m, "tcalc": m["loop"], "torch": None}, None)]
+
+
 SHELL_LINES = ["x = arange(12).reshape(3, 4)", "x.sum(0)", "tensor([1., 2., 3.]) * 2 + 1",
                "(x.float() @ x.T.float()).mean()"]
 
@@ -549,7 +593,7 @@ def case_shell(ctx) -> list[dict]:
 # 0 copies apart).
 CASES = {"startup": case_startup, "matmul": case_matmul, "autograd": case_autograd,
          "inplace": case_inplace, "backward_memory": case_backward_memory, "script": case_script,
-         "shell": case_shell, "names": case_names, "loop": case_loop}
+         "shell": case_shell, "names": case_names, "loop": case_loop, "vmap": case_vmap}
 
 
 # ---- report ----------------------------------------------------------------------------

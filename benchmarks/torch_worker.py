@@ -68,7 +68,19 @@ def setup_train(epochs):
     return run
 
 
-SETUPS = {"matmul": setup_matmul, "mlp": setup_mlp, "tiny": setup_tiny, "train": setup_train}
+def setup_vmap(n, d, reps):
+    X, W, w = torch.randn(n, d), torch.randn(d, d), torch.randn(d)
+
+    def f(x):
+        return ((x @ W).tanh() * w).sum()
+
+    def run():
+        for _ in range(reps):
+            torch.func.vmap(f)(X)
+    return run
+
+
+SETUPS = {"matmul": setup_matmul, "mlp": setup_mlp, "tiny": setup_tiny, "train": setup_train, "vmap": setup_vmap}
 
 for line in sys.stdin:
     request = json.loads(line)

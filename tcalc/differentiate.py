@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import batching
 from .autograd import run_backward
 from .errors import AutogradError, TcalcTypeError
 from .ops import _base
@@ -88,8 +89,17 @@ def call_grad_function(gf: GradFunction, args: tuple, kwargs: dict, call) -> obj
     from . import functional
 
     if isinstance(gf, SessionBuiltin):
+        batching.refuse_effects()
         return gf.function(args, kwargs, call.__self__.globals)  # `call` is the Session's
+    if gf.kind not in _BATCH_AWARE and batching.attempting() and batching.contains_batched(args):
+        if gf.kind in ("grad", "grad_and_value"):  # per-example gradients, in one backward
+            return functional.call_batched_grad(gf, args, kwargs, call)
+        raise batching.NoBatchingRule  # a Jacobian of one example of vmap's batch: vmap loops
     return functional.CALL[gf.kind](gf, args, kwargs, call)
+
+
+# The transforms that take one example of vmap's batch as it is.
+_BATCH_AWARE = {"vmap", "no_grad", "enable_grad", "inference_mode", "set_grad_enabled"}
 
 
 def grad_mode_function(mode: GradMode, args: tuple, kwargs: dict) -> Transformed:

@@ -11,15 +11,17 @@ from typing import Callable
 class Shown:
     """How one value looks. `text` is always there; `rich` (a rich renderable, or a
     function making one, so that rich is imported only by a front end that draws it),
-    `html` and `png` are there when the value has such a form."""
+    `html`, `png` and `svg` are there when the value has such a form (each may be a
+    function that makes it, or gives None after all)."""
 
-    __slots__ = ("text", "rich", "html", "png")
+    __slots__ = ("text", "rich", "html", "png", "svg")
 
-    def __init__(self, text: str, rich=None, html: str | None = None, png: bytes | None = None):
+    def __init__(self, text: str, rich=None, html: str | None = None, png: bytes | None = None, svg=None):
         self.text = text
         self.rich = rich
         self.html = html
         self.png = png
+        self.svg = svg
 
 
 # type -> the text of a value of that type where it stands alone or inside a tuple or list

@@ -11,7 +11,8 @@ from typing import Iterator
 
 import numpy as np
 
-from . import ast, autograd, builtins, dtypes, limits, modules, numpy_operands, ops, python_values
+from . import ast, autograd, batching, builtins, dtypes, limits, modules, numpy_operands, ops, python_values
+from .batching import Batched
 from .calling import call_table_function
 from .differentiate import call_grad_function, grad_mode_function
 from .errors import (
@@ -239,6 +240,7 @@ class Session:
         elif isinstance(target, (ast.TupleExpr, ast.ListExpr)):
             self._bind_items(target, value, scope)
         elif isinstance(target, ast.Index):
+            batching.refuse_effects()
             obj = self.eval(target.value, scope)
             index = self._index(target, scope)
             if type(obj) is Tensor:
@@ -252,6 +254,7 @@ class Session:
                 raise TcalcTypeError(f"'{type_name(obj)}' object does not support item assignment",
                                      target.span)
         elif isinstance(target, ast.Attribute):
+            batching.refuse_effects()
             obj = self.eval(target.value, scope)
             setter = builtins.SETTABLE.get(target.attr) if type(obj) is Tensor else None
             if setter is None:
@@ -287,6 +290,7 @@ class Session:
             self.bind(t, v, scope)
 
     def _bind_name(self, name: str, value) -> None:
+        batching.refuse_effects()  # a function under vmap setting a global
         if self.journal is not None:
             self.journal.bind(name)
         self._bound[name] = None
@@ -334,6 +338,8 @@ class Session:
         current = self.eval(target, scope)
         value = self.eval(node.value, scope)
         function = _BINARY[node.op]
+        if type(current) is Batched or type(current) is Tensor and batching.attempting():
+            raise batching.NoBatchingRule  # in place: the loop changes each example's memory
         if type(current) is Tensor and node.op in _INPLACE:
             # In place, as PyTorch's `X += Y`: id(X) does not change. `X[i] += v` updates
             # the selection, then writes it back (advanced indexing selects a copy).
@@ -388,6 +394,7 @@ class Session:
         return None
 
     def _delete(self, node: ast.Delete, scope):
+        batching.refuse_effects()
         targets = node.targets.items if isinstance(node.targets, ast.TupleExpr) else (node.targets,)
         for target in targets:
             if isinstance(target, ast.Name):
@@ -786,6 +793,8 @@ class Session:
     def _binary(self, function, left, right, op: str):
         if type(left) is Tensor and (type(right) is Tensor or type(right) in NUMBER_TYPES):
             return function(left, right)
+        if type(left) is Batched or type(right) is Batched:  # inside vmap's batched run
+            return batching.binary(function, left, right)
         if is_number(left) and is_number(right):
             return python_values.arithmetic(op, left, right)
         if type(left) in NUMPY_TYPES or type(right) in NUMPY_TYPES:
@@ -803,6 +812,9 @@ class Session:
                 raise err.at(node.span)
             except _STRAY as err:
                 raise _stray(err, node) from None
+        if type(value) is Batched and node.op in ("+", "-", "~"):
+            return value if node.op == "+" else self._guard(
+                node, lambda: batching.unary(ops.neg if node.op == "-" else ops.bitwise_not, value))
         if node.op == "+":
             if not (is_number(value) or type(value) is Tensor):
                 raise TcalcTypeError(f"bad operand type for unary +: {type_name(value)}")
@@ -824,6 +836,8 @@ class Session:
             right = self.eval(right_node, scope)
             if op in _MEMBERSHIP:
                 value = self._guard(node, lambda: _MEMBERSHIP[op](left, right))
+            elif type(left) is Batched or type(right) is Batched:
+                value = self._guard(node, lambda: batching.binary(_COMPARE[op], left, right))
             elif is_number(left) and is_number(right) or not (
                     type(left) is Tensor or type(right) is Tensor):
                 value = python_values.compare(op, left, right)
@@ -871,6 +885,13 @@ class Session:
                 return BoundMethod(method, obj)
             raise TcalcNameError(f"'Tensor' object has no attribute '{name}'", node.span,
                                  attribute_hint(name, {**builtins.ATTRIBUTES, **builtins.METHODS}))
+        if type(obj) is Batched:  # one example of vmap's batch
+            if name in builtins.ATTRIBUTES:
+                return self._guard(node, lambda: batching.attribute(obj, name))
+            method = builtins.METHODS.get(name)
+            if method is None:
+                raise batching.NoBatchingRule
+            return BoundMethod(method, obj)
         attributes = builtins.OBJECT_ATTRIBUTES.get(type(obj))  # grad_fn.next_functions, ...
         if attributes is not None and name in attributes:
             return self._guard(node, lambda: attributes[name](obj))
@@ -973,6 +994,8 @@ class Session:
     def call(self, func, args: tuple, kwargs: dict):
         """Call any callable value of the language."""
         kind = type(func)
+        if batching.MODES:  # inside vmap: the batching hooks below see every call
+            kind = None
         if kind is Builtin and func.effect is None:  # the common case first
             return call_table_function(func.name, func.function, args, kwargs)
         if kind is BoundMethod and func.method.effect is None:
@@ -980,6 +1003,10 @@ class Session:
             return call_table_function(method.name, method.function, (func.receiver,) + args, kwargs, method=True)
         if isinstance(func, Builtin):
             effect = func.effect
+            if batching.MODES:  # inside vmap: random ops refused, ops on a batch batched
+                result = batching.call(func.function, func.name, effect, args, kwargs, False)
+                if result is not batching.UNBATCHED:
+                    return result
             if effect is WRITES_OUTPUT:
                 text = call_table_function(func.name, func.function, args, kwargs)
                 try:
@@ -991,6 +1018,11 @@ class Session:
                 args, kwargs = self._callbacks(args), dict(zip(kwargs, self._callbacks(tuple(kwargs.values()))))
             return call_table_function(func.name, func.function, args, kwargs)
         if isinstance(func, BoundMethod):
+            if batching.MODES:
+                result = batching.call(func.method.function, func.name, func.method.effect, (func.receiver,) + args,
+                                       kwargs, True)
+                if result is not batching.UNBATCHED:
+                    return result
             if func.method.effect is CALLS_BACK:  # x.register_hook(f)
                 args = self._callbacks(args)
             return call_table_function(func.name, func.function, (func.receiver,) + args, kwargs, method=True)
@@ -1046,6 +1078,8 @@ class Session:
         index = self._index(node, scope)
         if type(obj) is Tensor:
             return self._guard(node, lambda: ops.getitem(obj, index))
+        if type(obj) is Batched:
+            return self._guard(node, lambda: batching.index(obj, index))
         if isinstance(obj, (tuple, list, str, range, np.ndarray)):
             return self._guard(node, lambda: python_values.sequence_index(obj, index))
         if type(obj) is dict:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ops
+from . import batching, ops
 from .autograd import grad_mode, run_backward
 from .errors import AutogradError, ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from .tensor import Tensor
@@ -210,6 +210,58 @@ def call_grad_and_value(t, args, kwargs, call):
     return _grad_and_value(t, args, kwargs, call)
 
 
+def call_batched_grad(t: Transformed, args: tuple, kwargs: dict, call):
+    """grad(f) or grad_and_value(f) of one example of vmap's batch (tcalc.batching), for
+    every example at once: each differentiated argument becomes a leaf holding the whole
+    batch (an unbatched one copied along the batch, so that each example has its own), and
+    one backward from the sum of f's per-example scalars gives each example's gradient, as
+    the batching rules never mix examples. Anything else raises NoBatchingRule (vmap loops)."""
+    argnums, has_aux = t.options.get("argnums", 0), t.options.get("has_aux", False)
+    positions = _chosen(args, argnums)
+    level = batching.level_of(args)
+    size = next(leaf.value.data.shape[0] for leaf in _leaves(args) if type(leaf) is batching.Batched)
+    trees = [args[i] for i in positions]
+    originals = [leaf for tree in trees for leaf in _leaves(tree)]
+    if not all(type(x) is Tensor or type(x) is batching.Batched for x in originals):
+        raise batching.NoBatchingRule
+    physical = [x.value if type(x) is batching.Batched else ops.expand(ops.unsqueeze(x, 0), (size,) + x.data.shape)
+                for x in originals]
+    if not all(p.dtype.is_floating_point for p in physical):
+        raise batching.NoBatchingRule
+    outer = any(p.requires_grad for p in physical)
+    handles = [p + 0.0 if p.requires_grad else Tensor(np.ascontiguousarray(p.data), requires_grad=True)
+               for p in physical]
+    batched = iter([batching.Batched(h, level) for h in handles])
+    arguments = list(args)
+    for i, tree in zip(positions, trees):
+        arguments[i] = _rebuild(tree, batched)
+    with grad_mode(True):
+        out = call(t.function, tuple(arguments), kwargs)
+        out, aux = _split_aux(out, has_aux, "grad_and_value(f)(*args)")
+        # (A result that is not batched depends on no example: its gradients are zeros.)
+        if type(out) is batching.Batched and out.level != level:
+            raise batching.NoBatchingRule
+        physical_out = out.value if type(out) is batching.Batched else out
+        if type(physical_out) is not Tensor or physical_out.data.ndim != (type(out) is batching.Batched) or \
+                not physical_out.dtype.is_floating_point:
+            raise batching.NoBatchingRule  # the loop says what is wrong with f's result
+        grads = _vjp([physical_out], [Tensor(np.ones_like(physical_out.data))], handles, create_graph=outer)
+
+    def result(v):
+        if type(v) is batching.Batched:
+            return v if outer else batching.Batched(Tensor(v.value.data), v.level)
+        return v if outer or type(v) is not Tensor else Tensor(v.data)
+
+    values = iter([result(batching.Batched(g, level)) for g in grads])
+    shaped = [_rebuild(tree, values) for tree in trees]
+    grads = tuple(shaped) if isinstance(argnums, tuple) else shaped[0]
+    value = result(out)
+    if aux is not None:
+        aux = _rebuild(aux, iter([result(a) for a in _leaves(aux)]))
+        grads, value = (grads, aux), (value, aux)
+    return grads if t.kind == "grad" else (grads, value)
+
+
 # ---- Jacobians --------------------------------------------------------------------------------------
 
 def _output_leaves(out, where: str) -> list:
@@ -310,6 +362,13 @@ def _batch_dims(t: Transformed, args: tuple) -> list:
         raise TcalcValueError(f"vmap({_function_name(t.function)})(<inputs>): got no inputs. Maybe you forgot to add "
                               "inputs, or you are trying to vmap over a function with no inputs. The latter is "
                               "unsupported.", hint="pass the batch: vmap(f)(xs)")
+    if type(in_dims) is int and all(type(arg) is Tensor for arg in args):  # the usual call, quickly
+        for arg in args:
+            ndim = arg.data.ndim
+            if not -ndim <= in_dims < ndim:
+                break
+        else:
+            return [in_dims % arg.data.ndim for arg in args]
     head = f"vmap({_function_name(t.function)}, in_dims={_dims_text(in_dims)}, ...)(<inputs>)"
     if isinstance(in_dims, tuple):
         if len(in_dims) != len(args):
@@ -349,25 +408,92 @@ def _batch_dims(t: Transformed, args: tuple) -> list:
 
 
 def call_vmap(t: Transformed, args: tuple, kwargs: dict, call):
-    """f over the batch, one example at a time (exact; each example's graph is its own), the
-    results stacked along out_dims."""
-    dims = _batch_dims(t, args)
+    """f once on the whole batch (tcalc.batching), or, when that cannot be exact, one example
+    at a time (each example's graph its own); the results stacked along out_dims."""
     leaves = [leaf for arg in args for leaf in _leaves(arg)]
+    if batching.contains_batched(leaves):  # inside an outer vmap's batched run
+        return _nested_vmap(t, args, kwargs, call, leaves)
+    dims = _batch_dims(t, args)
     sizes = [leaf.data.shape[d] for leaf, d in zip(leaves, dims) if d is not None]
     if len(set(sizes)) > 1:
         raise TcalcValueError("vmap: Expected all tensors to have the same size in the mapped dimension, got "
                               f"sizes {sizes} for the mapped dimension",
                               hint="every mapped input needs the same batch size")
+    randomness = t.options.get("randomness", "error")
+    batching.MODES.append(randomness)
+    try:
+        if sizes[0] and batching.ENABLED[0]:
+            try:
+                result = batching.run(t.function, leaves, dims, lambda chunk: _arguments(args, chunk), kwargs,
+                                    t.options.get("out_dims", 0), sizes[0], t.options.get("chunk_size"), call,
+                                    _leaves, _rebuild)
+                batching.RUNS["batched"] += 1
+                return result
+            except batching.NoBatchingRule:
+                pass
+            except Exception as err:  # noqa: BLE001 - the loop meets the same fault in an example, and reports it
+                if getattr(err, "refused_by_vmap", False):
+                    raise
+        batching.RUNS["looped"] += 1
+        return _vmap_loop(t, args, kwargs, call, leaves, dims, sizes[0], randomness)
+    finally:
+        batching.MODES.pop()
+
+
+def _nested_vmap(t: Transformed, args: tuple, kwargs: dict, call, leaves: list):
+    """vmap inside an outer vmap's batched run: the two batches as one, outer index major
+    (example (i, j) is row i * inner + j), run by the same rules; the results split back into
+    the outer batch and the inner one, placed at out_dims. Anything else raises
+    NoBatchingRule: the outer vmap loops, and this one batches each of its examples."""
+    if t.options.get("chunk_size") is not None:
+        raise batching.NoBatchingRule
+    # The arguments' shapes as one example of the outer batch sees them, to check in_dims by.
+    examples = [Tensor(np.broadcast_to(np.zeros((), leaf.value.data.dtype), leaf.shape))
+                if type(leaf) is batching.Batched else leaf for leaf in leaves]
+    dims = _batch_dims(t, _arguments(args, examples))
+    sizes = {example.data.shape[d] for example, d in zip(examples, dims) if d is not None}
+    level = batching.level_of(leaves)
+    outer = {leaf.value.data.shape[0] for leaf in leaves if type(leaf) is batching.Batched}
+    if len(sizes) != 1 or len(outer) != 1 or not all(sizes) or not all(outer):
+        raise batching.NoBatchingRule
+    (inner,), (size,) = sizes, outer
+    flattened = [batching.flatten_batches(leaf, d, size, inner) for leaf, d in zip(leaves, dims)]
+    mapped = [0 if type(leaf) is batching.Batched or d is not None else None for leaf, d in zip(leaves, dims)]
+    out_dims = t.options.get("out_dims", 0)
+    batching.MODES.append(t.options.get("randomness", "error"))
+    try:
+        out, results = batching.run(t.function, flattened, mapped,
+                                    lambda chunk: _arguments(args, chunk), kwargs, 0, size * inner, None, call,
+                                    _leaves, lambda out, values: (out, list(values)))
+    finally:
+        batching.MODES.pop()
+    per_leaf = list(out_dims) if isinstance(out_dims, tuple) else [out_dims] * len(results)
+    if len(per_leaf) != len(results):
+        raise batching.NoBatchingRule
+    split = iter([batching.split_batches(r, d, size, inner, level) for r, d in zip(results, per_leaf)])
+    batching.RUNS["batched"] += 1
+    return _rebuild(out, split)
+
+
+def _arguments(args: tuple, leaves: list) -> tuple:
+    leaves = iter(leaves)
+    return tuple(_rebuild(arg, leaves) for arg in args)
+
+
+def _vmap_loop(t: Transformed, args: tuple, kwargs: dict, call, leaves: list, dims: list, size: int,
+               randomness: str):
     outputs = []
-    for b in range(sizes[0]):
-        example = iter([leaf if d is None else ops.getitem(leaf, (slice(None),) * d + (b,))
-                        for leaf, d in zip(leaves, dims)])
-        outputs.append(call(t.function, tuple(_rebuild(arg, example) for arg in args), kwargs))
+    state = batching.generator_state() if randomness == "same" else None
+    for b in range(size):
+        if state is not None:  # randomness='same': every example draws what the first drew
+            batching.restore_generator(state)
+        example = [leaf if d is None else ops.getitem(leaf, (slice(None),) * d + (b,)) for leaf, d in zip(leaves, dims)]
+        outputs.append(call(t.function, _arguments(args, example), kwargs))
     if not outputs:  # an empty batch: f's result on zeros gives the shapes of the empty results
-        example = iter([leaf if d is None else Tensor(np.zeros(leaf.data.shape[:d] + leaf.data.shape[d + 1:],
-                                                                leaf.data.dtype))
-                        for leaf, d in zip(leaves, dims)])
-        shapes = call(t.function, tuple(_rebuild(arg, example) for arg in args), kwargs)
+        example = [leaf if d is None else Tensor(np.zeros(leaf.data.shape[:d] + leaf.data.shape[d + 1:],
+                                                          leaf.data.dtype))
+                   for leaf, d in zip(leaves, dims)]
+        shapes = call(t.function, _arguments(args, example), kwargs)
         return _rebuild(shapes, iter([ops.getitem(ops.stack([leaf], 0), slice(0, 0)) if type(leaf) is Tensor
                                       else leaf for leaf in _leaves(shapes)]))
     return _stack_outputs(t, outputs)
@@ -458,7 +584,17 @@ def hessian(func, argnums=0):
 
 
 def vmap(func, in_dims=0, out_dims=0, randomness="error", chunk_size=None):
-    return _transform("vmap", func, in_dims=in_dims, out_dims=out_dims)
+    if randomness not in ("error", "different", "same"):
+        raise TcalcValueError(f"Only allowed values for randomness are 'error', 'different', or 'same'. Got "
+                              f"{randomness}", hint="randomness='different' gives each example its own numbers")
+    if chunk_size is not None:
+        if not isinstance(chunk_size, int) or isinstance(chunk_size, bool):
+            raise TcalcTypeError(f"vmap: chunk_size must be an int or None, not {type(chunk_size).__name__}")
+        if chunk_size <= 0:
+            raise TcalcValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})",
+                                  hint="chunk_size=100 runs the batch 100 examples at a time")
+    return _transform("vmap", func, in_dims=in_dims, out_dims=out_dims, randomness=randomness,
+                      chunk_size=chunk_size)
 
 
 # ---- the functions that call f at once: f arrives as a Python callable ---------------------------

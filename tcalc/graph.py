@@ -10,10 +10,15 @@ which backward() visits the nodes: the chain rule from y down to the leaves.
 
 The drawing is a values.GraphDrawing; render.RENDERERS shows it as plain text (piped, and
 byte for byte the same characters) or as a rich Tree (the shell); `graph(y, format='dot')`
-is Graphviz DOT text of the same nodes; `graph(y, grads=True)` adds the gradient each node
+is Graphviz DOT text of the same nodes (`format='svg'` and `file='g.svg'` lay it out with
+Graphviz's dot program, when it is installed; `file='g.dot'` writes the DOT text); `graph(y, grads=True)` adds the gradient each node
 receives in a backward from y (its shape, mean and largest size).
 """
 from __future__ import annotations
+
+import os
+import shutil
+import subprocess
 
 from .autograd import OUT, Node
 from .errors import TcalcTypeError, TcalcValueError
@@ -260,7 +265,8 @@ def dot(drawing: GraphDrawing) -> str:
 
 
 def graph(args: tuple, kwargs: dict, variables: dict):
-    """graph(y) or graph(y, format='dot'), naming tensors as the session's variables do."""
+    """graph(y), graph(y, format='dot') or graph(y, file='g.svg'), naming tensors as the
+    session's variables do."""
     return _graph(*args, names=_names(variables), **kwargs)
 
 
@@ -284,10 +290,71 @@ def _edge_gradients(y: Tensor) -> dict:
     return edge_gradients(y, Tensor(np.ones_like(y.data)))
 
 
-def _graph(y, *, names: dict[int, str], format=None, grads=False):
+MISSING_DOT = "graph: Graphviz's 'dot' program is not installed; graph(y, format='dot') gives the DOT text"
+DOT_SECONDS = 30  # the longest Graphviz may take to lay a drawing out
+
+
+def svg(drawing: GraphDrawing) -> str:
+    """The drawing laid out by Graphviz's dot, as SVG text. The DOT text goes to dot's
+    standard input; dot is run by its path with fixed arguments, never through a shell."""
+    program = shutil.which("dot")
+    if program is None:
+        raise TcalcValueError(MISSING_DOT, hint="install Graphviz (e.g. apt-get install graphviz), or write the "
+                                                "DOT text with graph(y, file='g.dot')")
+    try:
+        done = subprocess.run([program, "-Tsvg"], input=dot(drawing).encode("utf-8"), capture_output=True,
+                              timeout=DOT_SECONDS, check=False)
+    except subprocess.TimeoutExpired:
+        raise TcalcValueError(f"graph: Graphviz's dot did not finish in {DOT_SECONDS} s",
+                              hint="graph(y, format='dot') gives the DOT text") from None
+    except OSError as err:
+        raise TcalcValueError(f"graph: Graphviz's dot could not be run: {err.strerror}") from None
+    if done.returncode != 0:
+        problem = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise TcalcValueError("graph: Graphviz's dot failed" + (f": {problem[0]}" if problem else ""))
+    return done.stdout.decode("utf-8", "replace")
+
+
+def svg_or_none(drawing: GraphDrawing) -> str | None:
+    """The SVG for a notebook's picture, or None where dot is missing (the text stays)."""
+    if shutil.which("dot") is None:
+        return None
+    try:
+        return svg(drawing)
+    except TcalcValueError:
+        return None
+
+
+def _write(drawing: GraphDrawing, file) -> None:
+    """graph(y, file='g.svg') or file='g.dot': written as tcalc's save writes files."""
+    from .files import write_atomically
+    from .serialization import _path
+
+    path = _path(file, "graph")
+    extension = os.path.splitext(path)[1].lower()
+    if extension == ".svg":
+        content = svg(drawing).encode("utf-8")
+    elif extension in (".dot", ".gv"):
+        content = (dot(drawing) + "\n").encode("utf-8")
+    else:
+        raise TcalcValueError(f"graph(): cannot tell the format of '{path}' from its extension",
+                              hint="file='g.svg' writes a picture (with Graphviz), file='g.dot' the DOT text")
+    write_atomically(path, lambda f: f.write(content), "graph")
+
+
+def _graph(y, *, names: dict[int, str], format=None, grads=False, file=None):
     drawing = build(y, names, bool(grads))
+    if file is not None:
+        if format is not None:
+            raise TcalcValueError("graph(): give format= or file=, not both",
+                                  hint="the file's extension says its format: 'g.svg' or 'g.dot'")
+        _write(drawing, file)
+        return None
     if format is None:
         return drawing
     if format == "dot":
         return dot(drawing)
-    raise TcalcValueError(f"graph(): unknown format {format!r}", hint="format='dot' gives Graphviz DOT text")
+    if format == "svg":
+        return svg(drawing)
+    raise TcalcValueError(f"graph(): unknown format {format!r}", hint="format='dot' gives Graphviz DOT text, "
+                                                                    "format='svg' a picture (with Graphviz)")

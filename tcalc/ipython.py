@@ -8,7 +8,8 @@
 
 Each value a statement shows is displayed through tcalc.render's table, as the shell shows
 it: its plain text (PyTorch's), and HTML or a PNG where its renderer has one (a summary's
-heatmap; a plot, when matplotlib is installed). print() writes to the cell's output; an
+heatmap; a plot, when matplotlib is installed; graph(y) as an SVG picture, when Graphviz's
+dot is installed). print() writes to the cell's output; an
 error is shown as tcalc's caret diagnostic, never a traceback. IPython is not a dependency
 of tcalc: it is imported here only, by IPython itself.
 """
@@ -44,6 +45,9 @@ class Displayed:
 
     def _repr_png_(self):
         return _resolved(self.shown.png)
+
+    def _repr_svg_(self):  # graph(y), laid out by Graphviz when it is installed
+        return _resolved(self.shown.svg)
 
 
 def _resolved(form):

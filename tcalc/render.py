@@ -225,7 +225,8 @@ def _register_drawings() -> None:
     from . import graph
     from .values import GraphDrawing
 
-    RENDERERS[GraphDrawing] = lambda drawing: Shown(graph.text(drawing), rich=lambda: graph.rich_tree(drawing))
+    RENDERERS[GraphDrawing] = lambda drawing: Shown(graph.text(drawing), rich=lambda: graph.rich_tree(drawing),
+                                                    svg=lambda: graph.svg_or_none(drawing))  # a notebook's picture
     LEAF_TEXT[GraphDrawing] = graph.text
 
 

@@ -34,10 +34,12 @@ h = lambda t: t.exp()
 pair = lambda t: (t.sum(), t * 2)
 """
 FUNCTIONS = ["f", "g", "h", "pair", "torch.sin", "torch.sum", "lambda t: t", "lambda t: 3", "lambda t: t.item()",
-             "lambda *a: a[0].sum()", "print"]
+             "lambda *a: a[0].sum()", "print", "lambda t: t + torch.randn(1)", "lambda t: t @ t",
+             "lambda t: graph(t)", "lambda t: t.shape"]
 ARGUMENTS = ["x", "M", "s", "i", "w", "y", "3.0", "(x,)", "(x, x)", "[x]", "{'a': x}", "None", "'text'"]
 OPTIONS = ["", ", argnums=0", ", argnums=1", ", argnums=(0, 1)", ", argnums=-1", ", has_aux=True", ", in_dims=1",
-           ", in_dims=(0, None)", ", out_dims=1", ", argnums='a'"]
+           ", in_dims=(0, None)", ", out_dims=1", ", argnums='a'", ", chunk_size=1", ", chunk_size=0",
+           ", randomness='same'", ", randomness='x'"]
 TRANSFORMS = ["grad", "grad_and_value", "jacrev", "jacfwd", "hessian", "vmap", "torch.func.grad", "torch.vmap",
               "no_grad()"]
 CALLS = ["vjp({f}, {a})", "vjp({f}, {a})[1]({a})", "jvp({f}, ({a},), ({a},))", "jvp({f}, {a}, {a})",

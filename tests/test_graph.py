@@ -6,6 +6,7 @@ PyTorch in tests/golden/functional/next-functions.tc; these tests check the draw
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from conftest import tcalc_command
@@ -101,7 +102,9 @@ def test_dot_has_each_node_once_and_every_edge():
     assert len(re.findall(r"^  n\d+ -> n\d+;$", text, re.M)) == 6
 
 
-@pytest.mark.parametrize("expression", ["graph(3)", "graph(y, format='svg')", "graph()", "graph(y, 1, 2)"])
+@pytest.mark.parametrize("expression", ["graph(3)", "graph(y, format='png')", "graph()", "graph(y, 1, 2)",
+                                        "graph(y, file=3)", "graph(y, file='g.png')",
+                                        "graph(y, file='g.dot', format='dot')", "graph(y, file='/no/such/dir/g.dot')"])
 def test_bad_calls_are_clean_errors(expression):
     with pytest.raises(TcalcError) as caught:
         _drawing(SEED, expression)
@@ -137,3 +140,45 @@ def test_a_graph_from_a_long_loop_is_cut_and_says_so():
     text = _text("x = tensor(1.0, requires_grad=True)\ns = x\nfor k in range(3000):\n    s = s * 1.0001 + x\n", "graph(s)")
     assert len(text.splitlines()) < 200
     assert "deeper than 60 levels, not drawn" in text
+
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+
+
+@needs_dot
+def test_file_svg_is_graphviz_s_picture_of_the_same_nodes(tmp_path):
+    target = tmp_path / "g.svg"
+    session = Session()
+    assert list(session.run(SHARED + f"graph(z, file={str(target)!r})")) == []  # nothing to show
+    picture = target.read_text(encoding="utf-8")
+    assert "<svg" in picture and picture.count('class="node"') == 5
+    assert "SinBackward0" in picture and "AccumulateGrad" in picture
+    assert [p.name for p in tmp_path.iterdir()] == ["g.svg"]  # no temporary file left beside it
+
+
+def test_file_dot_writes_the_dot_text(tmp_path):
+    target = tmp_path / "g.dot"
+    list(Session().run(SHARED + f"graph(z, file={str(target)!r})"))
+    assert target.read_text(encoding="utf-8") == _drawing(SHARED, "graph(z, format='dot')") + "\n"
+
+
+def test_without_dot_the_svg_says_so_and_the_old_file_stays(tmp_path, monkeypatch):
+    target = tmp_path / "g.svg"
+    target.write_text("old")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    for expression in (f"graph(y, file={str(target)!r})", "graph(y, format='svg')"):
+        with pytest.raises(TcalcError) as caught:
+            list(Session().run(SEED + expression))
+        assert caught.value.message == ("graph: Graphviz's 'dot' program is not installed; graph(y, format='dot') "
+                                        "gives the DOT text")
+    assert target.read_text() == "old"
+    assert show(_drawing(SEED, "graph(y)")).svg() is None  # a notebook shows the text alone
+
+
+def test_labels_reach_dot_as_data_not_as_commands(tmp_path):
+    """A variable's name is in the labels; dot reads them from its input, no shell sees them."""
+    program = "x = torch.arange(2.0, requires_grad=True)\ny = (x * 3).sum()\n"
+    text = _drawing(program, "graph(y, format='dot')")
+    assert "x: (2,) float32" in text
+    if shutil.which("dot"):
+        assert "<svg" in _drawing(program, "graph(y, format='svg')")

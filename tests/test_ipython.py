@@ -52,6 +52,18 @@ def test_summaries_have_html_and_plots_a_picture(shell, capsys):
     assert "image/png" in captured.outputs[0].data
 
 
+def test_a_graph_is_a_picture_beside_its_text(shell, capsys):
+    import shutil
+
+    captured = run(shell, capsys, "x = arange(3., requires_grad=True)\ngraph((x * x).sum())")
+    data = captured.outputs[0].data
+    assert data["text/plain"].startswith("SumBackward0")
+    if shutil.which("dot") is None:
+        assert "image/svg+xml" not in data
+    else:
+        assert "<svg" in data["image/svg+xml"] and "MulBackward0" in data["image/svg+xml"]
+
+
 def test_push_and_pull(shell, capsys):
     shell.user_ns["a"] = np.arange(3, dtype=np.float32)
     shell.run_line_magic("tcalc_push", "a")
