@@ -32,6 +32,16 @@ This package re-exports their public functions so that the builtin tables (tcalc
 and gradient formulas can say `ops.mul`, `ops.sum`.
 """
 from .convert import clone, contiguous, data, detach, item, numpy, requires_grad_, to_dtype, tolist  # noqa: F401
+from .convolution import (  # noqa: F401
+                      avg_pool1d,
+                      avg_pool2d,
+                      conv1d,
+                      conv2d,
+                      max_pool1d,
+                      max_pool1d_with_indices,
+                      max_pool2d,
+                      torch_max_pool2d,
+)
 from .creation import (  # noqa: F401
                       arange,
                       empty,
@@ -76,16 +86,6 @@ from .decompositions import (  # noqa: F401
                       torch_qr,
                       torch_slogdet,
                       torch_svd,
-)
-from .convolution import (  # noqa: F401
-                      avg_pool1d,
-                      avg_pool2d,
-                      conv1d,
-                      conv2d,
-                      max_pool1d,
-                      max_pool1d_with_indices,
-                      max_pool2d,
-                      torch_max_pool2d,
 )
 from .einsum import einsum  # noqa: F401
 from .elementwise import (  # noqa: F401
