@@ -295,7 +295,9 @@ def _batch_of(x: np.ndarray) -> np.ndarray:
 
 
 def _pool_dtype(x, function: str):
-    if x.dtype is dtypes.bool_ or x.dtype.category not in (dtypes.INT, dtypes.FLOAT):
+    """max_pool2d takes every integer dtype, avg_pool2d only int64 among them."""
+    integers_taken = function == "max_pool2d" or x.dtype is dtypes.int64
+    if x.dtype.category != dtypes.FLOAT and not (x.dtype.category == dtypes.INT and integers_taken):
         raise TcalcTypeError(f"\"{function}\" not implemented for '{x.dtype.torch_name}'")
 
 
