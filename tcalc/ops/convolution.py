@@ -213,7 +213,7 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims: i
                              f"{w.data.shape[0]} elements, but got bias of size {_size(b.data.shape)} instead")
         inputs = (x, w, b)
     if w.dtype is not x.dtype:
-        raise DTypeError(f"expected scalar type {x.dtype.torch_name} but found {w.dtype.torch_name}")
+        raise DTypeError(_weight_dtype_message(x, w, groups))
     if len(inputs) == 3 and inputs[2].dtype is not x.dtype:
         raise DTypeError(f"Input type ({x.dtype.cpp_type}) and bias type ({inputs[2].dtype.cpp_type}) "
                          "should be the same")
@@ -223,6 +223,19 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims: i
         stride, dilation, pads = [1] + stride, [1] + dilation, ((0, 0),) + pads
     return apply(CONVOLUTION, inputs, tuple(t.data for t in inputs), stride=tuple(stride),
                  dilation=tuple(dilation), pads=tuple(pads), groups=groups)
+
+
+def _weight_dtype_message(x, w, groups: int) -> str:
+    """PyTorch words the clash by the kernel it picked: oneDNN's for a float32 input with
+    groups, a batch, a kernel over 3 x 3 or a large input (its use_mkldnn), else the slow one."""
+    n = x.data.shape[0]
+    kernel = w.data.shape[2:] if w.data.ndim == 4 else (1,) + w.data.shape[2:]
+    onednn = x.dtype is dtypes.float32 and x.data.size > 0 and (
+        groups > 1 or min(kernel) > 3 or n > 1 or x.data.size > 20480)
+    if onednn:
+        return (f"Input type ({x.dtype.legacy_type}) and weight type ({w.dtype.legacy_type}) should be the same "
+                "or input should be a MKLDNN tensor and weight is a dense tensor")
+    return f"expected scalar type {x.dtype.torch_name} but found {w.dtype.torch_name}"
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
