@@ -217,6 +217,8 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims: i
     if len(inputs) == 3 and inputs[2].dtype is not x.dtype:
         raise DTypeError(f"Input type ({x.dtype.cpp_type}) and bias type ({inputs[2].dtype.cpp_type}) "
                          "should be the same")
+    if x.dtype is dtypes.bool_:
+        raise TcalcTypeError("\"slow_conv2d_cpu\" not implemented for 'Bool'")
     out_sizes = [(p - s) // st + 1 for p, s, st in zip(padded, spans, stride)]
     check_shape((x.data.shape[0], w.data.shape[0], *out_sizes))
     if k == 1:  # the (N, C, 1, L) view of a 1-d convolution
@@ -318,9 +320,10 @@ def _pool_dtype(x, function: str):
 # picks elements by index and its gradient adds g back at those places.
 
 def _max_pool_forward(x, index):
-    flat = _batch_of(x).reshape(_batch_of(x).shape[:2] + (-1,))
-    picked = np.take_along_axis(flat, _batch_of(index).reshape(flat.shape[:2] + (-1,)), axis=2)
-    return picked.reshape(index.shape)
+    batch, index_batch = _batch_of(x), _batch_of(index)
+    flat = batch.reshape(batch.shape[:2] + (batch.shape[2] * batch.shape[3],))
+    flat_index = index_batch.reshape(index_batch.shape[:2] + (index_batch.shape[2] * index_batch.shape[3],))
+    return np.take_along_axis(flat, flat_index, axis=2).reshape(index.shape)
 
 
 def _max_pool_backward(node, g):
