@@ -403,7 +403,9 @@ def _avg_divisor(sizes, outs, kernel, stride, pads, count_include_pad, divisor_o
 
 def _avg_pool_forward(x, divisor, windows):
     batch = _batch_of(x)
-    sums = _windows(batch, **windows).sum(axis=(-2, -1), dtype=np.float32 if x.dtype == np.float16 else None)
+    view = _windows(batch, **windows)
+    check_elements(view.size, "the windows of the input")  # the sums read each window's every element
+    sums = view.sum(axis=(-2, -1), dtype=np.float32 if x.dtype == np.float16 else None)
     if x.dtype.kind in "iu":  # C++'s integer division, toward zero
         out = (np.sign(sums) * (np.abs(sums) // divisor.astype(sums.dtype))).astype(x.dtype)
     else:
