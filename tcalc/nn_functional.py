@@ -1,5 +1,6 @@
 """torch.nn.functional (also torch.nn.functional through torch.nn): the losses and
-activations of the tutorials. New ops live in tcalc.ops.losses; the rest is composed from
+activations of the tutorials, and their convolutions and pooling. New ops live in
+tcalc.ops.losses and tcalc.ops.convolution; the rest is composed from
 tcalc's differentiable ops, where PyTorch's grad_fn is the same node (`l1_loss` ends in
 MeanBackward0, `cross_entropy` is nll_loss of log_softmax)."""
 from __future__ import annotations

@@ -6,6 +6,9 @@ The windows of an input (im2col) are a strided view of the padded input; unfoldi
 them into a (N, C, OH, OW, KH, KW) buffer, whose size is checked first. UNFOLD and FOLD
 (col2im, which adds the windows back into an input) are each other's gradient, so the
 gradients of a convolution, written with them and einsum, are differentiable again.
+
+Float32 convolutions sum in NumPy's order; PyTorch's kernels (oneDNN, or im2col and a
+matrix product) sum in theirs, so a float32 value may differ from PyTorch's in its last bit.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from .. import dtypes
 from ..autograd import Op, apply, keep
 from ..errors import DTypeError, ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..limits import check_elements, check_shape
+from ..tensor import Tensor
 from ..values import type_name
 from . import elementwise, reduce, selection, shape
 from ._base import as_tensor
@@ -199,12 +203,15 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims: i
     if x.data.shape[1] != w.data.shape[1] * groups:
         raise ShapeError(f"Given groups={groups}, weight of size {_size(w.data.shape)}, expected "
                          f"input{_size(x.data.shape)} to have {w.data.shape[1] * groups} channels, but got "
-                         f"{x.data.shape[1]} channels instead")
+                         f"{x.data.shape[1]} channels instead",
+                         hint=f"a weight of size [out_channels, in_channels / groups, ...] takes input[N, "
+                              f"{w.data.shape[1] * groups}, ...]; the channels are the input's dim 1")
     padded = [size + a + b for size, (a, b) in zip(x.data.shape[2:], pads)]
     spans = [(size - 1) * d + 1 for size, d in zip(w.data.shape[2:], dilation)]
     if any(s > p for s, p in zip(spans, padded)):
         raise ShapeError(f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). Kernel size: "
-                         f"({' x '.join(map(str, spans))}). Kernel size can't be greater than actual input size")
+                         f"({' x '.join(map(str, spans))}). Kernel size can't be greater than actual input size",
+                         hint="pad the input (padding=...) or take a smaller kernel or dilation")
     inputs = (x, w)
     if bias is not None:
         b = as_tensor(bias)
@@ -335,9 +342,7 @@ def _max_pool_backward(node, g):
     return (shape.reshape(spread, x.data.shape),)
 
 
-def _index_tensor(index: np.ndarray):
-    from ..tensor import Tensor
-
+def _index_tensor(index: np.ndarray) -> Tensor:
     return Tensor(np.ascontiguousarray(index))
 
 
@@ -416,7 +421,7 @@ def _avg_pool_forward(x, divisor, windows):
 def _avg_pool_backward(node, g):
     x, p = node.inputs[0], node.params
     kh, kw = p["windows"]["kernel"]
-    shares = elementwise.div(_four_d_batch(g), as_tensor_of(p["divisor"], g))
+    shares = elementwise.div(_four_d_batch(g), _tensor_of(p["divisor"], g))
     n, c, oh, ow = shares.data.shape
     cols = shape.expand(shape.reshape(shares, (n, c, oh, ow, 1, 1)), n, c, oh, ow, kh, kw)
     return (shape.reshape(fold(cols, _batch_of(x.data).shape, **p["windows"]), x.data.shape),)
@@ -426,9 +431,7 @@ def _four_d_batch(g):
     return shape.unsqueeze(g, 0) if g.data.ndim == 3 else g
 
 
-def as_tensor_of(array: np.ndarray, like):
-    from ..tensor import Tensor
-
+def _tensor_of(array: np.ndarray, like: Tensor) -> Tensor:
     return Tensor(np.asarray(array, dtype=like.data.dtype))
 
 
