@@ -613,6 +613,14 @@ TABLE = (
     ("det", ops.det, BOTH),
     ("inverse", ops.inv, BOTH),
     ("einsum", ops.einsum, FUNCTION),
+    # convolutions and pooling: the torch.* spellings of torch.nn.functional's (torch has
+    # no avg_pool2d, and its max_pool2d has no return_indices)
+    ("conv1d", ops.conv1d, FUNCTION),
+    ("conv2d", ops.conv2d, FUNCTION),
+    ("max_pool1d", ops.max_pool1d, FUNCTION),
+    ("max_pool1d_with_indices", ops.max_pool1d_with_indices, FUNCTION),
+    ("max_pool2d", ops.torch_max_pool2d, FUNCTION),
+    ("avg_pool1d", ops.avg_pool1d, FUNCTION),
     ("bmm", ops.bmm, BOTH),
     ("addmm", ops.addmm, BOTH),
     ("addmv", ops.addmv, BOTH),

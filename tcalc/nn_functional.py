@@ -1,12 +1,13 @@
 """torch.nn.functional (also torch.nn.functional through torch.nn): the losses and
-activations of the tutorials. New ops live in tcalc.ops.losses; the rest is composed from
+activations of the tutorials, and their convolutions and pooling. New ops live in
+tcalc.ops.losses and tcalc.ops.convolution; the rest is composed from
 tcalc's differentiable ops, where PyTorch's grad_fn is the same node (`l1_loss` ends in
 MeanBackward0, `cross_entropy` is nll_loss of log_softmax)."""
 from __future__ import annotations
 
 from . import ops
 from .errors import TcalcValueError
-from .ops import losses
+from .ops import convolution, losses
 from .ops.creation import _generator
 from .tensor import Tensor
 from .values import Builtin, Namespace
@@ -58,6 +59,12 @@ FUNCTIONS = {
     "softmax": ops.softmax, "log_softmax": ops.log_softmax, "leaky_relu": losses.leaky_relu,
     "silu": losses.silu, "softplus": losses.softplus, "one_hot": losses.one_hot, "linear": linear,
     "dropout": dropout, "normalize": normalize,
+    # convolutions and pooling (tcalc.ops.convolution)
+    "conv1d": convolution.conv1d, "conv2d": convolution.conv2d,
+    "max_pool1d": convolution.max_pool1d, "max_pool2d": convolution.max_pool2d,
+    "max_pool1d_with_indices": convolution.max_pool1d_with_indices,
+    "max_pool2d_with_indices": convolution.max_pool2d_with_indices,
+    "avg_pool1d": convolution.avg_pool1d, "avg_pool2d": convolution.avg_pool2d,
 }
 FUNCTIONAL = Namespace("torch.nn.functional", {name: Builtin(name, f) for name, f in FUNCTIONS.items()})
 NN = Namespace("torch.nn", {"functional": FUNCTIONAL})

@@ -539,3 +539,101 @@ def test_selection_second_derivatives(name, f):
 
     np.testing.assert_allclose(analytic_gradient(first, x, w), numeric_gradient(first, x, w),
                                rtol=1e-4, atol=1e-5)
+
+
+# ---- convolutions and pooling (tcalc.ops.convolution) --------------------------------------
+
+CONVOLUTIONS = {  # name: (function, input shape, weight shape, keywords)
+    "conv2d": (ops.conv2d, (2, 2, 5, 5), (3, 2, 3, 3), {}),
+    "conv2d_stride_padding": (ops.conv2d, (1, 2, 6, 5), (2, 2, 3, 2), dict(stride=(2, 1), padding=(1, 2))),
+    "conv2d_dilation": (ops.conv2d, (1, 1, 6, 6), (2, 1, 2, 3), dict(dilation=2, padding=1)),
+    "conv2d_groups": (ops.conv2d, (2, 4, 4, 4), (6, 2, 2, 2), dict(groups=2, stride=2)),
+    "conv2d_same": (ops.conv2d, (1, 2, 4, 5), (2, 2, 2, 3), dict(padding="same")),
+    "conv2d_unbatched": (ops.conv2d, (2, 4, 4), (3, 2, 3, 3), dict(padding=1)),
+    "conv1d": (ops.conv1d, (2, 3, 7), (2, 3, 3), dict(stride=2, padding=1)),
+    "conv1d_groups_dilation": (ops.conv1d, (1, 4, 8), (4, 1, 3), dict(groups=4, dilation=2)),
+    "conv1d_unbatched": (ops.conv1d, (3, 6), (2, 3, 2), dict(padding="same")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONVOLUTIONS))
+def test_convolution_gradients(name):
+    """The gradients for the input, the weight and the bias."""
+    f, input_shape, weight_shape, keywords = CONVOLUTIONS[name]
+    x, w, b = anywhere(input_shape), anywhere(weight_shape), anywhere(weight_shape[:1])
+    weights = rng.normal(size=f(Tensor(x), Tensor(w), Tensor(b), **keywords).data.shape)
+    for position in range(3):
+        def with_variable(t, position=position):
+            operands = [Tensor(x), Tensor(w), Tensor(b)]
+            operands[position] = t
+            return f(*operands, **keywords)
+
+        point = (x, w, b)[position]
+        np.testing.assert_allclose(analytic_gradient(with_variable, point, weights),
+                                   numeric_gradient(with_variable, point, weights), rtol=1e-5, atol=1e-6)
+
+
+POOLS = {  # name: (function of the input, input shape)
+    "max_pool2d": (lambda t: ops.max_pool2d(t, 2), (2, 2, 4, 5)),
+    "max_pool2d_padding_ceil": (lambda t: ops.max_pool2d(t, 3, 2, 1, ceil_mode=True), (1, 2, 6, 5)),
+    "max_pool2d_dilation": (lambda t: ops.max_pool2d(t, 2, 1, 1, 2), (1, 1, 5, 5)),
+    "max_pool2d_unbatched": (lambda t: ops.max_pool2d(t, (2, 3), (1, 2)), (2, 4, 5)),
+    "max_pool1d": (lambda t: ops.max_pool1d(t, 3, 2, 1), (2, 2, 7)),
+    "avg_pool2d": (lambda t: ops.avg_pool2d(t, 2), (2, 2, 4, 5)),
+    "avg_pool2d_padding_ceil": (lambda t: ops.avg_pool2d(t, 3, 2, 1, ceil_mode=True), (1, 2, 6, 5)),
+    "avg_pool2d_exclude_pad": (lambda t: ops.avg_pool2d(t, 3, 2, 1, True, count_include_pad=False), (1, 1, 5, 6)),
+    "avg_pool2d_divisor": (lambda t: ops.avg_pool2d(t, 2, 1, divisor_override=3), (3, 4, 4)),
+    "avg_pool1d": (lambda t: ops.avg_pool1d(t, 3, 2, 1, ceil_mode=True), (2, 7)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(POOLS))
+def test_pooling_gradients(name):
+    f, input_shape = POOLS[name]
+    x = anywhere(input_shape)
+    weights = rng.normal(size=f(Tensor(x)).data.shape)
+    np.testing.assert_allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights),
+                               rtol=1e-5, atol=1e-6)
+
+
+FIXED_WEIGHT = anywhere((2, 2, 2, 3))
+FIXED_INPUT = anywhere((2, 2, 4, 5))
+
+
+@pytest.mark.parametrize("name,f,shape", [
+    ("conv2d_input", lambda x: ops.conv2d(ops.sin(x), Tensor(FIXED_WEIGHT), stride=(1, 2), padding=1) ** 2,
+     (2, 2, 4, 5)),
+    ("conv2d_weight", lambda w: ops.conv2d(Tensor(FIXED_INPUT), w, dilation=(2, 1), groups=1) ** 2, (2, 2, 2, 3)),
+    ("conv2d_both", lambda x: ops.conv2d(x, ops.reshape(ops.getitem(ops.reshape(x, -1), slice(0, 12)), 1, 2, 2, 3),
+                                         padding="same") ** 2, (1, 2, 3, 4)),
+    ("conv1d_groups", lambda x: ops.conv1d(x ** 2, ops.reshape(ops.getitem(ops.reshape(x, -1), slice(0, 6)), 2, 1, 3),
+                                           groups=2), (1, 2, 6)),
+    ("max_pool2d", lambda x: ops.max_pool2d(x ** 3, 2, 1, 1), (1, 2, 3, 4)),
+    ("avg_pool2d", lambda x: ops.avg_pool2d(x ** 3, 3, 2, 1, True, False), (1, 2, 5, 4)),
+])
+def test_convolution_second_derivatives(name, f, shape):
+    """The gradients are written with unfold, fold (each the other's gradient), einsum and
+    scatter_add, so they have gradients in turn, as PyTorch's do."""
+    x = anywhere(shape)
+    w = rng.normal(size=x.shape)
+
+    def first(t):
+        if not t.requires_grad:
+            t = Tensor(t.data, requires_grad=True)
+        return grad(ops.sum(f(t)), t, create_graph=True)
+
+    np.testing.assert_allclose(analytic_gradient(first, x, w), numeric_gradient(first, x, w),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_convolution_grad_fn_names():
+    x, w = Tensor(anywhere((1, 2, 4, 4)), requires_grad=True), Tensor(anywhere((2, 2, 3, 3)))
+    assert ops.conv2d(x, w).grad_fn.name == "ConvolutionBackward0"
+    assert ops.conv1d(ops.getitem(x, (slice(None), slice(None), 0)), ops.getitem(w, (Ellipsis, 0))).grad_fn.name \
+        == "ConvolutionBackward0"
+    assert ops.conv2d(ops.getitem(x, 0), w).grad_fn.name == "SqueezeBackward1"
+    assert ops.max_pool2d(x, 2).grad_fn.name == "MaxPool2DWithIndicesBackward0"
+    assert ops.max_pool2d(ops.getitem(x, 0), 2).grad_fn.name == "MaxPool2DWithIndicesBackward0"
+    assert ops.avg_pool2d(x, 2).grad_fn.name == "AvgPool2DBackward0"
+    assert ops.max_pool1d(ops.getitem(x, 0), 2).grad_fn.name == "SqueezeBackward1"
+    assert ops.avg_pool1d(ops.getitem(x, 0), 2).grad_fn.name == "SqueezeBackward1"

@@ -50,6 +50,11 @@ def refusal(source: str):
     ("a = zeros(10**8)\ncat([a, a, a])", "max_elements"),
     ("a = zeros(10**7)\nstack([a] * 30)", "max_elements"),
     ("tensor([[[0] * 1000] * 1000] * 300)", "max_elements"),
+    # the unfolded input of a convolution or pooling, checked before it is made
+    ("torch.nn.functional.conv2d(ones(1, 1, 2000, 2000), ones(1, 1, 200, 200))", "max_elements"),
+    ("torch.nn.functional.conv1d(ones(1, 1, 10**6), ones(1, 1, 10**4))", "max_elements"),
+    ("torch.nn.functional.max_pool2d(ones(1, 1, 3000, 3000), 100, 1)", "max_elements"),
+    ("torch.nn.functional.avg_pool2d(ones(1, 1, 3000, 3000), 100, 1)", "max_elements"),
     ("zeros(2 * 10**7).tolist()", "max_list_items"),
 ])
 def test_refusals_name_the_limit_and_how_to_raise_it(source, limit):

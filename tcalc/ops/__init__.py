@@ -25,11 +25,23 @@ Each module holds one concern; they import one another at the top, in one direct
     inplace      add_, mul_, fill_, ... written into the tensor's memory
     selection    flip, roll, split/chunk/unbind (views), movedim, tile, repeat_interleave,
                  meshgrid, gather/scatter, index_select/index_add, take, masks, nonzero, unique
+    convolution  conv1d/conv2d and max/avg pooling, on im2col windows (uses selection's
+                 scatter_add and einsum in its gradients)
 
 This package re-exports their public functions so that the builtin tables (tcalc.builtins)
 and gradient formulas can say `ops.mul`, `ops.sum`.
 """
 from .convert import clone, contiguous, data, detach, item, numpy, requires_grad_, to_dtype, tolist  # noqa: F401
+from .convolution import (  # noqa: F401
+                      avg_pool1d,
+                      avg_pool2d,
+                      conv1d,
+                      conv2d,
+                      max_pool1d,
+                      max_pool1d_with_indices,
+                      max_pool2d,
+                      torch_max_pool2d,
+)
 from .creation import (  # noqa: F401
                       arange,
                       empty,
