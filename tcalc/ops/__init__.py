@@ -15,6 +15,11 @@ Each module holds one concern; they import one another at the top, in one direct
     joining      cat, stack
     softmax      softmax, log_softmax, logsumexp
     sorting      sort, argsort, topk
+    special      erf, erfc, erfinv, frac, deg2rad/rad2deg, atan2, hypot, logaddexp(2), xlogy,
+                 fmod, heaviside, lerp, clamp_min/clamp_max, isclose
+    scans        cumprod, cummax, cummin, diff
+    statistics   nansum, nanmean, var_mean/std_mean, aminmax, median, nanmedian, mode,
+                 kthvalue, quantile, nanquantile, bincount, histc
     linalg       products of vectors and matrices, trace, inv, det, solve, singular values
     norms        vector_norm, norm, matrix_norm, linalg_norm
     inplace      add_, mul_, fill_, ... written into the tensor's memory
@@ -112,6 +117,7 @@ from .joining import cat, stack  # noqa: F401
 from .linalg import det, dot, inv, matmul, mm, mv, outer, solve, trace  # noqa: F401
 from .norms import linalg_norm, matrix_norm, norm, vector_norm  # noqa: F401
 from .reduce import all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod, std, sum, var  # noqa: F401
+from .scans import cummax, cummin, cumprod, diff  # noqa: F401
 from .shape import (  # noqa: F401
                       T,
                       diag,
@@ -132,3 +138,22 @@ from .shape import (  # noqa: F401
 )
 from .softmax import log_softmax, logsumexp, softmax  # noqa: F401
 from .sorting import argsort, sort, topk  # noqa: F401
+from .special import (  # noqa: F401
+                      atan2,
+                      clamp_max,
+                      clamp_min,
+                      deg2rad,
+                      erf,
+                      erfc,
+                      erfinv,
+                      fmod,
+                      frac,
+                      heaviside,
+                      hypot,
+                      isclose,
+                      lerp,
+                      logaddexp,
+                      logaddexp2,
+                      rad2deg,
+                      xlogy,
+)
