@@ -157,3 +157,18 @@ from .special import (  # noqa: F401
                       rad2deg,
                       xlogy,
 )
+from .statistics import (  # noqa: F401
+                      aminmax,
+                      bincount,
+                      histc,
+                      kthvalue,
+                      median,
+                      mode,
+                      nanmean,
+                      nanmedian,
+                      nanquantile,
+                      nansum,
+                      quantile,
+                      std_mean,
+                      var_mean,
+)
