@@ -18,7 +18,7 @@ from ..limits import check_elements
 from ..tensor import Tensor
 from ..values import type_name
 from ._base import array_of, as_tensor, binary, broadcast_shape, check_operand, is_number, result_type, unary
-from .elementwise import div, eq, exp, ge, gt, le, lt, sigmoid, where
+from .elementwise import div, eq, exp, ge, gt, le, logical_and, lt, sigmoid, where
 
 _TWO_OVER_ROOT_PI = 2 / math.sqrt(math.pi)
 
@@ -248,7 +248,7 @@ def _xlogy_backward(n, g):
     if n.needs_grad(0):
         # log(y), except where x == 0 and y <= 0 (PyTorch masks those to 0).
         grad_x = xlogy(g, y)
-        masked = eq(x, 0) & le(y, 0) if type(y) is Tensor else eq(x, 0) if y <= 0 else None
+        masked = logical_and(eq(x, 0), le(y, 0)) if type(y) is Tensor else eq(x, 0) if y <= 0 else None
         if masked is not None:
             grad_x = where(masked, 0.0, grad_x)
     if n.needs_grad(1):
