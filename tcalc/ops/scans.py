@@ -13,7 +13,7 @@ from ..values import ReturnTypes, type_name
 from ._base import as_tensor, normalize_dim
 from .convert import to_dtype
 from .elementwise import logical_xor, where
-from .indexing import getitem
+from .indexing import getitem, setitem
 from .joining import cat
 from .reduce import cumsum, sum
 from .shape import transpose, unsqueeze
@@ -68,8 +68,15 @@ def _cumprod_backward(n, g):
     others = where(diagonal, 1.0, unsqueeze(moved, -2))
     table = cumprod(others, -1)
     upper = Tensor(np.triu(np.ones((size, size), dtype=x.data.dtype)))  # j >= i
-    grad = sum(unsqueeze(g_moved, -2) * table * upper, -1)
-    return (transpose(grad, axis, -1),)
+    grad = transpose(sum(unsqueeze(g_moved, -2) * table * upper, -1), axis, -1)
+    # PyTorch writes this gradient into a zero tensor, a slice at a time (its node is
+    # CopySlices): here all but the last place along the dim, then the last.
+    written = Tensor(np.zeros(x.data.shape, grad.data.dtype))
+    before = (slice(None),) * axis
+    if size > 1:
+        setitem(written, before + (slice(0, size - 1),), getitem(grad, before + (slice(0, size - 1),)))
+    setitem(written, before + (size - 1,), getitem(grad, before + (size - 1,)))
+    return (written,)
 
 
 CUMPROD = Op("CumprodBackward0", _cumprod_forward, _cumprod_backward, saves=(keep(0), keep(OUT)))
