@@ -307,7 +307,7 @@ def _heaviside_forward(x, values):
 
 
 def _no_heaviside_derivative(n, g):
-    raise AutogradError("the derivative for 'heaviside' is not implemented.")
+    raise AutogradError("derivative for aten::heaviside is not implemented")
 
 
 # PyTorch records heaviside on a tensor that requires grad as a node named NotImplemented.
@@ -354,8 +354,8 @@ def lerp(input, end, weight) -> Tensor:
                          f"'{input.dtype.torch_name}'", hint="convert first, e.g. x.float()")
     for argument, x in (("end", end), ("weight", weight)):
         if type(x) is Tensor and x.dtype is not input.dtype and (argument == "end" or x.data.ndim):
-            raise DTypeError(f"expected dtype {input.dtype.name.removeprefix('torch.')} for `{argument}` but "
-                             f"got dtype {x.dtype.name.removeprefix('torch.')}",
+            raise DTypeError(f"expected dtype {input.dtype.type_meta} for `{argument}` but got dtype "
+                             f"{x.dtype.type_meta}",
                              hint=f"convert it first: {argument}.to(x.dtype)")
     shape = broadcast_shape(input.data.shape, end.data.shape)
     if tensor_weight:

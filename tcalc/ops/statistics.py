@@ -291,7 +291,8 @@ SQUEEZE_DIMS = Op("SqueezeBackward4", lambda a, shape: a.reshape(shape),
                   lambda n, g: (reshape(g, n.inputs[0].data.shape),), saves=False)
 
 
-def _quantile(name: str, x, q, dim, keepdim, interpolation, ignore_nan: bool) -> Tensor:
+def _quantile(x, q, dim, keepdim, interpolation, ignore_nan: bool) -> Tensor:
+    name = "quantile"  # nanquantile's refusals say quantile() too, as PyTorch's
     x = as_tensor(x)
     if x.dtype not in (dtypes.float32, dtypes.float64):
         raise DTypeError(f"{name}() input tensor must be either float or double dtype",
@@ -362,17 +363,17 @@ def _quantile(name: str, x, q, dim, keepdim, interpolation, ignore_nan: bool) ->
 def quantile(x, q, dim=None, keepdim=False, *, interpolation="linear") -> Tensor:
     """The q-th quantiles of x (of everything, or of each slice along dim), PyTorch's way:
     ranks q * (n - 1) into the sorted values, between which `interpolation` chooses."""
-    return _quantile("quantile", x, q, dim, keepdim, interpolation, ignore_nan=False)
+    return _quantile(x, q, dim, keepdim, interpolation, ignore_nan=False)
 
 
 def nanquantile(x, q, dim=None, keepdim=False, *, interpolation="linear") -> Tensor:
-    return _quantile("nanquantile", x, q, dim, keepdim, interpolation, ignore_nan=True)
+    return _quantile(x, q, dim, keepdim, interpolation, ignore_nan=True)
 
 
 # ---- bincount, histc -------------------------------------------------------------------------
 
 def _no_bincount_derivative(n, g):
-    raise AutogradError("the derivative for 'bincount' is not implemented.")
+    raise AutogradError("derivative for aten::bincount is not implemented")
 
 
 BINCOUNT_WEIGHTS = Op("NotImplemented", lambda w, x, length: np.bincount(x, w, length).astype(w.dtype),
