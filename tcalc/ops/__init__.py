@@ -18,6 +18,7 @@ Each module holds one concern; they import one another at the top, in one direct
     special      erf, erfc, erfinv, frac, deg2rad/rad2deg, atan2, hypot, logaddexp(2), xlogy,
                  fmod, heaviside, lerp, clamp_min/clamp_max, isclose
     scans        cumprod, cummax, cummin, diff
+    tie_order    which of equal values PyTorch's kthvalue and mode pick (their CPU sorts)
     statistics   nansum, nanmean, var_mean/std_mean, aminmax, median, nanmedian, mode,
                  kthvalue, quantile, nanquantile, bincount, histc
     linalg       products of vectors and matrices, trace, inv, det, solve, singular values

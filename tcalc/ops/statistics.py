@@ -17,6 +17,7 @@ from ..errors import AutogradError, DTypeError, ShapeError, TcalcIndexError, Tca
 from ..limits import check_shape
 from ..tensor import Tensor
 from ..values import ReturnTypes, type_name
+from . import tie_order
 from ._base import as_tensor, normalize_dim
 from .convert import to_dtype
 from .elementwise import isnan, logical_not
@@ -186,9 +187,26 @@ def _median_indices(a: np.ndarray, axis: int, ignore_nan: bool) -> np.ndarray:
     return np.where(nan.any(axis=axis), np.argmax(nan, axis=axis), picked)  # NaN wins: its first
 
 
+def _slices(a: np.ndarray, axis: int) -> np.ndarray:
+    """The slices along axis as the rows of a matrix (in the order of the other dims)."""
+    return np.moveaxis(a, axis, -1).reshape(-1, a.shape[axis])
+
+
 def _mode_indices(a: np.ndarray, axis: int) -> np.ndarray:
-    """Each slice's most frequent value (the smallest of equally frequent ones) and the last
-    place it stands, as PyTorch's mode."""
+    """Each slice's most frequent value (the smallest of equally frequent ones) and the place
+    PyTorch's mode names: the end of that run in std::sort's order. Up to 16 elements that
+    sort is an insertion sort, stable, and this is the last place of the value; longer
+    slices, and slices with NaN, follow std::sort itself (tie_order)."""
+    indices = _stable_mode_indices(a, axis)
+    if a.shape[axis] <= 16 and (a.dtype.kind != "f" or not np.isnan(a).any()):
+        return indices
+    rows, flat = _slices(a, axis), indices.reshape(-1).copy()
+    for row in range(rows.shape[0]):
+        flat[row] = tie_order.mode_index(rows[row].tolist())[1]
+    return flat.reshape(indices.shape)
+
+
+def _stable_mode_indices(a: np.ndarray, axis: int) -> np.ndarray:
     order = _stable_order(a, axis)
     values = np.take_along_axis(a, order, axis)
     size = a.shape[axis]
@@ -278,7 +296,18 @@ def kthvalue(x, k, dim=-1, keepdim=False) -> ReturnTypes:
                               hint=f"k counts from 1 to the dim's size, {size}")
     data = x.data if x.data.ndim else x.data.reshape(1)
     indices = _at_rank(_stable_order(data, axis), np.full(np.delete(data.shape, axis), k - 1), axis)
-    return _pick("kthvalue", KTHVALUE, x, axis, bool(keepdim), indices)
+    return _pick("kthvalue", KTHVALUE, x, axis, bool(keepdim), _quickselect_ties(data, axis, k, indices))
+
+
+def _quickselect_ties(a: np.ndarray, axis: int, k: int, indices: np.ndarray) -> np.ndarray:
+    """Where the k-th value of a slice occurs more than once, the one PyTorch's quickselect
+    leaves at place k (tie_order); elsewhere every order agrees."""
+    rows, flat = _slices(a, axis), indices.reshape(-1).copy()
+    chosen = rows[np.arange(rows.shape[0]), flat][:, None]
+    same = (rows == chosen) | (np.isnan(rows) & np.isnan(chosen)) if a.dtype.kind == "f" else rows == chosen
+    for row in np.flatnonzero(np.count_nonzero(same, axis=1) > 1):
+        flat[row] = tie_order.quickselect_index(rows[row].tolist(), k - 1)
+    return flat.reshape(indices.shape)
 
 
 # ---- quantile, nanquantile ---------------------------------------------------------------
