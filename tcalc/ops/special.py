@@ -63,8 +63,10 @@ def _erfinv_forward(a: np.ndarray) -> np.ndarray:
         tail = magnitude > 0.5
         for _ in range(4):
             finite = np.isfinite(x) & (x > 0)
-            residual = np.where(tail, (1 - magnitude) - _erfc64(np.where(finite, x, 0.0)),
-                                _erf64(np.where(finite, x, 0.0)) - magnitude)
+            guess = np.where(finite, x, 0.0)
+            residual = np.empty_like(guess)  # erfc in the tails, erf elsewhere: each element once
+            residual[tail] = (1 - magnitude[tail]) - _erfc64(guess[tail])
+            residual[~tail] = _erf64(guess[~tail]) - magnitude[~tail]
             step = residual / (_TWO_OVER_ROOT_PI * np.exp(-x * x))
             x = np.where(finite, x - step, x)
         x = np.where(magnitude == 1, np.inf, np.where(magnitude > 1, np.nan, x))
