@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import OUT, Op, apply, keep
-from ..errors import ShapeError, TcalcTypeError, TcalcValueError
+from ..errors import ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..limits import check_shape
 from ..tensor import Tensor
 from ..values import ReturnTypes, type_name
@@ -152,6 +152,8 @@ CUMMIN = Op("CumminBackward0", CUMMAX.forward, _cumulative_extreme_backward)
 
 def _cumulative_extreme(name: str, x, dim) -> ReturnTypes:
     x = as_tensor(x)
+    if x.data.ndim == 0 and isinstance(dim, int) and not isinstance(dim, bool) and dim not in (-1, 0):
+        raise TcalcIndexError(f"{name}(): Expected reduction dim -1 or 0 for scalar but got {dim}")
     axis = _scan_dim(x, dim, name)
     if axis is None:
         indices = np.zeros((), np.int64)

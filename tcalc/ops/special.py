@@ -420,14 +420,14 @@ def lerp(input, end, weight) -> Tensor:
                                  hint="lerp(start, end, weight) takes two tensors and a weight")
     check_operand(weight, "lerp")
     tensor_weight = type(weight) is Tensor
-    if not input.dtype.is_floating_point:
-        raise DTypeError(f"\"lerp_kernel_{'tensor' if tensor_weight else 'scalar'}\" not implemented for "
-                         f"'{input.dtype.torch_name}'", hint="convert first, e.g. x.float()")
-    for argument, x in (("end", end), ("weight", weight)):
+    for argument, x in (("end", end), ("weight", weight)):  # PyTorch checks the dtypes first
         if type(x) is Tensor and x.dtype is not input.dtype and (argument == "end" or x.data.ndim):
             raise DTypeError(f"expected dtype {input.dtype.type_meta} for `{argument}` but got dtype "
                              f"{x.dtype.type_meta}",
                              hint=f"convert it first: {argument}.to(x.dtype)")
+    if not input.dtype.is_floating_point:
+        raise DTypeError(f"\"lerp_kernel_{'tensor' if tensor_weight else 'scalar'}\" not implemented for "
+                         f"'{input.dtype.torch_name}'", hint="convert first, e.g. x.float()")
     shape = broadcast_shape(input.data.shape, end.data.shape)
     if tensor_weight:
         broadcast_shape(shape, weight.data.shape)
@@ -459,9 +459,8 @@ CLAMP_MAX_TENSOR = Op("ClampMaxBackward1", _bound_forward, _bound_backward, save
 
 
 def _clamp_bound(name: str, x, bound, low: bool) -> Tensor:
-    x = as_tensor(x)
-    if bound is None or (type(bound) is not Tensor and not is_number(bound)):
-        raise TcalcTypeError(f"{name}() received an invalid combination of arguments - got (Tensor, "
+    if type(x) is not Tensor or bound is None or (type(bound) is not Tensor and not is_number(bound)):
+        raise TcalcTypeError(f"{name}() received an invalid combination of arguments - got ({type_name(x)}, "
                              f"{type_name(bound)}), but expected one of:\n * (Tensor input, Tensor "
                              f"{'min' if low else 'max'}, *, Tensor out = None)\n * (Tensor input, Number "
                              f"{'min' if low else 'max'}, *, Tensor out = None)",
@@ -470,10 +469,10 @@ def _clamp_bound(name: str, x, bound, low: bool) -> Tensor:
         op = CLAMP_MIN_TENSOR if low else CLAMP_MAX_TENSOR
     else:
         op = CLAMP_MIN if low else CLAMP_MAX
-    dtype = result_type(x, bound)
-    if dtype is dtypes.bool_:  # clamp of bools works in int64, as PyTorch's
-        dtype = dtypes.int64
-    return binary(op, x, bound, compute=dtype, low=low)
+    if type(bound) is not Tensor and result_type(x, bound) is dtypes.bool_:
+        raise DTypeError(f"\"{name}_scalar_cpu\" not implemented for 'Bool'",
+                         hint=f"bound by a number: x.long().{name}(1)")
+    return binary(op, x, bound, low=low)
 
 
 def clamp_min(x, min) -> Tensor:

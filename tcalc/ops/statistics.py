@@ -289,7 +289,7 @@ def kthvalue(x, k, dim=-1, keepdim=False) -> ReturnTypes:
     _no_bool("kthvalue", x)
     if not isinstance(k, int) or isinstance(k, bool):
         raise TcalcTypeError(f"kthvalue(): argument 'k' (position 2) must be int, not {type_name(k)}")
-    axis = _one_dim(dim, x.data.ndim, "kthvalue")
+    axis = _slice_dim("kthvalue", x, dim)
     size = x.data.shape[axis] if x.data.ndim else 1
     if not 1 <= k <= size:
         raise TcalcIndexError(f"kthvalue(): selected number k out of range for dimension {axis}",
