@@ -5,7 +5,8 @@ two tensors, scans, statistics): tests/golden_differential_math.json.
   empty, non-finite values), with a second operand the receiver itself where one is needed;
 - var_mean and std_mean with their dims and corrections;
 - each function of two operands between every pair of record_differential.py's OPERANDS
-  (type promotion, Python numbers, the refusals).
+  (type promotion, Python numbers, the refusals);
+- first and second derivatives, grad(f) and grad(grad(f)), of functions made of them.
 
 Run with a Python that has torch and IPython (never part of the test suite):
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from record_differential import OPERANDS, RECEIVERS
+from record_differential import OPERANDS, POINT, RECEIVERS
 from recording import record_answers
 
 OUT = Path(__file__).resolve().parent.parent / "golden_differential_math.json"
@@ -35,6 +36,30 @@ SPREAD_ARGUMENTS = ["", ", 0", ", 1, keepdim=True", ", correction=0"]
 TWO_OPERANDS = ["atan2", "hypot", "logaddexp", "xlogy", "fmod", "heaviside", "isclose", "clamp_min", "clamp_max"]
 
 
+DERIVATIVE_BODIES = [
+    "erf(x).sum()", "erfc(x * x).sum()", "erfinv(x / 4).sum()", "(frac(x * 1.3) * x).sum()",
+    "deg2rad(x * x).sum()", "rad2deg(x).prod()", "atan2(x, x * x - 2).sum()", "hypot(x, x * x).sum()",
+    "logaddexp(x, -x * x).sum()", "logaddexp2(x * x, x).sum()", "xlogy(x, x + 1).sum()", "xlogy(x * x, 2.0).sum()",
+    "xlogy(3.0, x).sum()", "fmod(x * x, x + 0.3).sum()", "lerp(x, x * x, 0.3).sum()", "lerp(x, x * x, x / 4).sum()",
+    "clamp_min(x * x, 2.0).sum()", "clamp_max(x * x, x + 1).sum()", "cumprod(x, 0).sum()",
+    "(cumprod(x - 1.5, 0) ** 2).sum()", "cummax(x * torch.tensor([1., -1., 1., -1.], dtype=torch.float64), 0).values.sum()",
+    "cummin(x.sin(), 0).values.sum()", "(diff(x * x) ** 2).sum()", "diff(x ** 3, n=2, prepend=x[:1]).sum()",
+    "nansum(x * x)", "nanmean(x ** 3)", "var_mean(x)[0] * var_mean(x)[1]", "std_mean(x * x, correction=0)[0]",
+    "aminmax(x * x).max + aminmax(x.sin()).min", "median(x ** 3)", "median(x.reshape(2, 2) ** 2, 1).values.sum()",
+    "nanmedian(x.exp())", "kthvalue(x ** 3, 3).values", "mode(x * x).values", "quantile(x ** 3, 0.3)",
+    "quantile(x * x, torch.tensor([0.1, 0.6], dtype=torch.float64)).sum()",
+    "nanquantile(x.sin(), 0.7, interpolation='midpoint')",
+]
+
+
+def _derivative_cases():
+    """(tcalc program, the same in Python with torch.func.grad), as record_differential's."""
+    for body in DERIVATIVE_BODIES:
+        yield (f"f(x) = {body}\ng(x) = grad(f)(x).sum()\nx = {POINT}\n(grad(f)(x), grad(g)(x))",
+               f"f = lambda x: {body}\ng = lambda x: torch.func.grad(f)(x).sum()\nx = {POINT}\n"
+               "(torch.func.grad(f)(x), torch.func.grad(g)(x))")
+
+
 def _sources():
     for receiver, method in itertools.product(RECEIVERS.values(), METHODS):
         yield f"x = {receiver}\nx.{method}"
@@ -47,7 +72,7 @@ def _sources():
 
 
 def main() -> None:
-    record_answers(((source, source) for source in _sources()), OUT)
+    record_answers(itertools.chain(_derivative_cases(), ((source, source) for source in _sources())), OUT)
 
 
 if __name__ == "__main__":
