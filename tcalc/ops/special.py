@@ -48,6 +48,30 @@ _erf64 = _python_kernel(math.erf)
 _erfc64 = _python_kernel(math.erfc)
 
 
+def _fused(a, b, c):
+    """float32 a * b + c rounded once (the product of two float32 is exact in float64)."""
+    return (a.astype(np.float64) * b + c).astype(np.float32)
+
+
+def _erf_float16(a: np.ndarray) -> np.ndarray:
+    """PyTorch computes a float16 erf in float32 by Abramowitz and Stegun's formula 7.1.26
+    (its vectorised float erf, fused multiply-adds and all), not by its float32 erf: an
+    error of about 1e-7, so that erf of a tiny float16 is 0. This follows it step by step,
+    and gave PyTorch 2.13's answer for every one of the 63,488 finite float16 values."""
+    x = a.astype(np.float32)
+    magnitude = np.abs(x)
+    t = np.float32(1) / _fused(magnitude, np.float32(0.3275911), 1.0)
+    r = np.full_like(t, np.float32(1.061405429))
+    for coefficient in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        r = _fused(r, t, np.float64(np.float32(coefficient)))
+    decay = np.exp(-(x * x).astype(np.float64)).astype(np.float32)
+    return np.copysign(_fused(-decay * t, r, 1.0), x).astype(np.float16)
+
+
+def _erf_forward(a: np.ndarray) -> np.ndarray:
+    return _erf_float16(a) if a.dtype == np.float16 else _erf64(a)
+
+
 def _erfinv_forward(a: np.ndarray) -> np.ndarray:
     """erfinv by Newton's method on erf from a close first guess (Winitzki's formula, good to
     about 2e-3; near 0 the series), in float64: four steps reach the float64 answer. In the tails (|y| > 0.5)
@@ -91,7 +115,7 @@ def _erfinv_backward(n, g):
 
 
 _INPUT, _RESULT = (keep(0),), (keep(OUT),)
-ERF = Op("ErfBackward0", _erf64, _erf_backward, saves=_INPUT)
+ERF = Op("ErfBackward0", _erf_forward, _erf_backward, saves=_INPUT)
 ERFC = Op("ErfcBackward0", _erfc64, _erfc_backward, saves=_INPUT)
 ERFINV = Op("ErfinvBackward0", _erfinv_forward, _erfinv_backward, saves=_RESULT)
 
