@@ -2,6 +2,8 @@
 and diff (n-th differences, with prepend= and append=)."""
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from .. import dtypes
@@ -205,7 +207,9 @@ def diff(x, n=1, dim=-1, prepend=None, append=None) -> Tensor:
     if n == 0:
         return apply(COPY, (x,), (x.data,))
     before = (slice(None),) * axis
-    for _ in range(n):
+    # Each difference is one shorter: past the dim's length the answer stays empty, so
+    # diff(x, n=10**9) stops there.
+    for _ in range(builtins.min(n, x.data.shape[axis] + 1)):
         later, earlier = getitem(x, before + (slice(1, None),)), getitem(x, before + (slice(None, -1),))
         x = logical_xor(later, earlier) if x.dtype is dtypes.bool_ else later - earlier
     return x
