@@ -637,3 +637,145 @@ def test_convolution_grad_fn_names():
     assert ops.avg_pool2d(x, 2).grad_fn.name == "AvgPool2DBackward0"
     assert ops.max_pool1d(ops.getitem(x, 0), 2).grad_fn.name == "SqueezeBackward1"
     assert ops.avg_pool1d(ops.getitem(x, 0), 2).grad_fn.name == "SqueezeBackward1"
+
+
+# ---- more math (issue 11): special functions, scans, statistics --------------------------
+
+def _with_nans(x):
+    """x's elements and a NaN (nansum and friends pass over it)."""
+    return ops.cat((_flat(x), Tensor(np.array([float("nan")]))))
+
+
+def _last_dim(x):
+    return -1 if x.data.ndim else 0
+
+
+MATH_UNARY = {
+    "erf": (ops.erf, anywhere), "erfc": (ops.erfc, anywhere),
+    "erfinv": (lambda x: ops.erfinv(x * 0.45), anywhere), "erfinv_tail": (lambda x: ops.erfinv(0.99 - x * 0.001), anywhere),
+    "frac": (ops.frac, anywhere), "deg2rad": (ops.deg2rad, anywhere), "rad2deg": (ops.rad2deg, anywhere),
+    "cumprod": (lambda x: ops.cumprod(x, _last_dim(x)), anywhere), "cumprod_0": (lambda x: ops.cumprod(x, 0), anywhere),
+    "cummax": (lambda x: ops.cummax(x, _last_dim(x)).values, anywhere),
+    "cummin_0": (lambda x: ops.cummin(x, 0)[0], anywhere),
+    "diff": (lambda x: ops.diff(_two_or_more(x)), anywhere),
+    "diff_2": (lambda x: ops.diff(_two_or_more(x), 2, prepend=ops.reshape(x, -1)), anywhere),
+    "nansum": (lambda x: ops.nansum(_with_nans(x)), anywhere), "nanmean": (lambda x: ops.nanmean(_with_nans(x)), anywhere),
+    "nansum_dim": (lambda x: ops.nansum(x, -1 if x.data.ndim else None), anywhere),
+    "var_mean": (lambda x: ops.var_mean(_two_or_more(x))[0] + ops.var_mean(_two_or_more(x))[1] * 3, anywhere),
+    "std_mean": (lambda x: ops.std_mean(_two_or_more(x), correction=0)[0] * ops.std_mean(_two_or_more(x))[1], anywhere),
+    "aminmax": (lambda x: ops.aminmax(x).min * 2 + ops.aminmax(x).max, anywhere),
+    "aminmax_dim": (lambda x: ops.aminmax(x, dim=0, keepdim=True).max, anywhere),
+    "median": (ops.median, anywhere), "median_dim": (lambda x: ops.median(x, _last_dim(x)).values, anywhere),
+    "nanmedian": (lambda x: ops.nanmedian(_with_nans(x)), anywhere),
+    "nanmedian_dim": (lambda x: ops.nanmedian(x, 0, keepdim=True).values, anywhere),
+    "mode": (lambda x: ops.mode(x).values, anywhere), "kthvalue": (lambda x: ops.kthvalue(_two_or_more(x), 2).values, anywhere),
+    "quantile": (lambda x: ops.quantile(x, 0.3), anywhere),
+    "quantile_levels": (lambda x: ops.quantile(x, Tensor(np.array([0.1, 0.5, 0.8])), 0, keepdim=True), anywhere),
+    "quantile_midpoint": (lambda x: ops.quantile(x, 0.4, interpolation="midpoint"), anywhere),
+    "nanquantile": (lambda x: ops.nanquantile(_with_nans(x), 0.7), anywhere),
+    "clamp_min": (lambda x: ops.clamp_min(x, 0.1), anywhere), "clamp_max": (lambda x: ops.clamp_max(x, 0.1), anywhere),
+    "lerp_number": (lambda x: ops.lerp(x, ops.sin(x), 0.3), anywhere),
+    "xlogy_number": (lambda x: ops.xlogy(x, 2.5), anywhere), "xlogy_number_self": (lambda x: ops.xlogy(2.0, x), positive),
+    "fmod_number": (lambda x: ops.fmod(x, 0.7), anywhere),
+}
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+@pytest.mark.parametrize("name", sorted(MATH_UNARY))
+def test_more_math_gradients(name, shape):
+    f, sample = MATH_UNARY[name]
+    x = sample(shape)
+    weights = rng.normal(size=f(Tensor(x)).data.shape)
+    np.testing.assert_allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights),
+                               rtol=1e-5, atol=1e-6)
+
+
+MATH_BINARY = {
+    "atan2": ops.atan2, "hypot": ops.hypot, "logaddexp": ops.logaddexp, "logaddexp2": ops.logaddexp2,
+    "xlogy": ops.xlogy, "fmod": ops.fmod, "lerp_end": lambda a, b: ops.lerp(a, b, 0.7),
+    "lerp_weight": lambda a, b: ops.lerp(a * 2, ops.exp(a), b), "clamp_min": ops.clamp_min, "clamp_max": ops.clamp_max,
+}
+
+
+@pytest.mark.parametrize("shapes", [((3, 4), (3, 4)), ((3, 4), (1, 4)), ((3, 4), (4,)), ((), (3, 4)),
+                                    ((5,), ())], ids=str)
+@pytest.mark.parametrize("name", sorted(MATH_BINARY))
+def test_more_math_binary_gradients_unbroadcast(name, shapes):
+    f = MATH_BINARY[name]
+    if name == "lerp_weight" and shapes[0] != np.broadcast_shapes(*shapes):
+        pytest.skip("lerp's start and weight here are both made from a: the result has a's shape")
+    a, b = positive(shapes[0]), positive(shapes[1])
+    weights = rng.normal(size=np.broadcast_shapes(*shapes))
+    np.testing.assert_allclose(analytic_gradient(lambda t: f(t, Tensor(b)), a, weights),
+                               numeric_gradient(lambda t: f(t, Tensor(b)), a, weights), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(analytic_gradient(lambda t: f(Tensor(a), t), b, weights),
+                               numeric_gradient(lambda t: f(Tensor(a), t), b, weights), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("values", [[2.0, 0.0, 3.0, 1.5], [0.0, 0.0, 3.0], [[1.0, 0.0], [2.0, 5.0]], [[0.5, 2.0, 0.0]]])
+@pytest.mark.parametrize("dim", [0, -1])
+def test_cumprod_with_zeros(values, dim):
+    """With zeros in the running product the gradient is formed from the products themselves."""
+    x = np.array(values)
+    f = lambda t: ops.cumprod(t, dim)  # noqa: E731
+    weights = rng.normal(size=x.shape)
+    np.testing.assert_allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_median_shares_the_gradient_between_ties_and_median_dim_picks_one():
+    x = Tensor(np.array([1.0, 2.0, 2.0, 5.0]), requires_grad=True)
+    run_backward([ops.median(x)], [Tensor(np.array(1.0))], retain_graph=False, create_graph=False)
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.5, 0.5, 0.0])
+    y = Tensor(np.array([1.0, 2.0, 2.0, 5.0]), requires_grad=True)
+    run_backward([ops.median(y, 0).values], [Tensor(np.array(1.0))], retain_graph=False, create_graph=False)
+    np.testing.assert_array_equal(y.grad.data, [0.0, 1.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("name,f,sample", [
+    ("erf", lambda x: ops.erf(x * x), anywhere), ("erfc", ops.erfc, anywhere),
+    ("erfinv", lambda x: ops.erfinv(x * 0.4), anywhere),
+    ("atan2", lambda x: ops.atan2(x, ops.exp(x)), anywhere), ("hypot", lambda x: ops.hypot(x, x * x + 1), anywhere),
+    ("logaddexp", lambda x: ops.logaddexp(x, x * x), anywhere), ("logaddexp2", lambda x: ops.logaddexp2(x, ops.sin(x)), anywhere),
+    ("xlogy", lambda x: ops.xlogy(x, x * x + 1), anywhere), ("lerp", lambda x: ops.lerp(x, x * x, ops.sin(x)), anywhere),
+    ("fmod", lambda x: ops.fmod(x ** 3, x * x + 1), anywhere),
+    ("cumprod", lambda x: ops.cumprod(x, 1), anywhere),
+    ("cumprod_zero", lambda x: ops.cumprod(ops.where(ops.eq(ops.reshape(ops.arange(9.0), 3, 3), 4), 0.0, x), 0), anywhere),
+    ("cummax", lambda x: ops.cummax(x ** 3, 0).values, anywhere), ("diff", lambda x: ops.diff(x ** 3, 2, 0), anywhere),
+    ("nansum", lambda x: ops.nansum(x ** 3, 1), anywhere), ("nanmean", lambda x: ops.nanmean(x ** 3, 0), anywhere),
+    ("var_mean", lambda x: ops.var_mean(x, 1)[0] * ops.var_mean(x, 1)[1], anywhere),
+    ("std_mean", lambda x: ops.std_mean(x, 0)[0] + ops.std_mean(x ** 3, 0)[1], anywhere),
+    ("aminmax", lambda x: ops.aminmax(x ** 3, dim=1).max, anywhere),
+    ("median", lambda x: ops.median(x ** 3), anywhere), ("median_dim", lambda x: ops.median(x ** 3, 1).values, anywhere),
+    ("kthvalue", lambda x: ops.kthvalue(x ** 3, 2, 0).values, anywhere), ("mode", lambda x: ops.mode(x ** 3, 0).values, anywhere),
+    ("quantile", lambda x: ops.quantile(x ** 3, Tensor(np.array([0.2, 0.9])), 1), anywhere),
+    ("clamp_min", lambda x: ops.clamp_min(x ** 3, 0.2), anywhere), ("clamp_max_tensor", lambda x: ops.clamp_max(x ** 3, x * x), anywhere),
+])
+def test_more_math_second_derivatives(name, f, sample):
+    x = sample((3, 3))
+    w = rng.normal(size=x.shape)
+
+    def first(t):
+        if not t.requires_grad:
+            t = Tensor(t.data, requires_grad=True)
+        return grad(ops.sum(f(t)), t, create_graph=True)
+
+    np.testing.assert_allclose(analytic_gradient(first, x, w), numeric_gradient(first, x, w),
+                               rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("f,name", [
+    (ops.erf, "ErfBackward0"), (ops.erfc, "ErfcBackward0"), (ops.erfinv, "ErfinvBackward0"),
+    (lambda x: ops.atan2(x, x), "Atan2Backward0"), (lambda x: ops.cumprod(x, 0), "CumprodBackward0"),
+    (lambda x: ops.cummax(x, 0).values, "CummaxBackward0"), (lambda x: ops.cummin(x, 0).values, "CumminBackward0"),
+    (ops.diff, "SubBackward0"), (ops.nansum, "NansumBackward0"), (ops.nanmean, "DivBackward0"),
+    (lambda x: ops.var_mean(x)[1], "VarMeanBackward0"), (lambda x: ops.std_mean(x)[0], "StdMeanBackward0"),
+    (lambda x: ops.aminmax(x).min, "AminmaxBackward0"), (ops.median, "MedianBackward0"),
+    (lambda x: ops.median(x, 0).values, "MedianBackward1"), (ops.nanmedian, "NanmedianBackward0"),
+    (lambda x: ops.mode(x).values, "ModeBackward0"), (lambda x: ops.kthvalue(x, 1).values, "KthvalueBackward0"),
+    (lambda x: ops.quantile(x, 0.5), "SqueezeBackward4"), (lambda x: ops.lerp(x, x, x), "LerpBackward1"),
+    (lambda x: ops.clamp_min(x, 0), "ClampMinBackward0"), (lambda x: ops.clamp_max(x, x), "ClampMaxBackward1"),
+    (lambda x: ops.xlogy(2.0, x), "XlogyBackward1"), (lambda x: ops.fmod(x, x), "FmodBackward1"),
+])
+def test_more_math_grad_fn_names(f, name):
+    assert f(Tensor(positive((4,)), requires_grad=True)).grad_fn.name == name

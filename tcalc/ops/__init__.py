@@ -15,6 +15,12 @@ Each module holds one concern; they import one another at the top, in one direct
     joining      cat, stack
     softmax      softmax, log_softmax, logsumexp
     sorting      sort, argsort, topk
+    special      erf, erfc, erfinv, frac, deg2rad/rad2deg, atan2, hypot, logaddexp(2), xlogy,
+                 fmod, heaviside, lerp, clamp_min/clamp_max, isclose
+    scans        cumprod, cummax, cummin, diff
+    tie_order    which of equal values PyTorch's kthvalue and mode pick (their CPU sorts)
+    statistics   nansum, nanmean, var_mean/std_mean, aminmax, median, nanmedian, mode,
+                 kthvalue, quantile, nanquantile, bincount, histc
     einsum       einsum's equations, its gradient an einsum again
     linalg       products of vectors and matrices (bmm, addmm, kron, cross, ...), trace, inv,
                  det, solve, singular values (with a gradient: decompositions' svd, imported
@@ -209,6 +215,7 @@ from .linalg import (  # noqa: F401
 )
 from .norms import linalg_norm, matrix_norm, norm, vector_norm  # noqa: F401
 from .reduce import all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod, std, sum, var  # noqa: F401
+from .scans import cummax, cummin, cumprod, diff  # noqa: F401
 from .selection import (  # noqa: F401
                       argwhere,
                       chunk,
@@ -263,3 +270,37 @@ from .shape import (  # noqa: F401
 )
 from .softmax import log_softmax, logsumexp, softmax  # noqa: F401
 from .sorting import argsort, sort, topk  # noqa: F401
+from .special import (  # noqa: F401
+                      atan2,
+                      clamp_max,
+                      clamp_min,
+                      deg2rad,
+                      erf,
+                      erfc,
+                      erfinv,
+                      fmod,
+                      frac,
+                      heaviside,
+                      hypot,
+                      isclose,
+                      lerp,
+                      logaddexp,
+                      logaddexp2,
+                      rad2deg,
+                      xlogy,
+)
+from .statistics import (  # noqa: F401
+                      aminmax,
+                      bincount,
+                      histc,
+                      kthvalue,
+                      median,
+                      mode,
+                      nanmean,
+                      nanmedian,
+                      nanquantile,
+                      nansum,
+                      quantile,
+                      std_mean,
+                      var_mean,
+)

@@ -380,7 +380,7 @@ def cumsum(x, dim, dtype=None) -> Tensor:
     return apply(CUMSUM, (x,), (x.data,), axis=axis, dtype=_reduction_dtype(x, dtype))
 
 
-def _moments(x: Tensor, dim, unbiased, keepdim, correction, name: str):
+def moment_arguments(x: Tensor, dim, unbiased, keepdim, correction, name: str):
     """The arguments of std and var as (axes, keepdim, correction), PyTorch's way: a bool
     first argument is `unbiased`, `correction` wins over `unbiased`."""
     if not x.dtype.is_floating_point:
@@ -437,13 +437,13 @@ STD = Op("StdBackward0", _std_forward, _std_backward, saves=_INPUT_AND_RESULT)
 
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None) -> Tensor:
     x = as_tensor(x)
-    axes, keepdim, correction = _moments(x, dim, unbiased, keepdim, correction, "var")
+    axes, keepdim, correction = moment_arguments(x, dim, unbiased, keepdim, correction, "var")
     return apply(VAR, (x,), (x.data,), axes=axes, keepdim=keepdim, correction=correction)
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None) -> Tensor:
     x = as_tensor(x)
-    axes, keepdim, correction = _moments(x, dim, unbiased, keepdim, correction, "std")
+    axes, keepdim, correction = moment_arguments(x, dim, unbiased, keepdim, correction, "std")
     return apply(STD, (x,), (x.data,), axes=axes, keepdim=keepdim, correction=correction)
 
 
