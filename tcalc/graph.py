@@ -17,8 +17,6 @@ receives in a backward from y (its shape, mean and largest size).
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 
 from .autograd import OUT, Node
 from .errors import TcalcTypeError, TcalcValueError
@@ -297,6 +295,9 @@ DOT_SECONDS = 30  # the longest Graphviz may take to lay a drawing out
 def svg(drawing: GraphDrawing) -> str:
     """The drawing laid out by Graphviz's dot, as SVG text. The DOT text goes to dot's
     standard input; dot is run by its path with fixed arguments, never through a shell."""
+    import shutil  # here, not at start-up: only a picture needs them
+    import subprocess
+
     program = shutil.which("dot")
     if program is None:
         raise TcalcValueError(MISSING_DOT, hint="install Graphviz (e.g. apt-get install graphviz), or write the "
@@ -317,6 +318,8 @@ def svg(drawing: GraphDrawing) -> str:
 
 def svg_or_none(drawing: GraphDrawing) -> str | None:
     """The SVG for a notebook's picture, or None where dot is missing (the text stays)."""
+    import shutil
+
     if shutil.which("dot") is None:
         return None
     try:
