@@ -305,15 +305,26 @@ def _erf(x: Tensor) -> Tensor:
     return apply(ERF, (x,), (x.data,))
 
 
-_TANH_SCALE = math.sqrt(2 / math.pi)
+# sqrt(2 / pi) as PyTorch's kernel writes it: M_SQRT2 * M_2_SQRTPI * 0.5
+_TANH_SCALE = 1.41421356237309504880 * 1.12837916709551257390 * 0.5
 
 
 def _gelu_forward(x, approximate):
-    wide = x.astype(np.float64)  # rounded once to x's dtype, within PyTorch's kernel's ulp
+    """PyTorch's kernels step by step in their dtype (float32 for float16), except float32's
+    exact form: PyTorch hands that to oneDNN, whose erf approximation tcalc does not copy;
+    it is computed in float64 and rounded once (within PyTorch's error, which grows where
+    1 + erf cancels, below about -2.5)."""
+    wide = np.float64 if x.dtype == np.float64 else np.float32
+    a = x.astype(wide)
+    one, half = wide(1), wide(0.5)
     if approximate == "tanh":
-        out = 0.5 * wide * (1 + np.tanh(_TANH_SCALE * (wide + 0.044715 * wide ** 3)))
+        inner = wide(_TANH_SCALE) * (a + wide(0.044715) * (a * a * a))
+        out = half * a * (one + np.tanh(inner.astype(np.float64)).astype(wide))
+    elif x.dtype == np.float32:
+        a = a.astype(np.float64)
+        out = 0.5 * a * (1 + _erf_array(a * math.sqrt(0.5)))
     else:
-        out = 0.5 * wide * (1 + _erf_array(wide * math.sqrt(0.5)))
+        out = a * half * (one + _erf_array(a * wide(math.sqrt(0.5))).astype(wide))
     return out.astype(x.dtype)
 
 
