@@ -20,6 +20,16 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return difference if reduction == "none" else (ops.mean if reduction == "mean" else ops.sum)(difference)
 
 
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """beta=0 is l1_loss (of the broadcast operands), as PyTorch routes it."""
+    if beta == 0:
+        losses._reduction(reduction)
+        a, b = ops._base.as_tensor(input), ops._base.as_tensor(target)
+        ops._base.broadcast_shape(a.data.shape, b.data.shape)
+        return l1_loss(a, b, reduction=reduction)
+    return losses.smooth_l1_loss(input, target, reduction=reduction, beta=beta)
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """nll_loss of log_softmax over the class dimension, as PyTorch composes it: class
@@ -118,6 +128,16 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return ops.div(total, x.data.shape[0]) if reduction == "batchmean" and x.data.ndim else total
 
 
+# torch.kl_div's reduction is ATen's enum: 1 mean, 2 sum, anything else none (its default).
+_REDUCTION_ENUM = {1: "mean", 2: "sum"}
+
+
+def torch_kl_div(input, target, reduction=0, log_target=False):
+    if not isinstance(reduction, int) or isinstance(reduction, bool):
+        raise TcalcTypeError(f"kl_div(): argument 'reduction' (position 3) must be int, not {type(reduction).__name__}")
+    return kl_div(input, target, reduction=_REDUCTION_ENUM.get(reduction, "none"), log_target=log_target)
+
+
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Each side divided by its norm (clamped to eps) first, then the sum of the products
     over dim, as PyTorch composes it (so the result stays within [-1, 1])."""
@@ -158,7 +178,7 @@ FUNCTIONS = {
     "softmax": ops.softmax, "log_softmax": ops.log_softmax, "leaky_relu": losses.leaky_relu,
     "silu": losses.silu, "softplus": losses.softplus, "one_hot": losses.one_hot, "linear": linear,
     "dropout": dropout, "normalize": normalize, "relu6": losses.relu6, "elu": losses.elu, "gelu": losses.gelu,
-    "hardtanh": losses.hardtanh, "smooth_l1_loss": losses.smooth_l1_loss, "huber_loss": losses.huber_loss,
+    "hardtanh": losses.hardtanh, "smooth_l1_loss": smooth_l1_loss, "huber_loss": losses.huber_loss,
     "binary_cross_entropy": losses.binary_cross_entropy, "kl_div": kl_div,
     "cosine_similarity": cosine_similarity, "pairwise_distance": pairwise_distance, "pad": pad,
 }
