@@ -258,7 +258,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise TcalcValueError("min_val cannot be greater than max_val")
     if x.dtype is dtypes.bool_:
-        raise TcalcTypeError("\"hardtanh_cpu\" not implemented for 'Bool'")
+        raise TcalcTypeError("Bool inputs not supported for hardtanh", hint="convert first, e.g. x.float()")
     return apply(HARDTANH, (x,), (x.data,), low=min_val, high=max_val)
 
 
@@ -455,14 +455,12 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
                          f"size ({Size(input.data.shape)!r}) is deprecated. Please ensure they have the same size.")
     if not input.dtype.is_floating_point:
         raise TcalcTypeError(f"\"binary_cross_entropy\" not implemented for '{input.dtype.torch_name}'")
-    for other in (target, weight):
-        if other is not None and as_tensor(other).dtype is not input.dtype:
-            raise TcalcTypeError(f"Found dtype {as_tensor(other).dtype.torch_name} but expected "
-                                 f"{input.dtype.torch_name}")
+    if target.dtype is not input.dtype:
+        raise TcalcTypeError(f"Found dtype {target.dtype.torch_name} but expected {input.dtype.torch_name}")
     w = None
     if weight is not None:
         weight = as_tensor(weight)
-        w = _broadcast_weight(weight, input.data.shape)
+        w = _broadcast_weight(weight, input.data.shape).astype(input.data.dtype)
     return apply(BCE, (input, target, weight), (input.data, target.data, w), reduction=reduction)
 
 
@@ -522,6 +520,8 @@ def _pad_forward(x, pad, value):
         index.append(slice(start, start + length))
         widths.append((max(left, 0), max(right, 0)))
     cropped = x[tuple(index)]
+    if not widths:  # a 0-d tensor, with the empty pad
+        return cropped.copy()
     check_shape(tuple(n + a + b for n, (a, b) in zip(cropped.shape, widths)))
     return np.pad(cropped, widths, constant_values=np.asarray(value).astype(x.dtype))
 
