@@ -146,7 +146,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     if not dtype.is_floating_point:
         raise TcalcTypeError(f"expected common dtype to be floating point, yet common dtype is {dtype.torch_name}")
     shape = ops._base.broadcast_shape(a.data.shape, b.data.shape)
-    a, b = (ops.expand(ops.to_dtype(t, dtype), *shape) for t in (a, b))
+    # Integers become the common dtype; a float side keeps its own (float16 beside float32).
+    a, b = (ops.expand(t if t.dtype.is_floating_point else ops.to_dtype(t, dtype), *shape) for t in (a, b))
     dim = ops._base.normalize_dim(dim, len(shape))
     a_norm = losses.clamped_clone(ops.vector_norm(a, 2, dim, True), eps)
     b_norm = losses.clamped_clone(ops.vector_norm(b, 2, dim, True), eps)
