@@ -312,7 +312,8 @@ _TANH_SCALE = 1.41421356237309504880 * 1.12837916709551257390 * 0.5
 
 def _gelu_forward(x, approximate):
     """PyTorch's kernels step by step in their dtype (float32 for float16), except float32's
-    exact form: PyTorch hands that to oneDNN, whose erf approximation tcalc does not copy;
+    exact form of more than one element: PyTorch hands that to oneDNN (float16 too, on
+    CPUs with AVX512-FP16), whose erf approximation tcalc does not copy;
     it is computed in float64 and rounded once. PyTorch's float32 values are off the exact
     ones by up to 1.5e-5 relative above -2.5 (more below, where 1 + erf cancels), so a
     printed digit can differ where a value lies near a rounding boundary (gelu(3.) prints
@@ -323,7 +324,7 @@ def _gelu_forward(x, approximate):
     if approximate == "tanh":
         inner = wide(_TANH_SCALE) * (a + wide(0.044715) * (a * a * a))
         out = half * a * (one + np.tanh(inner.astype(np.float64)).astype(wide))
-    elif x.dtype == np.float32:
+    elif x.dtype == np.float32 and x.size > 1:  # one element stays in ATen's own kernel
         a = a.astype(np.float64)
         out = 0.5 * a * (1 + _erf_array(a * math.sqrt(0.5)))
     else:
