@@ -406,13 +406,25 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
-    reduction = _reduction(reduction)
+    """With weight=, PyTorch weighs the unreduced loss and reduces that (its last node is
+    then MulBackward0, MeanBackward0 or SumBackward0)."""
+    if weight is None:
+        reduction = _reduction(reduction)
     if delta <= 0:
         raise TcalcValueError("huber_loss does not support non-positive values for delta.")
-    if weight is not None:
-        raise TcalcValueError("huber_loss: weight= is not in tcalc yet")
     input, target, arrays = _broadcast_pair(input, target, "huber_cpu")
-    return apply(HUBER, (input, target), arrays, reduction=reduction, limit=delta, huber=True)
+    if weight is None:
+        return apply(HUBER, (input, target), arrays, reduction=reduction, limit=delta, huber=True)
+    weight = as_tensor(weight)
+    if weight.data.shape != input.data.shape:
+        raise TcalcValueError("Weights and input must have the same size.")
+    weighted = elementwise.mul(apply(HUBER, (input, target), arrays, reduction="none", limit=delta, huber=True),
+                               weight)
+    if reduction not in REDUCTIONS:
+        raise TcalcValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
+    from .reduce import mean, sum
+
+    return weighted if reduction == "none" else (mean if reduction == "mean" else sum)(weighted)
 
 
 # ---- binary_cross_entropy ---------------------------------------------------------------------
