@@ -13,6 +13,7 @@ from ..errors import ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueErro
 from ..tensor import Size, Tensor
 from . import elementwise
 from ._base import array_of, as_tensor, result_type
+from .inplace import apply_inplace_unary
 from .norms import _vector_norm_backward, _vector_norm_forward
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -259,11 +260,13 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
         raise TcalcValueError("min_val cannot be greater than max_val")
     if x.dtype is dtypes.bool_:
         raise TcalcTypeError("Bool inputs not supported for hardtanh", hint="convert first, e.g. x.float()")
+    if inplace:  # written into x, the node the same (HardtanhBackward0), as PyTorch's hardtanh_
+        return apply_inplace_unary(hardtanh, x, min_val, max_val)
     return apply(HARDTANH, (x,), (x.data,), low=min_val, high=max_val)
 
 
 def relu6(input, inplace=False):
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def _in_float32(kernel):
@@ -286,9 +289,21 @@ ELU = Op("EluBackward0",
          _elu_backward, saves=(keep(0),))
 
 
+def _elu_of_result_backward(n, g):
+    # From the result, which is all an in-place elu_ keeps: y + alpha below 0.
+    y, alpha = n.output, n.params["alpha"]
+    return (elementwise.mul(g, elementwise.where(Tensor(y.data > 0), 1.0, elementwise.add(y, alpha))),)
+
+
+ELU_IN_PLACE = Op("EluBackward1", ELU.forward, _elu_of_result_backward, saves=(keep(OUT),))
+
+
 def elu(input, alpha=1.0, inplace=False):
     x = as_tensor(input)
-    return apply(ELU, (x,), (array_of(x, _float(x, "elu_cpu")),), alpha=alpha)
+    dtype = _float(x, "elu_cpu")
+    if inplace:
+        return apply_inplace_unary(lambda old: apply(ELU_IN_PLACE, (old,), (old.data,), alpha=alpha), x)
+    return apply(ELU, (x,), (array_of(x, dtype),), alpha=alpha)
 
 
 def _erf_array(a: np.ndarray) -> np.ndarray:
