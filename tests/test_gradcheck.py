@@ -556,6 +556,7 @@ def _nn_functional_cases():
     return {
         "relu6": lambda x: F.FUNCTIONS["relu6"](x * 4),
         "elu": lambda x: F.FUNCTIONS["elu"](x, alpha=0.7),
+        "elu_inplace": lambda x: F.FUNCTIONS["elu"](x * 1, alpha=0.7, inplace=True),
         "gelu": F.FUNCTIONS["gelu"],
         "gelu_tanh": lambda x: F.FUNCTIONS["gelu"](x, approximate="tanh"),
         "hardtanh": lambda x: F.FUNCTIONS["hardtanh"](x, -0.5, 1.2),
