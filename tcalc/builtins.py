@@ -567,6 +567,11 @@ TABLE = (
     ("isneginf", ops.isneginf, BOTH),
     ("softmax", ops.softmax, BOTH),
     ("log_softmax", ops.log_softmax, BOTH),
+    # torch.nn.functional's that torch has as functions too
+    ("cosine_similarity", nn_functional.cosine_similarity, FUNCTION),
+    ("pairwise_distance", nn_functional.pairwise_distance, FUNCTION),
+    ("kl_div", nn_functional.torch_kl_div, FUNCTION),
+    ("constant_pad_nd", nn_functional.losses.constant_pad_nd, FUNCTION),
     # comparisons and logic
     ("eq", ops.eq, BOTH),
     ("ne", ops.ne, BOTH),

@@ -779,3 +779,80 @@ def test_more_math_second_derivatives(name, f, sample):
 ])
 def test_more_math_grad_fn_names(f, name):
     assert f(Tensor(positive((4,)), requires_grad=True)).grad_fn.name == name
+
+
+# ---- torch.nn.functional's activations and losses (issue 11) ----------------------------
+
+def _nn_functional_cases():
+    from tcalc import nn_functional as F
+
+    target = Tensor(rng.uniform(0.05, 0.95, (3, 4)))
+    probabilities = Tensor(rng.dirichlet(np.ones(4), 3))
+    classes = Tensor(np.array([1, 3, 0]))
+    ignored = Tensor(np.array([1, -100, 2]))
+    weight = Tensor(np.array([0.5, 2.0, 1.0, 1.5]))
+    other = Tensor(rng.uniform(-2, 2, (3, 4)))
+    inside = lambda x: ops.sigmoid(x)  # noqa: E731  (probabilities for binary_cross_entropy)
+    return {
+        "relu6": lambda x: F.FUNCTIONS["relu6"](x * 4),
+        "elu": lambda x: F.FUNCTIONS["elu"](x, alpha=0.7),
+        "elu_inplace": lambda x: F.FUNCTIONS["elu"](x * 1, alpha=0.7, inplace=True),
+        "gelu": F.FUNCTIONS["gelu"],
+        "gelu_tanh": lambda x: F.FUNCTIONS["gelu"](x, approximate="tanh"),
+        "hardtanh": lambda x: F.FUNCTIONS["hardtanh"](x, -0.5, 1.2),
+        "smooth_l1_loss": lambda x: F.FUNCTIONS["smooth_l1_loss"](x, other, beta=0.8),
+        "smooth_l1_loss_none": lambda x: F.FUNCTIONS["smooth_l1_loss"](other, x, reduction="none"),
+        "huber_loss": lambda x: F.FUNCTIONS["huber_loss"](x, other, delta=0.6),
+        "huber_loss_sum": lambda x: F.FUNCTIONS["huber_loss"](other, x, reduction="sum"),
+        "binary_cross_entropy": lambda x: F.FUNCTIONS["binary_cross_entropy"](inside(x), target),
+        "binary_cross_entropy_weight": lambda x: F.FUNCTIONS["binary_cross_entropy"](
+            inside(x), target, weight=weight, reduction="none"),
+        "binary_cross_entropy_target": lambda x: F.FUNCTIONS["binary_cross_entropy"](target, inside(x)),
+        "kl_div": lambda x: F.FUNCTIONS["kl_div"](x, probabilities, reduction="batchmean"),
+        "kl_div_target": lambda x: F.FUNCTIONS["kl_div"](other, inside(x), reduction="none"),
+        "kl_div_log_target": lambda x: F.FUNCTIONS["kl_div"](other, x, reduction="sum", log_target=True),
+        "cosine_similarity": lambda x: F.FUNCTIONS["cosine_similarity"](x, other),
+        "cosine_similarity_dim0": lambda x: F.FUNCTIONS["cosine_similarity"](other, x, dim=0),
+        "pairwise_distance": lambda x: F.FUNCTIONS["pairwise_distance"](x, other),
+        "pairwise_distance_p3": lambda x: F.FUNCTIONS["pairwise_distance"](other, x, p=3, keepdim=True),
+        "pad": lambda x: F.FUNCTIONS["pad"](x, (1, 2, -1, 1), value=0.5),
+        "cross_entropy_smoothing": lambda x: F.cross_entropy(x, ignored, weight=weight, label_smoothing=0.3),
+        "cross_entropy_smoothing_none": lambda x: F.cross_entropy(x, classes, label_smoothing=0.2, reduction="none"),
+        "cross_entropy_probabilities": lambda x: F.cross_entropy(x, probabilities, label_smoothing=0.1),
+        "cross_entropy_probabilities_target": lambda x: F.cross_entropy(other, ops.softmax(x, 1), weight=weight),
+        "cross_entropy_weight": lambda x: F.cross_entropy(x, ignored, weight=weight),
+        "nll_loss_weight_none": lambda x: F.losses.nll_loss(x, ignored, weight=weight, reduction="none"),
+    }
+
+
+NN_FUNCTIONAL = _nn_functional_cases()
+
+
+@pytest.mark.parametrize("name", sorted(NN_FUNCTIONAL))
+def test_nn_functional_gradient(name):
+    f = NN_FUNCTIONAL[name]
+    x = rng.uniform(-2, 2, (3, 4))
+    weights = rng.uniform(-1, 1, f(Tensor(x)).data.shape)
+    np.testing.assert_allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights), atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["elu", "gelu", "gelu_tanh", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+                                  "kl_div_target", "cosine_similarity", "pairwise_distance",
+                                  "cross_entropy_smoothing", "cross_entropy_probabilities"])
+def test_nn_functional_second_derivative(name):
+    """The gradient is itself differentiable: d/dx of <grad f(x), v> by finite differences."""
+    f = NN_FUNCTIONAL[name]
+    x = rng.uniform(-2, 2, (3, 4))
+    weights = Tensor(rng.uniform(-1, 1, f(Tensor(x)).data.shape))
+    v = rng.uniform(-1, 1, x.shape)
+
+    def first(t):
+        return ops.sum(grad(ops.sum(f(t) * weights), t, create_graph=True) * Tensor(v))
+
+    def first_value(t):
+        t = Tensor(t.data.copy(), requires_grad=True)
+        return Tensor(np.asarray(first(t).data))
+
+    t = Tensor(x.copy(), requires_grad=True)
+    analytic = grad(first(t), t).data
+    np.testing.assert_allclose(analytic, numeric_gradient(first_value, x, np.ones(())), atol=1e-5)

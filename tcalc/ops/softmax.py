@@ -18,14 +18,20 @@ _NO_DIM = object()  # PyTorch tells a missing dim from dim=None
 
 
 def _softmax_forward(a, axis, log):
-    # float16 is computed in float32 and rounded once, as PyTorch's kernel does; a 0-d
-    # tensor is its own one-element dim.
+    # float16 is computed in float32 and rounded once, as PyTorch's kernel does (but see
+    # log_softmax over the last dim); a 0-d tensor is its own one-element dim.
     wide = (a.astype(np.float32) if a.dtype == np.float16 else a).reshape(a.shape or (1,))
     if wide.size == 0:
         return a.copy()
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         shifted = wide - np.max(wide, axis=axis, keepdims=True)  # exp cannot overflow
-        if log:
+        if log and a.dtype == np.float16 and axis % wide.ndim == wide.ndim - 1:
+            # PyTorch's float16 kernel over the last dim keeps the sum of the exps, then its
+            # log, in float16 buffers: x - (max + log(sum)) with those two roundings.
+            top = np.max(wide, axis=axis, keepdims=True)
+            total = np.sum(np.exp(shifted), axis=axis, keepdims=True).astype(np.float16).astype(np.float32)
+            out = wide - (top + np.log(total).astype(np.float16).astype(np.float32))
+        elif log:
             out = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
         else:
             e = np.exp(shifted)
