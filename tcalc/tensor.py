@@ -174,8 +174,10 @@ def writable(data: np.ndarray) -> np.ndarray:
     if data.flags.writeable:
         return data
     root = data.base
-    while isinstance(root, np.ndarray) and not root.flags.writeable:
-        root = root.base
+    # Through read-only views, and the stand-in objects as_strided keeps its base in (the
+    # views load makes of a stored expanded tensor).
+    while root is not None and not (isinstance(root, np.ndarray) and root.flags.writeable):
+        root = getattr(root, "base", None)
     if not isinstance(root, np.ndarray) or not root.flags.c_contiguous:
         return data
     offset = data.__array_interface__["data"][0] - root.__array_interface__["data"][0]

@@ -128,6 +128,16 @@ def test_an_expanded_tensor_loads_read_only_as_tcalcs_expand():
     assert error is not None and error.kind != "internal error"
 
 
+def test_a_loaded_expanded_tensor_is_written_through_as_in_pytorch():
+    # Its two rows are one storage of three: writing a row writes both, as PyTorch does;
+    # a write whose elements share memory (a column) is refused in PyTorch's words.
+    printed, error = run_program(f"v = load('{SAVED / 'expanded.pt'}')\nv[0] = tensor([7., 8., 9.])\nv")
+    assert error is None, error
+    assert printed == "tensor([[7., 8., 9.],\n        [7., 8., 9.]])\n"
+    printed, error = run_program(f"v = load('{SAVED / 'expanded.pt'}')\nv[:, 0] = 1")
+    assert error is not None and "refers to a single memory location" in str(error)
+
+
 def test_a_broadcast_gradient_saves_as_a_contiguous_tensor(in_tmp):
     list(Session().run("x = ones(3, requires_grad=True); x.sum().backward(); save(x.grad, 'g.pt')"))
     assert value_of("g = load('g.pt'); g.add_(1); g") == "tensor([2., 2., 2.])"
