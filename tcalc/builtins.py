@@ -488,6 +488,9 @@ TABLE = (
     ("rand_like", ops.rand_like, FUNCTION),
     ("randn_like", ops.randn_like, FUNCTION),
     ("manual_seed", ops.manual_seed, FUNCTION),
+    ("initial_seed", ops.initial_seed, FUNCTION),
+    ("randperm", ops.randperm, FUNCTION),
+    ("bernoulli", ops.bernoulli, BOTH),
     # shape
     ("reshape", ops.reshape, BOTH),
     ("view", ops.view, METHOD),

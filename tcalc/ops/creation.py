@@ -39,6 +39,11 @@ def manual_seed(seed) -> Generator:
     return DEFAULT_GENERATOR
 
 
+def initial_seed() -> int:
+    """The seed the default generator was last seeded with (a negative one as it wrapped)."""
+    return _rng.seed
+
+
 def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
     result = Tensor(data)
     if requires_grad:
@@ -143,6 +148,30 @@ def randint(*args, size=None, dtype=None, requires_grad=False) -> Tensor:
     dtype = dtype or dtypes.int64
     data = _generator().integers(low, high, _checked_sizes((size,)))
     return _finish(data.astype(dtype.numpy), requires_grad)
+
+
+def randperm(n, dtype=None, requires_grad=False) -> Tensor:
+    """The integers 0 .. n-1 in random order, as PyTorch's shuffle draws them."""
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TcalcTypeError(f"randperm(): argument 'n' (position 1) must be int, not {type_name(n)}")
+    dtype = dtype or dtypes.int64
+    perm = _generator().permutation(_checked_sizes((n,))[0])
+    return _finish(perm.astype(dtype.numpy), requires_grad)
+
+
+def bernoulli(input, p=None) -> Tensor:
+    """1 with probability p: each element's own (input's values), or one number p for all
+    (a float64 uniform per element then, as bernoulli_(p) draws)."""
+    if type(input) is not Tensor:
+        raise TcalcTypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not {type_name(input)}")
+    if not input.dtype.is_floating_point:
+        raise DTypeError(f'"bernoulli_tensor_cpu_p_" not implemented for \'{input.dtype.torch_name}\'')
+    probs = input.data if p is None else np.full(input.data.shape, float(p))
+    if np.any(~((probs >= 0) & (probs <= 1))):
+        raise TcalcValueError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
+                              "message be improved?  If so, please report an enhancement request to PyTorch.)")
+    draws = _generator().bernoulli(probs, input.data.dtype.type if p is None else None)
+    return Tensor(draws.astype(input.data.dtype))
 
 
 def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False) -> Tensor:
