@@ -114,7 +114,11 @@ class CPUGenerator:
             out = _fma(np.array([self._scalar_normal() for _ in range(n)], dtype=np.float64), std, mean)
             return out.astype(numpy_dtype).reshape(shape)
         work = np.float64 if numpy_dtype == np.float64 else np.float32
-        data = self._uniform(n, work)
+        # float32 and float64 draw a uniform for every element first; the half types only
+        # for the whole chunks (the tail's are drawn next either way).
+        drawn = n if work == numpy_dtype else n // _VECTOR_CHUNK * _VECTOR_CHUNK
+        data = np.zeros(n, work)
+        data[:drawn] = self._uniform(drawn, work)
         _box_muller(data, mean, std)
         if n % _VECTOR_CHUNK:  # the last 16 again, from fresh uniforms
             tail = self._uniform(_VECTOR_CHUNK, work)
