@@ -19,6 +19,15 @@ _FLOAT_BITS = (1 << 24) - 1  # float32 uniforms keep 24 bits of one draw
 _DOUBLE_BITS = (1 << 53) - 1  # float64 uniforms keep 53 bits of a 64-bit draw
 _VECTOR_CHUNK = 16  # normal_ transforms 16 uniforms at a time once a tensor has 16 elements
 
+# torch.get_rng_state()'s 5056 bytes (little-endian, C struct padding included): the seed,
+# how many draws are left before the next twist and the index of the next word, the 624
+# words (each in 8 bytes), the cached normal sample (between two unused doubles) and
+# whether it is valid, then a float cache tcalc never uses.
+STATE_BYTES = 5056
+_WORDS_AT = 24
+_NORMAL_AT = _WORDS_AT + 8 * _MT_SIZE + 8
+_NORMAL_VALID_AT = _NORMAL_AT + 16
+
 
 def _init_genrand(seed: int) -> np.ndarray:
     key = np.empty(_MT_SIZE, dtype=np.uint32)
@@ -57,6 +66,7 @@ class CPUGenerator:
         self.seed = seed
         self._bits = None  # NumPy's MT19937, made on first draw
         self._normal_cache = None  # the scalar path's second Box-Muller sample
+        self._just_seeded = True  # PyTorch's state says "next word 0" until the first draw
 
     def _bit_generator(self):
         if self._bits is None:
@@ -72,14 +82,42 @@ class CPUGenerator:
     # The state, for vmap's randomness='same' (every example draws the same numbers).
     @property
     def state(self):
-        return self._bit_generator().state, self._normal_cache
+        return self._bit_generator().state, self._normal_cache, self._just_seeded
 
     @state.setter
     def state(self, state) -> None:
-        self._bit_generator().state, self._normal_cache = state
+        self._bit_generator().state, self._normal_cache, self._just_seeded = state
+
+    def state_bytes(self) -> np.ndarray:
+        """The state as torch.get_rng_state() lays it out."""
+        state = self._bit_generator().state["state"]
+        position = int(state["pos"])
+        out = np.zeros(STATE_BYTES, np.uint8)
+        out[0:8] = np.frombuffer(np.uint64(self.seed).tobytes(), np.uint8)
+        out[8:16] = np.frombuffer(np.array([625 - position, 1], "<i4").tobytes(), np.uint8)
+        out[16:24] = np.frombuffer(np.uint64(0 if self._just_seeded else position).tobytes(), np.uint8)
+        out[_WORDS_AT:_NORMAL_AT - 8] = np.frombuffer(state["key"].astype("<u8").tobytes(), np.uint8)
+        if self._normal_cache is not None:
+            out[_NORMAL_AT:_NORMAL_AT + 8] = np.frombuffer(np.float64(self._normal_cache).tobytes(), np.uint8)
+            out[_NORMAL_VALID_AT] = 1
+        return out
+
+    def set_state_bytes(self, data: np.ndarray) -> None:
+        """torch.set_rng_state's inverse of state_bytes (the caller checked the size)."""
+        raw = data.tobytes()
+        left, _ = np.frombuffer(raw[8:16], "<i4")
+        key = np.frombuffer(raw[_WORDS_AT:_NORMAL_AT - 8], "<u8").astype(np.uint32)
+        self.seed = int(np.frombuffer(raw[0:8], "<u8")[0])
+        self._bit_generator().state = {"bit_generator": "MT19937",
+                                       "state": {"key": key, "pos": min(max(625 - int(left), 0), _MT_SIZE)}}
+        self._just_seeded = int(np.frombuffer(raw[16:24], "<u8")[0]) == 0
+        valid = np.frombuffer(raw[_NORMAL_VALID_AT:_NORMAL_VALID_AT + 4], "<i4")[0]
+        self._normal_cache = float(np.frombuffer(raw[_NORMAL_AT:_NORMAL_AT + 8], "<f8")[0]) if valid else None
 
     # Raw draws.
     def random32(self, n: int) -> np.ndarray:
+        if n:
+            self._just_seeded = False
         return self._bit_generator().random_raw(n).astype(np.uint64)
 
     def random64(self, n: int) -> np.ndarray:

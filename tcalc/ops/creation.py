@@ -12,7 +12,7 @@ from ..tensor import Tensor
 from ..values import DEFAULT_GENERATOR, Generator, type_name
 from ._base import fill_array, result_type
 from .convert import requires_grad_
-from .cpu_generator import CPUGenerator
+from .cpu_generator import STATE_BYTES, CPUGenerator
 from .shape import sizes_from
 
 # A new session starts from the seed a new torch.Generator() has, so its random numbers
@@ -42,6 +42,22 @@ def manual_seed(seed) -> Generator:
 def initial_seed() -> int:
     """The seed the default generator was last seeded with (a negative one as it wrapped)."""
     return _rng.seed
+
+
+def get_rng_state() -> Tensor:
+    """The default generator's state as PyTorch lays it out: 5056 bytes (uint8)."""
+    return Tensor(_rng.state_bytes())
+
+
+def set_rng_state(new_state) -> None:
+    if type(new_state) is not Tensor:
+        raise TcalcTypeError(f"expected a torch.ByteTensor, but got {type_name(new_state)}")
+    if new_state.dtype is not dtypes.uint8:
+        raise TcalcTypeError("RNG state must be a torch.ByteTensor")
+    if new_state.data.size != STATE_BYTES:
+        raise TcalcValueError(f"Expected a CPUGeneratorImplState of size {STATE_BYTES} but found the input "
+                              f"RNG state size to be {new_state.data.size}")
+    _rng.set_state_bytes(np.ascontiguousarray(new_state.data).ravel())
 
 
 def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
