@@ -488,6 +488,11 @@ TABLE = (
     ("rand_like", ops.rand_like, FUNCTION),
     ("randn_like", ops.randn_like, FUNCTION),
     ("manual_seed", ops.manual_seed, FUNCTION),
+    ("initial_seed", ops.initial_seed, FUNCTION),
+    ("get_rng_state", ops.get_rng_state, FUNCTION),
+    ("set_rng_state", ops.set_rng_state, FUNCTION),
+    ("randperm", ops.randperm, FUNCTION),
+    ("bernoulli", ops.bernoulli, BOTH),
     # shape
     ("reshape", ops.reshape, BOTH),
     ("view", ops.view, METHOD),

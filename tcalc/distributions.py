@@ -2,8 +2,10 @@
 Bernoulli, Normal and Uniform, with sample(shape), log_prob, mean, variance, stddev and
 entropy, and PyTorch's refusals of invalid parameters.
 
-Samples come from tcalc's own generator (not PyTorch's bits; the shapes, dtypes and laws
-are PyTorch's). The deterministic parts print what PyTorch prints. Normal's and Uniform's
+Normal's, Uniform's and Bernoulli's samples are PyTorch's bits after manual_seed (drawn
+from the default generator as PyTorch's samplers draw them); Categorical's and Multinomial's
+come from NumPy's samplers on the same generator (the shapes, dtypes and laws are PyTorch's,
+the numbers are not). The deterministic parts print what PyTorch prints. Normal's and Uniform's
 are written with tcalc's differentiable ops, so their log_prob has gradients; the discrete
 distributions compute theirs on arrays.
 """
@@ -127,16 +129,17 @@ class Normal(Distribution):
         loc, scale = self.members["loc"], self.members["scale"]
         full = shape + loc.data.shape
         limits.check_shape(full)
-        noise = _generator().standard_normal(full).astype(loc.data.dtype)
-        return Tensor(np.asarray(loc.data + scale.data * noise, dtype=loc.data.dtype))
+        dtype = loc.data.dtype.type
+        noise = _generator().normal(full, 0.0, 1.0, dtype)  # torch.normal(loc, scale): noise * scale + loc
+        return Tensor(np.asarray(noise * scale.data + loc.data, dtype=dtype))
 
     def rsample(self, sample_shape=()):
         """A reparameterised sample: loc + scale * noise, differentiable in loc and scale."""
         loc, scale = self.members["loc"], self.members["scale"]
         full = _sample_shape(sample_shape) + loc.data.shape
         limits.check_shape(full)
-        noise = Tensor(_generator().standard_normal(full).astype(loc.data.dtype))
-        return ops.add(loc, ops.mul(scale, noise))
+        noise = Tensor(_generator().normal(full, 0.0, 1.0, loc.data.dtype.type))
+        return ops.add(loc, ops.mul(noise, scale))
 
     def log_prob(self, value):
         loc, scale = self.members["loc"], self.members["scale"]
@@ -169,7 +172,7 @@ class Uniform(Distribution):
         low, high = self.members["low"], self.members["high"]
         full = shape + low.data.shape
         limits.check_shape(full)
-        u = _generator().random(full).astype(low.data.dtype)
+        u = _generator().uniform(full, 0.0, 1.0, low.data.dtype.type)
         return Tensor(np.asarray(low.data + (high.data - low.data) * u, dtype=low.data.dtype))
 
     def rsample(self, sample_shape=()):
@@ -246,7 +249,7 @@ class Bernoulli(Distribution):
         p = self.members["probs"].data
         full = shape + p.shape
         limits.check_shape(full)
-        return Tensor((_generator().random(full) < p).astype(p.dtype))
+        return Tensor(_generator().bernoulli(np.broadcast_to(p, full), p.dtype.type).astype(p.dtype))
 
     def log_prob(self, value):
         logits, x = _bce_operands(self.members["logits"].data, value.data)
@@ -295,7 +298,7 @@ class Categorical(Distribution):
         limits.check_shape(shape + batch)
         flat = p.reshape(-1, p.shape[-1]).astype(np.float64)
         count = math.prod(shape)
-        draws = [_generator().choice(p.shape[-1], size=count, p=row / row.sum()) for row in flat]
+        draws = [_generator().numpy_generator().choice(p.shape[-1], size=count, p=row / row.sum()) for row in flat]
         out = np.stack(draws, axis=-1) if draws else np.zeros((count, 0), dtype=np.int64)
         return Tensor(out.reshape(shape + batch).astype(np.int64))
 
@@ -344,7 +347,7 @@ class Multinomial(Distribution):
         limits.check_shape(shape + p.shape)
         flat = p.reshape(-1, p.shape[-1]).astype(np.float64)
         count = math.prod(shape)
-        draws = np.stack([_generator().multinomial(n, row / row.sum(), size=count) for row in flat], axis=1)
+        draws = np.stack([_generator().numpy_generator().multinomial(n, row / row.sum(), size=count) for row in flat], axis=1)
         return Tensor(draws.reshape(shape + p.shape).astype(p.dtype))
 
     def log_prob(self, value):

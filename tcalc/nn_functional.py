@@ -99,8 +99,11 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if not training or p == 0:
         return input
     x = ops._base.as_tensor(input)
-    keep = (_generator().random(x.data.shape) >= p).astype(x.data.dtype)
-    return ops.mul(x, Tensor(keep / (1 - p) if p < 1 else keep))
+    if p == 1:  # PyTorch draws nothing then
+        return ops.mul(x, Tensor(np.zeros(x.data.shape, x.data.dtype)))
+    # PyTorch keeps an element where a float64 uniform is below 1 - p.
+    keep = _generator().bernoulli(np.full(x.data.shape, 1 - p)).astype(x.data.dtype)
+    return ops.mul(x, Tensor(keep / (1 - p)))
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):

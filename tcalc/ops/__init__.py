@@ -10,6 +10,7 @@ Each module holds one concern; they import one another at the top, in one direct
     shape        views (reshape, permute, ...), expand and sum_to, repeat, triangles and
                  diagonals, squeeze
     creation     new tensors from data, sizes, ranges and random numbers
+    cpu_generator  PyTorch's CPU generator (mt19937) and how its kernels draw from it
     reduce       sum, mean, prod, amax/amin, max/min, cumsum, var/std, all/any
     indexing     x[index], X[index] = value, narrow
     joining      cat, stack
@@ -50,10 +51,13 @@ from .convolution import (  # noqa: F401
 )
 from .creation import (  # noqa: F401
                       arange,
+                      bernoulli,
                       empty,
                       eye,
                       full,
                       full_like,
+                      get_rng_state,
+                      initial_seed,
                       linspace,
                       manual_seed,
                       normal,
@@ -64,6 +68,8 @@ from .creation import (  # noqa: F401
                       randint,
                       randn,
                       randn_like,
+                      randperm,
+                      set_rng_state,
                       tensor,
                       zeros,
                       zeros_like,

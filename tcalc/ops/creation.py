@@ -12,33 +12,52 @@ from ..tensor import Tensor
 from ..values import DEFAULT_GENERATOR, Generator, type_name
 from ._base import fill_array, result_type
 from .convert import requires_grad_
+from .cpu_generator import STATE_BYTES, CPUGenerator
 from .shape import sizes_from
 
-# Like PyTorch, whose default generator starts from the same seed in every process, a new
-# session's random numbers repeat from run to run (the values differ from PyTorch's).
+# A new session starts from the seed a new torch.Generator() has, so its random numbers
+# repeat from run to run (PyTorch's default generator starts from a seed it picks anew in
+# every process, which no program could reproduce).
 DEFAULT_SEED = 67280421310721
-_rng = None  # made on first use: importing numpy.random costs ~10 ms of every start
+_rng = CPUGenerator(DEFAULT_SEED)
 
 
-def _generator():
-    global _rng
-    if _rng is None:
-        _rng = np.random.default_rng(DEFAULT_SEED)
+def _generator() -> CPUGenerator:
     return _rng
 
 
 def manual_seed(seed) -> Generator:
     """Reseed the default generator and return it, as torch.manual_seed does (Jupyter shows
     `<torch._C.Generator at 0x...>` for a bare `torch.manual_seed(0)`)."""
-    global _rng
     if isinstance(seed, float) and math.isfinite(seed):
         seed = int(seed)  # PyTorch takes int(seed)
     if not isinstance(seed, int):
         raise TcalcTypeError(f"manual_seed expects an int, not {type_name(seed)}")
     if not -2 ** 63 <= seed < 2 ** 64:
         raise TcalcValueError("Overflow when unpacking long long")
-    _rng = np.random.default_rng(seed % 2 ** 64)  # a negative seed wraps, as in PyTorch
+    _rng.manual_seed(seed % 2 ** 64)  # a negative seed wraps, as in PyTorch
     return DEFAULT_GENERATOR
+
+
+def initial_seed() -> int:
+    """The seed the default generator was last seeded with (a negative one as it wrapped)."""
+    return _rng.seed
+
+
+def get_rng_state() -> Tensor:
+    """The default generator's state as PyTorch lays it out: 5056 bytes (uint8)."""
+    return Tensor(_rng.state_bytes())
+
+
+def set_rng_state(new_state) -> None:
+    if type(new_state) is not Tensor:
+        raise TcalcTypeError(f"expected a torch.ByteTensor, but got {type_name(new_state)}")
+    if new_state.dtype is not dtypes.uint8:
+        raise TcalcTypeError("RNG state must be a torch.ByteTensor")
+    if new_state.data.size != STATE_BYTES:
+        raise TcalcValueError(f"Expected a CPUGeneratorImplState of size {STATE_BYTES} but found the input "
+                              f"RNG state size to be {new_state.data.size}")
+    _rng.set_state_bytes(np.ascontiguousarray(new_state.data).ravel())
 
 
 def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -96,12 +115,12 @@ def _float_dtype(dtype, name: str) -> dtypes.DType:
 
 def randn(*size, dtype=None, requires_grad=False) -> Tensor:
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    return _finish(_generator().standard_normal(_checked_sizes(size)).astype(dtype.numpy), requires_grad)
+    return _finish(_generator().normal(_checked_sizes(size), 0.0, 1.0, dtype.numpy), requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad=False) -> Tensor:
     dtype = _float_dtype(dtype, "check_uniform_bounds")
-    return _finish(_generator().random(_checked_sizes(size)).astype(dtype.numpy), requires_grad)
+    return _finish(_generator().uniform(_checked_sizes(size), 0.0, 1.0, dtype.numpy), requires_grad)
 
 
 def _fill_number(value, name: str):
@@ -143,8 +162,32 @@ def randint(*args, size=None, dtype=None, requires_grad=False) -> Tensor:
     if low >= high:
         raise TcalcValueError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dtype = dtype or dtypes.int64
-    data = _generator().integers(low, high, size=_checked_sizes((size,)), dtype=np.int64)
+    data = _generator().integers(low, high, _checked_sizes((size,)))
     return _finish(data.astype(dtype.numpy), requires_grad)
+
+
+def randperm(n, dtype=None, requires_grad=False) -> Tensor:
+    """The integers 0 .. n-1 in random order, as PyTorch's shuffle draws them."""
+    if not isinstance(n, int) or isinstance(n, bool):
+        raise TcalcTypeError(f"randperm(): argument 'n' (position 1) must be int, not {type_name(n)}")
+    dtype = dtype or dtypes.int64
+    perm = _generator().permutation(_checked_sizes((n,))[0])
+    return _finish(perm.astype(dtype.numpy), requires_grad)
+
+
+def bernoulli(input, p=None) -> Tensor:
+    """1 with probability p: each element's own (input's values), or one number p for all
+    (a float64 uniform per element then, as bernoulli_(p) draws)."""
+    if type(input) is not Tensor:
+        raise TcalcTypeError(f"bernoulli(): argument 'input' (position 1) must be Tensor, not {type_name(input)}")
+    if not input.dtype.is_floating_point:
+        raise DTypeError(f'"bernoulli_tensor_cpu_p_" not implemented for \'{input.dtype.torch_name}\'')
+    probs = input.data if p is None else np.full(input.data.shape, float(p))
+    if np.any(~((probs >= 0) & (probs <= 1))):
+        raise TcalcValueError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
+                              "message be improved?  If so, please report an enhancement request to PyTorch.)")
+    draws = _generator().bernoulli(probs, input.data.dtype.type if p is None else None)
+    return Tensor(draws.astype(input.data.dtype))
 
 
 def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False) -> Tensor:
@@ -162,9 +205,22 @@ def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False) -> Ten
         shape = _checked_sizes((size,))
         dtype = dtype or dtypes.DEFAULT_FLOAT
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    m = mean.data if type(mean) is Tensor else mean
-    s = std.data if type(std) is Tensor else std
-    return _finish((m + s * _generator().standard_normal(shape)).astype(dtype.numpy), requires_grad)
+    return _finish(_normal_values(mean, std, shape, dtype.numpy), requires_grad)
+
+
+def _normal_values(mean, std, shape, numpy_dtype) -> np.ndarray:
+    """As PyTorch composes normal: with numbers, normal_(mean, std); with a tensor of stds,
+    standard normals times std plus mean; with a tensor of means only, normal_(0, std) plus
+    mean (each step rounded in the dtype)."""
+    if type(std) is Tensor:
+        noise = _generator().normal(shape, 0.0, 1.0, numpy_dtype)
+        noise = noise * std.data.astype(numpy_dtype)
+    elif type(mean) is Tensor:
+        noise = _generator().normal(shape, 0.0, float(std), numpy_dtype)
+    else:
+        return _generator().normal(shape, float(mean), float(std), numpy_dtype)
+    m = mean.data.astype(numpy_dtype) if type(mean) is Tensor else np.asarray(mean, numpy_dtype)
+    return np.asarray(noise + m, dtype=numpy_dtype)
 
 
 def _number_text(v) -> str:

@@ -148,7 +148,7 @@ def normal_(x, mean=0.0, std=1.0):
         raise DTypeError(f'"normal_kernel_cpu" not implemented for \'{x.dtype.torch_name}\'')
     if std < 0:
         raise DTypeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill_with(x, lambda: mean + std * _generator().standard_normal(x.data.shape), NORMAL)
+    return _fill_with(x, lambda: _generator().normal(x.data.shape, mean, std, x.data.dtype.type), NORMAL)
 
 
 def uniform_(x, a=0.0, b=1.0):
@@ -157,7 +157,7 @@ def uniform_(x, a=0.0, b=1.0):
         raise DTypeError(f'"check_uniform_bounds" not implemented for \'{x.dtype.torch_name}\'')
     if a > b:
         raise DTypeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-    return _fill_with(x, lambda: a + (b - a) * _generator().random(x.data.shape), UNIFORM)
+    return _fill_with(x, lambda: _generator().uniform(x.data.shape, a, b, x.data.dtype.type), UNIFORM)
 
 
 def _fill_with(x: Tensor, values, op: Op) -> Tensor:
