@@ -11,7 +11,7 @@ from typing import Iterator
 
 import numpy as np
 
-from . import ast, autograd, batching, builtins, dtypes, limits, modules, numpy_operands, ops, printing, python_values
+from . import ast, autograd, batching, builtins, dtypes, limits, modules, numpy_operands, ops, python_values
 from .batching import Batched
 from .calling import call_table_function
 from .differentiate import call_grad_function, grad_mode_function
@@ -118,8 +118,6 @@ class Session:
         self._block_depth = 0  # compound statements the top level is inside
         self.printed: list[str] = []
         self.write = write or self.printed.append
-        # A new session starts as a new PyTorch process does: default print options.
-        printing.reset_printoptions()
 
     # ---- statements -----------------------------------------------------------------------
 

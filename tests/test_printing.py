@@ -115,15 +115,20 @@ def test_unsupported_dtype_is_refused():
         tensor_repr(np.array([1 + 2j]))
 
 
-def test_print_options_last_for_the_session_and_a_new_session_starts_from_the_defaults():
+def test_print_options_last_for_the_session_and_reset_gives_the_defaults():
+    from tcalc import printing
     from tcalc.evaluator import Session
     from tcalc.render import value_text
+    from tcalc.shell_commands import example_text
 
-    first = Session()
-    list(first.run("set_printoptions(precision=2)"))
-    assert value_text(list(first.run("tensor([1.23456])"))[-1]) == "tensor([1.23])"
-    second = Session()
-    assert value_text(list(second.run("tensor([1.23456])"))[-1]) == "tensor([1.2346])"
+    session = Session()
+    list(session.run("torch.set_printoptions(precision=2)"))
+    assert value_text(list(session.run("tensor([1.23456])"))[-1]) == "tensor([1.23])"
+    # The shell's `help NAME` runs its example in a Session of its own: the options stay.
+    assert "tensor([0.09, 0.24, 0.67])" in example_text("softmax")
+    assert value_text(list(session.run("tensor([1.23456])"))[-1]) == "tensor([1.23])"
+    printing.reset_printoptions()  # what the test fixture does between tests
+    assert value_text(list(session.run("tensor([1.23456])"))[-1]) == "tensor([1.2346])"
 
 
 def test_print_options_refuse_what_could_not_be_printed():
