@@ -26,6 +26,7 @@ from . import (
     type_values,
 )
 from . import graph as _graph
+from . import printing as _printing
 from .autograd import Node as _Node
 from .errors import AutogradError, TcalcTypeError, TcalcValueError
 from .tensor import Size, Tensor
@@ -430,6 +431,26 @@ def _set_grad_enabled(mode):
     return GradMode("set_grad_enabled", mode, now=True)
 
 
+def _set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                      profile=None, sci_mode=None):
+    """torch.set_printoptions, for the rest of the session. PyTorch takes any value and fails
+    when it next prints; tcalc refuses a value it could not print with, here."""
+    for key, value in (("precision", precision), ("edgeitems", edgeitems),
+                       ("linewidth", linewidth)):
+        if value is not None and (type(value) is not int or value < 0):
+            raise TcalcValueError(f"set_printoptions(): {key} must be an int >= 0, "
+                                  f"not {value!r}")
+    if threshold is not None and (type(threshold) not in (int, float) or threshold != threshold):
+        raise TcalcValueError(f"set_printoptions(): threshold must be a number, not {threshold!r}")
+    if sci_mode is not None and type(sci_mode) is not bool:
+        raise TcalcValueError(f"set_printoptions(): sci_mode must be True, False or None, "
+                              f"not {sci_mode!r}")
+    if profile is not None and profile not in _printing.PROFILES:
+        raise TcalcValueError("set_printoptions(): profile must be 'default', 'short' or "
+                              f"'full', not {profile!r}")
+    _printing.set_printoptions(precision, threshold, edgeitems, linewidth, profile, sci_mode)
+
+
 # ---- the table ---------------------------------------------------------------------------
 #
 # Where a name is reachable: as a function (bare and `torch.NAME`), as a tensor method
@@ -493,6 +514,7 @@ TABLE = (
     ("set_rng_state", ops.set_rng_state, FUNCTION),
     ("randperm", ops.randperm, FUNCTION),
     ("bernoulli", ops.bernoulli, BOTH),
+    ("set_printoptions", _set_printoptions, FUNCTION),
     # shape
     ("reshape", ops.reshape, BOTH),
     ("view", ops.view, METHOD),

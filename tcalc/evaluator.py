@@ -31,7 +31,7 @@ from .errors import (
     TcalcTypeError,
     TcalcValueError,
 )
-from .hints import attribute_hint, broadcast_hint, hint_for, name_hint, operand_note
+from .hints import attribute_hint, broadcast_hint, hint_for, operand_note, pytorch_only, unknown_name
 from .journal import Journal
 from .numpy_operands import NUMPY_TYPES
 from .parser import parse
@@ -600,8 +600,8 @@ class Session:
             while frame is not None:
                 known += list(frame.vars)
                 frame = frame.outer
-            raise TcalcNameError(f"name '{name}' is not defined", node.span,
-                                 name_hint(name, known, self.globals["torch"].members)) from None
+            message, hint = unknown_name(name, known, self.globals["torch"].members)
+            raise TcalcNameError(message, node.span, hint) from None
 
     def _constant(self, node: ast.Constant, scope):
         return node.value
@@ -874,6 +874,9 @@ class Session:
             try:
                 return obj.members[name]
             except KeyError:
+                not_yet = not name.startswith("_") and pytorch_only(f"{obj.name}.{name}")
+                if not_yet:
+                    raise TcalcNameError(not_yet, node.span) from None
                 raise TcalcNameError(f"module '{obj.name}' has no attribute '{name}'", node.span,
                                      attribute_hint(name, obj.members)) from None
         if type(obj) is Tensor:
@@ -883,6 +886,9 @@ class Session:
             method = builtins.METHODS.get(name)
             if method is not None:
                 return BoundMethod(method, obj)
+            not_yet = not name.startswith("_") and pytorch_only(f"Tensor.{name}")
+            if not_yet:
+                raise TcalcNameError(not_yet, node.span)
             raise TcalcNameError(f"'Tensor' object has no attribute '{name}'", node.span,
                                  attribute_hint(name, {**builtins.ATTRIBUTES, **builtins.METHODS}))
         if type(obj) is Batched:  # one example of vmap's batch

@@ -60,6 +60,27 @@ def name_hint(name: str, known, torch_members) -> str | None:
     return hint
 
 
+def pytorch_only(dotted: str) -> str | None:
+    """The headline for a name PyTorch has and tcalc lacks (`torch.fft.fft`, `Tensor.stft`),
+    said instead of a did-you-mean to some unrelated name of tcalc's; None for a name
+    PyTorch lacks too, a typo."""
+    from . import torch_names  # its list is read on a miss only: start-up never pays for it
+
+    if torch_names.pytorch_has(dotted):
+        return f"{dotted} is PyTorch's, and tcalc does not have it yet"
+    return None
+
+
+def unknown_name(name: str, known, torch_members) -> tuple[str, str | None]:
+    """The headline and hint for a bare name that is not defined."""
+    reachable = not (name.startswith("_") or name in _UNREACHABLE or name in _FOREIGN)
+    if reachable and name not in torch_members:
+        headline = pytorch_only(f"torch.{name}")  # as after `from torch import *`
+        if headline is not None:
+            return headline, None
+    return f"name '{name}' is not defined", name_hint(name, known, torch_members)
+
+
 def attribute_hint(name: str, candidates) -> str | None:
     if name.startswith("_"):
         return "names starting with '_' are not reachable in tcalc"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from . import builtins
 from .errors import TcalcImportError
+from .hints import pytorch_only
 from .values import Namespace
 
 
@@ -33,12 +34,18 @@ def member(module: Namespace, name: str):
         submodule = builtins.MODULES.get(f"{module.name}.{name}")
         if submodule is not None:
             return submodule
+        not_yet = not name.startswith("_") and pytorch_only(f"{module.name}.{name}")
+        if not_yet:
+            raise TcalcImportError(not_yet)
         raise TcalcImportError(f"cannot import name '{name}' from '{module.name}'",
                                hint=f"tcalc's {module.name} has no {name}")
     return value
 
 
 def _missing(dotted: str) -> TcalcImportError:
+    not_yet = pytorch_only(dotted) if dotted.startswith("torch.") else None
+    if not_yet:
+        return TcalcImportError(not_yet)
     known = sorted({"torch", *builtins.MODULES})
     return TcalcImportError(f"No module named '{dotted}'",
                             hint="tcalc has no such module; it provides " + ", ".join(known))

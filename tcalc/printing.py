@@ -1,25 +1,61 @@
 """PyTorch's tensor text and IPython's layout, rebuilt on NumPy.
 
-`tensor_repr` writes what `repr(t)` gives in PyTorch 2.13 (default print options, the rules
-of torch/_tensor_str.py) and `pretty` lays values out as `IPython.lib.pretty.pretty` does
+`tensor_repr` writes what `repr(t)` gives in PyTorch 2.13 (under the print options in
+PRINT_OPTS, torch's global of the same name, which `set_printoptions` changes; the rules of
+torch/_tensor_str.py) and `pretty` lays values out as `IPython.lib.pretty.pretty` does
 (max width 79). Both are pure: no printing, no colour. tests/golden_printing.json holds the
 oracle's text for the rules used here.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections import deque
 from itertools import compress
 
 import numpy as np
 
-# PyTorch's default print options.
-PRECISION = 4
-THRESHOLD = 1000  # more elements than this: summarise with `...`
-EDGEITEMS = 3  # elements kept at each end of a summarised dimension
-LINEWIDTH = 80
-_SCIENTIFIC = f"{{:.{PRECISION}e}}"
-_FIXED = f"{{:.{PRECISION}f}}"
+
+@dataclasses.dataclass
+class PrintOptions:
+    """PyTorch's print options, its defaults."""
+    precision: int = 4  # digits after the point
+    threshold: float = 1000  # more elements than this: summarise with `...`
+    edgeitems: int = 3  # elements kept at each end of a summarised dimension
+    linewidth: int = 80
+    sci_mode: bool | None = None  # None: chosen from the values
+
+
+# One for the process, as torch's PRINT_OPTS: set_printoptions lasts for the session.
+PRINT_OPTS = PrintOptions()
+
+# torch.set_printoptions(profile=...): the options each profile sets (sci_mode aside).
+PROFILES = {
+    "default": {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80},
+    "short": {"precision": 2, "threshold": 1000, "edgeitems": 2, "linewidth": 80},
+    "full": {"precision": 4, "threshold": math.inf, "edgeitems": 3, "linewidth": 80},
+}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None) -> None:
+    """torch.set_printoptions: the profile first, then each option given; sci_mode is
+    always set (left out, it goes back to None), as in PyTorch."""
+    if profile is not None:
+        for key, value in PROFILES[profile].items():
+            setattr(PRINT_OPTS, key, value)
+    given = {"precision": precision, "threshold": threshold, "edgeitems": edgeitems,
+             "linewidth": linewidth}
+    for key, value in given.items():
+        if value is not None:
+            setattr(PRINT_OPTS, key, value)
+    PRINT_OPTS.sci_mode = sci_mode
+
+
+def reset_printoptions() -> None:
+    set_printoptions(profile="default")
+
+
 PREFIX = "tensor("
 INDENT = len(PREFIX)
 
@@ -51,6 +87,8 @@ def tensor_repr(data: np.ndarray, *, requires_grad: bool = False,
             suffixes.append(f"dtype=torch.{dtype}")
     else:
         body = _tensor_body(data)
+        if not PRINT_OPTS.edgeitems:  # PyTorch names the size whenever edgeitems is 0
+            suffixes.append(f"size={tuple(int(n) for n in data.shape)}")
         if dtype not in _IMPLIED_DTYPES:
             suffixes.append(f"dtype=torch.{dtype}")
     if grad_fn_name is not None:  # a non-leaf: its grad_fn says it all
@@ -61,12 +99,12 @@ def tensor_repr(data: np.ndarray, *, requires_grad: bool = False,
 
 
 def _with_suffixes(text: str, suffixes: list[str]) -> str:
-    """`, suffix` on the last line while it fits in LINEWIDTH, else on a new indented line."""
+    """`, suffix` on the last line while it fits in the line width, else on a new indented line."""
     parts = [text]
     # PyTorch's measure: the last line's length plus 2.
     last_line_len = len(text) - text.rfind("\n") + 1
     for suffix in suffixes:
-        if last_line_len + len(suffix) + 2 > LINEWIDTH:
+        if last_line_len + len(suffix) + 2 > PRINT_OPTS.linewidth:
             parts.append(",\n" + " " * INDENT + suffix)
             last_line_len = INDENT + len(suffix)
         else:
@@ -78,20 +116,23 @@ def _with_suffixes(text: str, suffixes: list[str]) -> str:
 
 def _tensor_body(data: np.ndarray) -> str:
     """The bracketed digits. Only the elements shown are ever looked at."""
-    summarize = data.size > THRESHOLD
+    summarize = data.size > PRINT_OPTS.threshold
+    if summarize and not PRINT_OPTS.edgeitems:
+        return "[...]"  # PyTorch keeps no element, only the dots
     shown = _edges(data) if summarize else data
     cells, width = _format_cells(shown)
     if data.ndim == 0:
         return cells[0]
-    cut = [summarize and n > 2 * EDGEITEMS for n in data.shape]
+    cut = [summarize and n > 2 * PRINT_OPTS.edgeitems for n in data.shape]
     return _nested_str(cells, width, shown.shape, cut, 0, 0, INDENT)
 
 
 def _edges(data: np.ndarray) -> np.ndarray:
-    """The elements a summarised tensor shows: EDGEITEMS at each end of every long dim."""
-    keep = list(range(EDGEITEMS)) + list(range(-EDGEITEMS, 0))
+    """The elements a summarised tensor shows: edgeitems at each end of every long dim."""
+    edgeitems = PRINT_OPTS.edgeitems
+    keep = list(range(edgeitems)) + list(range(-edgeitems, 0))
     for axis, n in enumerate(data.shape):
-        if n > 2 * EDGEITEMS:
+        if n > 2 * edgeitems:
             data = data.take(keep, axis=axis)
     return data
 
@@ -116,13 +157,16 @@ def _format_cells(shown: np.ndarray) -> tuple[list[str], int]:
     integral = bool(np.all(finite_nonzero == np.ceil(finite_nonzero)))
     # Python's float division gives inf on overflow, as PyTorch's double division does.
     scientific = largest / smallest > 1000.0 or largest > 1.0e8 or smallest < 1.0e-4
+    if PRINT_OPTS.sci_mode is not None:
+        scientific = PRINT_OPTS.sci_mode
 
+    precision = PRINT_OPTS.precision
     if scientific:
-        texts = list(map(_SCIENTIFIC.format, values.tolist()))
+        texts = list(map(f"{{:.{precision}e}}".format, values.tolist()))
     elif integral:
         texts = _integral_texts(values)
     else:
-        texts = list(map(_FIXED.format, values.tolist()))
+        texts = list(map(f"{{:.{precision}f}}".format, values.tolist()))
     # The width comes from finite non-zero values only: nan, inf and -0. may stick out.
     width = max(map(len, compress(texts, measured.tolist())))
     return [t.rjust(width) for t in texts], width
@@ -146,17 +190,18 @@ def _nested_str(cells: list[str], width: int, shape: tuple, cut: list[bool], axi
     slices = [_nested_str(cells, width, shape, cut, axis + 1, start + i * step, indent + 1)
               for i in range(n)]
     if cut[axis]:
-        slices.insert(EDGEITEMS, "...")
+        slices.insert(PRINT_OPTS.edgeitems, "...")
     blank_lines = len(shape) - axis - 1  # 1-d slices: one newline; 2-d: a blank line; ...
     return "[" + ("," + "\n" * blank_lines + " " * (indent + 1)).join(slices) + "]"
 
 
 def _row_str(items: list[str], width: int, cut: bool, indent: int) -> str:
-    """The last dim: as many items per line as fit in LINEWIDTH after the indent."""
-    per_line = max(1, (LINEWIDTH - indent) // (width + 2))
+    """The last dim: as many items per line as fit in the line width after the indent."""
+    per_line = max(1, math.floor((PRINT_OPTS.linewidth - indent) / (width + 2)))
     if cut:
         # PyTorch counts " ..." as one more item when it fills lines.
-        items = items[:EDGEITEMS] + [" ..."] + items[EDGEITEMS:]
+        edgeitems = PRINT_OPTS.edgeitems
+        items = items[:edgeitems] + [" ..."] + items[edgeitems:]
     lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
     return "[" + (",\n" + " " * (indent + 1)).join(lines) + "]"
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import difflib
 import re
 
+from . import printing
 from .render import show
 
 PROMPT, CONTINUATION = ">>> ", "... "
@@ -187,6 +188,7 @@ def run(text: str) -> list[Result]:
     for example in examples(text):
         if example.programs is not None:  # as `tcalc -e` runs: a session of its own for all its
             command_session = Session()  # programs, stopping at the first error
+            printing.reset_printoptions()  # and a process of its own: PyTorch's defaults
             for program in example.programs:
                 if not run_source(command_session, program, "<-e>", recorder):
                     break

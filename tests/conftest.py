@@ -65,3 +65,13 @@ def assert_answers_as_recorded(case: dict, worded: set[str]) -> None:
 @pytest.fixture
 def session() -> Session:
     return Session()
+
+
+@pytest.fixture(autouse=True)
+def _default_print_options():
+    """Print options are the process's, as torch's are: no test sees another's."""
+    from tcalc import printing
+
+    printing.reset_printoptions()
+    yield
+    printing.reset_printoptions()

@@ -16,7 +16,7 @@ import tcalc
 PACKAGE = Path(tcalc.__file__).parent
 
 LAYERS = [
-    {"errors", "limits", "files", "shape_hints", "printing", "_lalr", "_grammar_tables", "ast"},
+    {"errors", "limits", "files", "shape_hints", "printing", "_lalr", "_grammar_tables", "ast", "torch_names"},
     {"dtypes"},
     {"tensor"},
     {"autograd", "hints"},

@@ -113,3 +113,30 @@ def test_named_result_unpacks_and_reads_fields():
 def test_unsupported_dtype_is_refused():
     with pytest.raises(TypeError):
         tensor_repr(np.array([1 + 2j]))
+
+
+def test_print_options_last_for_the_session_and_reset_gives_the_defaults():
+    from tcalc import printing
+    from tcalc.evaluator import Session
+    from tcalc.render import value_text
+    from tcalc.shell_commands import example_text
+
+    session = Session()
+    list(session.run("torch.set_printoptions(precision=2)"))
+    assert value_text(list(session.run("tensor([1.23456])"))[-1]) == "tensor([1.23])"
+    # The shell's `help NAME` runs its example in a Session of its own: the options stay.
+    assert "tensor([0.09, 0.24, 0.67])" in example_text("softmax")
+    assert value_text(list(session.run("tensor([1.23456])"))[-1]) == "tensor([1.23])"
+    printing.reset_printoptions()  # what the test fixture does between tests
+    assert value_text(list(session.run("tensor([1.23456])"))[-1]) == "tensor([1.2346])"
+
+
+def test_print_options_refuse_what_could_not_be_printed():
+    from tcalc.errors import TcalcError
+    from tcalc.evaluator import Session
+
+    for call in ("set_printoptions(precision=-1)", "set_printoptions(profile='long')",
+                 "set_printoptions(sci_mode=1)", "set_printoptions(linewidth=2.5)"):
+        with pytest.raises(TcalcError) as caught:
+            list(Session().run(call))
+        assert caught.value.message.startswith("set_printoptions(): "), caught.value.message

@@ -99,6 +99,9 @@ def record(path: Path) -> None:
     tree = ast.parse(python)
     lines = python.split("\n")
     ns = namespace()
+    # torch's print options are global: each program starts from the defaults, as it would
+    # in a fresh process, whatever the program before it set.
+    torch.set_printoptions(profile="default")
     out = io.StringIO()
     error = None
     for node in tree.body:
