@@ -14,6 +14,8 @@ import math
 
 import numpy as np
 
+from ._base import fused_multiply_add
+
 _MT_SIZE = 624
 _FLOAT_BITS = (1 << 24) - 1  # float32 uniforms keep 24 bits of one draw
 _DOUBLE_BITS = (1 << 53) - 1  # float64 uniforms keep 53 bits of a 64-bit draw
@@ -37,23 +39,6 @@ def _init_genrand(seed: int) -> np.ndarray:
         x = (1812433253 * (x ^ (x >> 30)) + i) & 0xFFFFFFFF
         key[i] = x
     return key
-
-
-def _fma(x, y, z):
-    """x * y + z rounded once (float64), as PyTorch's fused multiply-add gives it: the
-    product's error by Veltkamp/Dekker splitting, the sum's by TwoSum."""
-    p = x * y
-    def split(a):
-        c = 134217729.0 * a
-        hi = c - (c - a)
-        return hi, a - hi
-    xh, xl = split(x)
-    yh, yl = split(y)
-    e = ((xh * yh - p) + xh * yl + xl * yh) + xl * yl
-    s = p + z
-    b = s - p
-    t = (p - (s - b)) + (z - b)
-    return s + (t + e)
 
 
 class CPUGenerator:
@@ -137,7 +122,7 @@ class CPUGenerator:
         n = math.prod(shape)
         u = self._uniform(n, numpy_dtype)
         if numpy_dtype == np.float64:
-            out = _fma(u, float(high) - float(low), float(low)) if (low, high) != (0, 1) else u
+            out = fused_multiply_add(u, float(high) - float(low), float(low)) if (low, high) != (0, 1) else u
         else:
             f = np.float32
             span = float(f(high) - f(low))  # the span in float32; the fused sum rounds once
@@ -149,7 +134,7 @@ class CPUGenerator:
         cached second sample) below 16 elements, 16 at a time from then on."""
         n = math.prod(shape)
         if n < _VECTOR_CHUNK:
-            out = _fma(np.array([self._scalar_normal() for _ in range(n)], dtype=np.float64), std, mean)
+            out = fused_multiply_add(np.array([self._scalar_normal() for _ in range(n)], dtype=np.float64), std, mean)
             return out.astype(numpy_dtype).reshape(shape)
         work = np.float64 if numpy_dtype == np.float64 else np.float32
         # float32 and float64 draw a uniform for every element first; the half types only
@@ -216,8 +201,8 @@ def _box_muller(data: np.ndarray, mean: float, std: float) -> None:
         # bit now and then).
         radius = np.sqrt(-2 * _each(math.log, u1))
         theta = 2 * math.pi * u2
-        first = _fma(radius * _each(math.cos, theta), std, mean)
-        second = _fma(radius * _each(math.sin, theta), std, mean)
+        first = fused_multiply_add(radius * _each(math.cos, theta), std, mean)
+        second = fused_multiply_add(radius * _each(math.sin, theta), std, mean)
     else:
         radius = np.sqrt(-2 * np.log(u1))
         theta = 2 * math.pi * u2
