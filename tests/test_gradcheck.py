@@ -39,6 +39,19 @@ def analytic_gradient(f, x: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return t.grad.data if t.grad is not None else np.zeros_like(x)  # None: f does not depend on x
 
 
+def assert_second_derivatives(f, x: np.ndarray, rng=rng) -> None:
+    """grad(grad(f)): the gradient of <grad f(x), w> against finite differences of grad f."""
+    w = rng.normal(size=x.shape)
+
+    def first(t):
+        if not t.requires_grad:
+            t = Tensor(t.data, requires_grad=True)
+        return grad(ops.sum(f(t)), t, create_graph=True)
+
+    np.testing.assert_allclose(analytic_gradient(first, x, w), numeric_gradient(first, x, w),
+                               rtol=1e-4, atol=1e-5)
+
+
 def positive(shape):
     return rng.uniform(0.5, 2.0, size=shape)
 
@@ -353,15 +366,7 @@ def test_prod_with_zeros():
 def test_second_derivatives(name, f, sample):
     """grad(grad(f)): the gradient of <grad f(x), w> against finite differences of grad f."""
     x = sample((3, 3))
-    w = rng.normal(size=x.shape)
-
-    def first(t):
-        if not t.requires_grad:
-            t = Tensor(t.data, requires_grad=True)
-        return grad(ops.sum(f(t)), t, create_graph=True)
-
-    np.testing.assert_allclose(analytic_gradient(first, x, w), numeric_gradient(first, x, w),
-                               rtol=1e-4, atol=1e-5)
+    assert_second_derivatives(f, x)
 
 
 # ---- matrix norms (torch.linalg.matrix_norm, linalg.norm, torch.norm) -------------------
@@ -530,15 +535,7 @@ def test_selection_gradients_of_both_operands(name, f, source_shape):
 ])
 def test_selection_second_derivatives(name, f):
     x = anywhere((3, 3))
-    w = rng.normal(size=x.shape)
-
-    def first(t):
-        if not t.requires_grad:
-            t = Tensor(t.data, requires_grad=True)
-        return grad(ops.sum(f(t)), t, create_graph=True)
-
-    np.testing.assert_allclose(analytic_gradient(first, x, w), numeric_gradient(first, x, w),
-                               rtol=1e-4, atol=1e-5)
+    assert_second_derivatives(f, x)
 
 
 # ---- convolutions and pooling (tcalc.ops.convolution) --------------------------------------
@@ -615,15 +612,7 @@ def test_convolution_second_derivatives(name, f, shape):
     """The gradients are written with unfold, fold (each the other's gradient), einsum and
     scatter_add, so they have gradients in turn, as PyTorch's do."""
     x = anywhere(shape)
-    w = rng.normal(size=x.shape)
-
-    def first(t):
-        if not t.requires_grad:
-            t = Tensor(t.data, requires_grad=True)
-        return grad(ops.sum(f(t)), t, create_graph=True)
-
-    np.testing.assert_allclose(analytic_gradient(first, x, w), numeric_gradient(first, x, w),
-                               rtol=1e-4, atol=1e-5)
+    assert_second_derivatives(f, x)
 
 
 def test_convolution_grad_fn_names():
@@ -753,15 +742,7 @@ def test_median_shares_the_gradient_between_ties_and_median_dim_picks_one():
 ])
 def test_more_math_second_derivatives(name, f, sample):
     x = sample((3, 3))
-    w = rng.normal(size=x.shape)
-
-    def first(t):
-        if not t.requires_grad:
-            t = Tensor(t.data, requires_grad=True)
-        return grad(ops.sum(f(t)), t, create_graph=True)
-
-    np.testing.assert_allclose(analytic_gradient(first, x, w), numeric_gradient(first, x, w),
-                               rtol=1e-4, atol=1e-5)
+    assert_second_derivatives(f, x)
 
 
 @pytest.mark.parametrize("f,name", [

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_gradcheck import analytic_gradient, numeric_gradient
+from test_gradcheck import analytic_gradient, assert_second_derivatives, numeric_gradient
 
 from tcalc import ops
-from tcalc.differentiate import grad
 from tcalc.errors import DTypeError
 from tcalc.tensor import Tensor
 
@@ -24,15 +23,7 @@ def check(f, x: np.ndarray, rtol=1e-5, atol=1e-6) -> None:
 
 def check_second(f, x: np.ndarray) -> None:
     """grad(grad(f)) against finite differences of the first gradient."""
-    w = rng.normal(size=x.shape)
-
-    def first(t):
-        if not t.requires_grad:
-            t = Tensor(t.data, requires_grad=True)
-        return grad(ops.sum(f(t)), t, create_graph=True)
-
-    np.testing.assert_allclose(analytic_gradient(first, x, w), numeric_gradient(first, x, w),
-                               rtol=1e-4, atol=1e-5)
+    assert_second_derivatives(f, x, rng)
 
 
 def anywhere(*shape):
