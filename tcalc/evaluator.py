@@ -11,7 +11,7 @@ from typing import Iterator
 
 import numpy as np
 
-from . import ast, autograd, batching, builtins, dtypes, limits, modules, numpy_operands, ops, python_values
+from . import ast, autograd, batching, builtins, dtypes, fast_path, limits, modules, numpy_operands, ops, python_values
 from .batching import Batched
 from .calling import call_table_function
 from .differentiate import call_grad_function, grad_mode_function
@@ -31,6 +31,7 @@ from .errors import (
     TcalcTypeError,
     TcalcValueError,
 )
+from .fast_path import NOT_FAST
 from .hints import attribute_hint, broadcast_hint, hint_for, operand_note, pytorch_only, unknown_name
 from .journal import Journal
 from .numpy_operands import NUMPY_TYPES
@@ -204,7 +205,10 @@ class Session:
     def _suite(self, statements: tuple, scope):
         """Run a block; returns None, or the signal (break, continue, a return) that ends it."""
         for statement in statements:
-            compound = _COMPOUND.get(type(statement))
+            kind = type(statement)
+            if kind is ast.Assign and self._fast_assign(statement, scope):
+                continue
+            compound = _COMPOUND.get(kind)
             if compound is not None:
                 signal = compound(self, statement, scope)
             else:
@@ -212,6 +216,21 @@ class Session:
             if signal is not None:
                 return signal
         return None
+
+    def _fast_assign(self, node: ast.Assign, scope) -> bool:
+        """`name = plain float arithmetic` in a block (tcalc.fast_path): once its value is
+        computed nothing can fail, so it needs no undo journal. False: run it as usual."""
+        target = node.targets
+        if type(target) is not ast.Name or target.id == "torch":
+            return False
+        value = fast_path.evaluate(node.value, self.globals, scope)
+        if value is NOT_FAST:
+            return False
+        if scope is None or target.id in scope.global_names:
+            self._bind_name(target.id, value)
+        else:
+            scope.vars[target.id] = value
+        return True
 
     def _expr_stmt(self, node: ast.ExprStmt, scope):
         value = self.eval(node.value, scope)
@@ -290,7 +309,8 @@ class Session:
             self.bind(t, v, scope)
 
     def _bind_name(self, name: str, value) -> None:
-        batching.refuse_effects()  # a function under vmap setting a global
+        if batching.MODES:
+            batching.refuse_effects()  # a function under vmap setting a global
         if self.journal is not None:
             self.journal.bind(name)
         self._bound[name] = None
@@ -720,6 +740,9 @@ class Session:
 
     def _binop(self, node: ast.BinOp, scope, left=_UNSET):
         if left is _UNSET:
+            value = fast_path.evaluate(node, self.globals, scope)
+            if value is not NOT_FAST:
+                return value
             left_node = node.left
             if type(left_node) is ast.BinOp:  # `a + b + ... + z` in a loop, not by recursion
                 left = self._chain(left_node, scope)
@@ -804,6 +827,9 @@ class Session:
         return function(left, right)
 
     def _unary(self, node: ast.UnaryOp, scope):
+        value = fast_path.evaluate(node, self.globals, scope)
+        if value is not NOT_FAST:
+            return value
         value = self.eval(node.operand, scope)
         if node.op == "-" and type(value) is Tensor:  # the common case, guarded as below
             try:

@@ -26,7 +26,7 @@ LAYERS = [
      "serialization", "numpy_files", "text_files", "plots", "summary", "functional",
      "batching"},
     {"python_values", "builtins", "graph"},
-    {"calling", "modules", "numpy_operands", "journal", "to_ast", "syntax_errors", "_table_builder", "parser"},
+    {"calling", "fast_path", "modules", "numpy_operands", "journal", "to_ast", "syntax_errors", "_table_builder", "parser"},
     {"evaluator"},
     {"render", "output"},
     {"repl", "cli", "__main__", "__init__", "shell_input", "completion", "shell_commands", "shell_history", "lexer",

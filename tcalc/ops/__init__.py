@@ -38,6 +38,8 @@ Each module holds one concern; they import one another at the top, in one direct
 This package re-exports their public functions so that the builtin tables (tcalc.builtins)
 and gradient formulas can say `ops.mul`, `ops.sum`.
 """
+from . import elementwise  # noqa: F401  (its ops, for tcalc.fast_path)
+from ._base import scalar_operand  # noqa: F401
 from .convert import clone, contiguous, data, detach, item, numpy, requires_grad_, to_dtype, tolist  # noqa: F401
 from .convolution import (  # noqa: F401
                       avg_pool1d,
@@ -119,6 +121,7 @@ from .elementwise import (  # noqa: F401
                       cos,
                       cosh,
                       div,
+                      elementwise_op,
                       eq,
                       equal,
                       exp,
@@ -220,7 +223,7 @@ from .linalg import (  # noqa: F401
                       vecdot,
 )
 from .norms import linalg_norm, matrix_norm, norm, vector_norm  # noqa: F401
-from .reduce import all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod, std, sum, var  # noqa: F401
+from .reduce import all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod, std, sum, sum_of_floats, var  # noqa: F401
 from .scans import cummax, cummin, cumprod, diff  # noqa: F401
 from .selection import (  # noqa: F401
                       argwhere,

@@ -54,7 +54,7 @@ _SCALAR_CACHE: dict = {}
 _SCALAR_CACHE_SIZE = 1024
 
 
-def _scalar_of(x, dtype: np.dtype) -> np.ndarray:
+def scalar_operand(x, dtype: np.dtype) -> np.ndarray:
     key = (type(x), x, dtype)
     array = _SCALAR_CACHE.get(key)
     if array is None:
@@ -182,11 +182,11 @@ def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DTy
                     return apply(op, (a, b), (x, y), **params)
             elif (type(b) is float or type(b) is int) and x.dtype in _WIDE_FLOAT_ARRAYS:
                 check_elements(x.size)
-                return apply(op, (a, b), (x, _scalar_of(b, x.dtype)), **params)
+                return apply(op, (a, b), (x, scalar_operand(b, x.dtype)), **params)
         elif (type(a) is float or type(a) is int) and type(b) is Tensor and b.data.dtype in _WIDE_FLOAT_ARRAYS:
             y = b.data
             check_elements(y.size)
-            return apply(op, (a, b), (_scalar_of(a, y.dtype), y), **params)
+            return apply(op, (a, b), (scalar_operand(a, y.dtype), y), **params)
     # The operands' kinds, and the result's size refused before it is allocated
     # (broadcast_shape checks a broadcast one).
     if type(a) is Tensor:

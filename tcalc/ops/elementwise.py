@@ -316,7 +316,17 @@ def _unary_op(name, forward, backward, saves, float_only=True):
     def function(x):
         return unary(op, x, float_only=float_only)
 
+    _ELEMENTWISE[function] = op
     return function
+
+
+_ELEMENTWISE: dict = {}  # each function of one tensor made by _unary_op, with its op
+
+
+def elementwise_op(function) -> Op | None:
+    """The op of a function of one tensor (exp, sin, ...): on a float tensor the function is
+    the op's forward on its array, for the evaluator's fast path."""
+    return _ELEMENTWISE.get(function)
 
 
 # Each keeps its input (keep(0)) or its result (keep(OUT)), whichever its gradient reads.

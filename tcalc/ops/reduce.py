@@ -91,6 +91,12 @@ def _reduction_dtype(x: Tensor, dtype) -> dtypes.DType:
     return x.dtype if x.dtype.is_floating_point else dtypes.int64
 
 
+def sum_of_floats(a: np.ndarray) -> np.ndarray:
+    """`x.sum()` of a float32 or float64 array, as sum's short path below computes it: for the
+    evaluator's fast path, which runs on arrays."""
+    return SUM_ALL.forward(a, axes=None, keepdim=False, dtype=_FLOAT_SUMS[a.dtype])
+
+
 def sum(x, dim=None, keepdim=False, dtype=None) -> Tensor:
     if dim is None and dtype is None and type(x) is Tensor:  # x.sum() of a float, in short
         float_dtype = _FLOAT_SUMS.get(x.data.dtype)

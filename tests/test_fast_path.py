@@ -1,0 +1,119 @@
+"""The evaluator's fast path for plain float arithmetic (tcalc.fast_path) gives what the
+general path gives: the same values to the bit, dtypes, printed text and errors, and the
+limits still hold. Each program runs twice, once with the fast path switched off."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import run_program
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tcalc import fast_path, limits
+from tcalc.evaluator import Session
+from tcalc.parser import parse
+
+PRELUDE = """\
+a = tensor([1.5, -2.0, 3.25])
+b = tensor([0.5, 4.0, -1.0])
+s = tensor(2.5)
+d = tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+h = tensor([1.0, 2.0, 3.0], dtype=torch.float16)
+k = arange(3)
+g = tensor([1.0, 2.0, 3.0], requires_grad=True)
+n = 7
+"""
+
+leaves = st.sampled_from(["a", "b", "s", "d", "h", "k", "g", "n", "2", "0.5", "-3", "True", "1e30",
+                          "2**70", "a[0]", "undefined_name"])
+
+
+def expressions():
+    return st.recursive(
+        leaves,
+        lambda inner: st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "**", "//"]), inner)
+            .map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            inner.map(lambda e: f"-{e}"),
+            st.tuples(st.sampled_from(["exp", "sin", "log", "tanh", "sqrt", "torch.exp", "abs", "print"]),
+                      inner).map(lambda t: f"{t[0]}({t[1]})"),
+            inner.map(lambda e: f"{e}.sum()"),
+        ),
+        max_leaves=8)
+
+
+def outcome(source: str, fast: bool) -> tuple:
+    """What a user sees of each statement (text, or the error's kind, message and place),
+    and the bits of the session's tensors after it."""
+    with pytest.MonkeyPatch.context() as m:
+        if not fast:
+            m.setattr(fast_path, "evaluate", lambda node, names, scope: fast_path.NOT_FAST)
+        session = Session()
+        run_program(PRELUDE, session)
+        printed, error = run_program(source, session)
+        state = {name: (v.data.dtype.str, v.data.tobytes(), v.requires_grad)
+                 for name, v in session.globals.items() if type(v).__name__ == "Tensor"}
+    seen = (printed, None if error is None else (error.kind, error.message, error.span))
+    return seen, state
+
+
+@settings(max_examples=300, deadline=None)
+@given(expressions(), st.booleans())
+def test_fast_path_answers_as_the_general_path(expression, in_loop):
+    source = f"for i in range(2):\n    r = {expression}\nr" if in_loop else f"r = {expression}\nr"
+    assert outcome(source, True) == outcome(source, False), source
+
+
+@pytest.mark.parametrize("source", [
+    "r = a * 2 + n",
+    "r = exp(-a) / (1 + (b * a).sum())",
+    "r = torch.exp(d) - d * 0.5",
+    "r = s * a - 3",
+    "with torch.no_grad():\n    r = g * 2",
+])
+def test_the_fast_path_takes_plain_float_arithmetic(source, monkeypatch):
+    """These go the fast way (a switch-off would change nothing visible otherwise)."""
+    taken = []
+    evaluate = fast_path.evaluate
+
+    def counting(node, names, scope):
+        value = evaluate(node, names, scope)
+        taken.append(value is not fast_path.NOT_FAST)
+        return value
+
+    monkeypatch.setattr(fast_path, "evaluate", counting)
+    session = Session()
+    run_program(PRELUDE, session)
+    printed, error = run_program(source, session)
+    assert error is None and any(taken), (source, taken)
+    assert type(session.globals["r"]).__name__ == "Tensor"
+
+
+@pytest.mark.parametrize("source", ["r = g * 2", "r = h * 2", "r = k + 1", "r = a + d", "r = 2 / a",
+                                    "r = a * tensor([[1.0], [2.0]])"])
+def test_what_the_fast_path_leaves_to_the_general_one(source):
+    """A graph to record, float16, integers, promotion, `number / tensor` (a reciprocal in
+    PyTorch), broadcasting."""
+    session = Session()
+    run_program(PRELUDE, session)
+    statement = parse(source).statements[0]
+    assert fast_path.evaluate(statement.value, session.globals, None) is fast_path.NOT_FAST
+
+
+def test_the_session_limit_holds_in_a_fast_loop():
+    limits.configure({"max_total_elements": 1_000})
+    try:
+        printed, error = run_program("a = zeros(400)\nfor i in range(3):\n    b = a * 2 + i\n    c = b + a")
+        assert error is not None and "max_total_elements" in error.message and error.span is not None
+    finally:
+        limits.configure({"max_total_elements": limits.BY_NAME["max_total_elements"].default})
+
+
+def test_a_fast_statement_after_a_failed_one_keeps_the_session():
+    session = Session()
+    run_program(PRELUDE, session)
+    before = session.globals["a"].data.copy()
+    printed, error = run_program("for i in range(3):\n    a = a * 2\n    x = a + undefined_name", session)
+    assert error is not None and error.kind == "name error"
+    # The first round's `a = a * 2` stays done, as in Python; the failed statement bound nothing.
+    assert np.array_equal(session.globals["a"].data, before * 2) and "x" not in session.globals
