@@ -797,6 +797,16 @@ def _nn_functional_cases():
         "pairwise_distance": lambda x: F.FUNCTIONS["pairwise_distance"](x, other),
         "pairwise_distance_p3": lambda x: F.FUNCTIONS["pairwise_distance"](other, x, p=3, keepdim=True),
         "pad": lambda x: F.FUNCTIONS["pad"](x, (1, 2, -1, 1), value=0.5),
+        # the other modes: each output place reads one input place, repeated places add up
+        # (the squared ones are checked to second order too)
+        "pad_reflect": lambda x: F.FUNCTIONS["pad"](x, (3, 2), mode="reflect"),
+        "pad_reflect_2d": lambda x: F.FUNCTIONS["pad"](ops.reshape(x, 1, 3, 4), (1, -2, 2, 1), mode="reflect") ** 2,
+        "pad_reflect_3d": lambda x: F.FUNCTIONS["pad"](ops.reshape(x, 1, 1, 1, 3, 4), (2, 1, 0, 2, 0, 0), "reflect"),
+        "pad_replicate": lambda x: F.FUNCTIONS["pad"](x, (5, -1), mode="replicate"),
+        "pad_replicate_2d": lambda x: F.FUNCTIONS["pad"](ops.reshape(x, 1, 3, 4), (2, 0, 1, 3), mode="replicate"),
+        "pad_replicate_3d": lambda x: F.FUNCTIONS["pad"](ops.reshape(x, 1, 1, 3, 4), (1, 1, 2, 0, 1, 1), "replicate") ** 2,
+        "pad_circular": lambda x: F.FUNCTIONS["pad"](x, (3, -1), mode="circular"),
+        "pad_circular_2d": lambda x: F.FUNCTIONS["pad"](ops.reshape(x, 1, 3, 4), (3, 2, -1, 2), mode="circular") ** 2,
         "cross_entropy_smoothing": lambda x: F.cross_entropy(x, ignored, weight=weight, label_smoothing=0.3),
         "cross_entropy_smoothing_none": lambda x: F.cross_entropy(x, classes, label_smoothing=0.2, reduction="none"),
         "cross_entropy_probabilities": lambda x: F.cross_entropy(x, probabilities, label_smoothing=0.1),
@@ -819,7 +829,8 @@ def test_nn_functional_gradient(name):
 
 @pytest.mark.parametrize("name", ["elu", "gelu", "gelu_tanh", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
                                   "kl_div_target", "cosine_similarity", "pairwise_distance",
-                                  "cross_entropy_smoothing", "cross_entropy_probabilities"])
+                                  "cross_entropy_smoothing", "cross_entropy_probabilities", "pad_reflect_2d",
+                                  "pad_replicate_3d", "pad_circular_2d"])
 def test_nn_functional_second_derivative(name):
     """The gradient is itself differentiable: d/dx of <grad f(x), v> by finite differences."""
     f = NN_FUNCTIONAL[name]
