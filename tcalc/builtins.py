@@ -686,6 +686,8 @@ TABLE = (
     # no avg_pool2d, and its max_pool2d has no return_indices)
     ("conv1d", ops.conv1d, FUNCTION),
     ("conv2d", ops.conv2d, FUNCTION),
+    ("conv_transpose1d", ops.conv_transpose1d, FUNCTION),
+    ("conv_transpose2d", ops.conv_transpose2d, FUNCTION),
     ("max_pool1d", ops.max_pool1d, FUNCTION),
     ("max_pool1d_with_indices", ops.max_pool1d_with_indices, FUNCTION),
     ("max_pool2d", ops.torch_max_pool2d, FUNCTION),

@@ -191,6 +191,7 @@ FUNCTIONS = {
     "cosine_similarity": cosine_similarity, "pairwise_distance": pairwise_distance, "pad": pad,
     # convolutions and pooling (tcalc.ops.convolution)
     "conv1d": convolution.conv1d, "conv2d": convolution.conv2d,
+    "conv_transpose1d": convolution.conv_transpose1d, "conv_transpose2d": convolution.conv_transpose2d,
     "max_pool1d": convolution.max_pool1d, "max_pool2d": convolution.max_pool2d,
     "max_pool1d_with_indices": convolution.max_pool1d_with_indices,
     "max_pool2d_with_indices": convolution.max_pool2d_with_indices,

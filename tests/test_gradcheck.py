@@ -550,6 +550,16 @@ CONVOLUTIONS = {  # name: (function, input shape, weight shape, keywords)
     "conv1d": (ops.conv1d, (2, 3, 7), (2, 3, 3), dict(stride=2, padding=1)),
     "conv1d_groups_dilation": (ops.conv1d, (1, 4, 8), (4, 1, 3), dict(groups=4, dilation=2)),
     "conv1d_unbatched": (ops.conv1d, (3, 6), (2, 3, 2), dict(padding="same")),
+    # transposed: the weight is [in, out / groups, ...]; an output_padding of at least the
+    # stride (below the dilation) leaves places of the result that no window reaches
+    "conv_transpose2d": (ops.conv_transpose2d, (2, 3, 3, 4), (3, 2, 2, 3), {}),
+    "conv_transpose2d_stride_padding": (ops.conv_transpose2d, (1, 2, 3, 3), (2, 2, 3, 2),
+                                        dict(stride=(2, 3), padding=(1, 0), output_padding=(1, 2))),
+    "conv_transpose2d_groups_dilation": (ops.conv_transpose2d, (1, 4, 3, 3), (4, 1, 2, 2),
+                                         dict(groups=2, dilation=2, output_padding=1)),
+    "conv_transpose2d_unbatched": (ops.conv_transpose2d, (2, 3, 3), (2, 3, 2, 2), dict(stride=2, padding=1)),
+    "conv_transpose1d": (ops.conv_transpose1d, (2, 3, 5), (3, 2, 3), dict(stride=2, padding=1, output_padding=1)),
+    "conv_transpose1d_groups": (ops.conv_transpose1d, (1, 4, 4), (4, 1, 2), dict(groups=4, dilation=3, output_padding=2)),
 }
 
 
@@ -557,7 +567,8 @@ CONVOLUTIONS = {  # name: (function, input shape, weight shape, keywords)
 def test_convolution_gradients(name):
     """The gradients for the input, the weight and the bias."""
     f, input_shape, weight_shape, keywords = CONVOLUTIONS[name]
-    x, w, b = anywhere(input_shape), anywhere(weight_shape), anywhere(weight_shape[:1])
+    channels = weight_shape[1] * keywords.get("groups", 1) if "transpose" in name else weight_shape[0]
+    x, w, b = anywhere(input_shape), anywhere(weight_shape), anywhere((channels,))
     weights = rng.normal(size=f(Tensor(x), Tensor(w), Tensor(b), **keywords).data.shape)
     for position in range(3):
         def with_variable(t, position=position):
@@ -605,6 +616,13 @@ FIXED_INPUT = anywhere((2, 2, 4, 5))
                                          padding="same") ** 2, (1, 2, 3, 4)),
     ("conv1d_groups", lambda x: ops.conv1d(x ** 2, ops.reshape(ops.getitem(ops.reshape(x, -1), slice(0, 6)), 2, 1, 3),
                                            groups=2), (1, 2, 6)),
+    ("conv_transpose2d_input", lambda x: ops.conv_transpose2d(ops.sin(x), Tensor(FIXED_WEIGHT), stride=(1, 2),
+                                                             output_padding=(0, 1)) ** 2, (2, 2, 4, 5)),
+    ("conv_transpose2d_both", lambda x: ops.conv_transpose2d(
+        x, ops.reshape(ops.getitem(ops.reshape(x, -1), slice(0, 12)), 2, 1, 2, 3), groups=2, dilation=2,
+        output_padding=1) ** 2, (1, 2, 3, 4)),
+    ("conv_transpose1d_both", lambda x: ops.conv_transpose1d(
+        x ** 2, ops.reshape(ops.getitem(ops.reshape(x, -1), slice(0, 12)), 2, 2, 3), stride=2, padding=1), (1, 2, 6)),
     ("max_pool2d", lambda x: ops.max_pool2d(x ** 3, 2, 1, 1), (1, 2, 3, 4)),
     ("avg_pool2d", lambda x: ops.avg_pool2d(x ** 3, 3, 2, 1, True, False), (1, 2, 5, 4)),
 ])
@@ -621,6 +639,8 @@ def test_convolution_grad_fn_names():
     assert ops.conv1d(ops.getitem(x, (slice(None), slice(None), 0)), ops.getitem(w, (Ellipsis, 0))).grad_fn.name \
         == "ConvolutionBackward0"
     assert ops.conv2d(ops.getitem(x, 0), w).grad_fn.name == "SqueezeBackward1"
+    assert ops.conv_transpose2d(x, w).grad_fn.name == "ConvolutionBackward0"
+    assert ops.conv_transpose2d(ops.getitem(x, 0), w).grad_fn.name == "SqueezeBackward1"
     assert ops.max_pool2d(x, 2).grad_fn.name == "MaxPool2DWithIndicesBackward0"
     assert ops.max_pool2d(ops.getitem(x, 0), 2).grad_fn.name == "MaxPool2DWithIndicesBackward0"
     assert ops.avg_pool2d(x, 2).grad_fn.name == "AvgPool2DBackward0"

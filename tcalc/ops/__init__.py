@@ -32,7 +32,7 @@ Each module holds one concern; they import one another at the top, in one direct
     inplace      add_, mul_, fill_, ... written into the tensor's memory
     selection    flip, roll, split/chunk/unbind (views), movedim, tile, repeat_interleave,
                  meshgrid, gather/scatter, index_select/index_add, take, masks, nonzero, unique
-    convolution  conv1d/conv2d and max/avg pooling, on im2col windows (uses selection's
+    convolution  conv1d/conv2d, their transposes and max/avg pooling, on im2col windows (uses selection's
                  scatter_add and einsum in its gradients)
 
 This package re-exports their public functions so that the builtin tables (tcalc.builtins)
@@ -44,6 +44,8 @@ from .convolution import (  # noqa: F401
                       avg_pool2d,
                       conv1d,
                       conv2d,
+                      conv_transpose1d,
+                      conv_transpose2d,
                       max_pool1d,
                       max_pool1d_with_indices,
                       max_pool2d,
