@@ -499,6 +499,10 @@ DISTINCT_INDEX = Tensor(np.array([[0, 2], [3, 1], [1, 0]], dtype=np.int64))  # s
 SQUARE_INDEX = Tensor(np.array([[0, 2], [2, 1], [1, 0]], dtype=np.int64))  # within 3 columns
 
 
+def _two_columns(t):
+    return ops.getitem(t, (slice(None), slice(0, 2)))
+
+
 @pytest.mark.parametrize("name,f,source_shape", [
     ("scatter_src", lambda t, s: ops.scatter(t, 1, DISTINCT_INDEX, s), (3, 3)),
     ("scatter_add_src", lambda t, s: ops.scatter_add(t, 1, SOURCE_INDEX, s), (3, 2)),
@@ -508,9 +512,32 @@ SQUARE_INDEX = Tensor(np.array([[0, 2], [2, 1], [1, 0]], dtype=np.int64))  # wit
     ("scatter_add__src", lambda t, s: ops.scatter_add_(t * 1, 1, SOURCE_INDEX, s), (3, 2)),
 ])
 def test_selection_gradients_of_both_operands(name, f, source_shape):
+    _check_both_operands(f, anywhere((3, 4)), anywhere(source_shape))
+
+
+REDUCTIONS = [(reduce, include_self) for reduce in ("sum", "prod", "mean", "amax", "amin") for include_self in (True, False)]
+
+
+@pytest.mark.parametrize("reduce,include_self", REDUCTIONS)
+def test_scatter_reduce_gradients(reduce, include_self):
+    """scatter_reduce, index_reduce and scatter_reduce_: amax/amin's values have no ties here;
+    prod's factors include zeros, once and twice at a place (prod is linear in each factor, so
+    the central differences are exact there)."""
+    a, b = anywhere((3, 4)), anywhere((3, 2))
+    if reduce == "prod":
+        a[1, 3], a[2, 0], b[1, 0], b[1, 1], b[0, 0] = 0.0, 0.0, 0.0, 0.0, 0.0
+    _check_both_operands(lambda t, s: ops.scatter_reduce(t, 1, SOURCE_INDEX, s, reduce, include_self=include_self),
+                         a, b)
+    _check_both_operands(lambda t, s: ops.scatter_reduce_(t * 1, 1, SOURCE_INDEX, s, reduce,
+                                                          include_self=include_self), a, b)
+    if reduce != "sum":
+        _check_both_operands(lambda t, s: ops.index_reduce(t, 0, Tensor(np.array([2, 0, 2])), s, reduce,
+                                                           include_self=include_self), a, anywhere((3, 4)))
+
+
+def _check_both_operands(f, a, b):
     """scatter(x, ..., src) and the like: the gradients with respect to x and to src (only the
     part of src that index reaches gets one)."""
-    a, b = anywhere((3, 4)), anywhere(source_shape)
     weights = rng.normal(size=f(Tensor(a), Tensor(b)).data.shape)
     np.testing.assert_allclose(analytic_gradient(lambda t: f(t, Tensor(b)), a, weights),
                                numeric_gradient(lambda t: f(t, Tensor(b)), a, weights), rtol=1e-5, atol=1e-6)
@@ -527,6 +554,13 @@ def test_selection_gradients_of_both_operands(name, f, source_shape):
     ("scatter_add", lambda x: ops.scatter_add(x ** 2, 0, SQUARE_INDEX, ops.sin(x)) ** 2),
     ("index_select", lambda x: ops.index_select(x ** 3, 0, Tensor(np.array([2, 2, 0])))),
     ("index_add", lambda x: ops.index_add(x ** 2, 1, Tensor(np.array([0, 0, 2])), ops.exp(x)) ** 2),
+    # scatter_reduce's src has index's shape (PyTorch's gradient for it has)
+    ("scatter_reduce_sum", lambda x: ops.scatter_reduce(x ** 2, 0, SQUARE_INDEX, _two_columns(ops.sin(x)), "sum") ** 2),
+    ("scatter_reduce_prod", lambda x: ops.scatter_reduce(x ** 2, 1, SQUARE_INDEX, _two_columns(ops.sin(x)) + 2, "prod")),
+    ("scatter_reduce_mean", lambda x: ops.scatter_reduce(x, 1, SQUARE_INDEX, _two_columns(ops.sin(x)), "mean",
+                                                         include_self=False) ** 2),
+    ("scatter_reduce_amax", lambda x: ops.scatter_reduce(x ** 2, 0, SQUARE_INDEX, _two_columns(x ** 3), "amax")),
+    ("index_reduce_prod", lambda x: ops.index_reduce(x, 1, Tensor(np.array([0, 0, 2])), ops.exp(x), "prod")),
     ("take", lambda x: ops.take(x ** 3, Tensor(np.array([[0, 8], [8, 4]])))),
     ("masked_fill", lambda x: ops.masked_fill(x ** 3, ops.gt(x, 0), ops.sum(x * x))),
     ("masked_select", lambda x: ops.masked_select(x ** 3, ops.gt(x, 0))),
