@@ -621,7 +621,8 @@ def _index_pad_ops(name: str) -> Op:
 INDEX_PADS = {(mode, dims): _index_pad_ops(f"{kind}Pad{dims}DBackward0")
               for mode, kind in (("reflect", "Reflection"), ("replicate", "Replication")) for dims in (1, 2, 3)}
 # PyTorch pads circularly by copying slices into a new tensor, so its node is CopySlices.
-INDEX_PADS.update({("circular", dims): _index_pad_ops("CopySlices") for dims in (1, 2, 3)})
+CIRCULAR_PAD = _index_pad_ops("CopySlices")
+INDEX_PADS.update({("circular", dims): CIRCULAR_PAD for dims in (1, 2, 3)})
 
 
 def _reflected(places: np.ndarray, size: int) -> np.ndarray:
