@@ -656,7 +656,17 @@ def _prod_gradients(n, g, x, index, part, axis, include_self):
     grad_src = elementwise.where(single_zero, gather(elementwise.mul(g, without_zero), axis, index),
                                  elementwise.div(gather(elementwise.mul(g, result), axis, index),
                                                  elementwise.where(src_zero, 1, part)))
+    if (zeros_there.data > 1).any():  # PyTorch's gradient is then a node that refuses its own
+        grad_src = apply(DOUBLE_BACKWARD_ERROR, (grad_src,), (grad_src.data,))
     return grad_self, grad_src
+
+
+def _no_double_backward(n, g):
+    raise AutogradError("scatter_reduce(): Double backward is unsupported for src when >1 zeros in src are "
+                        "scattered to the same position in self")
+
+
+DOUBLE_BACKWARD_ERROR = Op("Error", lambda a: a.copy(), _no_double_backward, saves=False)
 
 
 def _filled_like(t: Tensor, value) -> Tensor:
