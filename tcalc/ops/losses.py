@@ -672,14 +672,16 @@ def index_pad(input, pad, mode: str, value=None):
         if x.dtype is dtypes.bool_:
             raise TcalcTypeError(f"\"{'reflection' if mode == 'reflect' else 'replication'}_pad{dims}d\" "
                                  "not implemented for 'Bool'")
+    else:  # every dim's sizes first, as PyTorch checks
+        for axis, (left, right), out in zip(axes, pairs, outs):
+            if left > shape[axis] or right > shape[axis]:
+                raise TcalcValueError("Padding value causes wrapping around more than once.")
+            if out < 0:
+                raise TcalcValueError("Negative padding value is resulting in an empty dimension")
     places = []
     for axis, (left, right), out in zip(axes, pairs, outs):
         size = shape[axis]
         if mode == "circular":
-            if left > size or right > size:
-                raise TcalcValueError("Padding value causes wrapping around more than once.")
-            if out < 0:
-                raise TcalcValueError("Negative padding value is resulting in an empty dimension")
             index = _circular_places(size, left, right, out)
         else:
             index = np.arange(out) - left
