@@ -357,7 +357,7 @@ def _transposed(x, w, bias, stride, pads, dilation, output_padding, groups):
         if x.data.shape[0] and x.data.shape[1]:
             raise ShapeError("Only zero batch or zero channel inputs are supported, but got input shape: "
                              f"{_size(_four_d_shape(x.data.shape))}")
-        _check_empty_result(out_shape)
+        _check_empty_result(_four_d_shape(out_shape))  # a 1-d one as its (N, C, 1, L) view
     elif _uses_onednn(x, w, groups) and all(o < s for o, s in zip(output_padding, stride)):
         _onednn_transposed_checks(x, w, inputs, groups, dilation, outs)
     else:
