@@ -169,10 +169,13 @@ PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
 def pad(input, pad, mode="constant", value=None):
+    if not isinstance(mode, str):
+        raise TcalcTypeError(f"pad(): argument 'mode' (position 3) must be str, not {type(mode).__name__}")
+    pad = losses._pad_tuple(pad)  # the arguments' types first, then the mode's name
     if mode not in PAD_MODES:
         raise TcalcValueError(f"Unrecognised padding mode {mode}")
     if mode != "constant":
-        raise TcalcValueError(f"pad: mode='{mode}' is not in tcalc yet", hint="mode='constant' pads with value=")
+        return losses.index_pad(input, pad, mode, value)
     return losses.constant_pad_nd(input, pad, 0 if value is None else value)
 
 
@@ -188,6 +191,7 @@ FUNCTIONS = {
     "cosine_similarity": cosine_similarity, "pairwise_distance": pairwise_distance, "pad": pad,
     # convolutions and pooling (tcalc.ops.convolution)
     "conv1d": convolution.conv1d, "conv2d": convolution.conv2d,
+    "conv_transpose1d": convolution.conv_transpose1d, "conv_transpose2d": convolution.conv_transpose2d,
     "max_pool1d": convolution.max_pool1d, "max_pool2d": convolution.max_pool2d,
     "max_pool1d_with_indices": convolution.max_pool1d_with_indices,
     "max_pool2d_with_indices": convolution.max_pool2d_with_indices,

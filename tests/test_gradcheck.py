@@ -499,6 +499,10 @@ DISTINCT_INDEX = Tensor(np.array([[0, 2], [3, 1], [1, 0]], dtype=np.int64))  # s
 SQUARE_INDEX = Tensor(np.array([[0, 2], [2, 1], [1, 0]], dtype=np.int64))  # within 3 columns
 
 
+def _two_columns(t):
+    return ops.getitem(t, (slice(None), slice(0, 2)))
+
+
 @pytest.mark.parametrize("name,f,source_shape", [
     ("scatter_src", lambda t, s: ops.scatter(t, 1, DISTINCT_INDEX, s), (3, 3)),
     ("scatter_add_src", lambda t, s: ops.scatter_add(t, 1, SOURCE_INDEX, s), (3, 2)),
@@ -508,9 +512,32 @@ SQUARE_INDEX = Tensor(np.array([[0, 2], [2, 1], [1, 0]], dtype=np.int64))  # wit
     ("scatter_add__src", lambda t, s: ops.scatter_add_(t * 1, 1, SOURCE_INDEX, s), (3, 2)),
 ])
 def test_selection_gradients_of_both_operands(name, f, source_shape):
+    _check_both_operands(f, anywhere((3, 4)), anywhere(source_shape))
+
+
+REDUCTIONS = [(reduce, include_self) for reduce in ("sum", "prod", "mean", "amax", "amin") for include_self in (True, False)]
+
+
+@pytest.mark.parametrize("reduce,include_self", REDUCTIONS)
+def test_scatter_reduce_gradients(reduce, include_self):
+    """scatter_reduce, index_reduce and scatter_reduce_: amax/amin's values have no ties here;
+    prod's factors include zeros, once and twice at a place (prod is linear in each factor, so
+    the central differences are exact there)."""
+    a, b = anywhere((3, 4)), anywhere((3, 2))
+    if reduce == "prod":
+        a[1, 3], a[2, 0], b[1, 0], b[1, 1], b[0, 0] = 0.0, 0.0, 0.0, 0.0, 0.0
+    _check_both_operands(lambda t, s: ops.scatter_reduce(t, 1, SOURCE_INDEX, s, reduce, include_self=include_self),
+                         a, b)
+    _check_both_operands(lambda t, s: ops.scatter_reduce_(t * 1, 1, SOURCE_INDEX, s, reduce,
+                                                          include_self=include_self), a, b)
+    if reduce != "sum":
+        _check_both_operands(lambda t, s: ops.index_reduce(t, 0, Tensor(np.array([2, 0, 2])), s, reduce,
+                                                           include_self=include_self), a, anywhere((3, 4)))
+
+
+def _check_both_operands(f, a, b):
     """scatter(x, ..., src) and the like: the gradients with respect to x and to src (only the
     part of src that index reaches gets one)."""
-    a, b = anywhere((3, 4)), anywhere(source_shape)
     weights = rng.normal(size=f(Tensor(a), Tensor(b)).data.shape)
     np.testing.assert_allclose(analytic_gradient(lambda t: f(t, Tensor(b)), a, weights),
                                numeric_gradient(lambda t: f(t, Tensor(b)), a, weights), rtol=1e-5, atol=1e-6)
@@ -527,6 +554,13 @@ def test_selection_gradients_of_both_operands(name, f, source_shape):
     ("scatter_add", lambda x: ops.scatter_add(x ** 2, 0, SQUARE_INDEX, ops.sin(x)) ** 2),
     ("index_select", lambda x: ops.index_select(x ** 3, 0, Tensor(np.array([2, 2, 0])))),
     ("index_add", lambda x: ops.index_add(x ** 2, 1, Tensor(np.array([0, 0, 2])), ops.exp(x)) ** 2),
+    # scatter_reduce's src has index's shape (PyTorch's gradient for it has)
+    ("scatter_reduce_sum", lambda x: ops.scatter_reduce(x ** 2, 0, SQUARE_INDEX, _two_columns(ops.sin(x)), "sum") ** 2),
+    ("scatter_reduce_prod", lambda x: ops.scatter_reduce(x ** 2, 1, SQUARE_INDEX, _two_columns(ops.sin(x)) + 2, "prod")),
+    ("scatter_reduce_mean", lambda x: ops.scatter_reduce(x, 1, SQUARE_INDEX, _two_columns(ops.sin(x)), "mean",
+                                                         include_self=False) ** 2),
+    ("scatter_reduce_amax", lambda x: ops.scatter_reduce(x ** 2, 0, SQUARE_INDEX, _two_columns(x ** 3), "amax")),
+    ("index_reduce_prod", lambda x: ops.index_reduce(x, 1, Tensor(np.array([0, 0, 2])), ops.exp(x), "prod")),
     ("take", lambda x: ops.take(x ** 3, Tensor(np.array([[0, 8], [8, 4]])))),
     ("masked_fill", lambda x: ops.masked_fill(x ** 3, ops.gt(x, 0), ops.sum(x * x))),
     ("masked_select", lambda x: ops.masked_select(x ** 3, ops.gt(x, 0))),
@@ -550,6 +584,16 @@ CONVOLUTIONS = {  # name: (function, input shape, weight shape, keywords)
     "conv1d": (ops.conv1d, (2, 3, 7), (2, 3, 3), dict(stride=2, padding=1)),
     "conv1d_groups_dilation": (ops.conv1d, (1, 4, 8), (4, 1, 3), dict(groups=4, dilation=2)),
     "conv1d_unbatched": (ops.conv1d, (3, 6), (2, 3, 2), dict(padding="same")),
+    # transposed: the weight is [in, out / groups, ...]; an output_padding of at least the
+    # stride (below the dilation) leaves places of the result that no window reaches
+    "conv_transpose2d": (ops.conv_transpose2d, (2, 3, 3, 4), (3, 2, 2, 3), {}),
+    "conv_transpose2d_stride_padding": (ops.conv_transpose2d, (1, 2, 3, 3), (2, 2, 3, 2),
+                                        dict(stride=(2, 3), padding=(1, 0), output_padding=(1, 2))),
+    "conv_transpose2d_groups_dilation": (ops.conv_transpose2d, (1, 4, 3, 3), (4, 1, 2, 2),
+                                         dict(groups=2, dilation=2, output_padding=1)),
+    "conv_transpose2d_unbatched": (ops.conv_transpose2d, (2, 3, 3), (2, 3, 2, 2), dict(stride=2, padding=1)),
+    "conv_transpose1d": (ops.conv_transpose1d, (2, 3, 5), (3, 2, 3), dict(stride=2, padding=1, output_padding=1)),
+    "conv_transpose1d_groups": (ops.conv_transpose1d, (1, 4, 4), (4, 1, 2), dict(groups=4, dilation=3, output_padding=2)),
 }
 
 
@@ -557,7 +601,8 @@ CONVOLUTIONS = {  # name: (function, input shape, weight shape, keywords)
 def test_convolution_gradients(name):
     """The gradients for the input, the weight and the bias."""
     f, input_shape, weight_shape, keywords = CONVOLUTIONS[name]
-    x, w, b = anywhere(input_shape), anywhere(weight_shape), anywhere(weight_shape[:1])
+    channels = weight_shape[1] * keywords.get("groups", 1) if "transpose" in name else weight_shape[0]
+    x, w, b = anywhere(input_shape), anywhere(weight_shape), anywhere((channels,))
     weights = rng.normal(size=f(Tensor(x), Tensor(w), Tensor(b), **keywords).data.shape)
     for position in range(3):
         def with_variable(t, position=position):
@@ -605,6 +650,13 @@ FIXED_INPUT = anywhere((2, 2, 4, 5))
                                          padding="same") ** 2, (1, 2, 3, 4)),
     ("conv1d_groups", lambda x: ops.conv1d(x ** 2, ops.reshape(ops.getitem(ops.reshape(x, -1), slice(0, 6)), 2, 1, 3),
                                            groups=2), (1, 2, 6)),
+    ("conv_transpose2d_input", lambda x: ops.conv_transpose2d(ops.sin(x), Tensor(FIXED_WEIGHT), stride=(1, 2),
+                                                             output_padding=(0, 1)) ** 2, (2, 2, 4, 5)),
+    ("conv_transpose2d_both", lambda x: ops.conv_transpose2d(
+        x, ops.reshape(ops.getitem(ops.reshape(x, -1), slice(0, 12)), 2, 1, 2, 3), groups=2, dilation=2,
+        output_padding=1) ** 2, (1, 2, 3, 4)),
+    ("conv_transpose1d_both", lambda x: ops.conv_transpose1d(
+        x ** 2, ops.reshape(ops.getitem(ops.reshape(x, -1), slice(0, 12)), 2, 2, 3), stride=2, padding=1), (1, 2, 6)),
     ("max_pool2d", lambda x: ops.max_pool2d(x ** 3, 2, 1, 1), (1, 2, 3, 4)),
     ("avg_pool2d", lambda x: ops.avg_pool2d(x ** 3, 3, 2, 1, True, False), (1, 2, 5, 4)),
 ])
@@ -621,6 +673,8 @@ def test_convolution_grad_fn_names():
     assert ops.conv1d(ops.getitem(x, (slice(None), slice(None), 0)), ops.getitem(w, (Ellipsis, 0))).grad_fn.name \
         == "ConvolutionBackward0"
     assert ops.conv2d(ops.getitem(x, 0), w).grad_fn.name == "SqueezeBackward1"
+    assert ops.conv_transpose2d(x, w).grad_fn.name == "ConvolutionBackward0"
+    assert ops.conv_transpose2d(ops.getitem(x, 0), w).grad_fn.name == "SqueezeBackward1"
     assert ops.max_pool2d(x, 2).grad_fn.name == "MaxPool2DWithIndicesBackward0"
     assert ops.max_pool2d(ops.getitem(x, 0), 2).grad_fn.name == "MaxPool2DWithIndicesBackward0"
     assert ops.avg_pool2d(x, 2).grad_fn.name == "AvgPool2DBackward0"
@@ -797,6 +851,16 @@ def _nn_functional_cases():
         "pairwise_distance": lambda x: F.FUNCTIONS["pairwise_distance"](x, other),
         "pairwise_distance_p3": lambda x: F.FUNCTIONS["pairwise_distance"](other, x, p=3, keepdim=True),
         "pad": lambda x: F.FUNCTIONS["pad"](x, (1, 2, -1, 1), value=0.5),
+        # the other modes: each output place reads one input place, repeated places add up
+        # (the squared ones are checked to second order too)
+        "pad_reflect": lambda x: F.FUNCTIONS["pad"](x, (3, 2), mode="reflect"),
+        "pad_reflect_2d": lambda x: F.FUNCTIONS["pad"](ops.reshape(x, 1, 3, 4), (1, -2, 2, 1), mode="reflect") ** 2,
+        "pad_reflect_3d": lambda x: F.FUNCTIONS["pad"](ops.reshape(x, 1, 1, 1, 3, 4), (2, 1, 0, 2, 0, 0), "reflect"),
+        "pad_replicate": lambda x: F.FUNCTIONS["pad"](x, (5, -1), mode="replicate"),
+        "pad_replicate_2d": lambda x: F.FUNCTIONS["pad"](ops.reshape(x, 1, 3, 4), (2, 0, 1, 3), mode="replicate"),
+        "pad_replicate_3d": lambda x: F.FUNCTIONS["pad"](ops.reshape(x, 1, 1, 3, 4), (1, 1, 2, 0, 1, 1), "replicate") ** 2,
+        "pad_circular": lambda x: F.FUNCTIONS["pad"](x, (3, -1), mode="circular"),
+        "pad_circular_2d": lambda x: F.FUNCTIONS["pad"](ops.reshape(x, 1, 3, 4), (3, 2, -1, 2), mode="circular") ** 2,
         "cross_entropy_smoothing": lambda x: F.cross_entropy(x, ignored, weight=weight, label_smoothing=0.3),
         "cross_entropy_smoothing_none": lambda x: F.cross_entropy(x, classes, label_smoothing=0.2, reduction="none"),
         "cross_entropy_probabilities": lambda x: F.cross_entropy(x, probabilities, label_smoothing=0.1),
@@ -819,7 +883,8 @@ def test_nn_functional_gradient(name):
 
 @pytest.mark.parametrize("name", ["elu", "gelu", "gelu_tanh", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
                                   "kl_div_target", "cosine_similarity", "pairwise_distance",
-                                  "cross_entropy_smoothing", "cross_entropy_probabilities"])
+                                  "cross_entropy_smoothing", "cross_entropy_probabilities", "pad_reflect_2d",
+                                  "pad_replicate_3d", "pad_circular_2d"])
 def test_nn_functional_second_derivative(name):
     """The gradient is itself differentiable: d/dx of <grad f(x), v> by finite differences."""
     f = NN_FUNCTIONAL[name]

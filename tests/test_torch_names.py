@@ -12,15 +12,15 @@ from conftest import run_program
 @pytest.mark.parametrize("source, kind, message", [
     ("torch.fft.fft(ones(4))", "name error", "torch.fft is PyTorch's, and tcalc does not have it yet"),
     ("x = ones(8)\nx.stft(4)", "name error", "Tensor.stft is PyTorch's, and tcalc does not have it yet"),
-    ("import torch.nn.functional as F\nF.conv_transpose2d(ones(1, 1, 2, 2), ones(1, 1, 2, 2))",
-     "name error", "torch.nn.functional.conv_transpose2d is PyTorch's, and tcalc does not have it yet"),
+    ("import torch.nn.functional as F\nF.conv_transpose3d(ones(1, 1, 2, 2, 2), ones(1, 1, 2, 2, 2))",
+     "name error", "torch.nn.functional.conv_transpose3d is PyTorch's, and tcalc does not have it yet"),
     ("stft(ones(8), 4)", "name error", "torch.stft is PyTorch's, and tcalc does not have it yet"),
     ("from torch import nn\nnn.Linear(2, 3)", "name error",
      "torch.nn.Linear is PyTorch's, and tcalc does not have it yet"),
     ("import torch.fft", "import error", "torch.fft is PyTorch's, and tcalc does not have it yet"),
     ("from torch import fft", "import error", "torch.fft is PyTorch's, and tcalc does not have it yet"),
-    ("from torch.nn.functional import conv_transpose1d", "import error",
-     "torch.nn.functional.conv_transpose1d is PyTorch's, and tcalc does not have it yet"),
+    ("from torch.nn.functional import conv_transpose3d", "import error",
+     "torch.nn.functional.conv_transpose3d is PyTorch's, and tcalc does not have it yet"),
 ])
 def test_a_name_only_pytorch_has_is_refused_as_such(source, kind, message):
     printed, error = run_program(source)

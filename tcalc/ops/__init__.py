@@ -31,8 +31,9 @@ Each module holds one concern; they import one another at the top, in one direct
                  built on them (slogdet, pinv, lstsq, matrix_rank, matrix_exp, cond, ...)
     inplace      add_, mul_, fill_, ... written into the tensor's memory
     selection    flip, roll, split/chunk/unbind (views), movedim, tile, repeat_interleave,
-                 meshgrid, gather/scatter, index_select/index_add, take, masks, nonzero, unique
-    convolution  conv1d/conv2d and max/avg pooling, on im2col windows (uses selection's
+                 meshgrid, gather/scatter (and their reductions), index_select/index_add/index_reduce,
+                 take, masks, nonzero, unique
+    convolution  conv1d/conv2d, their transposes and max/avg pooling, on im2col windows (uses selection's
                  scatter_add and einsum in its gradients)
 
 This package re-exports their public functions so that the builtin tables (tcalc.builtins)
@@ -46,6 +47,8 @@ from .convolution import (  # noqa: F401
                       avg_pool2d,
                       conv1d,
                       conv2d,
+                      conv_transpose1d,
+                      conv_transpose2d,
                       max_pool1d,
                       max_pool1d_with_indices,
                       max_pool2d,
@@ -236,6 +239,8 @@ from .selection import (  # noqa: F401
                       gather,
                       index_add,
                       index_add_,
+                      index_reduce,
+                      index_reduce_,
                       index_select,
                       masked_fill,
                       masked_fill_,
@@ -250,6 +255,8 @@ from .selection import (  # noqa: F401
                       scatter_,
                       scatter_add,
                       scatter_add_,
+                      scatter_reduce,
+                      scatter_reduce_,
                       split,
                       swapaxes,
                       take,

@@ -1,16 +1,19 @@
-"""Convolutions and pooling: torch.nn.functional's conv1d/conv2d, max_pool1d/2d and
-avg_pool1d/2d, with PyTorch's node names and refusals.
+"""Convolutions and pooling: torch.nn.functional's conv1d/conv2d, conv_transpose1d/2d,
+max_pool1d/2d and avg_pool1d/2d, with PyTorch's node names and refusals.
 
 Everything works on (N, C, H, W) arrays: a 1-d op sees its (N, C, L) arrays as (N, C, 1, L).
 The windows of an input (im2col) are a strided view of the padded input; unfolding copies
 them into a (N, C, OH, OW, KH, KW) buffer, whose size is checked first. UNFOLD and FOLD
 (col2im, which adds the windows back into an input) are each other's gradient, so the
-gradients of a convolution, written with them and einsum, are differentiable again.
+gradients of a convolution, written with them and einsum, are differentiable again. A
+transposed convolution is a convolution's input gradient: its windows are folded.
 
 Float32 convolutions sum in NumPy's order; PyTorch's kernels (oneDNN, or im2col and a
 matrix product) sum in theirs, so a float32 value may differ from PyTorch's in its last bit.
 """
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -25,6 +28,7 @@ from . import elementwise, reduce, selection, shape
 from ._base import as_tensor
 from .creation import zeros
 from .einsum import einsum
+from .indexing import getitem
 
 # ---- windows: im2col and its adjoint -------------------------------------------------------
 
@@ -108,28 +112,93 @@ def _conv_forward(x, w, *bias, stride, dilation, pads, groups):
 def _conv_backward(node, g):
     x, w = node.inputs[0], node.inputs[1]
     p = node.params
-    groups = p["groups"]
     g4, w4 = _four_d_tensor(g), _four_d_tensor(w)
-    n, out_channels, oh, ow = g4.data.shape
-    per_group_in, kh, kw = w4.data.shape[1:]
-    windows = dict(kernel=(kh, kw), stride=p["stride"], dilation=p["dilation"], pads=p["pads"])
-    grouped_g = shape.reshape(g4, (n, groups, out_channels // groups, oh, ow))
+    windows = dict(kernel=w4.data.shape[2:], stride=p["stride"], dilation=p["dilation"], pads=p["pads"])
     grads = [None, None, None]
     if node.needs_grad(0):
-        grouped_w = shape.reshape(w4, (groups, out_channels // groups, per_group_in, kh, kw))
-        cols = einsum("ngohw,gocij->ngchwij", grouped_g, grouped_w)
-        cols = shape.reshape(cols, (n, groups * per_group_in, oh, ow, kh, kw))
-        grads[0] = shape.reshape(fold(cols, _four_d_shape(x.data.shape), **windows), x.data.shape)
+        grads[0] = shape.reshape(_input_gradient(g4, w4, _four_d_shape(x.data.shape), windows, p["groups"]),
+                                 x.data.shape)
     if node.needs_grad(1):
-        cols = unfold(_four_d_tensor(x), **windows)
-        cols = shape.reshape(cols, (n, groups, per_group_in, oh, ow, kh, kw))
-        grads[1] = shape.reshape(einsum("ngchwij,ngohw->gocij", cols, grouped_g), w.data.shape)
+        grads[1] = _weight_gradient(unfold(_four_d_tensor(x), **windows), g4, p["groups"], w.data.shape)
     if len(node.inputs) == 3 and node.needs_grad(2):
         grads[2] = reduce.sum(g, [0] + list(range(2, g.data.ndim)))
     return tuple(grads[:len(node.inputs)])
 
 
+def _input_gradient(g4, w4, size4, windows, groups):
+    """The gradient of a convolution by weight w4 with respect to its input of `size4`,
+    given g4, the gradient of its result: each window's share, folded back. It is also the
+    transposed convolution of g4."""
+    n, out_channels, oh, ow = g4.data.shape
+    per_group_in, kh, kw = w4.data.shape[1:]
+    grouped_g = shape.reshape(g4, (n, groups, out_channels // groups, oh, ow))
+    grouped_w = shape.reshape(w4, (groups, out_channels // groups, per_group_in, kh, kw))
+    cols = einsum("ngohw,gocij->ngchwij", grouped_g, grouped_w)
+    return fold(shape.reshape(cols, (n, groups * per_group_in, oh, ow, kh, kw)), size4, **windows)
+
+
+def _weight_gradient(cols, g4, groups, weight_shape):
+    """The gradient of a convolution with respect to its weight, given `cols`, the windows of
+    its input, and g4, the gradient of its result: each kernel place's windows against g4."""
+    n, out_channels, oh, ow = g4.data.shape
+    kh, kw = cols.data.shape[-2:]
+    cols = shape.reshape(cols, (n, groups, cols.data.shape[1] // groups, oh, ow, kh, kw))
+    grouped_g = shape.reshape(g4, (n, groups, out_channels // groups, oh, ow))
+    return shape.reshape(einsum("ngchwij,ngohw->gocij", cols, grouped_g), weight_shape)
+
+
 CONVOLUTION = Op("ConvolutionBackward0", _conv_forward, _conv_backward, saves=(keep(0, 1), keep(1, 0)))
+
+
+# The transposed convolution is the input gradient of a convolution by the same weight,
+# whose windows lie in its result (of `size`): so its gradients are that convolution (for
+# the input) and the convolution's weight gradient with the roles of input and result swapped.
+
+def _conv_transpose_forward(x, w, *bias, size, stride, dilation, pads, groups):
+    x4, w4 = _four_d(x), _four_d(w)
+    dtype = x.dtype
+    if dtype == np.float16:  # summed in float32, rounded once
+        x4, w4 = x4.astype(np.float32), w4.astype(np.float32)
+    per_group_in = w4.shape[0] // groups
+    check_elements(math.prod(x4.shape[:1] + x4.shape[2:] + w4.shape[1:]) * groups, "the unfolded result")
+    parts = [np.tensordot(x4[:, g * per_group_in:(g + 1) * per_group_in],
+                          w4[g * per_group_in:(g + 1) * per_group_in], axes=([1], [0]))
+             for g in range(groups)]  # each (N, H, W, C_out / groups, KH, KW)
+    cols = np.moveaxis(np.concatenate(parts, axis=3), 3, 1)
+    out = _fold_forward(cols, size, w4.shape[2:], stride, dilation, pads)
+    if bias:
+        out = out + bias[0].astype(out.dtype).reshape(-1, 1, 1)
+    out = out.reshape(out.shape[:2] + out.shape[3:]) if x.ndim == 3 else out
+    return np.ascontiguousarray(out, dtype=dtype)
+
+
+def _conv_transpose_backward(node, g):
+    x, w = node.inputs[0], node.inputs[1]
+    p = node.params
+    grads = [None, None, None]
+    if node.needs_grad(0):
+        grads[0] = _first_places(apply(CONVOLUTION, (g, w), (g.data, w.data), stride=p["stride"],
+                                       dilation=p["dilation"], pads=p["pads"], groups=p["groups"]), x.data.shape)
+    if node.needs_grad(1):
+        windows = dict(kernel=_four_d(w.data).shape[2:], stride=p["stride"], dilation=p["dilation"], pads=p["pads"])
+        x4 = _four_d_tensor(x)
+        cols = _first_places(unfold(_four_d_tensor(g), **windows), (-1, -1) + x4.data.shape[2:] + (-1, -1))
+        grads[1] = _weight_gradient(cols, x4, p["groups"], w.data.shape)
+    if len(node.inputs) == 3 and node.needs_grad(2):
+        grads[2] = reduce.sum(g, [0] + list(range(2, g.data.ndim)))
+    return tuple(grads[:len(node.inputs)])
+
+
+def _first_places(t, sizes):
+    """t cut to `sizes` (-1: all of a dim): an output_padding of at least the stride gives
+    the convolution of a transposed one's result more windows than its input has places."""
+    if all(n in (-1, m) for n, m in zip(sizes, t.data.shape)):
+        return t
+    return getitem(t, tuple(slice(None) if n == -1 else slice(0, n) for n in sizes))
+
+
+CONV_TRANSPOSE = Op("ConvolutionBackward0", _conv_transpose_forward, _conv_transpose_backward,
+                    saves=(keep(0, 1), keep(1, 0)))
 
 
 def _int_list(value, count: int, name: str, function: str) -> list:
@@ -153,7 +222,10 @@ def _size(shape) -> str:
     return "[" + ", ".join(str(n) for n in shape) + "]"
 
 
-def _convolution(input, weight, bias, stride, padding, dilation, groups, dims: int, function: str):
+def _convolution(input, weight, bias, stride, padding, dilation, groups, dims: int, function: str,
+                 output_padding=None):
+    """conv1d/conv2d, and with an output_padding their transposes (the checks that differ
+    are in _transposed)."""
     x, w = as_tensor(input), as_tensor(weight)
     if x.data.ndim not in (dims + 1, dims + 2):
         raise ShapeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to {function}, "
@@ -164,15 +236,18 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims: i
         raise TcalcValueError("non-positive groups is not supported")
     stride = _int_list(stride, dims, "stride", function)
     dilation = _int_list(dilation, dims, "dilation", function)
-    if isinstance(padding, str):
+    if isinstance(padding, str) and output_padding is None:
         if padding not in ("same", "valid"):
             raise TcalcValueError(f"Invalid padding string: '{padding}'")
         if padding == "same" and any(s != 1 for s in stride):
             raise TcalcValueError("padding='same' is not supported for strided convolutions")
     else:
         padding = _int_list(padding, dims, "padding", function)
+    if output_padding is not None:
+        output_padding = _int_list(output_padding, dims, "output_padding", function)
     if x.data.ndim == dims + 1:  # unbatched: as PyTorch, a batch of one, squeezed after
-        out = _convolution(shape.unsqueeze(x, 0), w, bias, stride, padding, dilation, groups, dims, function)
+        out = _convolution(shape.unsqueeze(x, 0), w, bias, stride, padding, dilation, groups, dims, function,
+                           output_padding)
         return shape.squeeze(out, 0)
     k = w.data.ndim - 2
     stride = _conv_sizes(stride, k, "stride")
@@ -182,13 +257,17 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims: i
     else:
         pads = tuple((p, p) for p in _conv_sizes(padding, k, "padding"))
     dilation = _conv_sizes(dilation, k, "dilation")
+    if output_padding is not None:
+        output_padding = _conv_sizes(output_padding, k, "output_padding")
     if any(p < 0 for pair in pads for p in pair):
         raise TcalcValueError("negative padding is not supported")
+    if output_padding is not None and any(p < 0 for p in output_padding):
+        raise TcalcValueError("negative output_padding is not supported")
     if any(s <= 0 for s in stride):
         raise TcalcValueError("non-positive stride is not supported")
     if any(d < 0 for d in dilation):
         raise TcalcValueError("dilation should be greater than zero")
-    if any(d == 0 for d in dilation):
+    if any(d == 0 for d in dilation) and output_padding is None:
         raise TcalcValueError("non-positive dilation is not supported")
     if w.data.ndim != x.data.ndim:
         raise ShapeError(f"Expected {w.data.ndim}-dimensional input for {w.data.ndim}-dimensional weight "
@@ -200,6 +279,8 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims: i
     if w.data.shape[0] % groups:
         raise ShapeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, but "
                          f"got weight of size [{_size(w.data.shape)}] instead")
+    if output_padding is not None:
+        return _transposed(x, w, bias, stride, pads, dilation, output_padding, groups)
     if x.data.shape[1] != w.data.shape[1] * groups:
         raise ShapeError(f"Given groups={groups}, weight of size {_size(w.data.shape)}, expected "
                          f"input{_size(x.data.shape)} to have {w.data.shape[1] * groups} channels, but got "
@@ -234,17 +315,132 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups, dims: i
                  dilation=tuple(dilation), pads=tuple(pads), groups=groups)
 
 
-def _weight_dtype_message(x, w, groups: int) -> str:
-    """PyTorch words the clash by the kernel it picked: oneDNN's for a float32 input with
-    groups, a batch, a kernel over 3 x 3 or a large input (its use_mkldnn), else the slow one."""
-    n = x.data.shape[0]
+def _uses_onednn(x, w, groups: int) -> bool:
+    """Whether PyTorch takes oneDNN's kernel (its use_mkldnn): for a float32 input with
+    groups, a batch, a kernel over 3 x 3 or a large input; its refusals are worded by it."""
     kernel = w.data.shape[2:] if w.data.ndim == 4 else (1,) + w.data.shape[2:]
-    onednn = x.dtype is dtypes.float32 and x.data.size > 0 and (
-        groups > 1 or min(kernel) > 3 or n > 1 or x.data.size > 20480)
-    if onednn:
+    return x.dtype is dtypes.float32 and x.data.size > 0 and (
+        groups > 1 or min(kernel) > 3 or x.data.shape[0] > 1 or x.data.size > 20480)
+
+
+def _weight_dtype_message(x, w, groups: int, onednn: bool | None = None) -> str:
+    if _uses_onednn(x, w, groups) if onednn is None else onednn:
         return (f"Input type ({x.dtype.legacy_type}) and weight type ({w.dtype.legacy_type}) should be the same "
                 "or input should be a MKLDNN tensor and weight is a dense tensor")
     return f"expected scalar type {x.dtype.torch_name} but found {w.dtype.torch_name}"
+
+
+def _transposed(x, w, bias, stride, pads, dilation, output_padding, groups):
+    """The transposed convolution's checks after the shared ones, in PyTorch's order: its
+    shapes, then those of the kernel PyTorch picks (oneDNN's, or the slow one's, which
+    refuses more and words its refusals otherwise)."""
+    channels = w.data.shape[1] * groups
+    if x.data.shape[1] != w.data.shape[0]:
+        raise ShapeError(f"Given transposed=1, weight of size {_size(w.data.shape)}, expected input"
+                         f"{_size(x.data.shape)} to have {w.data.shape[0]} channels, but got {x.data.shape[1]} "
+                         "channels instead",
+                         hint="a transposed convolution's weight is [in_channels, out_channels / groups, ...]")
+    inputs = (x, w)
+    if bias is not None:
+        b = as_tensor(bias)
+        if b.data.shape != (channels,):
+            raise ShapeError(f"Given transposed=1, weight of size {_size(w.data.shape)}, expected bias to be "
+                             f"1-dimensional with {channels} elements, but got bias of size {_size(b.data.shape)} "
+                             "instead")
+        inputs = (x, w, b)
+    sizes = x.data.shape[2:]
+    kernel = w.data.shape[2:]
+    outs = [(n - 1) * s - a - b + d * (k - 1) + o + 1
+            for n, s, (a, b), d, k, o in zip(sizes, stride, pads, dilation, kernel, output_padding)]
+    out_shape = (x.data.shape[0], channels, *outs)
+    if x.data.size == 0:  # PyTorch's empty kernel, which checks no more than the result's sizes
+        if x.data.shape[0] and x.data.shape[1]:
+            raise ShapeError("Only zero batch or zero channel inputs are supported, but got input shape: "
+                             f"{_size(_four_d_shape(x.data.shape))}")
+        _check_empty_result(_four_d_shape(out_shape))  # a 1-d one as its (N, C, 1, L) view
+    elif _uses_onednn(x, w, groups) and all(o < s for o, s in zip(output_padding, stride)):
+        _onednn_transposed_checks(x, w, inputs, groups, dilation, outs)
+    else:
+        _slow_transposed_checks(x, w, inputs, groups, stride, dilation, output_padding, outs)
+    check_shape(out_shape)
+    if len(kernel) == 1:  # the (N, C, 1, L) view of a 1-d convolution
+        stride, dilation, pads, outs = [1] + stride, [1] + dilation, ((0, 0),) + pads, [1] + outs
+    return apply(CONV_TRANSPOSE, inputs, tuple(t.data for t in inputs), size=(x.data.shape[0], channels, *outs),
+                 stride=tuple(stride), dilation=tuple(dilation), pads=tuple(pads), groups=groups)
+
+
+def _check_empty_result(out_shape) -> None:
+    """PyTorch's empty kernel views an empty input as the result's sizes, where a -1 is
+    the size to infer."""
+    inferred = False
+    for at, n in enumerate(out_shape):
+        if n == -1:
+            if inferred:
+                raise ShapeError("only one dimension can be inferred")
+            inferred = True
+        elif n < 0:
+            raise ShapeError(f"invalid shape dimension {n} at index {at} of shape {_size(out_shape)}")
+    if inferred:
+        raise ShapeError(f"cannot reshape tensor of 0 elements into shape {_size(out_shape)} because the "
+                         "unspecified dimension size -1 can be any value and is ambiguous")
+
+
+_ONEDNN_PRIMITIVE = ("could not create a primitive descriptor for the deconvolution forward propagation primitive. "
+                     "Run workload with environment variable ONEDNN_VERBOSE=all to get additional diagnostic "
+                     "information.")
+
+
+def _onednn_transposed_checks(x, w, inputs, groups, dilation, outs) -> None:
+    if w.dtype is not x.dtype:
+        raise DTypeError(_weight_dtype_message(x, w, groups, onednn=True))
+    if len(inputs) == 3 and inputs[2].dtype is not x.dtype:
+        raise DTypeError(f"Input type ({x.dtype.legacy_type}) and bias type ({inputs[2].dtype.legacy_type}) should "
+                         "be the same or input should be a MKLDNN tensor and bias is a dense tensor")
+    if 0 in dilation or w.data.size == 0:
+        raise TcalcValueError(_ONEDNN_PRIMITIVE)
+    if min(outs) < 0:
+        raise ShapeError("could not construct a memory descriptor using a format tag")
+
+
+def _slow_transposed_checks(x, w, inputs, groups, stride, dilation, output_padding, outs) -> None:
+    """slow_conv_transpose2d's, on the (N, C, 1, L) view of a 1-d convolution."""
+    if len(outs) == 1:
+        kernel, stride, dilation, output_padding, outs = (
+            [fill, *v] for fill, v in zip((1, 1, 1, 0, 1), (w.data.shape[2:], stride, dilation, output_padding, outs)))
+    else:
+        kernel = w.data.shape[2:]
+    if min(kernel) <= 0:
+        raise TcalcValueError(f"kernel size should be greater than zero, but got kernel_height: {kernel[0]} "
+                              f"kernel_width: {kernel[1]}")
+    if min(dilation) <= 0:
+        raise TcalcValueError(f"dilation should be greater than zero, but got dilation_height: {dilation[0]}, "
+                              f"dilation_width: {dilation[1]}")
+    if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
+        raise TcalcValueError("output padding must be smaller than either stride or dilation, but got "
+                              f"output_padding_height: {output_padding[0]} output_padding_width: {output_padding[1]} "
+                              f"stride_height: {stride[0]} stride_width: {stride[1]} dilation_height: {dilation[0]} "
+                              f"dilation_width: {dilation[1]}")
+    if w.data.size == 0:
+        raise ShapeError(f"non-empty 2D or 4D weight tensor expected, but got: {_size(w.data.shape)}")
+    if min(outs) < 1:
+        sizes = [1] * (4 - x.data.ndim) + list(x.data.shape[2:])
+        raise ShapeError(f"Given input size per channel: ({sizes[0]} x {sizes[1]}). Calculated output size per "
+                         f"channel: ({outs[0]} x {outs[1]}). Output size is too small")
+    if x.dtype not in (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int64):
+        raise TcalcTypeError(f"\"slow_conv_transpose2d_out_cpu\" not implemented for '{x.dtype.torch_name}'")
+    if w.dtype is not x.dtype:
+        raise DTypeError(_weight_dtype_message(x, w, groups, onednn=False))
+    if len(inputs) == 3 and inputs[2].dtype.is_floating_point and not x.dtype.is_floating_point:
+        raise DTypeError(f"result type {inputs[2].dtype.torch_name} can't be cast to the desired output type "
+                         f"{x.dtype.torch_name}")
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    return _convolution(input, weight, bias, stride, padding, dilation, groups, 1, "conv_transpose1d", output_padding)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    return _convolution(input, weight, bias, stride, padding, dilation, groups, 2, "conv_transpose2d", output_padding)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

@@ -10,7 +10,9 @@ import numpy as np
 from .. import dtypes
 from ..autograd import OUT, Op, apply, keep
 from ..errors import ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
+from ..limits import check_shape
 from ..tensor import Size, Tensor
+from ..values import type_name
 from . import elementwise
 from ._base import array_of, as_tensor, result_type
 from .inplace import apply_inplace_unary
@@ -534,8 +536,6 @@ def xlogy(x, y) -> Tensor:
 # ---- constant_pad_nd (pad) -------------------------------------------------------------------
 
 def _pad_forward(x, pad, value):
-    from ..limits import check_shape
-
     # The cropping of negative pads first, then the padding, as PyTorch narrows then fills.
     index, widths = [], []
     for dim in range(x.ndim):
@@ -567,12 +567,16 @@ PAD = Op("ConstantPadNdBackward0", _pad_forward,
 def constant_pad_nd(input, pad, value=0):
     x = as_tensor(input)
     pad = _pad_tuple(pad)
+    _check_pad_length(pad, x.data.ndim)
+    return apply(PAD, (x,), (x.data,), pad=pad, value=value)
+
+
+def _check_pad_length(pad: tuple, ndim: int) -> None:
     if len(pad) % 2:
         raise TcalcValueError("Padding length must be divisible by 2")
-    if len(pad) > 2 * x.data.ndim:
+    if len(pad) > 2 * ndim:
         raise TcalcValueError("Padding length should be less than or equal to two times the input dimension "
-                              f"but got padding length {len(pad)} and input of dimension {x.data.ndim}")
-    return apply(PAD, (x,), (x.data,), pad=pad, value=value)
+                              f"but got padding length {len(pad)} and input of dimension {ndim}")
 
 
 def _pad_tuple(pad) -> tuple:
@@ -583,6 +587,142 @@ def _pad_tuple(pad) -> tuple:
             raise TcalcTypeError("pad(): argument 'pad' (position 2) must be tuple of ints, but found element "
                                  f"of type {type(p).__name__} at pos {i}")
     return tuple(pad)
+
+
+# ---- reflect, replicate and circular pads ----------------------------------------------------
+# Each output place along a padded dim reads one input place, so each pad is a take of an
+# index per padded dim; its gradient adds g back at those places (the adjoint, whose own
+# gradient is the take again). Negative pads crop, as PyTorch's kernels do.
+
+def _index_pad_forward(a, places):
+    for axis, index in places:
+        a = np.take(a, index, axis=axis)
+    return a
+
+
+def _index_unpad_forward(g, places, shape):
+    for axis, index in reversed(places):
+        out = np.zeros(g.shape[:axis] + (shape[axis],) + g.shape[axis + 1:], dtype=g.dtype)
+        np.add.at(out, (slice(None),) * axis + (index,), g)
+        g = out
+    return g
+
+
+def _index_pad_ops(name: str) -> Op:
+    """The pad op `name` and its adjoint, each the other's gradient."""
+    pad = Op(name, _index_pad_forward,
+             lambda n, g: (apply(unpad, (g,), (g.data,), places=n.params["places"],
+                                 shape=n.inputs[0].data.shape),), saves=False)
+    unpad = Op(name.replace("Backward0", "BackwardBackward0"), _index_unpad_forward,
+               lambda n, g: (apply(pad, (g,), (g.data,), places=n.params["places"]),), saves=False)
+    return pad
+
+
+INDEX_PADS = {(mode, dims): _index_pad_ops(f"{kind}Pad{dims}DBackward0")
+              for mode, kind in (("reflect", "Reflection"), ("replicate", "Replication")) for dims in (1, 2, 3)}
+# PyTorch pads circularly by copying slices into a new tensor, so its node is CopySlices.
+CIRCULAR_PAD = _index_pad_ops("CopySlices")
+INDEX_PADS.update({("circular", dims): CIRCULAR_PAD for dims in (1, 2, 3)})
+
+
+def _reflected(places: np.ndarray, size: int) -> np.ndarray:
+    return np.where(places < 0, -places, np.where(places >= size, 2 * (size - 1) - places, places))
+
+
+def _circular_places(size: int, left: int, right: int, out: int) -> np.ndarray:
+    """PyTorch copies the input, cropped by the negative pads, into the middle, then each
+    positive pad from the other end of that middle."""
+    start, kept = max(-left, 0), size + min(left, 0) + min(right, 0)
+    if out and (kept < 0 or left > kept or right > kept):
+        # PyTorch reads places it has not written yet here (its result is not defined).
+        raise TcalcValueError(f"circular padding ({left}, {right}) of a dim of size {size} wraps past the {max(kept, 0)} "
+                              "elements the negative pad leaves", hint="pad the dim in two steps")
+    return start + (np.arange(out) - max(left, 0)) % max(kept, 1)
+
+
+_NON_CONSTANT_SIZES = ("Supported combinations for non-constant padding:\n"
+                       "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+                       "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+                       "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+
+
+def index_pad(input, pad, mode: str, value=None):
+    """F.pad's 'reflect', 'replicate' and 'circular': the last len(pad) // 2 dims of a
+    (batch, channels, *dims) or (channels, *dims) input, with PyTorch's refusals in its order."""
+    x = as_tensor(input)
+    pad = _pad_tuple(pad)
+    _check_pad_length(pad, x.data.ndim)
+    if type(value) is Tensor and value.data.size == 1:
+        value = value.data.item()
+    if value is not None and not isinstance(value, (bool, int, float)):
+        raise TcalcTypeError(f"pad(): argument 'value' (position 4) must be float, not {type_name(value)}")
+    if value:
+        raise TcalcValueError(f"Padding mode \"{mode}\" doesn't take in value argument",
+                              hint="only mode='constant' pads with a value")
+    dims, ndim = len(pad) // 2, x.data.ndim
+    if not 1 <= dims <= 3 or ndim not in (dims + 1, dims + 2):
+        raise TcalcValueError(f"Padding size {len(pad)} is not supported for {ndim}D input tensor.\n"
+                              + _NON_CONSTANT_SIZES)
+    shape = x.data.shape
+    axes = range(ndim - dims, ndim)
+    pairs = [_pad_of(pad, ndim, axis) for axis in axes]
+    outs = [shape[axis] + left + right for axis, (left, right) in zip(axes, pairs)]
+    if mode != "circular":
+        _check_index_pad(shape, dims, pairs, outs, mode)
+        if x.dtype is dtypes.bool_:
+            raise TcalcTypeError(f"\"{'reflection' if mode == 'reflect' else 'replication'}_pad{dims}d\" "
+                                 "not implemented for 'Bool'")
+    else:  # every dim's sizes first, as PyTorch checks
+        for axis, (left, right), out in zip(axes, pairs, outs):
+            if left > shape[axis] or right > shape[axis]:
+                raise TcalcValueError("Padding value causes wrapping around more than once.")
+            if out < 0:
+                raise TcalcValueError("Negative padding value is resulting in an empty dimension")
+    places = []
+    for axis, (left, right), out in zip(axes, pairs, outs):
+        size = shape[axis]
+        if mode == "circular":
+            index = _circular_places(size, left, right, out)
+        else:
+            index = np.arange(out) - left
+            index = _reflected(index, size) if mode == "reflect" else np.clip(index, 0, size - 1)
+        places.append((axis, index.astype(np.intp)))
+    check_shape(shape[:ndim - dims] + tuple(outs))
+    return apply(INDEX_PADS[mode, dims], (x,), (x.data,), places=tuple(places))
+
+
+def _check_index_pad(shape, dims: int, pairs, outs, mode: str) -> None:
+    """reflection_pad/replication_pad's checks: the dims but the batch's non-empty, a
+    reflection's pads smaller than the dim, and an output of at least one place."""
+    if 0 in shape[-dims - 1:]:
+        raise ShapeError(f"Expected {dims + 1}D or {dims + 2}D (batch mode) tensor with possibly 0 batch size and "
+                         f"other non-zero dimensions for input, but got: {_size_text(shape)}")
+    sizes = shape[-dims:]
+    if mode == "reflect":
+        for k in range(dims):  # the last dim first, as PyTorch checks
+            axis = len(shape) - 1 - k
+            left, right = pairs[dims - 1 - k]
+            if left >= shape[axis] or right >= shape[axis]:
+                raise TcalcValueError(f"Argument #{4 + 2 * k}: Padding size should be less than the corresponding "
+                                      f"input dimension, but got: padding ({left}, {right}) at dimension {axis} "
+                                      f"of input {_size_text(shape)}")
+    if all(out < 1 for out in outs):
+        given = f"W: {sizes[-1]}"  # PyTorch's three messages, their commas and spaces as they are
+        if dims >= 2:
+            given = f"H: {sizes[-2]}, {given}" + (" " if dims == 2 and mode == "replicate" else "")
+        if dims == 3:
+            given = f"D: {sizes[0]} {given}"
+        calculated = " ".join(f"{n}: {o}" for n, o in zip(("D", "H", "W")[3 - dims:], outs))
+        raise TcalcValueError(f"input ({given}) is too small. Calculated output {calculated}")
+    if min(outs) < 0:
+        if dims == 2 and mode == "reflect":
+            raise TcalcValueError("numel: integer multiplication overflow")
+        out_shape = shape[:-dims] + tuple(outs)
+        raise TcalcValueError(f"Trying to create tensor with negative dimension {min(outs)}: {_size_text(out_shape)}")
+
+
+def _size_text(shape) -> str:
+    return "[" + ", ".join(str(n) for n in shape) + "]"
 
 
 # ---- the norm of pairwise_distance, the clamp of cosine_similarity ----------------------------

@@ -11,11 +11,12 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..autograd import Op, apply, is_grad_enabled, keep
+from ..autograd import OUT, Op, apply, is_grad_enabled, keep
 from ..errors import AutogradError, DTypeError, ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..limits import check_elements, check_shape
 from ..tensor import Tensor, bump_version
 from ..values import type_name
+from . import convert, elementwise
 from ._base import as_tensor, broadcast_shape, fill_array, normalize_dim
 from .convert import clone
 from .indexing import SLICE, UNDO
@@ -525,22 +526,27 @@ SCATTER_ADD = Op("ScatterAddBackward0", _scatter_forward, _scatter_backward, sav
 
 
 def scatter(x, dim, index, src=None, value=None, reduce=None) -> Tensor:
-    """A copy of x with src[i][j] (or a value) written at x[i][index[i][j]] (for dim 1)."""
+    """A copy of x with src[i][j] (or a value) written at x[i][index[i][j]] (for dim 1);
+    with reduce='add' or 'multiply', combined with what is there."""
     x = as_tensor(x)
-    if reduce is not None:
-        raise TcalcValueError("scatter(reduce=...) is not available in tcalc", hint="use scatter_add")
     if src is None:
         src = value
     if src is None:
         raise TcalcTypeError("scatter() missing required argument 'src' or 'value'")
+    if reduce is not None and not isinstance(reduce, str):
+        raise TcalcTypeError(f"scatter(): argument 'reduce' must be str, not {type_name(reduce)}")
     index = _tensor_argument(index, "scatter", "index", 2)
     axis = normalize_dim(dim, x.data.ndim)
     _check_scatter(x, index, src, axis, "scatter")
-    if type(src) is Tensor:
-        return apply(SCATTER, (x, index, src), (x.data, index.data, src.data), axis=axis, add=False)
-    if not isinstance(src, (bool, int, float)):
+    if type(src) is not Tensor and not isinstance(src, (bool, int, float)):
         raise TcalcTypeError(f"scatter(): argument 'value' must be Number, not {type_name(src)}")
-    return apply(SCATTER_VALUE, (x, index, src), (x.data, index.data, fill_array(src, x.data.dtype)),
+    source = src.data if type(src) is Tensor else fill_array(src, x.data.dtype)
+    if reduce is not None:
+        if reduce not in _SCATTER_REDUCES:
+            raise TcalcValueError("reduce argument must be either add or multiply.")
+        return apply(SCATTER_REDUCE_OLD, (x, index, src), (x.data, index.data, source), axis=axis,
+                     reduce=_SCATTER_REDUCES[reduce], include_self=True)
+    return apply(SCATTER if type(src) is Tensor else SCATTER_VALUE, (x, index, src), (x.data, index.data, source),
                  axis=axis, add=False)
 
 
@@ -552,6 +558,191 @@ def scatter_add(x, dim, index, src) -> Tensor:
     axis = normalize_dim(dim, x.data.ndim)
     _check_scatter(x, index, src, axis, "scatter_add")
     return apply(SCATTER_ADD, (x, index, src), (x.data, index.data, src.data), axis=axis, add=True)
+
+
+# ---- scatter with a reduction: scatter(reduce=), scatter_reduce, index_reduce -------------
+# The places index names are combined with the source by a ufunc (mean: summed, then divided
+# by how many met there); without include_self, a place's old value is left out. index_reduce
+# is scatter_reduce with its index spread over the source's shape.
+
+_UFUNCS = {"sum": np.add, "prod": np.multiply, "mean": np.add, "amax": np.maximum, "amin": np.minimum}
+_SCATTER_REDUCES = {"add": "sum", "multiply": "prod"}  # scatter(reduce=)'s names
+# scatter_reduce takes max and min too, as the kernel's older names (its gradient does not).
+_REDUCE_NAMES = {"sum": "sum", "prod": "prod", "mean": "mean", "amax": "amax", "amin": "amin", "max": "amax",
+                 "min": "amin"}
+
+
+def _identity(reduce: str, dtype: np.dtype):
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "b":
+        return reduce == "amin"
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    info = np.iinfo(dtype)
+    return info.min if reduce == "amax" else info.max
+
+
+def _scatter_reduce_forward(a, index, src, axis, reduce, include_self):
+    reduce = _REDUCE_NAMES[reduce]
+    out = _at_least_1d(a).copy()
+    index = _at_least_1d(index)
+    values = _source_part(src, index.shape) if src.ndim else np.broadcast_to(src, index.shape)
+    places = _grid(index, axis)
+    if not include_self:
+        out[places] = _identity(reduce, out.dtype)
+    _UFUNCS[reduce].at(out, places, values)
+    if reduce == "mean":
+        counts = np.full(out.shape, 1 if include_self else 0, dtype=np.int64)
+        np.add.at(counts, places, 1)
+        counts = np.maximum(counts, 1)
+        if out.dtype.kind == "f":
+            out = (out / counts).astype(out.dtype)
+        else:  # integers: PyTorch divides with rounding_mode='floor'
+            out = np.floor_divide(out, counts).astype(out.dtype)
+    return out.reshape(a.shape)
+
+
+def _scatter_reduce_backward(n, g):
+    """PyTorch's scatter_reduce_backward: amax/amin share g evenly among the values equal
+    to the result; prod divides the result by each factor, with zeros taken apart."""
+    x, index, src = n.inputs
+    axis, reduce, include_self = n.params["axis"], n.params["reduce"], n.params["include_self"]
+    if reduce not in _UFUNCS:
+        raise AutogradError(f"Expected 'reduce' to be one of 'sum', 'prod', 'mean', 'amax', 'amin' but got {reduce}.",
+                            hint=f"reduce='a{reduce}' has a gradient")
+    part = _source_part_tensor(src, index)
+    if reduce == "sum":
+        grad_self, grad_src = g, gather(g, axis, index)
+    elif reduce == "mean":
+        counts = scatter_add(_filled_like(g, 1 if include_self else 0), axis, index, _filled_like(part, 1))
+        counts = elementwise.where(elementwise.eq(counts, 0), 1, counts)
+        grad_self = elementwise.div(g, counts)
+        grad_src = elementwise.div(gather(g, axis, index), gather(counts, axis, index))
+    elif reduce in ("amax", "amin"):
+        result = n.output
+        self_is = convert.to_dtype(elementwise.eq(x, result), x.dtype)
+        src_is = convert.to_dtype(elementwise.eq(part, gather(result, axis, index)), x.dtype)
+        shared = elementwise.div(g, scatter_add(self_is, axis, index, src_is))
+        grad_self = elementwise.mul(self_is, shared)
+        grad_src = elementwise.mul(src_is, gather(shared, axis, index))
+    else:
+        grad_self, grad_src = _prod_gradients(n, g, x, index, part, axis, include_self)
+    if not include_self:
+        grad_self = scatter(grad_self, axis, index, 0)
+    if n.needs_grad(2) and grad_src.data.shape != src.data.shape:  # PyTorch's gradient is index's shape
+        raise AutogradError(f"Function {n.op.name} returned an invalid gradient at index 1 - got "
+                            f"{_shape_text(grad_src.data.shape)} but expected shape compatible with "
+                            f"{_shape_text(src.data.shape)}", hint="make src the shape of index")
+    return (grad_self, None, grad_src)
+
+
+def _prod_gradients(n, g, x, index, part, axis, include_self):
+    result, op = n.output, n.op
+    again = dict(axis=axis, reduce="prod", include_self=include_self)
+    # self's: the product of the others, a zero in self taken as 1
+    masked_self = elementwise.where(elementwise.eq(x, 0), 1, x)
+    others = apply(op, (masked_self, index, part), (masked_self.data, index.data, part.data), **again)
+    grad_self = elementwise.div(elementwise.mul(g, others), masked_self)
+    # src's: the result over the factor; for a place's only zero, the product of the others
+    src_zero = elementwise.eq(part, 0)
+    zeros_there = gather(scatter_add(_filled_like(x, 0), axis, index, convert.to_dtype(src_zero, x.dtype)),
+                         axis, index)
+    single_zero = elementwise.logical_and(src_zero, elementwise.eq(zeros_there, 1))
+    masked_src = elementwise.where(single_zero, 1, part)
+    without_zero = apply(op, (x, index, masked_src), (x.data, index.data, masked_src.data), **again)
+    grad_src = elementwise.where(single_zero, gather(elementwise.mul(g, without_zero), axis, index),
+                                 elementwise.div(gather(elementwise.mul(g, result), axis, index),
+                                                 elementwise.where(src_zero, 1, part)))
+    if (zeros_there.data > 1).any():  # PyTorch's gradient is then a node that refuses its own
+        grad_src = apply(DOUBLE_BACKWARD_ERROR, (grad_src,), (grad_src.data,))
+    return grad_self, grad_src
+
+
+def _no_double_backward(n, g):
+    raise AutogradError("scatter_reduce(): Double backward is unsupported for src when >1 zeros in src are "
+                        "scattered to the same position in self")
+
+
+DOUBLE_BACKWARD_ERROR = Op("Error", lambda a: a.copy(), _no_double_backward, saves=False)
+
+
+def _filled_like(t: Tensor, value) -> Tensor:
+    return Tensor(np.full(t.data.shape, value, dtype=t.data.dtype))
+
+
+def _source_part_tensor(src: Tensor, index: Tensor) -> Tensor:
+    """The corner of src that index covers, as a tensor (differentiable)."""
+    shape = _at_least_1d(index.data).shape
+    if _at_least_1d(src.data).shape == shape:
+        return src
+    return apply(CORNER_TAKE, (src,), (src.data,), index=tuple(slice(0, k) for k in shape))
+
+
+def _no_scatter_derivative(n, g):
+    raise AutogradError("derivative for aten::scatter is not implemented",
+                        hint="scatter_reduce(..., 'sum' or 'prod') has a gradient")
+
+
+# scatter with reduce= has no derivative in PyTorch: its node is NotImplemented.
+SCATTER_REDUCE_OLD = Op("NotImplemented", _scatter_reduce_forward, _no_scatter_derivative, saves=False)
+SCATTER_REDUCE = Op("ScatterReduceBackward0", _scatter_reduce_forward, _scatter_reduce_backward,
+                    saves=(keep(0), keep(1), keep(2), keep(OUT)))
+INDEX_REDUCE = Op("IndexReduceBackward0", _scatter_reduce_forward, _scatter_reduce_backward,
+                  saves=(keep(0), keep(1), keep(2), keep(OUT)))
+
+
+def scatter_reduce(x, dim, index, src, reduce, *, include_self=True) -> Tensor:
+    """A copy of x with src[i][j] combined into x[i][index[i][j]] (for dim 1) by 'sum',
+    'prod', 'mean', 'amax' or 'amin'; include_self=False leaves out x's old values there."""
+    x = as_tensor(x)
+    index = _tensor_argument(index, "scatter_reduce", "index", 2)
+    src = _tensor_argument(src, "scatter_reduce", "src", 3)
+    if not isinstance(reduce, str):
+        raise TcalcTypeError(f"scatter_reduce(): argument 'reduce' (position 4) must be str, not {type_name(reduce)}")
+    axis = normalize_dim(dim, x.data.ndim)
+    if reduce not in _REDUCE_NAMES:
+        raise TcalcValueError(f"reduce argument must be either sum, prod, mean, amax or amin, got {reduce}")
+    _check_scatter(x, index, src, axis, "scatter_reduce")
+    if reduce == "mean" and x.dtype is dtypes.bool_:
+        raise TcalcTypeError("\"scatter_gather_tensor_cpu_reduce_mean\" not implemented for 'Bool'")
+    return apply(SCATTER_REDUCE, (x, index, src), (x.data, index.data, src.data), axis=axis,
+                 reduce=reduce, include_self=bool(include_self))
+
+
+def index_reduce(x, dim, index, source, reduce, *, include_self=True) -> Tensor:
+    """A copy of x with source's slices along dim combined into the slices at the given
+    indices by 'prod', 'mean', 'amax' or 'amin'."""
+    x = as_tensor(x)
+    index = _tensor_argument(index, "index_reduce", "index", 2)
+    source = _tensor_argument(source, "index_reduce", "source", 3)
+    axis = normalize_dim(dim, x.data.ndim)
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise TcalcValueError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    if index.data.dtype not in (np.int64, np.int32):
+        raise DTypeError(f"index_reduce_(): Expected dtype int32/int64 for index but got: {index.dtype.torch_name}",
+                         hint="convert the index with .long()")
+    if index.data.ndim > 1:
+        raise TcalcIndexError(f"index_reduce_(): Index is supposed to be a vector, but got dim: {index.data.ndim} "
+                              f"with type: {index.dtype.torch_name} and size: {_shape_text(index.data.shape)}")
+    if source.data.dtype != x.data.dtype:
+        raise DTypeError(f"index_reduce_(): self ({x.dtype.torch_name}) and source ({source.dtype.torch_name}) "
+                         "must have the same scalar type")
+    _check_slices(x, index, source, axis, "index_reduce_")
+    positions = index.data.reshape(-1).astype(np.int64, copy=False)
+    size = _at_least_1d(x.data).shape[axis]
+    if positions.size and (positions.min() < 0 or positions.max() >= size):
+        raise TcalcIndexError("index out of range in self")
+    if reduce == "mean" and x.dtype is dtypes.bool_:
+        raise TcalcTypeError("\"div_floor_cpu\" not implemented for 'Bool'")
+    # index along dim, the same at every place of the other dims
+    spread = _at_least_1d(source.data).shape
+    places = np.broadcast_to(positions.reshape((-1,) + (1,) * (len(spread) - axis - 1)), spread)
+    places = Tensor(np.ascontiguousarray(places).reshape(source.data.shape))
+    return apply(INDEX_REDUCE, (x, places, source), (x.data, places.data, source.data), axis=axis,
+                 reduce=reduce, include_self=bool(include_self))
 
 
 # ---- picking whole slices along a dim: index_select, index_add; and take -----------------
@@ -610,6 +801,21 @@ def _index_add_backward(n, g):
 INDEX_ADD = Op("IndexAddBackward0", _index_add_forward, _index_add_backward, saves=(keep(1),))
 
 
+def _check_slices(x, index, source, axis: int, function: str) -> None:
+    """index_add_'s and index_reduce_'s: one index for each of source's slices along dim,
+    which are shaped as x's."""
+    own, src = _at_least_1d(x.data).shape, _at_least_1d(source.data).shape
+    count = index.data.size
+    source_size = src[axis] if len(src) > axis else 1
+    if count != source_size:
+        raise ShapeError(f"{function}(): Number of indices ({count}) should be equal to source.size(dim): "
+                         f"({source_size}), for dim: {axis}")
+    if len(src) != len(own) or (x.data.ndim == 0) != (source.data.ndim == 0) \
+            or any(a != b for d, (a, b) in enumerate(zip(own, src)) if d != axis):
+        raise ShapeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
+                         f"Got self.shape = {_shape_text(x.data.shape)} source.shape = {_shape_text(source.data.shape)}")
+
+
 def index_add(x, dim, index, source, alpha=1) -> Tensor:
     """A copy of x with source's slices along dim (times alpha) added at the given indices."""
     x = as_tensor(x)
@@ -624,15 +830,8 @@ def index_add(x, dim, index, source, alpha=1) -> Tensor:
     if source.data.dtype != x.data.dtype:
         raise DTypeError(f"index_add_(): self ({x.dtype.torch_name}) and source ({source.dtype.torch_name}) "
                          "must have the same scalar type")
-    own, src = _at_least_1d(x.data).shape, _at_least_1d(source.data).shape
-    count = index.data.size
-    source_size = src[axis] if len(src) > axis else 1
-    if count != source_size:
-        raise ShapeError(f"index_add_(): Number of indices ({count}) should be equal to source.size(dim): "
-                         f"({source_size}), for dim: {axis}")
-    if len(src) != len(own) or any(a != b for d, (a, b) in enumerate(zip(own, src)) if d != axis):
-        raise ShapeError("source tensor shape must match self tensor shape, excluding the specified dimension. "
-                         f"Got self.shape = {_shape_text(x.data.shape)} source.shape = {_shape_text(source.data.shape)}")
+    _check_slices(x, index, source, axis, "index_add_")
+    own = _at_least_1d(x.data).shape
     positions = index.data.reshape(-1).astype(np.int64, copy=False)
     _check_in_bounds(positions, own[axis], axis)
     return apply(INDEX_ADD, (x, index, source), (x.data, positions, source.data), axis=axis, alpha=alpha)
@@ -801,7 +1000,7 @@ def unique(x, sorted=True, return_inverse=False, return_counts=False, dim=None):
     return (out,) + extra if extra else out
 
 
-# ---- in place: masked_fill_, scatter_, scatter_add_, index_add_ ---------------------------
+# ---- in place: masked_fill_, scatter_, scatter_add_, scatter_reduce_, index_add_, index_reduce_
 
 def _in_place(function, x, *args, **kwargs) -> Tensor:
     """x = function(x, ...), written into x's memory; x's shape may not change."""
@@ -830,6 +1029,14 @@ def scatter_(x, dim, index, src=None, value=None, reduce=None) -> Tensor:
 
 def scatter_add_(x, dim, index, src) -> Tensor:
     return _in_place(scatter_add, x, dim, index, src)
+
+
+def scatter_reduce_(x, dim, index, src, reduce, *, include_self=True) -> Tensor:
+    return _in_place(scatter_reduce, x, dim, index, src, reduce, include_self=include_self)
+
+
+def index_reduce_(x, dim, index, source, reduce, *, include_self=True) -> Tensor:
+    return _in_place(index_reduce, x, dim, index, source, reduce, include_self=include_self)
 
 
 def index_add_(x, dim, index, source, alpha=1) -> Tensor:
