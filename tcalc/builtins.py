@@ -39,6 +39,7 @@ from .values import (
     WRITES_OUTPUT,
     BoundMethod,
     Builtin,
+    Generator,
     GradMode,
     Namespace,
     RemovableHandle,
@@ -512,6 +513,7 @@ TABLE = (
     ("initial_seed", ops.initial_seed, FUNCTION),
     ("get_rng_state", ops.get_rng_state, FUNCTION),
     ("set_rng_state", ops.set_rng_state, FUNCTION),
+    ("seed", ops.seed, FUNCTION),
     ("randperm", ops.randperm, FUNCTION),
     ("bernoulli", ops.bernoulli, BOTH),
     ("set_printoptions", _set_printoptions, FUNCTION),
@@ -1129,6 +1131,27 @@ OBJECT_ATTRIBUTES: dict[type, dict] = {
     _AccumulateGrad: {"next_functions": lambda n: (), "variable": lambda n: n.variable,
                       "name": _node_method("name", lambda n: "torch::autograd::AccumulateGrad"),
                       "metadata": lambda n: {}},
+}
+
+# torch.Generator objects: a program's own generators, and the default one
+# (torch.default_generator, which torch.manual_seed returns).
+
+
+def _new_generator(device="cpu"):
+    if devices.device_type(device) != "cpu":
+        raise TcalcValueError("Cannot get CUDA generator without ATen_cuda library.",
+                              hint="tcalc runs on the CPU only: torch.Generator() or torch.Generator('cpu')")
+    return ops.new_generator()
+
+
+TORCH_ONLY.update(Generator=Builtin("Generator", _new_generator), default_generator=ops.creation.DEFAULT_GENERATOR)
+OBJECT_ATTRIBUTES[Generator] = {
+    "manual_seed": _node_method("manual_seed", ops.generator_manual_seed),
+    "seed": _node_method("seed", ops.generator_seed),
+    "initial_seed": _node_method("initial_seed", ops.generator_initial_seed),
+    "get_state": _node_method("get_state", ops.generator_get_state),
+    "set_state": _node_method("set_state", ops.generator_set_state),
+    "device": lambda generator: devices.CPU,
 }
 
 # ---- hooks, retain_grad, torch.autograd.backward ------------------------------------------------

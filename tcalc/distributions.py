@@ -18,7 +18,7 @@ import numpy as np
 from . import limits, ops
 from .errors import TcalcTypeError, TcalcValueError
 from .objects import ObjectValue, method
-from .ops.creation import _generator
+from .ops.creation import random_source
 from .tensor import Size, Tensor
 from .values import Builtin, Namespace, type_name
 
@@ -130,7 +130,7 @@ class Normal(Distribution):
         full = shape + loc.data.shape
         limits.check_shape(full)
         dtype = loc.data.dtype.type
-        noise = _generator().normal(full, 0.0, 1.0, dtype)  # torch.normal(loc, scale): noise * scale + loc
+        noise = random_source().normal(full, 0.0, 1.0, dtype)  # torch.normal(loc, scale): noise * scale + loc
         return Tensor(np.asarray(noise * scale.data + loc.data, dtype=dtype))
 
     def rsample(self, sample_shape=()):
@@ -138,7 +138,7 @@ class Normal(Distribution):
         loc, scale = self.members["loc"], self.members["scale"]
         full = _sample_shape(sample_shape) + loc.data.shape
         limits.check_shape(full)
-        noise = Tensor(_generator().normal(full, 0.0, 1.0, loc.data.dtype.type))
+        noise = Tensor(random_source().normal(full, 0.0, 1.0, loc.data.dtype.type))
         return ops.add(loc, ops.mul(noise, scale))
 
     def log_prob(self, value):
@@ -172,7 +172,7 @@ class Uniform(Distribution):
         low, high = self.members["low"], self.members["high"]
         full = shape + low.data.shape
         limits.check_shape(full)
-        u = _generator().uniform(full, 0.0, 1.0, low.data.dtype.type)
+        u = random_source().uniform(full, 0.0, 1.0, low.data.dtype.type)
         return Tensor(np.asarray(low.data + (high.data - low.data) * u, dtype=low.data.dtype))
 
     def rsample(self, sample_shape=()):
@@ -249,7 +249,7 @@ class Bernoulli(Distribution):
         p = self.members["probs"].data
         full = shape + p.shape
         limits.check_shape(full)
-        return Tensor(_generator().bernoulli(np.broadcast_to(p, full), p.dtype.type).astype(p.dtype))
+        return Tensor(random_source().bernoulli(np.broadcast_to(p, full), p.dtype.type).astype(p.dtype))
 
     def log_prob(self, value):
         logits, x = _bce_operands(self.members["logits"].data, value.data)
@@ -298,7 +298,7 @@ class Categorical(Distribution):
         limits.check_shape(shape + batch)
         flat = p.reshape(-1, p.shape[-1]).astype(np.float64)
         count = math.prod(shape)
-        draws = [_generator().numpy_generator().choice(p.shape[-1], size=count, p=row / row.sum()) for row in flat]
+        draws = [random_source().numpy_generator().choice(p.shape[-1], size=count, p=row / row.sum()) for row in flat]
         out = np.stack(draws, axis=-1) if draws else np.zeros((count, 0), dtype=np.int64)
         return Tensor(out.reshape(shape + batch).astype(np.int64))
 
@@ -347,7 +347,7 @@ class Multinomial(Distribution):
         limits.check_shape(shape + p.shape)
         flat = p.reshape(-1, p.shape[-1]).astype(np.float64)
         count = math.prod(shape)
-        draws = np.stack([_generator().numpy_generator().multinomial(n, row / row.sum(), size=count) for row in flat], axis=1)
+        draws = np.stack([random_source().numpy_generator().multinomial(n, row / row.sum(), size=count) for row in flat], axis=1)
         return Tensor(draws.reshape(shape + p.shape).astype(p.dtype))
 
     def log_prob(self, value):

@@ -10,7 +10,7 @@ from ..errors import AutogradError, DTypeError
 from ..tensor import Tensor, bump_version
 from . import elementwise
 from ._base import as_tensor, broadcast_shape, check_operand, fill_array, result_type, scalar_array, writable
-from .creation import _generator
+from .creation import random_source
 from .elementwise import _no_bool_subtraction, add, div, mul, sub
 from .indexing import refuse_changing_one_of_several_views, refuse_partial_overlap, refuse_writing_shared_elements
 from .reduce import sum
@@ -142,22 +142,22 @@ NORMAL = Op("NormalBackward0", lambda a: a, lambda n, g: (g * 0,), saves=False)
 UNIFORM = Op("UniformBackward0", lambda a: a, lambda n, g: (g * 0,), saves=False)
 
 
-def normal_(x, mean=0.0, std=1.0):
+def normal_(x, mean=0.0, std=1.0, *, generator=None):
     x = as_tensor(x)
     if not x.dtype.is_floating_point:
         raise DTypeError(f'"normal_kernel_cpu" not implemented for \'{x.dtype.torch_name}\'')
     if std < 0:
         raise DTypeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill_with(x, lambda: _generator().normal(x.data.shape, mean, std, x.data.dtype.type), NORMAL)
+    return _fill_with(x, lambda: random_source(generator).normal(x.data.shape, mean, std, x.data.dtype.type), NORMAL)
 
 
-def uniform_(x, a=0.0, b=1.0):
+def uniform_(x, a=0.0, b=1.0, *, generator=None):
     x = as_tensor(x)
     if not x.dtype.is_floating_point:
         raise DTypeError(f'"check_uniform_bounds" not implemented for \'{x.dtype.torch_name}\'')
     if a > b:
         raise DTypeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-    return _fill_with(x, lambda: _generator().uniform(x.data.shape, a, b, x.data.dtype.type), UNIFORM)
+    return _fill_with(x, lambda: random_source(generator).uniform(x.data.shape, a, b, x.data.dtype.type), UNIFORM)
 
 
 def _fill_with(x: Tensor, values, op: Op) -> Tensor:
