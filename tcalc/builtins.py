@@ -516,6 +516,7 @@ TABLE = (
     ("seed", ops.seed, FUNCTION),
     ("randperm", ops.randperm, FUNCTION),
     ("bernoulli", ops.bernoulli, BOTH),
+    ("multinomial", ops.multinomial, BOTH),
     ("set_printoptions", _set_printoptions, FUNCTION),
     # shape
     ("reshape", ops.reshape, BOTH),

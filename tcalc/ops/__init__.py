@@ -65,6 +65,7 @@ from .creation import (  # noqa: F401
                       initial_seed,
                       linspace,
                       manual_seed,
+                      multinomial,
                       new_generator,
                       normal,
                       ones,

@@ -60,10 +60,6 @@ class CPUGenerator:
                                 "state": {"key": _init_genrand(self.seed), "pos": _MT_SIZE}}
         return self._bits
 
-    def numpy_generator(self):
-        """NumPy's samplers on this generator, for what tcalc does not draw as PyTorch does."""
-        return np.random.Generator(self._bit_generator())
-
     # The state, for vmap's randomness='same' (every example draws the same numbers).
     @property
     def state(self):
@@ -176,6 +172,30 @@ class CPUGenerator:
             j = i + draws[i] % (n - i)
             perm[i], perm[j] = perm[j], perm[i]
         return np.array(perm, dtype=np.int64)
+
+    def exponential(self, shape, lambd: float, numpy_dtype) -> np.ndarray:
+        """x.exponential_(lambd): -1/lambd * log1p(-u) of a float64 uniform, in float64 (the C
+        library's log1p), rounded once to the dtype."""
+        u = self._uniform(math.prod(shape), np.float64)
+        return (_each(math.log1p, -u) * (-1 / lambd)).astype(numpy_dtype).reshape(shape)
+
+    def multinomial(self, weights: np.ndarray, n: int, replacement: bool) -> np.ndarray:
+        """n category indices (int64) for each row of weights (2-d, float32 or float64).
+
+        With replacement and n > 1: one float64 uniform per sample, row after row, and the
+        first category whose cumulative weight reaches it (the weights summed one by one in
+        their dtype, then divided by the total in it). Otherwise: one exponential sample per
+        weight (in its dtype), and the categories of the largest weight / sample, largest first."""
+        if replacement and n > 1:
+            rows, categories = weights.shape
+            u = self._uniform(rows * n, np.float64).reshape(rows, n)
+            cumulative = np.cumsum(weights, axis=1, dtype=weights.dtype)
+            cumulative = cumulative / cumulative[:, -1:]
+            picks = np.array([np.searchsorted(row, draws, side="left") for row, draws in zip(cumulative, u)],
+                             dtype=np.int64).reshape(rows, n)
+            return np.minimum(picks, categories - 1)
+        keys = weights / self.exponential(weights.shape, 1.0, weights.dtype.type)
+        return np.argsort(-keys, axis=1, kind="stable")[:, :n].astype(np.int64)
 
     def bernoulli(self, p: np.ndarray, per_element_dtype=None) -> np.ndarray:
         """1 where a uniform is below p. A tensor of probabilities draws uniforms of its own

@@ -236,6 +236,56 @@ def bernoulli(input, p=None, *, generator=None) -> Tensor:
     return Tensor(draws.astype(input.data.dtype))
 
 
+def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
+    """Category indices drawn by the weights of each row of input (1-d or 2-d), as PyTorch's
+    CPU kernel draws them (cpu_generator.multinomial), with its refusals in its order."""
+    if type(input) is not Tensor:
+        raise TcalcTypeError(f"multinomial(): argument 'input' (position 1) must be Tensor, not {type_name(input)}")
+    if not isinstance(num_samples, int) or isinstance(num_samples, bool):
+        raise TcalcTypeError(f"multinomial(): argument 'num_samples' (position 2) must be int, not "
+                             f"{type_name(num_samples)}")
+    if not isinstance(replacement, bool):
+        raise TcalcTypeError(f"multinomial(): argument 'replacement' (position 3) must be bool, not "
+                             f"{type_name(replacement)}")
+    weights = input.data
+    if weights.ndim not in (1, 2):
+        raise ShapeError("prob_dist must be 1 or 2 dim")
+    if not input.dtype.is_floating_point:
+        raise DTypeError(f"multinomial only supports floating-point dtypes for input, got: {input.dtype.torch_name}")
+    if num_samples <= 0:
+        raise TcalcValueError("cannot sample n_sample <= 0 samples")
+    categories = weights.shape[-1]
+    if not replacement and num_samples > categories:
+        raise TcalcValueError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if categories > 2 ** 24:
+        raise TcalcValueError("number of categories cannot exceed 2^24")
+    rows = weights.reshape(-1, categories)
+    _check_weights(rows, cumulative=replacement and num_samples > 1)
+    check_elements(rows.shape[0] * num_samples)
+    # float16 weights are drawn from as float32 ones (PyTorch's float16 kernel is not checked here)
+    work = rows if rows.dtype in (np.float32, np.float64) else rows.astype(np.float32)
+    picks = random_source(generator).multinomial(work, num_samples, replacement)
+    return Tensor(picks.reshape(weights.shape[:-1] + (num_samples,)))
+
+
+def _check_weights(rows: np.ndarray, cumulative: bool) -> None:
+    """PyTorch's refusals of bad weights: the cumulative kernel's entry by entry, the other's
+    for the whole tensor at once."""
+    if cumulative:
+        if rows.shape[1] == 0:
+            raise TcalcValueError("aminmax(): cannot compute aminmax over an empty dimension as the operation "
+                                  "has no identity.")
+        bad = ~(rows >= 0) | np.isinf(rows)
+        if bad.any():
+            first = rows.ravel()[np.argmax(bad.ravel())]
+            raise TcalcValueError("invalid multinomial distribution (encountering probability entry "
+                                  f"{'= infinity or NaN' if first >= 0 else '< 0'})")
+    elif not np.all((rows >= 0) & np.isfinite(rows)):
+        raise TcalcValueError("probability tensor contains either `inf`, `nan` or element < 0")
+    if rows.size and np.any(rows.sum(axis=1, dtype=np.float64) <= 0):
+        raise TcalcValueError("invalid multinomial distribution (sum of probabilities <= 0)")
+
+
 def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False, *, generator=None) -> Tensor:
     """normal(mean, std, size) with numbers, or with tensors of means and/or stds."""
     tensors = [v for v in (mean, std) if type(v) is Tensor]
