@@ -742,6 +742,9 @@ TABLE = (
     ("pow_", ops.pow_, METHOD, CHANGES_CONTENTS),
     ("normal_", ops.normal_, METHOD, CHANGES_CONTENTS),
     ("uniform_", ops.uniform_, METHOD, CHANGES_CONTENTS),
+    ("exponential_", ops.exponential_, METHOD, CHANGES_CONTENTS),
+    ("bernoulli_", ops.bernoulli_, METHOD, CHANGES_CONTENTS),
+    ("random_", ops.random_, METHOD, CHANGES_CONTENTS),
     *((name, getattr(ops, name), METHOD, CHANGES_CONTENTS) for name in (
         "abs_", "neg_", "exp_", "log_", "sqrt_", "sigmoid_", "tanh_", "relu_", "clamp_", "floor_", "ceil_",
         "round_", "trunc_", "reciprocal_", "sin_", "cos_", "sign_")),
