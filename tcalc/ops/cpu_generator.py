@@ -184,7 +184,7 @@ class CPUGenerator:
         return (_each(math.log1p, -u) * (-1 / lambd)).astype(numpy_dtype).reshape(shape)
 
     def multinomial(self, weights: np.ndarray, n: int, replacement: bool) -> np.ndarray:
-        """n category indices (int64) for each row of weights (2-d, float32 or float64).
+        """n category indices (int64) for each row of weights (2-d, of a float dtype).
 
         With replacement and n > 1: one float64 uniform per sample, row after row, and the
         first category whose cumulative weight reaches it (the weights summed one by one in

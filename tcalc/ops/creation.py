@@ -262,9 +262,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None) -> Ten
     rows = weights.reshape(-1, categories)
     _check_weights(rows, cumulative=replacement and num_samples > 1)
     check_elements(rows.shape[0] * num_samples)
-    # float16 weights are drawn from as float32 ones (PyTorch's float16 kernel is not checked here)
-    work = rows if rows.dtype in (np.float32, np.float64) else rows.astype(np.float32)
-    picks = random_source(generator).multinomial(work, num_samples, replacement)
+    if replacement and num_samples > 1 and rows.dtype == np.float16:
+        rows = rows.astype(np.float32)  # PyTorch sums float16 weights in float32
+    picks = random_source(generator).multinomial(rows, num_samples, replacement)
     return Tensor(picks.reshape(weights.shape[:-1] + (num_samples,)))
 
 
