@@ -710,10 +710,10 @@ def split_batches(result, dim, outer: int, inner: int, level: int):
 
 def generator_state():
     """The default generator's state, for randomness='same' (every example draws the same)."""
-    return ops.creation._generator().state
+    return ops.creation.random_source().state
 
 
 def restore_generator(state) -> None:
-    ops.creation._generator().state = state
+    ops.creation.random_source().state = state
 
 

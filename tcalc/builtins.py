@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from . import autograd as _autograd
+from . import batching as _batching
 from . import (
     devices,
     differentiate,
@@ -28,7 +29,9 @@ from . import (
 from . import graph as _graph
 from . import printing as _printing
 from .autograd import Node as _Node
-from .errors import AutogradError, TcalcTypeError, TcalcValueError
+from .errors import AutogradError, TcalcNameError, TcalcTypeError, TcalcValueError
+from .hints import attribute_hint, pytorch_only
+from .objects import Members
 from .tensor import Size, Tensor
 from .values import (
     CALLABLES,
@@ -39,6 +42,7 @@ from .values import (
     WRITES_OUTPUT,
     BoundMethod,
     Builtin,
+    Generator,
     GradMode,
     Namespace,
     RemovableHandle,
@@ -512,8 +516,10 @@ TABLE = (
     ("initial_seed", ops.initial_seed, FUNCTION),
     ("get_rng_state", ops.get_rng_state, FUNCTION),
     ("set_rng_state", ops.set_rng_state, FUNCTION),
+    ("seed", ops.seed, FUNCTION),
     ("randperm", ops.randperm, FUNCTION),
     ("bernoulli", ops.bernoulli, BOTH),
+    ("multinomial", ops.multinomial, BOTH),
     ("set_printoptions", _set_printoptions, FUNCTION),
     # shape
     ("reshape", ops.reshape, BOTH),
@@ -738,6 +744,9 @@ TABLE = (
     ("pow_", ops.pow_, METHOD, CHANGES_CONTENTS),
     ("normal_", ops.normal_, METHOD, CHANGES_CONTENTS),
     ("uniform_", ops.uniform_, METHOD, CHANGES_CONTENTS),
+    ("exponential_", ops.exponential_, METHOD, CHANGES_CONTENTS),
+    ("bernoulli_", ops.bernoulli_, METHOD, CHANGES_CONTENTS),
+    ("random_", ops.random_, METHOD, CHANGES_CONTENTS),
     *((name, getattr(ops, name), METHOD, CHANGES_CONTENTS) for name in (
         "abs_", "neg_", "exp_", "log_", "sqrt_", "sigmoid_", "tanh_", "relu_", "clamp_", "floor_", "ceil_",
         "round_", "trunc_", "reciprocal_", "sin_", "cos_", "sign_")),
@@ -1137,6 +1146,27 @@ OBJECT_ATTRIBUTES: dict[type, dict] = {
                       "metadata": lambda n: {}},
 }
 
+# torch.Generator objects: a program's own generators, and the default one
+# (torch.default_generator, which torch.manual_seed returns).
+
+
+def _new_generator(device="cpu"):
+    if devices.device_type(device) != "cpu":
+        raise TcalcValueError("Cannot get CUDA generator without ATen_cuda library.",
+                              hint="tcalc runs on the CPU only: torch.Generator() or torch.Generator('cpu')")
+    return ops.new_generator()
+
+
+TORCH_ONLY.update(Generator=Builtin("Generator", _new_generator), default_generator=ops.creation.DEFAULT_GENERATOR)
+OBJECT_ATTRIBUTES[Generator] = {
+    "manual_seed": _node_method("manual_seed", ops.generator_manual_seed),
+    "seed": _node_method("seed", ops.generator_seed),
+    "initial_seed": _node_method("initial_seed", ops.generator_initial_seed),
+    "get_state": _node_method("get_state", ops.generator_get_state),
+    "set_state": _node_method("set_state", ops.generator_set_state),
+    "device": lambda generator: devices.CPU,
+}
+
 # ---- hooks, retain_grad, torch.autograd.backward ------------------------------------------------
 
 
@@ -1166,3 +1196,102 @@ OBJECT_ATTRIBUTES[RemovableHandle] = {"remove": _node_method("remove", lambda ha
 AUTOGRAD.members.update(gradcheck=Builtin("gradcheck", functional.gradcheck, CALLS_BACK),
                         gradgradcheck=Builtin("gradgradcheck", functional.gradgradcheck, CALLS_BACK))
 FUNCTIONS.update(gradcheck=AUTOGRAD.members["gradcheck"], gradgradcheck=AUTOGRAD.members["gradgradcheck"])
+
+# ---- attributes: `obj.name` and hasattr(obj, name), from the tables above -----------------
+
+# The methods of lists, dicts, strings and tuples, as table entries (a method that
+# changes its list or dict is journaled like an in-place tensor op).
+PYTHON_METHODS = {
+    kind: {name: Builtin(name, function, CHANGES_CONTENTS if changes else None)
+           for name, (function, changes) in methods.items()}
+    for kind, methods in python_values.METHODS.items()
+}
+
+_RAISE = object()
+
+
+def attribute(obj, name: str, default=_RAISE):
+    """obj.name as the tables have it (never Python's getattr on the user's text). A name obj
+    lacks gives `default` when one is given, else Python's or PyTorch's refusal; a name
+    PyTorch has that tcalc does not is refused saying so either way."""
+    def missing(error):
+        if default is _RAISE:
+            raise error
+        return default
+
+    if isinstance(obj, Namespace):
+        members = obj.members
+        if type(members) is Members:  # an object's (a device, a distribution)
+            return members[name] if members.has(name) else missing(members.refusal(name))
+        if name in members:
+            return members[name]
+        not_yet = not name.startswith("_") and pytorch_only(f"{obj.name}.{name}")
+        if not_yet:
+            raise TcalcNameError(not_yet)
+        return missing(TcalcNameError(f"module '{obj.name}' has no attribute '{name}'",
+                                      hint=attribute_hint(name, members)))
+    if type(obj) is Tensor:
+        getter = ATTRIBUTES.get(name)
+        if getter is not None:
+            return getter(obj)
+        method = METHODS.get(name)
+        if method is not None:
+            return BoundMethod(method, obj)
+        not_yet = not name.startswith("_") and pytorch_only(f"Tensor.{name}")
+        if not_yet:
+            raise TcalcNameError(not_yet)
+        return missing(TcalcNameError(f"'Tensor' object has no attribute '{name}'",
+                                      hint=attribute_hint(name, {**ATTRIBUTES, **METHODS})))
+    if type(obj) is _batching.Batched:  # one example of vmap's batch
+        if name in ATTRIBUTES:
+            return _batching.attribute(obj, name)
+        method = METHODS.get(name)
+        if method is None:
+            raise _batching.NoBatchingRule
+        return BoundMethod(method, obj)
+    attributes = OBJECT_ATTRIBUTES.get(type(obj))  # grad_fn.next_functions, ...
+    if attributes is not None and name in attributes:
+        return attributes[name](obj)
+    methods = PYTHON_METHODS.get(type(obj))
+    if methods is not None:
+        method = methods.get(name)
+        if method is None:
+            return missing(TcalcTypeError(f"'{type_name(obj)}' object has no attribute '{name}'",
+                                          hint=attribute_hint(name, methods)))
+        return BoundMethod(method, obj)
+    if isinstance(obj, tuple) and hasattr(obj, "_fields") and name in obj._fields:  # torch.return_types
+        return python_values.field(obj, name)
+    if isinstance(obj, np.ndarray) and name in ("shape", "dtype", "T", "ndim", "size"):
+        return python_values.numpy_attribute(obj, name)
+    if isinstance(obj, dtypes.DType) and name == "is_floating_point":
+        return obj.is_floating_point
+    kind = "torch.Size" if isinstance(obj, Size) else type_name(obj)
+    return missing(TcalcTypeError(f"'{kind}' object has no attribute '{name}'", hint=attribute_hint(name, ())))
+
+
+# The protocol names Python's values have, for hasattr (d2l asks `hasattr(X[0], "__len__")`);
+# the program cannot read them as attributes (no dunder attributes in tcalc).
+_SIZED = (Tensor, tuple, list, str, dict, set, _py.range, np.ndarray) + python_values.DICT_VIEWS
+_PROTOCOLS = {
+    "__len__": lambda v: isinstance(v, _SIZED),
+    "__iter__": lambda v: isinstance(v, _SIZED) or hasattr(v, "__next__"),
+    "__contains__": lambda v: isinstance(v, _SIZED) and not isinstance(v, python_values.DICT_VIEWS[1]),
+    "__getitem__": lambda v: isinstance(v, (Tensor, tuple, list, str, dict, _py.range, np.ndarray)),
+    "__call__": lambda v: _callable(v) or isinstance(v, type_values.TypeValue),
+}
+
+
+def _hasattr(obj, name):
+    if type(name) is not str:
+        raise TcalcTypeError(f"attribute name must be string, not '{type_name(name)}'")
+    if name in _PROTOCOLS:
+        return _PROTOCOLS[name](obj)
+    if name.startswith("__"):
+        raise TcalcValueError(f"hasattr() of {name!r}: tcalc answers for Python's protocol names "
+                              f"{', '.join(_PROTOCOLS)} only", hint="ask for an attribute or method by its name")
+    return attribute(obj, name, _ABSENT) is not _ABSENT
+
+
+_ABSENT = object()
+_build((("hasattr", _hasattr, FUNCTION),))
+PYTHON_ONLY += ("hasattr",)

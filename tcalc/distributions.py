@@ -2,10 +2,9 @@
 Bernoulli, Normal and Uniform, with sample(shape), log_prob, mean, variance, stddev and
 entropy, and PyTorch's refusals of invalid parameters.
 
-Normal's, Uniform's and Bernoulli's samples are PyTorch's bits after manual_seed (drawn
-from the default generator as PyTorch's samplers draw them); Categorical's and Multinomial's
-come from NumPy's samplers on the same generator (the shapes, dtypes and laws are PyTorch's,
-the numbers are not). The deterministic parts print what PyTorch prints. Normal's and Uniform's
+The samples are PyTorch's bits after manual_seed (drawn from the default generator as
+PyTorch's samplers draw them; Categorical's and Multinomial's by torch.multinomial, as
+PyTorch's are). The deterministic parts print what PyTorch prints. Normal's and Uniform's
 are written with tcalc's differentiable ops, so their log_prob has gradients; the discrete
 distributions compute theirs on arrays.
 """
@@ -18,7 +17,7 @@ import numpy as np
 from . import limits, ops
 from .errors import TcalcTypeError, TcalcValueError
 from .objects import ObjectValue, method
-from .ops.creation import _generator
+from .ops.creation import random_source
 from .tensor import Size, Tensor
 from .values import Builtin, Namespace, type_name
 
@@ -130,7 +129,7 @@ class Normal(Distribution):
         full = shape + loc.data.shape
         limits.check_shape(full)
         dtype = loc.data.dtype.type
-        noise = _generator().normal(full, 0.0, 1.0, dtype)  # torch.normal(loc, scale): noise * scale + loc
+        noise = random_source().normal(full, 0.0, 1.0, dtype)  # torch.normal(loc, scale): noise * scale + loc
         return Tensor(np.asarray(noise * scale.data + loc.data, dtype=dtype))
 
     def rsample(self, sample_shape=()):
@@ -138,7 +137,7 @@ class Normal(Distribution):
         loc, scale = self.members["loc"], self.members["scale"]
         full = _sample_shape(sample_shape) + loc.data.shape
         limits.check_shape(full)
-        noise = Tensor(_generator().normal(full, 0.0, 1.0, loc.data.dtype.type))
+        noise = Tensor(random_source().normal(full, 0.0, 1.0, loc.data.dtype.type))
         return ops.add(loc, ops.mul(noise, scale))
 
     def log_prob(self, value):
@@ -172,7 +171,7 @@ class Uniform(Distribution):
         low, high = self.members["low"], self.members["high"]
         full = shape + low.data.shape
         limits.check_shape(full)
-        u = _generator().uniform(full, 0.0, 1.0, low.data.dtype.type)
+        u = random_source().uniform(full, 0.0, 1.0, low.data.dtype.type)
         return Tensor(np.asarray(low.data + (high.data - low.data) * u, dtype=low.data.dtype))
 
     def rsample(self, sample_shape=()):
@@ -249,7 +248,7 @@ class Bernoulli(Distribution):
         p = self.members["probs"].data
         full = shape + p.shape
         limits.check_shape(full)
-        return Tensor(_generator().bernoulli(np.broadcast_to(p, full), p.dtype.type).astype(p.dtype))
+        return Tensor(random_source().bernoulli(np.broadcast_to(p, full), p.dtype.type).astype(p.dtype))
 
     def log_prob(self, value):
         logits, x = _bce_operands(self.members["logits"].data, value.data)
@@ -296,11 +295,9 @@ class Categorical(Distribution):
         p = self.members["probs"].data
         batch = p.shape[:-1]
         limits.check_shape(shape + batch)
-        flat = p.reshape(-1, p.shape[-1]).astype(np.float64)
-        count = math.prod(shape)
-        draws = [_generator().numpy_generator().choice(p.shape[-1], size=count, p=row / row.sum()) for row in flat]
-        out = np.stack(draws, axis=-1) if draws else np.zeros((count, 0), dtype=np.int64)
-        return Tensor(out.reshape(shape + batch).astype(np.int64))
+        # torch.multinomial(probs as rows, one draw per sample, with replacement), transposed
+        draws = ops.multinomial(Tensor(p.reshape(-1, p.shape[-1])), math.prod(shape), True).data
+        return Tensor(np.ascontiguousarray(draws.T).reshape(shape + batch))
 
     def log_prob(self, value):
         logits = self.members["logits"].data
@@ -345,10 +342,14 @@ class Multinomial(Distribution):
         p = self.members["probs"].data
         n = self.members["total_count"]
         limits.check_shape(shape + p.shape)
-        flat = p.reshape(-1, p.shape[-1]).astype(np.float64)
-        count = math.prod(shape)
-        draws = np.stack([_generator().numpy_generator().multinomial(n, row / row.sum(), size=count) for row in flat], axis=1)
-        return Tensor(draws.reshape(shape + p.shape).astype(p.dtype))
+        # As PyTorch counts them: the categories of n Categorical samples for each sample,
+        # drawn as Categorical((n,) + shape) draws them (draw i * count + s is sample s's i-th).
+        count, categories = math.prod(shape), p.shape[-1]
+        draws = ops.multinomial(Tensor(p.reshape(-1, categories)), n * count, True).data
+        rows = draws.shape[0]
+        cells = (np.arange(count) * rows + np.arange(rows)[:, None])[:, None, :] * categories  # sample s of row r
+        counts = np.bincount((cells + draws.reshape(rows, n, count)).ravel(), minlength=count * rows * categories)
+        return Tensor(counts.reshape(shape + p.shape).astype(p.dtype))
 
     def log_prob(self, value):
         logits = self.members["logits"].data

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import numpy as np
 
-from . import ast, autograd, batching, builtins, dtypes, fast_path, limits, modules, numpy_operands, ops, python_values
+from . import ast, autograd, batching, builtins, fast_path, limits, modules, numpy_operands, ops, python_values
 from .batching import Batched
 from .calling import call_table_function
 from .differentiate import call_grad_function, grad_mode_function
@@ -32,12 +32,12 @@ from .errors import (
     TcalcValueError,
 )
 from .fast_path import NOT_FAST
-from .hints import attribute_hint, broadcast_hint, hint_for, operand_note, pytorch_only, unknown_name
+from .hints import broadcast_hint, hint_for, operand_note, unknown_name
 from .journal import Journal
 from .numpy_operands import NUMPY_TYPES
 from .parser import parse
 from .python_values import NUMBER_TYPES, is_number
-from .tensor import Size, Tensor
+from .tensor import Tensor
 from .values import (
     CALLABLES,
     CALLS_BACK,
@@ -50,7 +50,6 @@ from .values import (
     ContextManager,
     GradFunction,
     GradMode,
-    Namespace,
     UserFunction,
     type_name,
 )
@@ -895,53 +894,7 @@ class Session:
 
     def _attribute(self, node: ast.Attribute, scope):
         obj = self.eval(node.value, scope)
-        name = node.attr
-        if isinstance(obj, Namespace):
-            try:
-                return obj.members[name]
-            except KeyError:
-                not_yet = not name.startswith("_") and pytorch_only(f"{obj.name}.{name}")
-                if not_yet:
-                    raise TcalcNameError(not_yet, node.span) from None
-                raise TcalcNameError(f"module '{obj.name}' has no attribute '{name}'", node.span,
-                                     attribute_hint(name, obj.members)) from None
-        if type(obj) is Tensor:
-            getter = builtins.ATTRIBUTES.get(name)
-            if getter is not None:
-                return self._guard(node, lambda: getter(obj))
-            method = builtins.METHODS.get(name)
-            if method is not None:
-                return BoundMethod(method, obj)
-            not_yet = not name.startswith("_") and pytorch_only(f"Tensor.{name}")
-            if not_yet:
-                raise TcalcNameError(not_yet, node.span)
-            raise TcalcNameError(f"'Tensor' object has no attribute '{name}'", node.span,
-                                 attribute_hint(name, {**builtins.ATTRIBUTES, **builtins.METHODS}))
-        if type(obj) is Batched:  # one example of vmap's batch
-            if name in builtins.ATTRIBUTES:
-                return self._guard(node, lambda: batching.attribute(obj, name))
-            method = builtins.METHODS.get(name)
-            if method is None:
-                raise batching.NoBatchingRule
-            return BoundMethod(method, obj)
-        attributes = builtins.OBJECT_ATTRIBUTES.get(type(obj))  # grad_fn.next_functions, ...
-        if attributes is not None and name in attributes:
-            return self._guard(node, lambda: attributes[name](obj))
-        methods = _PYTHON_METHODS.get(type(obj))
-        if methods is not None:
-            method = methods.get(name)
-            if method is None:
-                raise TcalcTypeError(f"'{type_name(obj)}' object has no attribute '{name}'", node.span,
-                                     attribute_hint(name, methods))
-            return BoundMethod(method, obj)
-        if isinstance(obj, Size) or isinstance(obj, tuple) and hasattr(obj, "_fields"):
-            return self._guard(node, lambda: python_values.field(obj, name))
-        if isinstance(obj, np.ndarray) and name in ("shape", "dtype", "T", "ndim", "size"):
-            return python_values.numpy_attribute(obj, name)
-        if isinstance(obj, dtypes.DType) and name == "is_floating_point":
-            return obj.is_floating_point
-        raise TcalcTypeError(f"'{type_name(obj)}' object has no attribute '{name}'", node.span,
-                             attribute_hint(name, ()))
+        return self._guard(node, lambda: builtins.attribute(obj, node.attr))
 
     def _call(self, node: ast.Call, scope):
         func = self.eval(node.func, scope)
@@ -1378,14 +1331,6 @@ _MEMBERSHIP = {
     "not in": lambda a, b: not python_values.contains(b, a),
     "is": lambda a, b: a is b,
     "is not": lambda a, b: a is not b,
-}
-
-# The methods of lists, dicts, strings and tuples, as table entries (a method that
-# changes its list or dict is journaled like an in-place tensor op).
-_PYTHON_METHODS = {
-    kind: {name: Builtin(name, function, CHANGES_CONTENTS if changes else None)
-           for name, (function, changes) in methods.items()}
-    for kind, methods in python_values.METHODS.items()
 }
 
 _STATEMENTS = {

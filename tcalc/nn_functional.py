@@ -10,7 +10,7 @@ import numpy as np
 from . import ops
 from .errors import ShapeError, TcalcTypeError, TcalcValueError
 from .ops import convolution, losses
-from .ops.creation import _generator
+from .ops.creation import random_source
 from .tensor import Tensor
 from .values import Builtin, Namespace
 
@@ -102,7 +102,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     if p == 1:  # PyTorch draws nothing then
         return ops.mul(x, Tensor(np.zeros(x.data.shape, x.data.dtype)))
     # PyTorch keeps an element where a float64 uniform is below 1 - p.
-    keep = _generator().bernoulli(np.full(x.data.shape, 1 - p)).astype(x.data.dtype)
+    keep = random_source().bernoulli(np.full(x.data.shape, 1 - p)).astype(x.data.dtype)
     return ops.mul(x, Tensor(keep / (1 - p)))
 
 

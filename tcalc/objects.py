@@ -27,8 +27,14 @@ class Members(dict):
         if name in self.lazy:
             value = self[name] = self.lazy[name]()
             return value
-        raise TcalcNameError(f"{self.owner} has no attribute '{name}'",
-                             hint=suggest(name, [*self, *self.lazy]) or self.hint)
+        raise self.refusal(name)
+
+    def has(self, name: str) -> bool:
+        return name in self or name in self.lazy
+
+    def refusal(self, name: str) -> TcalcNameError:
+        return TcalcNameError(f"{self.owner} has no attribute '{name}'",
+                              hint=suggest(name, [*self, *self.lazy]) or self.hint)
 
 
 class ObjectValue(Namespace):

@@ -4,6 +4,8 @@ the limits that keep them from eating the machine (`9 ** 9 ** 9`, `[0] * 10**12`
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from . import dtypes, limits
@@ -482,3 +484,4 @@ METHODS: dict[type, dict[str, tuple]] = {
     },
     tuple: {"index": (_list_index, False), "count": (lambda xs, item: list(xs).count(item), False)},
 }
+METHODS[Size] = {**METHODS[tuple], "numel": (lambda size: math.prod(size), False)}  # torch.Size is a tuple

@@ -10,7 +10,7 @@ from .autograd import Node
 from .errors import TcalcTypeError
 from .objects import ObjectValue
 from .tensor import Size, Tensor
-from .values import CALLABLES, Namespace, ReturnTypes, type_name
+from .values import CALLABLES, Generator, Namespace, ReturnTypes, type_name
 
 
 class TypeValue:
@@ -69,6 +69,8 @@ def type_of(value) -> TypeValue:
         return TypeValue("torch.dtype")
     if isinstance(value, ObjectValue):
         return TypeValue(value.type_path)
+    if isinstance(value, Generator):
+        return TypeValue("torch._C.Generator")
     if isinstance(value, Namespace):
         return TypeValue("module")
     if isinstance(value, Node):

@@ -123,15 +123,19 @@ class Namespace:
 
 
 class Generator:
-    """The default random generator, which torch.manual_seed returns."""
+    """A torch.Generator: the default one (which torch.manual_seed returns) or one of the
+    program's own. `bits` is its state and ways of drawing (ops.cpu_generator)."""
 
-    __slots__ = ()
+    __slots__ = ("bits",)
 
-    def __repr__(self) -> str:
+    def __init__(self, bits):
+        self.bits = bits
+
+    def __repr__(self) -> str:  # as Jupyter shows it
         return f"<torch._C.Generator at {id(self):#x}>"
 
-
-DEFAULT_GENERATOR = Generator()
+    def python_repr(self) -> str:  # as print() and repr() write it
+        return f"<torch._C.Generator object at {id(self):#x}>"
 
 CALLABLES = (Builtin, BoundMethod, UserFunction, GradFunction)
 

@@ -99,3 +99,26 @@ def test_nn_functional_gradients_match_finite_differences():
         x = rng.uniform(-2, 2, (3, 4))
         weights = rng.uniform(-1, 1, f(Tensor(x)).data.shape)
         assert np.allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights), atol=1e-6), name
+
+
+def test_hasattr_answers_from_the_tables_and_refuses_what_it_cannot_answer():
+    printed, error = run_program("x = ones(2); hasattr(x, 'T'), hasattr(x, 'sumn'), hasattr(torch, 'sumn')")
+    assert error is None and printed == "(True, False, False)\n"
+    # A name PyTorch has that tcalc does not: PyTorch would say True, so tcalc says it lacks it.
+    printed, error = run_program("hasattr(ones(2), 'cumsum_')")
+    assert error is not None and error.message == "Tensor.cumsum_ is PyTorch's, and tcalc does not have it yet"
+    # Python's other dunder names are not in tcalc's tables: refused, not guessed.
+    printed, error = run_program("hasattr(ones(2), '__class__')")
+    assert error is not None and "protocol names" in error.message
+
+
+
+def test_float32_fused_multiply_add_rounds_once():
+    from tcalc.ops._base import fused_multiply_add_float32
+
+    # (1 + 2**-12)**2 + 2**-80 lies just above the midpoint 1 + 2**-11 + 2**-24 of two
+    # float32 values; rounding the float64 sum (that midpoint) to float32 would go down.
+    a, c = np.float32(1 + 2 ** -12), np.float32(2 ** -80)
+    assert fused_multiply_add_float32(a, a, c) == np.float32(1 + 2 ** -11 + 2 ** -23)
+    assert np.float32(np.float64(a) * np.float64(a) + np.float64(c)) == np.float32(1 + 2 ** -11)
+    assert fused_multiply_add_float32(np.float32(3), np.float32(0.5), np.float32(-1)) == np.float32(0.5)

@@ -267,3 +267,29 @@ def fused_multiply_add(a, b, c):
     total_error = (product - (total - shifted)) + (c - shifted)
     fused = total + (total_error + product_error)
     return np.where(np.isfinite(fused), fused, product + c)  # infinities and NaN as the plain formula
+
+
+def fused_multiply_add_float32(a, b, c) -> np.ndarray:
+    """float32 a * b + c rounded once (a float32 FMA instruction). The product is exact in
+    float64, so only the sum rounds there; that matters only where the float64 sum falls
+    exactly halfway between two float32 values (or below float32's normal range), and there
+    the sum's error (Knuth's) says which way the exact value lies."""
+    a, b, c = (np.asarray(v, np.float32).astype(np.float64) for v in (a, b, c))
+    product = a * b
+    total = product + c
+    rounded = np.asarray(total.astype(np.float32))
+    halfway = (total.view(np.int64) & 0x1FFFFFFF) == 0x10000000  # 29 dropped bits: 100...0
+    doubtful = np.flatnonzero(halfway | (np.abs(total) < np.finfo(np.float32).tiny))
+    if doubtful.size:
+        product, total, c = (np.broadcast_to(v, rounded.shape).ravel()[doubtful] for v in (product, total, c))
+        shifted = total - product
+        error = (product - (total - shifted)) + (c - shifted)
+        near = rounded.ravel()[doubtful]
+        back = near.astype(np.float64)
+        side = np.sign(total - back)
+        with np.errstate(invalid="ignore"):
+            neighbour = np.nextafter(near, np.where(side > 0, np.inf, -np.inf).astype(np.float32))
+            tie = (side != 0) & ((neighbour.astype(np.float64) + back) * 0.5 == total)
+        rounded = rounded.copy()
+        rounded.ravel()[doubtful] = np.where(tie & (np.sign(error) == side), neighbour, near)
+    return rounded

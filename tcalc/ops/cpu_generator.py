@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from ._base import fused_multiply_add
+from ._base import fused_multiply_add, fused_multiply_add_float32
 
 _MT_SIZE = 624
 _FLOAT_BITS = (1 << 24) - 1  # float32 uniforms keep 24 bits of one draw
@@ -59,10 +59,6 @@ class CPUGenerator:
             self._bits.state = {"bit_generator": "MT19937",
                                 "state": {"key": _init_genrand(self.seed), "pos": _MT_SIZE}}
         return self._bits
-
-    def numpy_generator(self):
-        """NumPy's samplers on this generator, for what tcalc does not draw as PyTorch does."""
-        return np.random.Generator(self._bit_generator())
 
     # The state, for vmap's randomness='same' (every example draws the same numbers).
     @property
@@ -121,13 +117,17 @@ class CPUGenerator:
         """x.uniform_(low, high) and rand: u * (high - low) + low, fused, in the dtype."""
         n = math.prod(shape)
         u = self._uniform(n, numpy_dtype)
+        if (low, high) == (0, 1):
+            return u.astype(numpy_dtype, copy=False).reshape(shape)
         if numpy_dtype == np.float64:
-            out = fused_multiply_add(u, float(high) - float(low), float(low)) if (low, high) != (0, 1) else u
+            out = fused_multiply_add(u, float(high) - float(low), float(low))
         else:
             f = np.float32
-            span = float(f(high) - f(low))  # the span in float32; the fused sum rounds once
-            out = (u.astype(np.float64) * span + float(f(low))).astype(np.float32)
-        return out.astype(numpy_dtype).reshape(shape)
+            out = fused_multiply_add_float32(u, f(high) - f(low), f(low))  # the span in float32
+        out = out.astype(numpy_dtype)
+        # A value that rounds to `high` is `low` instead: the range is [low, high)
+        out[out == out.dtype.type(high)] = out.dtype.type(low)
+        return out.reshape(shape)
 
     def normal(self, shape, mean: float, std: float, numpy_dtype) -> np.ndarray:
         """x.normal_(mean, std), randn and normal: Box-Muller, element by element (with a
@@ -177,6 +177,30 @@ class CPUGenerator:
             perm[i], perm[j] = perm[j], perm[i]
         return np.array(perm, dtype=np.int64)
 
+    def exponential(self, shape, lambd: float, numpy_dtype) -> np.ndarray:
+        """x.exponential_(lambd): -1/lambd * log1p(-u) of a float64 uniform, in float64 (the C
+        library's log1p), rounded once to the dtype."""
+        u = self._uniform(math.prod(shape), np.float64)
+        return (_each(math.log1p, -u) * (-1 / lambd)).astype(numpy_dtype).reshape(shape)
+
+    def multinomial(self, weights: np.ndarray, n: int, replacement: bool) -> np.ndarray:
+        """n category indices (int64) for each row of weights (2-d, of a float dtype).
+
+        With replacement and n > 1: one float64 uniform per sample, row after row, and the
+        first category whose cumulative weight reaches it (the weights summed one by one in
+        their dtype, then divided by the total in it). Otherwise: one exponential sample per
+        weight (in its dtype), and the categories of the largest weight / sample, largest first."""
+        if replacement and n > 1:
+            rows, categories = weights.shape
+            u = self._uniform(rows * n, np.float64).reshape(rows, n)
+            cumulative = np.cumsum(weights, axis=1, dtype=weights.dtype)
+            cumulative = cumulative / cumulative[:, -1:]
+            picks = np.array([np.searchsorted(row, draws, side="left") for row, draws in zip(cumulative, u)],
+                             dtype=np.int64).reshape(rows, n)
+            return np.minimum(picks, categories - 1)
+        keys = weights / self.exponential(weights.shape, 1.0, weights.dtype.type)
+        return np.argsort(-keys, axis=1, kind="stable")[:, :n].astype(np.int64)
+
     def bernoulli(self, p: np.ndarray, per_element_dtype=None) -> np.ndarray:
         """1 where a uniform is below p. A tensor of probabilities draws uniforms of its own
         dtype (per_element_dtype); a number p (bernoulli_(p), dropout) draws float64 ones."""
@@ -194,19 +218,76 @@ def _box_muller(data: np.ndarray, mean: float, std: float) -> None:
     r cos(2 pi u2) in the first 8 places and r sin(2 pi u2) in the last."""
     whole = len(data) // _VECTOR_CHUNK * _VECTOR_CHUNK
     chunks = data[:whole].reshape(-1, 2, _VECTOR_CHUNK // 2)
-    u1 = 1 - chunks[:, 0]
-    u2 = chunks[:, 1]
     if data.dtype == np.float64:
         # The C library's log, cos and sin (NumPy's own vectorised ones differ in the last
         # bit now and then).
+        u1 = 1 - chunks[:, 0]
+        u2 = chunks[:, 1]
         radius = np.sqrt(-2 * _each(math.log, u1))
         theta = 2 * math.pi * u2
-        first = fused_multiply_add(radius * _each(math.cos, theta), std, mean)
-        second = fused_multiply_add(radius * _each(math.sin, theta), std, mean)
-    else:
-        radius = np.sqrt(-2 * np.log(u1))
-        theta = 2 * math.pi * u2
-        first = radius * np.cos(theta) * np.float32(std) + np.float32(mean)
-        second = radius * np.sin(theta) * np.float32(std) + np.float32(mean)
-    chunks[:, 0] = first
-    chunks[:, 1] = second
+        chunks[:, 0] = fused_multiply_add(radius * _each(math.cos, theta), std, mean)
+        chunks[:, 1] = fused_multiply_add(radius * _each(math.sin, theta), std, mean)
+        return
+    f = np.float32
+    for start in range(0, len(chunks), _ROWS_AT_ONCE):  # a block at a time: its temporaries stay in cache
+        block = chunks[start:start + _ROWS_AT_ONCE]
+        radius = np.sqrt(_log_float32(f(1) - block[:, 0]) * f(-2))
+        sine, cosine = _sincos_float32(f(2 * math.pi) * block[:, 1])
+        block[:, 0] = fused_multiply_add_float32(radius * cosine, std, mean)
+        block[:, 1] = fused_multiply_add_float32(radius * sine, std, mean)
+
+
+_ROWS_AT_ONCE = 4096
+
+
+# PyTorch's float32 Box-Muller computes its log, sine and cosine with vectorised polynomials
+# of its own (cephes' coefficients, as in avx_mathfun), some steps fused into FMAs by its
+# compiler. They are followed here step by step in float32: the constants and the order of
+# operations were read from PyTorch 2.13's compiled kernel, and the results checked against
+# its randn (every bit of 28,800 normals, and of each log over 4,800 chosen uniforms).
+_LOG_POLYNOMIAL = (0.07037683576345444, -0.11514610052108765, 0.11676998436450958, -0.12420140951871872,
+                   0.14249323308467865, -0.16668057441711426, 0.2000071406364441, -0.24999994039535522,
+                   0.3333333134651184)
+_FMA = fused_multiply_add_float32
+
+
+def _log_float32(x: np.ndarray) -> np.ndarray:
+    """log of positive float32s: x = m 2**e with m in [sqrt(1/2), sqrt(2)), then a polynomial
+    in m - 1 and e log(2) in two parts."""
+    f = np.float32
+    bits = np.maximum(x, f(np.finfo(np.float32).tiny)).view(np.int32)
+    exponent = ((bits >> 23) - 127).astype(f) + f(1)
+    m = ((bits & np.int32(-0x7F800001)) | np.int32(0x3F000000)).view(f)  # the mantissa in [0.5, 1)
+    small = m < f(0.7071067690849304)
+    exponent = exponent - np.where(small, f(1), f(0))
+    m = (m + f(-1)) + np.where(small, m, f(0))
+    z = m * m
+    y = np.full(m.shape, f(_LOG_POLYNOMIAL[0]))
+    for coefficient in _LOG_POLYNOMIAL[1:]:
+        y = _FMA(y, m, coefficient)
+    y = _FMA(m * y, z, exponent * f(-0.00021219444170128554))
+    m = m + _FMA(-z, f(0.5), y)
+    return _FMA(exponent, f(0.693359375), m)
+
+
+def _sincos_float32(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """sin and cos of float32s: x reduced by a multiple j of pi/4 (pi/4 in three parts),
+    then a sine or a cosine polynomial, chosen and signed by j."""
+    f = np.float32
+    negative = np.signbit(x)
+    x = np.abs(x)
+    j = ((x * f(1.2732394933700562)).astype(np.int32) + 1) & ~1  # 4/pi, truncated, made even
+    whole = j.astype(f)
+    x = _FMA(whole, f(-0.78515625), x)
+    x = _FMA(f(-0.00024187564849853516), whole, x)
+    x = _FMA(whole, f(-3.774895063202166e-08), x)
+    z = x * x
+    cosine = _FMA(_FMA(f(2.44331567955669e-05), z, f(-0.0013887316454201937)), z, f(0.04166664555668831))
+    cosine = _FMA(z, z * cosine, -(z * f(0.5))) + f(1)
+    sine = _FMA(_FMA(f(-0.00019515295571181923), z, f(0.008332161232829094)), z, f(-0.16666655242443085))
+    sine = _FMA(x, z * sine, x)
+    swapped = (j & 2) != 0
+    sin, cos = np.where(swapped, cosine, sine), np.where(swapped, sine, cosine)
+    sin = np.where(negative ^ ((j & 4) != 0), -sin, sin)
+    cos = np.where((~(j - 2) & 4) != 0, -cos, cos)
+    return sin, cos

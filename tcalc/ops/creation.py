@@ -9,7 +9,7 @@ from .. import dtypes
 from ..errors import AutogradError, DTypeError, ShapeError, TcalcTypeError, TcalcValueError
 from ..limits import check_elements
 from ..tensor import Tensor
-from ..values import DEFAULT_GENERATOR, Generator, type_name
+from ..values import Generator, type_name
 from ._base import fill_array, result_type
 from .convert import requires_grad_
 from .cpu_generator import STATE_BYTES, CPUGenerator
@@ -19,37 +19,82 @@ from .shape import sizes_from
 # repeat from run to run (PyTorch's default generator starts from a seed it picks anew in
 # every process, which no program could reproduce).
 DEFAULT_SEED = 67280421310721
-_rng = CPUGenerator(DEFAULT_SEED)
+DEFAULT_GENERATOR = Generator(CPUGenerator(DEFAULT_SEED))
 
 
-def _generator() -> CPUGenerator:
-    return _rng
+def random_source(generator=None) -> CPUGenerator:
+    """What a sampling call draws from: its generator= argument, or the default generator."""
+    if generator is None:
+        return DEFAULT_GENERATOR.bits
+    if type(generator) is not Generator:
+        raise TcalcTypeError(f"argument 'generator' must be torch.Generator, not {type_name(generator)}")
+    return generator.bits
+
+
+def new_generator() -> Generator:
+    """torch.Generator(): a generator of its own, seeded as PyTorch seeds a new one."""
+    return Generator(CPUGenerator(DEFAULT_SEED))
 
 
 def manual_seed(seed) -> Generator:
     """Reseed the default generator and return it, as torch.manual_seed does (Jupyter shows
     `<torch._C.Generator at 0x...>` for a bare `torch.manual_seed(0)`)."""
     if isinstance(seed, float) and math.isfinite(seed):
-        seed = int(seed)  # PyTorch takes int(seed)
+        seed = int(seed)  # torch.manual_seed takes int(seed); Generator.manual_seed does not
+    if not isinstance(seed, int):
+        raise TcalcTypeError(f"manual_seed expects an int, not {type_name(seed)}")
+    return generator_manual_seed(DEFAULT_GENERATOR, seed)
+
+
+def generator_manual_seed(generator: Generator, seed) -> Generator:
+    """g.manual_seed(seed): reseed g and return it (`torch.Generator().manual_seed(0)`)."""
+    if isinstance(seed, float):
+        raise TcalcValueError("manual_seed expected a long, but got float")
     if not isinstance(seed, int):
         raise TcalcTypeError(f"manual_seed expects an int, not {type_name(seed)}")
     if not -2 ** 63 <= seed < 2 ** 64:
         raise TcalcValueError("Overflow when unpacking long long")
-    _rng.manual_seed(seed % 2 ** 64)  # a negative seed wraps, as in PyTorch
-    return DEFAULT_GENERATOR
+    generator.bits.manual_seed(seed % 2 ** 64)  # a negative seed wraps, as in PyTorch
+    return generator
+
+
+def generator_seed(generator: Generator) -> int:
+    """g.seed() and torch.seed(): reseed from a non-deterministic 64-bit number, as PyTorch
+    does, and return it."""
+    import os
+
+    seed = int.from_bytes(os.urandom(8), "little")
+    generator.bits.manual_seed(seed)
+    return seed
+
+
+def seed() -> int:
+    return generator_seed(DEFAULT_GENERATOR)
 
 
 def initial_seed() -> int:
-    """The seed the default generator was last seeded with (a negative one as it wrapped)."""
-    return _rng.seed
+    return generator_initial_seed(DEFAULT_GENERATOR)
+
+
+def generator_initial_seed(generator: Generator) -> int:
+    """The seed the generator was last seeded with (a negative one as it wrapped)."""
+    return generator.bits.seed
 
 
 def get_rng_state() -> Tensor:
-    """The default generator's state as PyTorch lays it out: 5056 bytes (uint8)."""
-    return Tensor(_rng.state_bytes())
+    return generator_get_state(DEFAULT_GENERATOR)
+
+
+def generator_get_state(generator: Generator) -> Tensor:
+    """A generator's state as PyTorch lays it out: 5056 bytes (uint8)."""
+    return Tensor(generator.bits.state_bytes())
 
 
 def set_rng_state(new_state) -> None:
+    generator_set_state(DEFAULT_GENERATOR, new_state)
+
+
+def generator_set_state(generator: Generator, new_state) -> Generator:
     if type(new_state) is not Tensor:
         raise TcalcTypeError(f"expected a torch.ByteTensor, but got {type_name(new_state)}")
     if new_state.dtype is not dtypes.uint8:
@@ -57,7 +102,8 @@ def set_rng_state(new_state) -> None:
     if new_state.data.size != STATE_BYTES:
         raise TcalcValueError(f"Expected a CPUGeneratorImplState of size {STATE_BYTES} but found the input "
                               f"RNG state size to be {new_state.data.size}")
-    _rng.set_state_bytes(np.ascontiguousarray(new_state.data).ravel())
+    generator.bits.set_state_bytes(np.ascontiguousarray(new_state.data).ravel())
+    return generator
 
 
 def _finish(data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -113,14 +159,14 @@ def _float_dtype(dtype, name: str) -> dtypes.DType:
     return dtype
 
 
-def randn(*size, dtype=None, requires_grad=False) -> Tensor:
+def randn(*size, generator=None, dtype=None, requires_grad=False) -> Tensor:
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    return _finish(_generator().normal(_checked_sizes(size), 0.0, 1.0, dtype.numpy), requires_grad)
+    return _finish(random_source(generator).normal(_checked_sizes(size), 0.0, 1.0, dtype.numpy), requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad=False) -> Tensor:
+def rand(*size, generator=None, dtype=None, requires_grad=False) -> Tensor:
     dtype = _float_dtype(dtype, "check_uniform_bounds")
-    return _finish(_generator().uniform(_checked_sizes(size), 0.0, 1.0, dtype.numpy), requires_grad)
+    return _finish(random_source(generator).uniform(_checked_sizes(size), 0.0, 1.0, dtype.numpy), requires_grad)
 
 
 def _fill_number(value, name: str):
@@ -132,17 +178,17 @@ def _fill_number(value, name: str):
     return value
 
 
-def rand_like(x, dtype=None, requires_grad=False) -> Tensor:
+def rand_like(x, dtype=None, requires_grad=False, *, generator=None) -> Tensor:
     shape, dtype = _like(x, dtype)
-    return rand(shape, dtype=dtype, requires_grad=requires_grad)
+    return rand(shape, generator=generator, dtype=dtype, requires_grad=requires_grad)
 
 
-def randn_like(x, dtype=None, requires_grad=False) -> Tensor:
+def randn_like(x, dtype=None, requires_grad=False, *, generator=None) -> Tensor:
     shape, dtype = _like(x, dtype)
-    return randn(shape, dtype=dtype, requires_grad=requires_grad)
+    return randn(shape, generator=generator, dtype=dtype, requires_grad=requires_grad)
 
 
-def randint(*args, size=None, dtype=None, requires_grad=False) -> Tensor:
+def randint(*args, size=None, generator=None, dtype=None, requires_grad=False) -> Tensor:
     """randint(high, size) or randint(low, high, size): integers in [low, high), int64."""
     if size is None and args:
         args, size = args[:-1], args[-1]
@@ -162,20 +208,20 @@ def randint(*args, size=None, dtype=None, requires_grad=False) -> Tensor:
     if low >= high:
         raise TcalcValueError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dtype = dtype or dtypes.int64
-    data = _generator().integers(low, high, _checked_sizes((size,)))
+    data = random_source(generator).integers(low, high, _checked_sizes((size,)))
     return _finish(data.astype(dtype.numpy), requires_grad)
 
 
-def randperm(n, dtype=None, requires_grad=False) -> Tensor:
+def randperm(n, dtype=None, requires_grad=False, *, generator=None) -> Tensor:
     """The integers 0 .. n-1 in random order, as PyTorch's shuffle draws them."""
     if not isinstance(n, int) or isinstance(n, bool):
         raise TcalcTypeError(f"randperm(): argument 'n' (position 1) must be int, not {type_name(n)}")
     dtype = dtype or dtypes.int64
-    perm = _generator().permutation(_checked_sizes((n,))[0])
+    perm = random_source(generator).permutation(_checked_sizes((n,))[0])
     return _finish(perm.astype(dtype.numpy), requires_grad)
 
 
-def bernoulli(input, p=None) -> Tensor:
+def bernoulli(input, p=None, *, generator=None) -> Tensor:
     """1 with probability p: each element's own (input's values), or one number p for all
     (a float64 uniform per element then, as bernoulli_(p) draws)."""
     if type(input) is not Tensor:
@@ -186,11 +232,61 @@ def bernoulli(input, p=None) -> Tensor:
     if np.any(~((probs >= 0) & (probs <= 1))):
         raise TcalcValueError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.  (Could this error "
                               "message be improved?  If so, please report an enhancement request to PyTorch.)")
-    draws = _generator().bernoulli(probs, input.data.dtype.type if p is None else None)
+    draws = random_source(generator).bernoulli(probs, input.data.dtype.type if p is None else None)
     return Tensor(draws.astype(input.data.dtype))
 
 
-def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False) -> Tensor:
+def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
+    """Category indices drawn by the weights of each row of input (1-d or 2-d), as PyTorch's
+    CPU kernel draws them (cpu_generator.multinomial), with its refusals in its order."""
+    if type(input) is not Tensor:
+        raise TcalcTypeError(f"multinomial(): argument 'input' (position 1) must be Tensor, not {type_name(input)}")
+    if not isinstance(num_samples, int) or isinstance(num_samples, bool):
+        raise TcalcTypeError(f"multinomial(): argument 'num_samples' (position 2) must be int, not "
+                             f"{type_name(num_samples)}")
+    if not isinstance(replacement, bool):
+        raise TcalcTypeError(f"multinomial(): argument 'replacement' (position 3) must be bool, not "
+                             f"{type_name(replacement)}")
+    weights = input.data
+    if weights.ndim not in (1, 2):
+        raise ShapeError("prob_dist must be 1 or 2 dim")
+    if not input.dtype.is_floating_point:
+        raise DTypeError(f"multinomial only supports floating-point dtypes for input, got: {input.dtype.torch_name}")
+    if num_samples <= 0:
+        raise TcalcValueError("cannot sample n_sample <= 0 samples")
+    categories = weights.shape[-1]
+    if not replacement and num_samples > categories:
+        raise TcalcValueError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    if categories > 2 ** 24:
+        raise TcalcValueError("number of categories cannot exceed 2^24")
+    rows = weights.reshape(-1, categories)
+    _check_weights(rows, cumulative=replacement and num_samples > 1)
+    check_elements(rows.shape[0] * num_samples)
+    if replacement and num_samples > 1 and rows.dtype == np.float16:
+        rows = rows.astype(np.float32)  # PyTorch sums float16 weights in float32
+    picks = random_source(generator).multinomial(rows, num_samples, replacement)
+    return Tensor(picks.reshape(weights.shape[:-1] + (num_samples,)))
+
+
+def _check_weights(rows: np.ndarray, cumulative: bool) -> None:
+    """PyTorch's refusals of bad weights: the cumulative kernel's entry by entry, the other's
+    for the whole tensor at once."""
+    if cumulative:
+        if rows.shape[1] == 0:
+            raise TcalcValueError("aminmax(): cannot compute aminmax over an empty dimension as the operation "
+                                  "has no identity.")
+        bad = ~(rows >= 0) | np.isinf(rows)
+        if bad.any():
+            first = rows.ravel()[np.argmax(bad.ravel())]
+            raise TcalcValueError("invalid multinomial distribution (encountering probability entry "
+                                  f"{'= infinity or NaN' if first >= 0 else '< 0'})")
+    elif not np.all((rows >= 0) & np.isfinite(rows)):
+        raise TcalcValueError("probability tensor contains either `inf`, `nan` or element < 0")
+    if rows.size and np.any(rows.sum(axis=1, dtype=np.float64) <= 0):
+        raise TcalcValueError("invalid multinomial distribution (sum of probabilities <= 0)")
+
+
+def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False, *, generator=None) -> Tensor:
     """normal(mean, std, size) with numbers, or with tensors of means and/or stds."""
     tensors = [v for v in (mean, std) if type(v) is Tensor]
     std_values = std.data if type(std) is Tensor else np.asarray(std)
@@ -205,20 +301,20 @@ def normal(mean=0.0, std=1.0, size=None, dtype=None, requires_grad=False) -> Ten
         shape = _checked_sizes((size,))
         dtype = dtype or dtypes.DEFAULT_FLOAT
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    return _finish(_normal_values(mean, std, shape, dtype.numpy), requires_grad)
+    return _finish(_normal_values(mean, std, shape, dtype.numpy, random_source(generator)), requires_grad)
 
 
-def _normal_values(mean, std, shape, numpy_dtype) -> np.ndarray:
+def _normal_values(mean, std, shape, numpy_dtype, source: CPUGenerator) -> np.ndarray:
     """As PyTorch composes normal: with numbers, normal_(mean, std); with a tensor of stds,
     standard normals times std plus mean; with a tensor of means only, normal_(0, std) plus
     mean (each step rounded in the dtype)."""
     if type(std) is Tensor:
-        noise = _generator().normal(shape, 0.0, 1.0, numpy_dtype)
+        noise = source.normal(shape, 0.0, 1.0, numpy_dtype)
         noise = noise * std.data.astype(numpy_dtype)
     elif type(mean) is Tensor:
-        noise = _generator().normal(shape, 0.0, float(std), numpy_dtype)
+        noise = source.normal(shape, 0.0, float(std), numpy_dtype)
     else:
-        return _generator().normal(shape, float(mean), float(std), numpy_dtype)
+        return source.normal(shape, float(mean), float(std), numpy_dtype)
     m = mean.data.astype(numpy_dtype) if type(mean) is Tensor else np.asarray(mean, numpy_dtype)
     return np.asarray(noise + m, dtype=numpy_dtype)
 

@@ -6,11 +6,11 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import Op, apply, is_grad_enabled
-from ..errors import AutogradError, DTypeError
+from ..errors import AutogradError, DTypeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor, bump_version
 from . import elementwise
 from ._base import as_tensor, broadcast_shape, check_operand, fill_array, result_type, scalar_array, writable
-from .creation import _generator
+from .creation import random_source
 from .elementwise import _no_bool_subtraction, add, div, mul, sub
 from .indexing import refuse_changing_one_of_several_views, refuse_partial_overlap, refuse_writing_shared_elements
 from .reduce import sum
@@ -137,27 +137,81 @@ def copy_(x, src):
     return x
 
 
-# Random fills (normal_, uniform_): like fill_, x's old values get no gradient.
-NORMAL = Op("NormalBackward0", lambda a: a, lambda n, g: (g * 0,), saves=False)
-UNIFORM = Op("UniformBackward0", lambda a: a, lambda n, g: (g * 0,), saves=False)
+# Random fills (normal_, uniform_, ...): like fill_, x's old values get no gradient.
+def _random_fill(name: str) -> Op:
+    return Op(name, lambda a: a, lambda n, g: (g * 0,), saves=False)
 
 
-def normal_(x, mean=0.0, std=1.0):
+NORMAL, UNIFORM, EXPONENTIAL = (_random_fill(name) for name in ("NormalBackward0", "UniformBackward0",
+                                                                 "ExponentialBackward0"))
+BERNOULLI_TENSOR, BERNOULLI_NUMBER = _random_fill("BernoulliBackward1"), _random_fill("BernoulliBackward2")
+RANDOM_FROM_TO, RANDOM_TO, RANDOM = (_random_fill(f"RandomBackward{i}") for i in range(3))
+
+
+def normal_(x, mean=0.0, std=1.0, *, generator=None):
     x = as_tensor(x)
     if not x.dtype.is_floating_point:
         raise DTypeError(f'"normal_kernel_cpu" not implemented for \'{x.dtype.torch_name}\'')
     if std < 0:
         raise DTypeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill_with(x, lambda: _generator().normal(x.data.shape, mean, std, x.data.dtype.type), NORMAL)
+    return _fill_with(x, lambda: random_source(generator).normal(x.data.shape, mean, std, x.data.dtype.type), NORMAL)
 
 
-def uniform_(x, a=0.0, b=1.0):
+def uniform_(x, a=0.0, b=1.0, *, generator=None):
     x = as_tensor(x)
     if not x.dtype.is_floating_point:
         raise DTypeError(f'"check_uniform_bounds" not implemented for \'{x.dtype.torch_name}\'')
     if a > b:
         raise DTypeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
-    return _fill_with(x, lambda: _generator().uniform(x.data.shape, a, b, x.data.dtype.type), UNIFORM)
+    return _fill_with(x, lambda: random_source(generator).uniform(x.data.shape, a, b, x.data.dtype.type), UNIFORM)
+
+
+def exponential_(x, lambd=1.0, *, generator=None):
+    x = as_tensor(x)
+    if not x.dtype.is_floating_point:
+        raise DTypeError("Exponential distribution is a continuous probability distribution. dtype must be a "
+                         f"floating point but you specified {x.dtype.torch_name}")
+    if not lambd > 0:
+        raise TcalcValueError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
+    return _fill_with(x, lambda: random_source(generator).exponential(x.data.shape, lambd, x.data.dtype.type),
+                      EXPONENTIAL)
+
+
+def bernoulli_(x, p=0.5, *, generator=None):
+    """1 with probability p: one number for every element (a float64 uniform each), or a
+    tensor of probabilities broadcast to x (uniforms of its dtype, as torch.bernoulli)."""
+    from .creation import bernoulli
+
+    x = as_tensor(x)
+    if type(p) is Tensor:
+        probs = Tensor(np.ascontiguousarray(np.broadcast_to(p.data, x.data.shape)))
+        return _fill_with(x, lambda: bernoulli(probs, generator=generator).data, BERNOULLI_TENSOR)
+    if not isinstance(p, (int, float)) or not 0 <= p <= 1:
+        raise TcalcValueError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}"
+                              if isinstance(p, (int, float)) else "bernoulli_ expects p to be a number or a tensor")
+    return _fill_with(x, lambda: random_source(generator).bernoulli(np.full(x.data.shape, float(p))), BERNOULLI_NUMBER)
+
+
+# random_()'s range when no bound is given: every integer a float dtype holds exactly up to
+# 2**mantissa, or the int dtype's non-negative values.
+_RANDOM_TO = {"float16": 2 ** 11 + 1, "float32": 2 ** 24 + 1, "float64": 2 ** 53 + 1, "bool": 2,
+              "uint8": 2 ** 8, "int8": 2 ** 7, "int16": 2 ** 15, "int32": 2 ** 31, "int64": 2 ** 63}
+
+
+def random_(x, from_=None, to=None, *, generator=None):
+    """x.random_(from, to), x.random_(to) or x.random_(): integers in [from, to), drawn as
+    randint draws them."""
+    x = as_tensor(x)
+    for bound in (from_, to):
+        if bound is not None and (not isinstance(bound, int) or isinstance(bound, bool)):
+            raise TcalcTypeError(f"random_() expects integer bounds, not {type(bound).__name__}")
+    if to is None:
+        low, high, op = (0, from_, RANDOM_TO) if from_ is not None else (0, _RANDOM_TO[x.dtype.name], RANDOM)
+    else:
+        low, high, op = from_ or 0, to, RANDOM_FROM_TO
+    if low >= high:
+        raise TcalcValueError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    return _fill_with(x, lambda: random_source(generator).integers(low, high, x.data.shape), op)
 
 
 def _fill_with(x: Tensor, values, op: Op) -> Tensor:
