@@ -738,7 +738,17 @@ TABLE = (
     ("uniform_", ops.uniform_, METHOD, CHANGES_CONTENTS),
     *((name, getattr(ops, name), METHOD, CHANGES_CONTENTS) for name in (
         "abs_", "neg_", "exp_", "log_", "sqrt_", "sigmoid_", "tanh_", "relu_", "clamp_", "floor_", "ceil_",
-        "round_", "trunc_", "reciprocal_", "sin_", "cos_", "sign_")),
+        "round_", "trunc_", "reciprocal_", "sin_", "cos_", "sign_", "tan_", "sinh_", "cosh_", "asin_",
+        "acos_", "atan_", "asinh_", "acosh_", "atanh_", "log2_", "log10_", "log1p_", "expm1_", "erf_",
+        "erfc_", "erfinv_", "frac_", "deg2rad_", "rad2deg_", "atan2_", "hypot_", "xlogy_", "fmod_",
+        "remainder_", "floor_divide_", "heaviside_", "lerp_", "clamp_min_", "clamp_max_", "tril_", "triu_",
+        "logical_not_", "logical_and_", "logical_or_", "logical_xor_", "bitwise_not_", "bitwise_and_",
+        "bitwise_or_", "bitwise_xor_", "cumsum_", "cumprod_", "square_")),
+    # PyTorch's other spellings of the same in-place methods
+    *((alias, getattr(ops, name), METHOD, CHANGES_CONTENTS) for alias, name in (
+        ("arcsin_", "asin_"), ("arccos_", "acos_"), ("arctan_", "atan_"), ("arctan2_", "atan2_"),
+        ("clip_", "clamp_"), ("subtract_", "sub_"), ("multiply_", "mul_"), ("divide_", "div_"),
+        ("true_divide_", "div_"))),
     # shape and selection (issue 11; tcalc.ops.selection). Bare `scatter` stays the plot
     # (tcalc.plots): PyTorch's is torch.scatter (TORCH_ONLY, below) and x.scatter.
     ("flip", ops.flip, BOTH),

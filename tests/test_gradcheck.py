@@ -257,6 +257,39 @@ MORE_UNARY = {
 }
 
 
+def _in_place(method, operands=lambda x: ()):
+    """x -> (x * 1).method_(*operands(x)): the in-place form on a tensor autograd records."""
+    return lambda x: method(x * 1, *operands(x))
+
+
+INPLACE_MATH = {
+    "tan_": (_in_place(ops.tan_), lambda s: rng.uniform(-1, 1, s)),
+    "sinh_": (_in_place(ops.sinh_), anywhere), "cosh_": (_in_place(ops.cosh_), anywhere),
+    "asin_": (_in_place(ops.asin_), lambda s: rng.uniform(-0.9, 0.9, s)),
+    "acos_": (_in_place(ops.acos_), lambda s: rng.uniform(-0.9, 0.9, s)),
+    "atan_": (_in_place(ops.atan_), anywhere), "log2_": (_in_place(ops.log2_), positive),
+    "log10_": (_in_place(ops.log10_), positive), "log1p_": (_in_place(ops.log1p_), positive),
+    "expm1_": (_in_place(ops.expm1_), anywhere), "erf_": (_in_place(ops.erf_), anywhere),
+    "erfc_": (_in_place(ops.erfc_), anywhere),
+    "erfinv_": (_in_place(ops.erfinv_), lambda s: rng.uniform(-0.9, 0.9, s)),
+    "frac_": (_in_place(ops.frac_), anywhere), "deg2rad_": (_in_place(ops.deg2rad_), anywhere),
+    "rad2deg_": (_in_place(ops.rad2deg_), anywhere),
+    "atan2_": (_in_place(ops.atan2_, lambda x: (ops.exp(x),)), anywhere),
+    "hypot_": (_in_place(ops.hypot_, lambda x: (x * x + 1,)), anywhere),
+    "xlogy_": (_in_place(ops.xlogy_, lambda x: (x * x + 1,)), anywhere),
+    "fmod_": (_in_place(ops.fmod_, lambda x: (0.7,)), anywhere), "remainder_": (_in_place(ops.remainder_, lambda x: (0.7,)), anywhere),
+    "lerp_": (_in_place(ops.lerp_, lambda x: (ops.sin(x), 0.25)), anywhere),
+    "lerp_tensor_weight": (_in_place(ops.lerp_, lambda x: (ops.sin(x), ops.sigmoid(x))), anywhere),
+    "clamp_min_": (_in_place(ops.clamp_min_, lambda x: (0.3,)), anywhere),
+    "clamp_max_tensor": (_in_place(ops.clamp_max_, lambda x: (ops.cos(x),)), anywhere),
+    "cumsum_": (_in_place(ops.cumsum_, lambda x: (-1,)), anywhere), "cumprod_": (_in_place(ops.cumprod_, lambda x: (0,)), anywhere),
+    "square_": (_in_place(ops.square_), anywhere),
+    "tril_": (lambda x: ops.tril_(_matrix(x) * 1), anywhere),
+    "triu_": (lambda x: ops.triu_(_matrix(x) * 1, 1), anywhere),
+}
+
+MORE_UNARY.update(INPLACE_MATH)
+
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 @pytest.mark.parametrize("name", sorted(MORE_UNARY))
 def test_more_gradients(name, shape):
@@ -837,3 +870,4 @@ def test_nn_functional_second_derivative(name):
     t = Tensor(x.copy(), requires_grad=True)
     analytic = grad(first(t), t).data
     np.testing.assert_allclose(analytic, numeric_gradient(first_value, x, np.ones(())), atol=1e-5)
+
