@@ -751,7 +751,8 @@ TABLE = (
         ("true_divide_", "div_"))),
     # shape and selection (issue 11; tcalc.ops.selection). Bare `scatter` stays the plot
     # (tcalc.plots): PyTorch's is torch.scatter (TORCH_ONLY, below) and x.scatter.
-    ("flip", ops.flip, BOTH),
+    ("flip", ops.torch_flip, FUNCTION),
+    ("flip", ops.flip, METHOD),
     ("fliplr", ops.fliplr, BOTH),
     ("flipud", ops.flipud, BOTH),
     ("roll", ops.roll, BOTH),
@@ -843,7 +844,7 @@ FUNCTIONS.update(pi=math.pi, e=math.e, inf=math.inf, nan=math.nan)
 # ---- torch's submodules ------------------------------------------------------------------
 
 LINALG = Namespace("torch.linalg", {
-    "norm": Builtin("norm", ops.linalg_norm),
+    "norm": Builtin("norm", ops.linalg_norm_call),
     "vector_norm": Builtin("vector_norm", ops.vector_norm),
     "matrix_norm": Builtin("matrix_norm", ops.matrix_norm),
     "inv": Builtin("inv", ops.inv),

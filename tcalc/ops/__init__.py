@@ -261,7 +261,7 @@ from .linalg import (  # noqa: F401
                       trace,
                       vecdot,
 )
-from .norms import linalg_norm, matrix_norm, norm, vector_norm  # noqa: F401
+from .norms import linalg_norm, linalg_norm_call, matrix_norm, norm, vector_norm  # noqa: F401
 from .reduce import all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod, std, sum, var  # noqa: F401
 from .scans import cummax, cummin, cumprod, diff  # noqa: F401
 from .selection import (  # noqa: F401
@@ -294,6 +294,7 @@ from .selection import (  # noqa: F401
                       take,
                       tensor_split,
                       tile,
+                      torch_flip,
                       unbind,
                       unique,
                       view_as,
