@@ -395,7 +395,7 @@ def _any(x, *args, **kwargs):
 
 def _round(x, ndigits=None, decimals=None):
     if type(x) is Tensor:
-        return ops.round(x, decimals=decimals if decimals is not None else (ndigits or 0))
+        return ops.round(x, decimals=decimals if decimals is not None else ndigits)
     if not isinstance(x, (int, float)):
         raise TcalcTypeError(f"type {type_name(x)} doesn't define __round__ method")
     return _py.round(x, ndigits)
@@ -655,6 +655,17 @@ TABLE = (
     ("clamp_min", ops.clamp_min, BOTH),
     ("clamp_max", ops.clamp_max, BOTH),
     ("isclose", ops.isclose, BOTH),
+    # torch.special's that torch has too (tcalc.ops.special_functions)
+    ("lgamma", ops.gammaln, BOTH),
+    ("digamma", ops.digamma, BOTH),
+    ("polygamma", ops.polygamma, FUNCTION),
+    ("polygamma", ops.polygamma_method, METHOD),
+    ("mvlgamma", ops.mvlgamma, FUNCTION),
+    ("mvlgamma", ops.mvlgamma_method, METHOD),
+    ("i0", ops.i0, BOTH),
+    ("logit", ops.logit, BOTH),
+    ("exp2", ops.exp2, BOTH),
+    ("sinc", ops.sinc, BOTH),
     ("cumprod", ops.cumprod, BOTH),
     ("cummax", ops.cummax, BOTH),
     ("cummin", ops.cummin, BOTH),
@@ -743,7 +754,8 @@ TABLE = (
         "erfc_", "erfinv_", "frac_", "deg2rad_", "rad2deg_", "atan2_", "hypot_", "xlogy_", "fmod_",
         "remainder_", "floor_divide_", "heaviside_", "lerp_", "clamp_min_", "clamp_max_", "tril_", "triu_",
         "logical_not_", "logical_and_", "logical_or_", "logical_xor_", "bitwise_not_", "bitwise_and_",
-        "bitwise_or_", "bitwise_xor_", "cumsum_", "cumprod_", "square_")),
+        "bitwise_or_", "bitwise_xor_", "cumsum_", "cumprod_", "square_", "lgamma_", "digamma_", "i0_",
+        "logit_", "exp2_", "sinc_", "mvlgamma_", "polygamma_")),
     # PyTorch's other spellings of the same in-place methods
     *((alias, getattr(ops, name), METHOD, CHANGES_CONTENTS) for alias, name in (
         ("arcsin_", "asin_"), ("arccos_", "acos_"), ("arctan_", "atan_"), ("arctan2_", "atan2_"),
@@ -873,6 +885,31 @@ LINALG = Namespace("torch.linalg", {
     "matmul": Builtin("matmul", ops.matmul),
     "solve_triangular": Builtin("solve_triangular", ops.solve_triangular),
 })
+def _special_round(input, decimals=0):
+    return ops.round(input, decimals=decimals)
+
+
+def _dim_required(function, name: str):
+    """torch.special.softmax and log_softmax, whose dim has no default."""
+    def call(input, dim=None, dtype=None):
+        if dim is None:
+            raise TcalcTypeError(f'special_{name}() missing 1 required positional arguments: "dim"',
+                                 hint=f"give the dim to normalise over, e.g. torch.special.{name}(x, -1)")
+        return function(input, dim, dtype=dtype)
+    return call
+
+
+# torch.special: the functions of it tcalc has; the others are refused as PyTorch's.
+SPECIAL = Namespace("torch.special", {name: Builtin(name, function) for name, function in (
+    ("expit", ops.sigmoid), ("logit", ops.logit), ("erf", ops.erf), ("erfc", ops.erfc),
+    ("erfinv", ops.erfinv), ("erfcx", ops.erfcx), ("exp2", ops.exp2), ("expm1", ops.expm1),
+    ("log1p", ops.log1p), ("xlogy", ops.xlogy), ("xlog1py", ops.xlog1py), ("sinc", ops.sinc),
+    ("entr", ops.entr), ("ndtr", ops.ndtr), ("ndtri", ops.ndtri), ("log_ndtr", ops.log_ndtr),
+    ("logsumexp", ops.logsumexp), ("softmax", _dim_required(ops.softmax, "softmax")),
+    ("log_softmax", _dim_required(ops.log_softmax, "log_softmax")),
+    ("round", _special_round), ("i0", ops.i0), ("i0e", ops.i0e), ("i1", ops.i1), ("i1e", ops.i1e),
+    ("gammaln", ops.gammaln), ("digamma", ops.digamma), ("psi", ops.digamma),
+    ("polygamma", ops.special_polygamma), ("multigammaln", ops.multigammaln), ("zeta", ops.zeta))})
 AUTOGRAD = Namespace("torch.autograd", {
     "grad": Builtin("grad", _autograd_grad, RUNS_BACKWARD),
     "backward": Builtin("backward", differentiate.backward, RUNS_BACKWARD),
@@ -885,7 +922,7 @@ def torch_namespace() -> Namespace:
     for name in PYTHON_ONLY:
         members.pop(name)
     members.update(TORCH_ONLY)
-    members.update(linalg=LINALG, autograd=AUTOGRAD, func=FUNC, Size=Builtin("Size", lambda s=(): Size(s)))
+    members.update(linalg=LINALG, special=SPECIAL, autograd=AUTOGRAD, func=FUNC, Size=Builtin("Size", lambda s=(): Size(s)))
     return Namespace("torch", members)
 
 

@@ -290,6 +290,37 @@ INPLACE_MATH = {
 
 MORE_UNARY.update(INPLACE_MATH)
 
+# torch.special (tcalc.ops.special_functions), each where it is smooth.
+SPECIAL = {
+    "logit": (ops.logit, lambda s: rng.uniform(0.05, 0.95, s)),
+    "logit_eps": (lambda x: ops.logit(x, 0.2), lambda s: rng.uniform(0.3, 0.7, s)),
+    "exp2": (ops.exp2, anywhere), "sinc": (ops.sinc, anywhere), "entr": (ops.entr, positive),
+    "erfcx": (ops.erfcx, anywhere), "ndtr": (ops.ndtr, anywhere),
+    "ndtri": (ops.ndtri, lambda s: rng.uniform(0.02, 0.98, s)),
+    "log_ndtr": (ops.log_ndtr, lambda s: rng.uniform(-8, 3, s)),
+    "xlog1py": (lambda x: ops.xlog1py(x, x * x), anywhere),
+    "xlog1py_other": (lambda x: ops.xlog1py(2.0, x), positive),
+    "i0": (ops.i0, anywhere), "i0e": (ops.i0e, anywhere), "i1": (ops.i1, anywhere), "i1e": (ops.i1e, anywhere),
+    "i0e_large": (ops.i0e, lambda s: rng.uniform(20.5, 40, s)), "i1_large": (ops.i1, lambda s: rng.uniform(21, 30, s)),
+    "gammaln": (ops.gammaln, positive), "gammaln_negative": (ops.gammaln, lambda s: rng.uniform(-0.9, -0.1, s)),
+    "digamma": (ops.digamma, positive), "digamma_negative": (ops.digamma, lambda s: rng.uniform(-1.9, -1.1, s)),
+    "polygamma_1": (lambda x: ops.polygamma(1, x), positive), "polygamma_3": (lambda x: ops.polygamma(3, x), positive),
+    "multigammaln": (lambda x: ops.multigammaln(x + 2, 3), positive),
+    "zeta_q": (lambda x: ops.zeta(2.5, x), positive),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECIAL))
+def test_special_gradients(name):
+    """First and second derivatives against finite differences of the function and of its
+    gradient."""
+    f, sample = SPECIAL[name]
+    x = sample((2, 3))
+    weights = rng.normal(size=x.shape)
+    np.testing.assert_allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights),
+                               rtol=1e-5, atol=1e-6)
+    assert_second_derivatives(f, x)
+
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 @pytest.mark.parametrize("name", sorted(MORE_UNARY))
 def test_more_gradients(name, shape):

@@ -8,7 +8,7 @@ from .. import dtypes
 from ..autograd import Op, apply, is_grad_enabled
 from ..errors import AutogradError, DTypeError
 from ..tensor import Tensor, bump_version
-from . import elementwise, reduce, scans, shape, special
+from . import elementwise, reduce, scans, shape, special, special_functions
 from ._base import as_tensor, broadcast_shape, check_operand, fill_array, result_type, scalar_array, writable
 from .creation import _generator
 from .elementwise import _no_bool_subtraction, add, div, mul, sub
@@ -165,6 +165,11 @@ def _no_inplace_derivative(name: str):
 asinh_, acosh_, atanh_ = (
     _in_place(f, Op(f"{name.capitalize()}Backward1", None, _no_inplace_derivative(name), saves=False))
     for f, name in ((elementwise.asinh, "asinh"), (elementwise.acosh, "acosh"), (elementwise.atanh, "atanh")))
+# torch.special's that are Tensor methods too.
+lgamma_, digamma_, i0_, logit_, exp2_, sinc_, mvlgamma_ = (_in_place(f) for f in (
+    special_functions.gammaln, special_functions.digamma, special_functions.i0, special_functions.logit,
+    special_functions.exp2, special_functions.sinc, special_functions.mvlgamma_method))
+polygamma_ = _in_place(special_functions.polygamma_method, special_functions.POLYGAMMA_IN_PLACE)
 # Not differentiable: no node, and PyTorch lets them change a leaf that requires grad.
 logical_not_, logical_and_, logical_or_, logical_xor_, bitwise_not_, bitwise_and_, bitwise_or_, \
     bitwise_xor_ = (_in_place(f, differentiable=False) for f in (
