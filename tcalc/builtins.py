@@ -720,6 +720,9 @@ TABLE = (
     ("pinverse", ops.pinverse, BOTH),
     ("matrix_power", ops.matrix_power, BOTH),
     ("matrix_exp", ops.matrix_exp, BOTH),
+    ("lu", ops.torch_lu, BOTH),
+    ("lu_unpack", ops.lu_unpack, FUNCTION),
+    ("lu_solve", ops.torch_lu_solve, BOTH),
     # conversion
     ("to", _to, METHOD),
     ("type", _type, METHOD),
@@ -884,6 +887,11 @@ LINALG = Namespace("torch.linalg", {
     "vecdot": Builtin("vecdot", ops.vecdot),
     "matmul": Builtin("matmul", ops.matmul),
     "solve_triangular": Builtin("solve_triangular", ops.solve_triangular),
+    "cholesky_ex": Builtin("cholesky_ex", ops.cholesky_ex),
+    "inv_ex": Builtin("inv_ex", ops.inv_ex),
+    "solve_ex": Builtin("solve_ex", ops.solve_ex),
+    "lu_factor_ex": Builtin("lu_factor_ex", ops.lu_factor_ex),
+    "lu_solve": Builtin("lu_solve", ops.linalg_lu_solve),
 })
 def _special_round(input, decimals=0):
     return ops.round(input, decimals=decimals)

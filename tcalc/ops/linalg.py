@@ -744,6 +744,12 @@ SOLVE = Op("LinalgSolveExBackward0", _solve_forward, _solve_backward, saves=(kee
 
 def solve(a, b) -> Tensor:
     """X with A @ X = B; B may be a vector (or a batch of vectors) as in torch.linalg.solve."""
+    a, b, vector = solve_operands(a, b)
+    return apply(SOLVE, (a, b), (a.data, b.data), vector=vector)
+
+
+def solve_operands(a, b) -> tuple[Tensor, Tensor, bool]:
+    """solve's checks, in PyTorch's order and words; and whether B is a vector."""
     a, b = as_tensor(a), as_tensor(b)
     _floating(a, "solve")
     if a.dtype is not b.dtype:
@@ -761,7 +767,7 @@ def solve(a, b) -> Tensor:
         shape_b = f"{b.data.shape[-1]}x1" if vector or b.data.ndim < 2 else _shape_text(b.data.shape[-2:])
         raise ShapeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
                          f"({n}x{n} and {shape_b})")
-    return apply(SOLVE, (a, b), (a.data, b.data), vector=vector)
+    return a, b, vector
 
 
 def _svdvals_forward(a):
