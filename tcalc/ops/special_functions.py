@@ -2,9 +2,11 @@
 kin logit, exp2, erfcx, sinc, entr, ndtr, ndtri, log_ndtr, xlog1py; the modified Bessel
 functions i0, i0e, i1, i1e; gammaln, digamma, polygamma, multigammaln and Hurwitz's zeta.
 
-NumPy has none of them (and there is no SciPy here): each kernel is computed in float64
+NumPy has none of them (and there is no SciPy here): most kernels are computed in float64
 from series, recurrences and asymptotic expansions good to a few units in float64's last
-place, and rounded once to the input's dtype (ints and bools give float32, as PyTorch's).
+place, and rounded once to the input's dtype (ints and bools give float32, as PyTorch's);
+digamma, trigamma, logit, entr, xlog1py and multigammaln follow PyTorch's own kernels step
+by step in the input's dtype, so that their float32 results are PyTorch's bits nearly always.
 Each is one Op with PyTorch's node name, its backward written with tcalc ops, so it
 differentiates again.
 """
@@ -48,10 +50,14 @@ _INPUT, _RESULT, _BOTH = (keep(0),), (keep(OUT),), (keep(0), keep(OUT))
 # ---- logit, exp2, sinc, entr ------------------------------------------------------------------
 
 def _logit_forward(a, eps):
+    """log(x / (1 - x)) with the ratio rounded to float32 first, as PyTorch's float kernel
+    rounds it (near x = 1/2 that rounding is most of the answer); float64 in float64."""
+    wide = a.astype(np.float32) if a.dtype == np.float16 else a
     if eps is not None:
-        a = np.clip(a, eps, 1 - eps)
+        wide = np.clip(wide, wide.dtype.type(eps), wide.dtype.type(1 - eps))
     with np.errstate(all="ignore"):
-        return (np.log(a.astype(np.float64) / (1 - a.astype(np.float64)))).astype(a.dtype)
+        ratio = wide / (wide.dtype.type(1) - wide)
+        return np.log(ratio.astype(np.float64)).astype(a.dtype)
 
 
 def _logit_backward(n, g):
@@ -110,11 +116,17 @@ def sinc(x) -> Tensor:
     return unary(SINC, x, float_only=True)
 
 
-def _entr64(a):
-    return np.where(a > 0, -a * np.log(np.where(a > 0, a, 1)), np.where(a == 0, 0.0, np.where(a < 0, -np.inf, a)))
+def _entr_forward(a):
+    """-x log(x) for x > 0 as PyTorch's kernel: log(x) rounded to x's dtype, then the
+    product in it (float16 in float32); 0 at 0, -inf below 0."""
+    wide = a.astype(np.float32) if a.dtype == np.float16 else a
+    with np.errstate(all="ignore"):
+        logarithm = np.log(np.where(wide > 0, wide, 1).astype(np.float64)).astype(wide.dtype)
+        value = np.where(wide > 0, -wide * logarithm, np.where(wide == 0, 0, np.where(wide < 0, -np.inf, wide)))
+    return value.astype(a.dtype)
 
 
-ENTR = Op("SpecialEntrBackward0", _float64_kernel(_entr64), lambda n, g: (g * -(1 + log(n.inputs[0])),),
+ENTR = Op("SpecialEntrBackward0", _entr_forward, lambda n, g: (g * -(1 + log(n.inputs[0])),),
           saves=_INPUT)
 
 
@@ -235,9 +247,10 @@ def ndtri(x) -> Tensor:
 # ---- xlog1py ---------------------------------------------------------------------------------
 
 def _xlog1py_forward(x, y):
+    """x * log1p(y) as PyTorch's kernel: log1p(y) rounded to the dtype, then the product."""
     with np.errstate(all="ignore"):
-        product = (x.astype(np.float64) * np.log1p(y.astype(np.float64))).astype(x.dtype)
-        return np.where((x == 0) & ~np.isnan(y), x.dtype.type(0), product)
+        logarithm = np.log1p(y.astype(np.float64)).astype(y.dtype)
+        return np.where((x == 0) & ~np.isnan(y), x.dtype.type(0), x * logarithm)
 
 
 def _xlog1py_backward(n, g):
@@ -369,32 +382,44 @@ def gammaln(x) -> Tensor:
     return unary(GAMMALN, x, float_only=True)
 
 
-# B_2k / 2k for the asymptotic series psi(y) ~ log y - 1/(2y) - sum B_2k / (2k y^2k).
-_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)
+# Cephes' psi coefficients, from B_14 / 14 down to B_2 / 2 (PyTorch's A[]), and psi(10).
+_PSI_SERIES = (8.33333333333333333333e-2, -2.10927960927960927961e-2, 7.57575757575757575758e-3,
+               -4.16666666666666666667e-3, 3.96825396825396825397e-3, -8.33333333333333333333e-3,
+               8.33333333333333333333e-2)
+_PSI_10 = 2.25175258906672110764
 
 
-def _digamma64(x):
-    """digamma: reflected below 0 (psi(1 - x) - pi / tan(pi x)), moved up past 6 by the
-    recurrence psi(y) = psi(y + 1) - 1 / y, then the asymptotic series. 0 gives -inf (-0
-    gives inf) and the negative integers NaN, as PyTorch's."""
-    reflect = x < 0
-    y = np.where(reflect, 1 - x, x)
-    shift = np.zeros_like(x)
-    for _ in range(6):
-        small = y < 6
-        shift = shift - np.where(small, 1 / np.where(small, y, 1), 0)
-        y = np.where(small, y + 1, y)
-    z = 1 / (y * y)
-    series = np.zeros_like(x)
-    for coefficient in reversed(_DIGAMMA_SERIES):
-        series = (series + coefficient) * z
-    result = np.log(y) - 0.5 / y - series + shift
-    result = np.where(reflect, result - math.pi / np.tan(math.pi * x), result)
-    result = np.where(reflect & (x == np.floor(x)), np.nan, result)
-    return np.where(x == 0, np.copysign(np.inf, -x), np.where(x == np.inf, np.inf, result))
+def _digamma(x):
+    """PyTorch's digamma step for step, in x's own float dtype (float16 in float32) as its
+    kernel computes it: 0 gives -inf (-0 inf), the negative integers NaN; below 0 the
+    reflection psi(1 - x) - pi / tan(pi r) (r the fractional part, in float64); then the
+    recurrence up to 10 and the asymptotic series, exactly psi(10) where it lands on 10."""
+    if x.dtype == np.float16:
+        return _digamma(x.astype(np.float32)).astype(np.float16)
+    kind = x.dtype.type
+    with np.errstate(all="ignore"):
+        reflect = x < 0
+        fraction = np.modf(x.astype(np.float64))[0]
+        correction = (math.pi / np.tan(math.pi * fraction)).astype(x.dtype)
+        y = np.where(reflect, kind(1) - x, x)
+        result = np.zeros_like(x)
+        for _ in range(11):
+            small = y < 10
+            result = np.where(small, result - kind(1) / y, result)
+            y = np.where(small, y + kind(1), y)
+        z = kind(1) / (y * y)
+        series = np.zeros_like(x)
+        for coefficient in _PSI_SERIES:
+            series = series * z + kind(coefficient)
+        tail = np.where(y < 1e17, z * series, kind(0))
+        logarithm = np.log(y.astype(np.float64)).astype(x.dtype)
+        value = np.where(y == 10, result + kind(_PSI_10), result + logarithm - kind(0.5) / y - tail)
+        value = np.where(reflect, value - correction, value)
+    value = np.where(reflect & (x == np.trunc(x)), np.nan, value)
+    return np.where(x == 0, np.copysign(np.inf, -x), np.where(x == np.inf, np.inf, value)).astype(x.dtype)
 
 
-DIGAMMA = Op("DigammaBackward0", _float64_kernel(_digamma64), lambda n, g: (g * polygamma(1, n.inputs[0]),),
+DIGAMMA = Op("DigammaBackward0", _digamma, lambda n, g: (g * polygamma(1, n.inputs[0]),),
              saves=_INPUT)
 
 
@@ -443,29 +468,39 @@ def _zeta64(s, q):
     return np.where(s == 1, np.inf, np.where(s < 1, np.nan, total))
 
 
-def _trigamma64(x):
-    """PyTorch's trigamma (its polygamma(1, x)): reflected below 1/2, six steps of the
-    recurrence, then the asymptotic series to x^-7, which leaves it good to about 1e-9."""
+def _trigamma(x):
+    """PyTorch's trigamma (its polygamma(1, x)), step for step in x's own float dtype as its
+    kernel computes it: reflected below 1/2, six steps of the recurrence, then the
+    asymptotic series to x^-7, which leaves it good to about 1e-9 in float64."""
+    one = x.dtype.type(1)
+    pi = x.dtype.type(math.pi)
     reflect = x < 0.5
-    result = np.where(reflect, -(math.pi * math.pi) / np.sin(math.pi * x) ** 2, 0.0)
-    y = np.where(reflect, 1 - x, x)
-    for _ in range(6):
-        result = result + 1 / (y * y)
-        y = y + 1
-    inverse_square = 1 / (y * y)
-    result = result + (1 + 1 / (2 * y) + inverse_square * (1 / 6 - inverse_square * (1 / 30 - inverse_square / 42))) / y
+    with np.errstate(all="ignore"):
+        sine = np.sin(pi * x)
+        result = np.where(reflect, -(pi * pi) / (sine * sine), x.dtype.type(0))
+        y = np.where(reflect, one - x, x)
+        for _ in range(6):
+            result = result + one / (y * y)
+            y = y + one
+        z = one / (y * y)
+        series = one + one / (2 * y) + z * (one / 6 - z * (one / 30 - z * (one / 42)))
+        result = result + series / y
     return np.where(reflect, -result, result)
 
 
 def _polygamma64(x, n):
-    if n == 0:
-        return _digamma64(x)
-    if n == 1:
-        return _trigamma64(x)
     return (-1) ** (n + 1) * np.exp(math.lgamma(n + 1)) * _zeta64(np.float64(n + 1), x)
 
 
-POLYGAMMA = Op("PolygammaBackward0", lambda a, n: _float64_kernel(lambda x: _polygamma64(x, n))(a),
+def _polygamma_forward(a, n):
+    if n == 0:
+        return _digamma(a)
+    if n == 1:  # float16 in float32, as PyTorch's
+        return _trigamma(a.astype(np.float32) if a.dtype == np.float16 else a).astype(a.dtype, copy=False)
+    return _float64_kernel(lambda x: _polygamma64(x, n))(a)
+
+
+POLYGAMMA = Op("PolygammaBackward0", _polygamma_forward,
                lambda node, g: (g * polygamma(node.params["n"] + 1, node.inputs[0]),), saves=_INPUT)
 
 
@@ -496,11 +531,15 @@ def _check_int(value, function: str, name: str, position: int, hint: str | None 
                              f"{type_name(value)}", hint=hint)
 
 
-def _multigammaln64(a, p):
-    total = np.full(a.shape, p * (p - 1) / 4 * math.log(math.pi))
-    for i in range(p):
-        total = total + _lgamma64(a - i / 2)
-    return total
+def _multigammaln_forward(a, p):
+    """PyTorch's composite, in a's dtype: lgamma(x - p/2 + 1/2), ..., lgamma(x) summed in
+    order, then p (p - 1) log(pi) / 4 added."""
+    kind = a.dtype.type
+    with np.errstate(all="ignore"):
+        total = np.zeros_like(a)
+        for i in reversed(range(p)):
+            total = total + _lgamma64((a + kind(-i / 2)).astype(np.float64)).astype(a.dtype)
+        return total + kind(p * (p - 1) * math.log(math.pi) / 4)
 
 
 def _multigammaln_backward(n, g):
@@ -512,7 +551,7 @@ def _multigammaln_backward(n, g):
 
 
 MULTIGAMMALN = Op("MvlgammaBackward0",
-                  lambda a, p: _float64_kernel(lambda x: _multigammaln64(x, p))(a),
+                  _multigammaln_forward,
                   _multigammaln_backward, saves=_INPUT)
 
 
