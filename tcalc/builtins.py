@@ -758,7 +758,7 @@ TABLE = (
         "remainder_", "floor_divide_", "heaviside_", "lerp_", "clamp_min_", "clamp_max_", "tril_", "triu_",
         "logical_not_", "logical_and_", "logical_or_", "logical_xor_", "bitwise_not_", "bitwise_and_",
         "bitwise_or_", "bitwise_xor_", "cumsum_", "cumprod_", "square_", "lgamma_", "digamma_", "i0_",
-        "logit_", "exp2_", "sinc_", "mvlgamma_", "polygamma_")),
+        "logit_", "exp2_", "sinc_", "mvlgamma_", "polygamma_", "eq_", "ne_", "lt_", "le_", "gt_", "ge_")),
     # PyTorch's other spellings of the same in-place methods
     *((alias, getattr(ops, name), METHOD, CHANGES_CONTENTS) for alias, name in (
         ("arcsin_", "asin_"), ("arccos_", "acos_"), ("arctan_", "atan_"), ("arctan2_", "atan2_"),

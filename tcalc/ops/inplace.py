@@ -177,6 +177,33 @@ logical_not_, logical_and_, logical_or_, logical_xor_, bitwise_not_, bitwise_and
         elementwise.bitwise_not, elementwise.bitwise_and, elementwise.bitwise_or, elementwise.bitwise_xor))
 
 
+def _comparison_in_place(function, name: str):
+    """x.eq_(y) & co.: x's elements become 1 or 0 in its dtype. Their nodes have zero
+    gradients (EqBackward0 against a number, EqBackward1 against a tensor), so PyTorch
+    refuses them on a leaf that requires grad like the differentiable ones."""
+    against_number = Op(f"{name}Backward0", lambda a: a, lambda n, g: (g * 0,), saves=False)
+    against_tensor = Op(f"{name}Backward1", lambda a, b: a, lambda n, g: (g * 0, g * 0), saves=False)
+
+    def method(x, other):
+        x = as_tensor(x)
+        _check_leaf(x)
+        before = Tensor(x.data, x.requires_grad, x.grad_fn)
+        _write_in_place(function, x, (other,), {}, differentiable=False)
+        tensor_other = type(other) is Tensor
+        if is_grad_enabled() and (x.requires_grad or (tensor_other and other.requires_grad)):
+            node_out = apply(against_tensor, (before, other), (x.data, other.data)) if tensor_other else \
+                apply(against_number, (before,), (x.data,))
+            x.requires_grad, x.grad_fn = True, node_out.grad_fn
+        return x
+    method.__name__ = name.lower() + "_"
+    return method
+
+
+eq_, ne_, lt_, le_, gt_, ge_ = (_comparison_in_place(f, name) for f, name in (
+    (elementwise.eq, "Eq"), (elementwise.ne, "Ne"), (elementwise.lt, "Lt"), (elementwise.le, "Le"),
+    (elementwise.gt, "Gt"), (elementwise.ge, "Ge")))
+
+
 def _scan_in_place(function):
     def method(x, dim, dtype=None):
         x = as_tensor(x)
