@@ -154,6 +154,8 @@ tan_, sinh_, cosh_, asin_, acos_, atan_, log2_, log10_, log1p_, expm1_, erf_, er
         special.atan2, special.hypot, special.xlogy, special.fmod, elementwise.remainder,
         elementwise.floor_divide, special.heaviside, special.lerp, special.clamp_min, special.clamp_max,
         shape.tril, shape.triu))
+
+
 # PyTorch's in-place inverse hyperbolics record a node of their own whose backward it lacks.
 def _no_inplace_derivative(name: str):
     def backward(n, g):
@@ -165,11 +167,13 @@ def _no_inplace_derivative(name: str):
 asinh_, acosh_, atanh_ = (
     _in_place(f, Op(f"{name.capitalize()}Backward1", None, _no_inplace_derivative(name), saves=False))
     for f, name in ((elementwise.asinh, "asinh"), (elementwise.acosh, "acosh"), (elementwise.atanh, "atanh")))
+
 # torch.special's that are Tensor methods too.
 lgamma_, digamma_, i0_, logit_, exp2_, sinc_, mvlgamma_ = (_in_place(f) for f in (
     special_functions.gammaln, special_functions.digamma, special_functions.i0, special_functions.logit,
     special_functions.exp2, special_functions.sinc, special_functions.mvlgamma_method))
 polygamma_ = _in_place(special_functions.polygamma_method, special_functions.POLYGAMMA_IN_PLACE)
+
 # Not differentiable: no node, and PyTorch lets them change a leaf that requires grad.
 logical_not_, logical_and_, logical_or_, logical_xor_, bitwise_not_, bitwise_and_, bitwise_or_, \
     bitwise_xor_ = (_in_place(f, differentiable=False) for f in (
