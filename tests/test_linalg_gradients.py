@@ -157,6 +157,9 @@ FACTORIZATIONS = {
     "solve_ex_a": (lambda t: ops.solve_ex(t + 3 * Tensor(np.eye(3)), Tensor(W32)).result, (3, 3)),
     "solve_ex_b": (lambda t: ops.solve_ex(Tensor(W33 + 3 * np.eye(3)), t).result, (3, 2)),
     "lu_factor_ex": (lambda t: ops.lu_factor_ex(t).LU, (3, 3)),
+    "solve_right_a": (lambda t: ops.solve(t + 3 * Tensor(np.eye(3)), Tensor(W32.T), left=False), (3, 3)),
+    "solve_right_b": (lambda t: ops.solve(Tensor(W33 + 3 * np.eye(3)), t, left=False), (2, 3)),
+    "solve_ex_right": (lambda t: ops.solve_ex(t + 3 * Tensor(np.eye(3)), Tensor(W32.T), left=False).result, (3, 3)),
     "torch_lu": (lambda t: ops.torch_lu(t)[0], (3, 3)),
     "lu_unpack": (lambda t: _unpacked(ops.lu_unpack(*ops.lu_factor(t))), (3, 3)),
     "lu_unpack_tall": (lambda t: _unpacked(ops.lu_unpack(t, ops.lu_factor_ex(Tensor(W32)).pivots)), (3, 2)),
@@ -201,7 +204,7 @@ def test_lstsq_gradient_for_b():
 @pytest.mark.parametrize("name", ["eigvalsh", "eigh_vectors", "svd_values", "svd_u", "qr_q", "cholesky",
                                   "lu_u", "pinv_tall", "matrix_exp", "solve_triangular_upper", "slogdet",
                                   "svdvals", "cholesky_ex", "inv_ex", "solve_ex_a", "lu_solve_a",
-                                  "lu_solve_adjoint", "lu_solve_right"])
+                                  "lu_solve_adjoint", "lu_solve_right", "solve_right_a"])
 def test_factorization_second_derivatives(name):
     f, shape = FACTORIZATIONS[name]
     if shape != (3, 3):

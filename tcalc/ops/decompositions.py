@@ -1044,27 +1044,26 @@ def inv_ex(A, *, check_errors=False) -> ReturnTypes:
     return ReturnTypes("linalg_inv_ex", {"inverse": inverse, "info": _info(failed, x.data.shape[:-2])})
 
 
-SOLVE_EX = Op("LinalgSolveExBackward0", lambda a, b, vector, value: value, SOLVE.backward,
+SOLVE_EX = Op("LinalgSolveExBackward0", lambda a, b, vector, left, value: value, SOLVE.backward,
               saves=(keep(0), keep(OUT)))
 
 
 def solve_ex(A, B, *, left=True, check_errors=False) -> ReturnTypes:
-    if not left:
-        raise TcalcValueError("tcalc's linalg.solve_ex has no left=False yet",
-                              hint="solve the transposed system: linalg.solve_ex(A.mT, B.mT).result.mT")
-    a, b, vector = solve_operands(A, B)
-    packed, pivots = _lu_arrays(a.data)
+    a, b, vector = solve_operands(A, B, left)
+    # X A = B is solved as A^T X^T = B^T, from the factors of A^T.
+    system = a.data if left else np.swapaxes(a.data, -1, -2)
+    packed, pivots = _lu_arrays(system)
     failed = _first_zero_pivot(packed) * np.isfinite(a.data).all(axis=(-2, -1))
     if check_errors and failed.any():
         raise TcalcValueError("torch.linalg.solve_ex: The solver failed because the input matrix is singular.",
                               hint="a singular A has no unique solution; check det(A)")
     if failed.any():
-        rhs = b.data[..., None] if vector else b.data
+        rhs = b.data[..., None] if vector else b.data if left else np.swapaxes(b.data, -1, -2)
         value = _lu_substitute(packed, pivots, rhs)
-        value = value[..., 0] if vector else value
+        value = value[..., 0] if vector else value if left else np.swapaxes(value, -1, -2)
     else:
-        value = _solve_forward(a.data, b.data, vector)
-    result = apply(SOLVE_EX, (a, b), (a.data, b.data), vector=vector, value=value)
+        value = _solve_forward(a.data, b.data, vector, left)
+    result = apply(SOLVE_EX, (a, b), (a.data, b.data), vector=vector, left=bool(left), value=value)
     return ReturnTypes("linalg_solve_ex", {"result": result, "info": _info(failed, a.data.shape[:-2])})
 
 
