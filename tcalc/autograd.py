@@ -174,6 +174,16 @@ class Node:
                 raise AutogradError(_modified_message(self, what, extra, current, saved_version),
                                     hint=_MODIFIED_HINT)
 
+    def written_into(self, tensor: Tensor) -> None:
+        """An in-place op copied this node's result into `tensor` (x.exp_()): the result it
+        saved is now tensor, at its version after the write, so a later change of tensor
+        in place makes the backward refuse, as PyTorch's (whose result is the tensor itself)."""
+        self._output_ref = weakref.ref(tensor)
+        if self.saved is not None:
+            counter = version_counter(tensor)
+            self.saved = tuple((OUT, counter[0], counter) if what == OUT else (what, version, extra)
+                               for what, version, extra in self.saved)
+
     @property
     def name(self) -> str:
         return self.op.name

@@ -399,7 +399,7 @@ def _any(x, *args, **kwargs):
 
 def _round(x, ndigits=None, decimals=None):
     if type(x) is Tensor:
-        return ops.round(x, decimals=decimals if decimals is not None else (ndigits or 0))
+        return ops.round(x, decimals=decimals if decimals is not None else ndigits)
     if not isinstance(x, (int, float)):
         raise TcalcTypeError(f"type {type_name(x)} doesn't define __round__ method")
     return _py.round(x, ndigits)
@@ -661,6 +661,17 @@ TABLE = (
     ("clamp_min", ops.clamp_min, BOTH),
     ("clamp_max", ops.clamp_max, BOTH),
     ("isclose", ops.isclose, BOTH),
+    # torch.special's that torch has too (tcalc.ops.special_functions)
+    ("lgamma", ops.gammaln, BOTH),
+    ("digamma", ops.digamma, BOTH),
+    ("polygamma", ops.polygamma, FUNCTION),
+    ("polygamma", ops.polygamma_method, METHOD),
+    ("mvlgamma", ops.mvlgamma, FUNCTION),
+    ("mvlgamma", ops.mvlgamma_method, METHOD),
+    ("i0", ops.i0, BOTH),
+    ("logit", ops.logit, BOTH),
+    ("exp2", ops.exp2, BOTH),
+    ("sinc", ops.sinc, BOTH),
     ("cumprod", ops.cumprod, BOTH),
     ("cummax", ops.cummax, BOTH),
     ("cummin", ops.cummin, BOTH),
@@ -717,6 +728,9 @@ TABLE = (
     ("pinverse", ops.pinverse, BOTH),
     ("matrix_power", ops.matrix_power, BOTH),
     ("matrix_exp", ops.matrix_exp, BOTH),
+    ("lu", ops.torch_lu, BOTH),
+    ("lu_unpack", ops.lu_unpack, FUNCTION),
+    ("lu_solve", ops.torch_lu_solve, BOTH),
     # conversion
     ("to", _to, METHOD),
     ("type", _type, METHOD),
@@ -749,10 +763,22 @@ TABLE = (
     ("random_", ops.random_, METHOD, CHANGES_CONTENTS),
     *((name, getattr(ops, name), METHOD, CHANGES_CONTENTS) for name in (
         "abs_", "neg_", "exp_", "log_", "sqrt_", "sigmoid_", "tanh_", "relu_", "clamp_", "floor_", "ceil_",
-        "round_", "trunc_", "reciprocal_", "sin_", "cos_", "sign_")),
+        "round_", "trunc_", "reciprocal_", "sin_", "cos_", "sign_", "tan_", "sinh_", "cosh_", "asin_",
+        "acos_", "atan_", "asinh_", "acosh_", "atanh_", "log2_", "log10_", "log1p_", "expm1_", "erf_",
+        "erfc_", "erfinv_", "frac_", "deg2rad_", "rad2deg_", "atan2_", "hypot_", "xlogy_", "fmod_",
+        "remainder_", "floor_divide_", "heaviside_", "lerp_", "clamp_min_", "clamp_max_", "tril_", "triu_",
+        "logical_not_", "logical_and_", "logical_or_", "logical_xor_", "bitwise_not_", "bitwise_and_",
+        "bitwise_or_", "bitwise_xor_", "cumsum_", "cumprod_", "square_", "lgamma_", "digamma_", "i0_",
+        "logit_", "exp2_", "sinc_", "mvlgamma_", "polygamma_", "eq_", "ne_", "lt_", "le_", "gt_", "ge_")),
+    # PyTorch's other spellings of the same in-place methods
+    *((alias, getattr(ops, name), METHOD, CHANGES_CONTENTS) for alias, name in (
+        ("arcsin_", "asin_"), ("arccos_", "acos_"), ("arctan_", "atan_"), ("arctan2_", "atan2_"),
+        ("clip_", "clamp_"), ("subtract_", "sub_"), ("multiply_", "mul_"), ("divide_", "div_"),
+        ("true_divide_", "div_"))),
     # shape and selection (issue 11; tcalc.ops.selection). Bare `scatter` stays the plot
     # (tcalc.plots): PyTorch's is torch.scatter (TORCH_ONLY, below) and x.scatter.
-    ("flip", ops.flip, BOTH),
+    ("flip", ops.torch_flip, FUNCTION),
+    ("flip", ops.flip, METHOD),
     ("fliplr", ops.fliplr, BOTH),
     ("flipud", ops.flipud, BOTH),
     ("roll", ops.roll, BOTH),
@@ -848,7 +874,7 @@ FUNCTIONS.update(pi=math.pi, e=math.e, inf=math.inf, nan=math.nan)
 # ---- torch's submodules ------------------------------------------------------------------
 
 LINALG = Namespace("torch.linalg", {
-    "norm": Builtin("norm", ops.linalg_norm),
+    "norm": Builtin("norm", ops.linalg_norm_call),
     "vector_norm": Builtin("vector_norm", ops.vector_norm),
     "matrix_norm": Builtin("matrix_norm", ops.matrix_norm),
     "inv": Builtin("inv", ops.inv),
@@ -876,7 +902,37 @@ LINALG = Namespace("torch.linalg", {
     "vecdot": Builtin("vecdot", ops.vecdot),
     "matmul": Builtin("matmul", ops.matmul),
     "solve_triangular": Builtin("solve_triangular", ops.solve_triangular),
+    "cholesky_ex": Builtin("cholesky_ex", ops.cholesky_ex),
+    "inv_ex": Builtin("inv_ex", ops.inv_ex),
+    "solve_ex": Builtin("solve_ex", ops.solve_ex),
+    "lu_factor_ex": Builtin("lu_factor_ex", ops.lu_factor_ex),
+    "lu_solve": Builtin("lu_solve", ops.linalg_lu_solve),
 })
+def _special_round(input, decimals=0):
+    return ops.round(input, decimals=decimals)
+
+
+def _dim_required(function, name: str):
+    """torch.special.softmax and log_softmax, whose dim has no default."""
+    def call(input, dim=None, dtype=None):
+        if dim is None:
+            raise TcalcTypeError(f'special_{name}() missing 1 required positional arguments: "dim"',
+                                 hint=f"give the dim to normalise over, e.g. torch.special.{name}(x, -1)")
+        return function(input, dim, dtype=dtype)
+    return call
+
+
+# torch.special: the functions of it tcalc has; the others are refused as PyTorch's.
+SPECIAL = Namespace("torch.special", {name: Builtin(name, function) for name, function in (
+    ("expit", ops.sigmoid), ("logit", ops.logit), ("erf", ops.erf), ("erfc", ops.erfc),
+    ("erfinv", ops.erfinv), ("erfcx", ops.erfcx), ("exp2", ops.exp2), ("expm1", ops.expm1),
+    ("log1p", ops.log1p), ("xlogy", ops.xlogy), ("xlog1py", ops.xlog1py), ("sinc", ops.sinc),
+    ("entr", ops.entr), ("ndtr", ops.ndtr), ("ndtri", ops.ndtri), ("log_ndtr", ops.log_ndtr),
+    ("logsumexp", ops.logsumexp), ("softmax", _dim_required(ops.softmax, "softmax")),
+    ("log_softmax", _dim_required(ops.log_softmax, "log_softmax")),
+    ("round", _special_round), ("i0", ops.i0), ("i0e", ops.i0e), ("i1", ops.i1), ("i1e", ops.i1e),
+    ("gammaln", ops.gammaln), ("digamma", ops.digamma), ("psi", ops.digamma),
+    ("polygamma", ops.special_polygamma), ("multigammaln", ops.multigammaln), ("zeta", ops.zeta))})
 AUTOGRAD = Namespace("torch.autograd", {
     "grad": Builtin("grad", _autograd_grad, RUNS_BACKWARD),
     "backward": Builtin("backward", differentiate.backward, RUNS_BACKWARD),
@@ -889,7 +945,7 @@ def torch_namespace() -> Namespace:
     for name in PYTHON_ONLY:
         members.pop(name)
     members.update(TORCH_ONLY)
-    members.update(linalg=LINALG, autograd=AUTOGRAD, func=FUNC, Size=Builtin("Size", lambda s=(): Size(s)))
+    members.update(linalg=LINALG, special=SPECIAL, autograd=AUTOGRAD, func=FUNC, Size=Builtin("Size", lambda s=(): Size(s)))
     return Namespace("torch", members)
 
 

@@ -51,7 +51,8 @@ def test_torch_members_inside_a_call_are_torch_functions(complete):
 
 def test_each_submodule_offers_its_own_members(complete):
     assert set(complete("torch.linalg.e")) == {"eig", "eigh", "eigvals", "eigvalsh"}
-    assert set(complete("torch.linalg.so")) == {"solve", "solve_triangular"}
+    assert set(complete("torch.linalg.so")) == {"solve", "solve_ex", "solve_triangular"}
+    assert set(complete("torch.special.ndt")) == {"ndtr", "ndtri"}
     assert set(complete("F.re")) == {"relu", "relu6"}
     assert "mse_loss" in complete("torch.nn.functional.ms")
 

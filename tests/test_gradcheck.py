@@ -257,6 +257,70 @@ MORE_UNARY = {
 }
 
 
+def _in_place(method, operands=lambda x: ()):
+    """x -> (x * 1).method_(*operands(x)): the in-place form on a tensor autograd records."""
+    return lambda x: method(x * 1, *operands(x))
+
+
+INPLACE_MATH = {
+    "tan_": (_in_place(ops.tan_), lambda s: rng.uniform(-1, 1, s)),
+    "sinh_": (_in_place(ops.sinh_), anywhere), "cosh_": (_in_place(ops.cosh_), anywhere),
+    "asin_": (_in_place(ops.asin_), lambda s: rng.uniform(-0.9, 0.9, s)),
+    "acos_": (_in_place(ops.acos_), lambda s: rng.uniform(-0.9, 0.9, s)),
+    "atan_": (_in_place(ops.atan_), anywhere), "log2_": (_in_place(ops.log2_), positive),
+    "log10_": (_in_place(ops.log10_), positive), "log1p_": (_in_place(ops.log1p_), positive),
+    "expm1_": (_in_place(ops.expm1_), anywhere), "erf_": (_in_place(ops.erf_), anywhere),
+    "erfc_": (_in_place(ops.erfc_), anywhere),
+    "erfinv_": (_in_place(ops.erfinv_), lambda s: rng.uniform(-0.9, 0.9, s)),
+    "frac_": (_in_place(ops.frac_), anywhere), "deg2rad_": (_in_place(ops.deg2rad_), anywhere),
+    "rad2deg_": (_in_place(ops.rad2deg_), anywhere),
+    "atan2_": (_in_place(ops.atan2_, lambda x: (ops.exp(x),)), anywhere),
+    "hypot_": (_in_place(ops.hypot_, lambda x: (x * x + 1,)), anywhere),
+    "xlogy_": (_in_place(ops.xlogy_, lambda x: (x * x + 1,)), anywhere),
+    "fmod_": (_in_place(ops.fmod_, lambda x: (0.7,)), anywhere), "remainder_": (_in_place(ops.remainder_, lambda x: (0.7,)), anywhere),
+    "lerp_": (_in_place(ops.lerp_, lambda x: (ops.sin(x), 0.25)), anywhere),
+    "lerp_tensor_weight": (_in_place(ops.lerp_, lambda x: (ops.sin(x), ops.sigmoid(x))), anywhere),
+    "clamp_min_": (_in_place(ops.clamp_min_, lambda x: (0.3,)), anywhere),
+    "clamp_max_tensor": (_in_place(ops.clamp_max_, lambda x: (ops.cos(x),)), anywhere),
+    "cumsum_": (_in_place(ops.cumsum_, lambda x: (-1,)), anywhere), "cumprod_": (_in_place(ops.cumprod_, lambda x: (0,)), anywhere),
+    "square_": (_in_place(ops.square_), anywhere),
+    "tril_": (lambda x: ops.tril_(_matrix(x) * 1), anywhere),
+    "triu_": (lambda x: ops.triu_(_matrix(x) * 1, 1), anywhere),
+}
+
+MORE_UNARY.update(INPLACE_MATH)
+
+# torch.special (tcalc.ops.special_functions), each where it is smooth.
+SPECIAL = {
+    "logit": (ops.logit, lambda s: rng.uniform(0.05, 0.95, s)),
+    "logit_eps": (lambda x: ops.logit(x, 0.2), lambda s: rng.uniform(0.3, 0.7, s)),
+    "exp2": (ops.exp2, anywhere), "sinc": (ops.sinc, anywhere), "entr": (ops.entr, positive),
+    "erfcx": (ops.erfcx, anywhere), "ndtr": (ops.ndtr, anywhere),
+    "ndtri": (ops.ndtri, lambda s: rng.uniform(0.02, 0.98, s)),
+    "log_ndtr": (ops.log_ndtr, lambda s: rng.uniform(-8, 3, s)),
+    "xlog1py": (lambda x: ops.xlog1py(x, x * x), anywhere),
+    "xlog1py_other": (lambda x: ops.xlog1py(2.0, x), positive),
+    "i0": (ops.i0, anywhere), "i0e": (ops.i0e, anywhere), "i1": (ops.i1, anywhere), "i1e": (ops.i1e, anywhere),
+    "i0e_large": (ops.i0e, lambda s: rng.uniform(20.5, 40, s)), "i1_large": (ops.i1, lambda s: rng.uniform(21, 30, s)),
+    "gammaln": (ops.gammaln, positive), "gammaln_negative": (ops.gammaln, lambda s: rng.uniform(-0.9, -0.1, s)),
+    "digamma": (ops.digamma, positive), "digamma_negative": (ops.digamma, lambda s: rng.uniform(-1.9, -1.1, s)),
+    "polygamma_1": (lambda x: ops.polygamma(1, x), positive), "polygamma_3": (lambda x: ops.polygamma(3, x), positive),
+    "multigammaln": (lambda x: ops.multigammaln(x + 2, 3), positive),
+    "zeta_q": (lambda x: ops.zeta(2.5, x), positive),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPECIAL))
+def test_special_gradients(name):
+    """First and second derivatives against finite differences of the function and of its
+    gradient."""
+    f, sample = SPECIAL[name]
+    x = sample((2, 3))
+    weights = rng.normal(size=x.shape)
+    np.testing.assert_allclose(analytic_gradient(f, x, weights), numeric_gradient(f, x, weights),
+                               rtol=1e-5, atol=1e-6)
+    assert_second_derivatives(f, x)
+
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 @pytest.mark.parametrize("name", sorted(MORE_UNARY))
 def test_more_gradients(name, shape):
@@ -902,3 +966,4 @@ def test_nn_functional_second_derivative(name):
     t = Tensor(x.copy(), requires_grad=True)
     analytic = grad(first(t), t).data
     np.testing.assert_allclose(analytic, numeric_gradient(first_value, x, np.ones(())), atol=1e-5)
+

@@ -150,7 +150,38 @@ FACTORIZATIONS = {
     "solve_triangular_b": (lambda t: ops.solve_triangular(Tensor(np.triu(W33) + 3 * np.eye(3)), t, upper=True), (3, 2)),
     "cond": (ops.cond, (3, 3)),
     "cond_fro": (lambda t: ops.cond(t + 3 * Tensor(np.eye(3)), "fro"), (3, 3)),
+    # the *_ex variants, torch.lu, lu_unpack and lu_solve
+    "cholesky_ex": (lambda t: ops.cholesky_ex(positive_definite(t)).L, (3, 3)),
+    "cholesky_ex_upper": (lambda t: ops.cholesky_ex(positive_definite(t), upper=True).L, (2, 3, 3)),
+    "inv_ex": (lambda t: ops.inv_ex(t + 3 * Tensor(np.eye(3))).inverse, (3, 3)),
+    "solve_ex_a": (lambda t: ops.solve_ex(t + 3 * Tensor(np.eye(3)), Tensor(W32)).result, (3, 3)),
+    "solve_ex_b": (lambda t: ops.solve_ex(Tensor(W33 + 3 * np.eye(3)), t).result, (3, 2)),
+    "lu_factor_ex": (lambda t: ops.lu_factor_ex(t).LU, (3, 3)),
+    "solve_right_a": (lambda t: ops.solve(t + 3 * Tensor(np.eye(3)), Tensor(W32.T), left=False), (3, 3)),
+    "solve_right_b": (lambda t: ops.solve(Tensor(W33 + 3 * np.eye(3)), t, left=False), (2, 3)),
+    "solve_ex_right": (lambda t: ops.solve_ex(t + 3 * Tensor(np.eye(3)), Tensor(W32.T), left=False).result, (3, 3)),
+    "torch_lu": (lambda t: ops.torch_lu(t)[0], (3, 3)),
+    "lu_unpack": (lambda t: _unpacked(ops.lu_unpack(*ops.lu_factor(t))), (3, 3)),
+    "lu_unpack_tall": (lambda t: _unpacked(ops.lu_unpack(t, ops.lu_factor_ex(Tensor(W32)).pivots)), (3, 2)),
+    "lu_unpack_wide": (lambda t: _unpacked(ops.lu_unpack(t, ops.lu_factor_ex(Tensor(W32.T)).pivots)), (2, 3)),
+    "lu_solve_a": (lambda t: _lu_solved(t + 3 * Tensor(np.eye(3)), Tensor(W32)), (3, 3)),
+    "lu_solve_b": (lambda t: _lu_solved(Tensor(W33 + 3 * np.eye(3)), t), (3, 2)),
+    "lu_solve_adjoint": (lambda t: _lu_solved(t + 3 * Tensor(np.eye(3)), Tensor(W32), adjoint=True), (3, 3)),
+    "lu_solve_right": (lambda t: _lu_solved(t + 3 * Tensor(np.eye(3)), Tensor(W32.T), left=False), (3, 3)),
+    "lu_solve_right_adjoint": (lambda t: _lu_solved(t + 3 * Tensor(np.eye(3)), Tensor(W32.T), left=False,
+                                                    adjoint=True), (3, 3)),
+    "torch_lu_solve_b": (lambda t: ops.torch_lu_solve(t, *ops.lu_factor(Tensor(W33 + 3 * np.eye(3)))), (3, 2)),
 }
+
+
+def _unpacked(plu):
+    """L and U of lu_unpack, weighted so that each entry counts."""
+    _, lower, upper = plu
+    return ops.sum(lower * ops.exp(lower)) + ops.sum(upper * ops.sin(upper))
+
+
+def _lu_solved(a, b, **options):
+    return ops.linalg_lu_solve(*ops.lu_factor(a), b, **options)
 
 
 def _reconstruct(usv):
@@ -172,7 +203,8 @@ def test_lstsq_gradient_for_b():
 
 @pytest.mark.parametrize("name", ["eigvalsh", "eigh_vectors", "svd_values", "svd_u", "qr_q", "cholesky",
                                   "lu_u", "pinv_tall", "matrix_exp", "solve_triangular_upper", "slogdet",
-                                  "svdvals"])
+                                  "svdvals", "cholesky_ex", "inv_ex", "solve_ex_a", "lu_solve_a",
+                                  "lu_solve_adjoint", "lu_solve_right", "solve_right_a"])
 def test_factorization_second_derivatives(name):
     f, shape = FACTORIZATIONS[name]
     if shape != (3, 3):

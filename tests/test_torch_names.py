@@ -21,6 +21,12 @@ from conftest import run_program
     ("from torch import fft", "import error", "torch.fft is PyTorch's, and tcalc does not have it yet"),
     ("from torch.nn.functional import conv_transpose3d", "import error",
      "torch.nn.functional.conv_transpose3d is PyTorch's, and tcalc does not have it yet"),
+    ("torch.special.airy_ai(ones(2))", "name error",
+     "torch.special.airy_ai is PyTorch's, and tcalc does not have it yet"),
+    ("from torch import special\nspecial.gammainc(ones(2), ones(2))", "name error",
+     "torch.special.gammainc is PyTorch's, and tcalc does not have it yet"),
+    ("from torch.special import bessel_j0", "import error",
+     "torch.special.bessel_j0 is PyTorch's, and tcalc does not have it yet"),
 ])
 def test_a_name_only_pytorch_has_is_refused_as_such(source, kind, message):
     printed, error = run_program(source)

@@ -23,7 +23,24 @@ from .creation import zeros_like
 from .elementwise import lt, where
 from .indexing import getitem
 from .joining import cat
-from .linalg import HALF_REFUSALS, _floating, _square_float, inv, matmul, refuse_half, svdvals, transpose_last
+from .linalg import (
+    HALF_REFUSALS,
+    INV,
+    SOLVE,
+    _floating,
+    _inv_forward,
+    _singular_pivot,
+    _solve_forward,
+    _square_float,
+    inv,
+    matmul,
+    refuse_half,
+    solve,
+    solve_operands,
+    svdvals,
+    transpose_last,
+)
+from .losses import constant_pad_nd
 from .norms import matrix_norm
 from .shape import squeeze, tril, triu, unsqueeze
 
@@ -912,16 +929,17 @@ LU_U = Op("LinalgLuBackward0", _picked, _lu_upper_backward)
 
 
 def _lu_input(A, name: str) -> Tensor:
+    """name: the function PyTorch's message names (linalg.lu, torch.lu_factor, ...)."""
     x = as_tensor(A)
     if x.data.ndim < 2:
-        raise ShapeError(f"linalg.{name}: Expected tensor with 2 or more dimensions. Got size: "
+        raise ShapeError(f"{name}: Expected tensor with 2 or more dimensions. Got size: "
                          f"{list(x.data.shape)} instead")
     _not_implemented_for_ints(x, "lu_cpu")
     return x
 
 
 def lu(A, *, pivot=True) -> ReturnTypes:
-    x = _lu_input(A, "lu")
+    x = _lu_input(A, "linalg.lu")
     if not pivot:
         raise TcalcValueError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
     p, lower, upper = _unpack(*_lu_arrays(x.data))
@@ -943,7 +961,7 @@ LU_FACTOR = Op("LinalgLuFactorExBackward0", lambda a, value, pivots: value, _lu_
                saves=(keep(OUT),))
 
 
-def _refuse_zero_pivot(packed: np.ndarray) -> None:
+def _refuse_zero_pivot(packed: np.ndarray, name: str = "lu_factor") -> None:
     """lu_factor refuses a U with a zero on its diagonal (LAPACK's info > 0), as PyTorch."""
     k = min(packed.shape[-2:])
     diagonal = np.diagonal(packed, axis1=-2, axis2=-1)[..., :k].reshape(int(np.prod(packed.shape[:-2])), k)
@@ -953,14 +971,14 @@ def _refuse_zero_pivot(packed: np.ndarray) -> None:
             where_ = f"(Batch element {i}): " if packed.ndim > 2 else ""
             j = zeros[0] + 1
             raise TcalcValueError(
-                f"torch.linalg.lu_factor: {where_}U[{j},{j}] is zero and using it on lu_solve would result "
+                f"torch.linalg.{name}: {where_}U[{j},{j}] is zero and using it on lu_solve would result "
                 "in a division by zero. If you still want to perform the factorization, consider calling "
                 "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)",
                 hint="the matrix is singular; linalg.lu factors it all the same")
 
 
 def lu_factor(A, *, pivot=True) -> ReturnTypes:
-    x = _lu_input(A, "lu_factor")
+    x = _lu_input(A, "linalg.lu_factor")
     if not pivot:
         raise TcalcValueError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
     packed, pivots = _lu_arrays(x.data)
@@ -968,3 +986,250 @@ def lu_factor(A, *, pivot=True) -> ReturnTypes:
     out = apply(LU_FACTOR, (x,), (x.data,), value=packed, pivots=pivots)
     return ReturnTypes("linalg_lu_factor", {"LU": out, "pivots": Tensor(pivots)})
 
+
+
+# ---- the *_ex variants: a LAPACK info instead of a refusal -----------------------------------
+#
+# Each returns its result beside `info` (int32, one per matrix: 0, or LAPACK's 1-based index
+# of the first pivot that failed) and refuses only with check_errors=True. Where a matrix
+# fails, the result holds what LAPACK leaves (checked against PyTorch 2.13's MKL on small
+# matrices): the factor up to the failing pivot, inf and NaN from the division by zero.
+
+def _info(failed: np.ndarray, batch_shape: tuple) -> Tensor:
+    return Tensor(np.asarray(failed, dtype=np.int32).reshape(batch_shape))
+
+
+def _first_zero_pivot(packed: np.ndarray) -> np.ndarray:
+    """getrf's info for each matrix of packed LU factors: the first zero of U's diagonal."""
+    k = min(packed.shape[-2:])
+    diagonal = np.diagonal(packed, axis1=-2, axis2=-1)[..., :k]
+    zero = diagonal == 0
+    return np.where(zero.any(axis=-1), np.argmax(zero, axis=-1) + 1, 0)
+
+
+def _lu_substitute(packed: np.ndarray, pivots: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A^-1 B from A's packed LU factors, as LAPACK's getrs: the row swaps, then unit-lower
+    and upper substitution, a zero pivot dividing as IEEE divides (inf, nan)."""
+    x = np.array(np.broadcast_to(b, packed.shape[:-2] + b.shape[-2:]), dtype=packed.dtype)
+    for i in range(packed.shape[-1]):
+        j = np.broadcast_to((pivots[..., i] - 1)[..., None, None], x.shape[:-2] + (1, x.shape[-1]))
+        row_i = x[..., i:i + 1, :].copy()
+        x[..., i:i + 1, :] = np.take_along_axis(x, j, -2)
+        np.put_along_axis(x, j, row_i, -2)
+    lower = _substitute(_triangle(packed, False, True), x, upper=False)
+    return _substitute(_triangle(packed, True, False), lower, upper=True)
+
+
+INV_EX = Op("LinalgInvExBackward0", lambda a, value: value, INV.backward, saves=(keep(OUT),))
+
+
+def inv_ex(A, *, check_errors=False) -> ReturnTypes:
+    x = as_tensor(A)
+    _square_float(x, "inv")
+    packed, pivots = _lu_arrays(x.data)
+    failed = _first_zero_pivot(packed) * np.isfinite(x.data).all(axis=(-2, -1))
+    if check_errors and failed.any():
+        raise TcalcValueError(f"linalg.inv_ex: {_singular_pivot(x.data)} is zero, the inversion could not "
+                              "be completed because the input matrix is singular.",
+                              hint="a singular matrix has no inverse; check det(A), or use linalg.solve")
+    if failed.any():
+        identity = np.eye(x.data.shape[-1], dtype=x.data.dtype)
+        value = _lu_substitute(packed, pivots, identity)
+        good = failed == 0
+        if good.any():
+            value[good] = _inv_forward(x.data[good])
+    else:
+        value = _inv_forward(x.data)
+    inverse = apply(INV_EX, (x,), (x.data,), value=value)
+    return ReturnTypes("linalg_inv_ex", {"inverse": inverse, "info": _info(failed, x.data.shape[:-2])})
+
+
+SOLVE_EX = Op("LinalgSolveExBackward0", lambda a, b, vector, left, value: value, SOLVE.backward,
+              saves=(keep(0), keep(OUT)))
+
+
+def solve_ex(A, B, *, left=True, check_errors=False) -> ReturnTypes:
+    a, b, vector = solve_operands(A, B, left)
+    # X A = B is solved as A^T X^T = B^T, from the factors of A^T.
+    system = a.data if left else np.swapaxes(a.data, -1, -2)
+    packed, pivots = _lu_arrays(system)
+    failed = _first_zero_pivot(packed) * np.isfinite(a.data).all(axis=(-2, -1))
+    if check_errors and failed.any():
+        raise TcalcValueError("torch.linalg.solve_ex: The solver failed because the input matrix is singular.",
+                              hint="a singular A has no unique solution; check det(A)")
+    if failed.any():
+        rhs = b.data[..., None] if vector else b.data if left else np.swapaxes(b.data, -1, -2)
+        value = _lu_substitute(packed, pivots, rhs)
+        value = value[..., 0] if vector else value if left else np.swapaxes(value, -1, -2)
+    else:
+        value = _solve_forward(a.data, b.data, vector, left)
+    result = apply(SOLVE_EX, (a, b), (a.data, b.data), vector=vector, left=bool(left), value=value)
+    return ReturnTypes("linalg_solve_ex", {"result": result, "info": _info(failed, a.data.shape[:-2])})
+
+
+def _cholesky_partial(a: np.ndarray, upper: bool):
+    """potrf's factor and info: column by column (left-looking, as LAPACK's unblocked
+    potf2), stopping at the first pivot that is not positive, which is left as computed
+    (a[j, j] - |L[j, :j]|^2) with the columns after it as they were; the other triangle 0."""
+    lower = np.tril(np.swapaxes(a, -1, -2) if upper else a).astype(a.dtype, copy=True)
+    n = a.shape[-1]
+    failed = np.zeros(a.shape[:-2], dtype=np.int32)
+    with np.errstate(all="ignore"):
+        for j in range(n):
+            going = failed == 0
+            row = lower[..., j, :j]
+            pivot = lower[..., j, j] - np.sum(row * row, axis=-1)
+            bad = going & ~(pivot > 0)
+            failed = np.where(bad, j + 1, failed)
+            ok = going & ~bad
+            root = np.sqrt(np.where(ok, pivot, 1))
+            lower[..., j, j] = np.where(going, np.where(ok, root, pivot), lower[..., j, j])
+            below = (lower[..., j + 1:, j] - (lower[..., j + 1:, :j] @ row[..., :, None])[..., 0]
+                     if j else lower[..., j + 1:, j]) / root[..., None]
+            lower[..., j + 1:, j] = np.where(ok[..., None], below, lower[..., j + 1:, j])
+    return (np.swapaxes(lower, -1, -2).copy() if upper else lower), failed
+
+
+CHOLESKY_EX = Op("LinalgCholeskyExBackward0", lambda a, upper, value: value, _cholesky_backward,
+                 saves=(keep(OUT),))
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False) -> ReturnTypes:
+    x = _matrices(A, "cholesky")
+    partial, failed = _cholesky_partial(x.data, bool(upper))
+    if check_errors and failed.any():
+        raise TcalcValueError(f"linalg.cholesky_ex: {_not_positive_definite(x.data)}",
+                              hint="Cholesky needs a symmetric positive-definite matrix")
+    value = partial if failed.any() else _cholesky_forward(x.data, bool(upper))
+    factor = apply(CHOLESKY_EX, (x,), (x.data,), upper=bool(upper), value=value)
+    return ReturnTypes("linalg_cholesky_ex", {"L": factor, "info": _info(failed, x.data.shape[:-2])})
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False) -> ReturnTypes:
+    LU, pivots, info = _lu_factor_with_info(A, pivot, check_errors, "linalg.lu_factor_ex", "lu_factor_ex")
+    return ReturnTypes("linalg_lu_factor_ex", {"LU": LU, "pivots": pivots, "info": info})
+
+
+def _lu_factor_with_info(A, pivot, check_errors: bool, name: str, refusal: str):
+    x = _lu_input(A, name)
+    if not pivot:
+        raise TcalcValueError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    packed, pivots = _lu_arrays(x.data)
+    if check_errors:
+        _refuse_zero_pivot(packed, refusal)
+    out = apply(LU_FACTOR, (x,), (x.data,), value=packed, pivots=pivots)
+    return out, Tensor(pivots), _info(_first_zero_pivot(packed), x.data.shape[:-2])
+
+
+def torch_lu(A, pivot=True, get_infos=False):
+    """The older torch.lu: (LU, pivots), or with get_infos=True a named triple with info.
+    A singular matrix is not refused either way (PyTorch 2.13's torch.lu does not check)."""
+    LU, pivots, info = _lu_factor_with_info(A, pivot, False, "torch.lu_factor", "lu_factor")
+    if get_infos:
+        return ReturnTypes("_lu_with_info", {"LU": LU, "pivots": pivots, "info": info})
+    return (LU, pivots)
+
+
+# ---- lu_unpack and lu_solve: what the packed factors are for ------------------------------------
+
+def _lu_operands(LU_data, LU_pivots, name: str) -> Tensor:
+    lu_data = as_tensor(LU_data)
+    if type(LU_pivots) is not Tensor or LU_pivots.dtype.name != "int32":
+        raise DTypeError(f"{name}: LU_pivots is expected to be a contiguous tensor of torch.int32 dtype.",
+                         hint="pass the pivots lu_factor returned")
+    if lu_data.data.ndim < 2:
+        raise ShapeError(f"{name}: Expected tensor with 2 or more dimensions. Got size: "
+                         f"{list(lu_data.data.shape)} instead")
+    return lu_data
+
+
+def _unpacked_backward(n, g):
+    """L and U are LU's strict lower part (with ones) and its upper part: their gradients,
+    padded to LU's shape where it is not square."""
+    rows, cols = n.inputs[0].data.shape[-2:]
+    k = min(rows, cols)
+    if n.params["part"] == "L":
+        return (constant_pad_nd(tril(g, -1), (0, cols - k)),)
+    return (constant_pad_nd(triu(g), (0, 0, 0, rows - k)),)
+
+
+LU_UNPACK = Op("LuUnpackBackward0", lambda a, value, part: value, _unpacked_backward, saves=False)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True) -> ReturnTypes:
+    """torch.lu_unpack: P, L, U with A = P L U; an empty tensor for a part not asked for."""
+    lu_data = _lu_operands(LU_data, LU_pivots, "torch.lu_unpack")
+    p, lower, upper = _unpack(lu_data.data, LU_pivots.data)
+    empty = np.zeros((0,), lu_data.data.dtype)
+    P = Tensor(p) if unpack_pivots else Tensor(empty)
+    if not unpack_data:
+        return ReturnTypes("lu_unpack", {"P": P, "L": Tensor(empty), "U": Tensor(empty)})
+    L = apply(LU_UNPACK, (lu_data,), (lu_data.data,), value=lower, part="L")
+    U = apply(LU_UNPACK, (lu_data,), (lu_data.data,), value=upper, part="U")
+    return ReturnTypes("lu_unpack", {"P": P, "L": L, "U": U})
+
+
+def _lu_solve_forward(packed, b, pivots, left, adjoint):
+    """X with A X = B (A^T X = B for adjoint; X A = B for left=False) from A's factors."""
+    if not left:  # X A = B is A^T X^T = B^T
+        return np.swapaxes(_lu_solve_forward(packed, np.swapaxes(b, -1, -2), pivots, True, not adjoint), -1, -2)
+    if not adjoint:
+        return _lu_substitute(packed, pivots, b)
+    # A^T = U^T L^T P^T: solve with U^T (lower), then L^T (unit upper), then undo the swaps.
+    p, lower, upper = _unpack(packed, pivots)
+    y = _substitute(np.swapaxes(upper, -1, -2), b, upper=False)
+    return p @ _substitute(np.swapaxes(lower, -1, -2), y, upper=True)
+
+
+def _lu_solve_backward(n, g):
+    """Through A = P L U: with M = A (A^T for adjoint), X = M^-1 B gives gB = M^-T g and
+    gM = -gB X^T (for X = B M^-1: gB = g M^-T, gM = -X^T gB); then
+    gLU = tril(P^T gA U^T, -1) + triu(L^T P^T gA)."""
+    packed, b = n.inputs
+    x, left, adjoint = n.output, n.params["left"], n.params["adjoint"]
+    size = packed.data.shape[-1]
+    lower = tril(packed, -1) + Tensor(np.eye(size, dtype=packed.data.dtype))
+    upper = triu(packed)
+    p = Tensor(_unpack(packed.data, n.params["pivots"])[0])
+    a = matmul(p, matmul(lower, upper))
+    m = transpose_last(a) if adjoint else a
+    if left:
+        grad_b = solve(transpose_last(m), g)
+        grad_m = -matmul(grad_b, transpose_last(x))
+    else:
+        grad_b = transpose_last(solve(m, transpose_last(g)))
+        grad_m = -matmul(transpose_last(x), grad_b)
+    grad_a = transpose_last(grad_m) if adjoint else grad_m
+    grad_lu = None
+    if n.needs_grad(0):
+        p_t_grad = matmul(transpose_last(p), grad_a)
+        grad_lu = tril(matmul(p_t_grad, transpose_last(upper)), -1) + triu(matmul(transpose_last(lower), p_t_grad))
+    return (grad_lu, grad_b)
+
+
+LU_SOLVE = Op("LinalgLuSolveBackward0", lambda packed, b, pivots, left, adjoint: _lu_solve_forward(
+    packed, b, pivots, left, adjoint), _lu_solve_backward, saves=(keep(0), keep(OUT)))
+
+
+def linalg_lu_solve(LU, pivots, B, *, left=True, adjoint=False) -> Tensor:
+    """torch.linalg.lu_solve: X with A X = B from lu_factor's LU and pivots."""
+    lu_data = _lu_operands(LU, pivots, "linalg.lu_solve")
+    b = as_tensor(B)
+    if b.data.ndim < 2:
+        raise ShapeError("linalg.lu_solve: The input tensor B must have at least 2 dimensions.")
+    n = lu_data.data.shape[-1]
+    rows = b.data.shape[-2] if left else b.data.shape[-1]
+    if lu_data.data.shape[-2] != n or rows != n:
+        equation = "AX = B" if left else "XA = B"
+        raise ShapeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation {equation} "
+                         f"({n}x{n} and {b.data.shape[-2]}x{b.data.shape[-1]})")
+    if b.dtype is not lu_data.dtype:
+        raise DTypeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
+                         f"{lu_data.dtype.torch_name} and B of type {b.dtype.torch_name} instead")
+    return apply(LU_SOLVE, (lu_data, b), (lu_data.data, b.data), pivots=pivots.data, left=bool(left),
+                 adjoint=bool(adjoint))
+
+
+def torch_lu_solve(b, LU_data, LU_pivots) -> Tensor:
+    """The older torch.lu_solve, whose arguments come in another order."""
+    return linalg_lu_solve(LU_data, LU_pivots, b)

@@ -433,13 +433,16 @@ def _rounding(name, kernel, function):
     op = Op(name, forward, lambda n, g: (g * 0,), saves=False)
     op_decimals = Op(name[:-1] + "1", forward, lambda n, g: (g * 0,), saves=False)
 
-    def rounded(x, decimals=0):
+    def rounded(x, decimals=None):
+        """decimals=None is round(x); given (even 0) it is PyTorch's round.decimals, which
+        has a node of its own and refuses integers."""
         x = as_tensor(x)
         if x.dtype is dtypes.bool_:
             raise DTypeError(f"\"{kernel}_vml_cpu\" not implemented for 'Bool'")
-        if decimals:
+        if decimals is not None:
             if not x.dtype.is_floating_point:
-                raise DTypeError(f"\"round_cpu\" not implemented for '{x.dtype.torch_name}'")
+                raise DTypeError(f"\"{'round_cpu' if decimals else 'round_vml_cpu'}\" not implemented for "
+                                 f"'{x.dtype.torch_name}'", hint="integers are already round")
             return apply(op_decimals, (x,), (x.data,), decimals=int(decimals))
         return apply(op, (x,), (x.data,))
 
@@ -453,7 +456,7 @@ trunc = _rounding("TruncBackward0", "trunc", np.trunc)
 _round = _rounding("RoundBackward0", "round", np.round)  # half to even, as PyTorch
 
 
-def round(x, decimals=0):
+def round(x, decimals=None):
     return _round(x, decimals)
 
 

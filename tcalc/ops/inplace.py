@@ -8,7 +8,7 @@ from .. import dtypes
 from ..autograd import Op, apply, is_grad_enabled
 from ..errors import AutogradError, DTypeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor, bump_version
-from . import elementwise
+from . import elementwise, reduce, scans, shape, special, special_functions
 from ._base import as_tensor, broadcast_shape, check_operand, fill_array, result_type, scalar_array, writable
 from .creation import random_source
 from .elementwise import _no_bool_subtraction, add, div, mul, sub
@@ -80,6 +80,7 @@ def apply_inplace(function, x, other) -> Tensor:
     writable(x.data)[...] = result.data.astype(x.data.dtype, copy=False)
     bump_version(x)  # after the node: `x.mul_(x)` saved x at the version before
     if tracked:
+        result.grad_fn.written_into(x)
         x.requires_grad, x.grad_fn = True, result.grad_fn
     return x
 
@@ -94,25 +95,44 @@ def _refuse_cast(result_dtype: dtypes.DType, x: Tensor) -> None:
 
 
 def apply_inplace_unary(function, x, *args, **kwargs) -> Tensor:
-    """x = function(x, ...) written into x's storage (exp_, clamp_, ...), with the rules of
-    apply_inplace; the node is the out-of-place op's (exp_ gives ExpBackward0, as PyTorch)."""
-    x = as_tensor(x)
+    """x = function(x, ...) written into x's storage (exp_, clamp_, hypot_(y), lerp_(y, w),
+    ...), with the rules of apply_inplace; the node is the out-of-place op's (exp_ gives
+    ExpBackward0, as PyTorch)."""
+    return _write_in_place(function, as_tensor(x), args, kwargs)
+
+
+def _write_in_place(function, x: Tensor, args: tuple, kwargs: dict, node_op: Op | None = None,
+                    differentiable: bool = True) -> Tensor:
+    """The result's dtype is the op's own, so `i.atan2_(j)` of ints is refused as in PyTorch.
+    A differentiable op's node becomes x's (node_op, where PyTorch's in-place node is another
+    op: acosh_ gives AcoshBackward1); a non-differentiable one (logical_and_, ...)
+    leaves x's grad_fn alone and is allowed on a leaf, as PyTorch allows it."""
     refuse_writing_shared_elements(x.data)
-    _check_leaf(x)
-    tracked = is_grad_enabled() and x.requires_grad
+    if differentiable:
+        _check_leaf(x)
+    for other in (*args, *kwargs.values()):
+        if type(other) is Tensor:
+            refuse_partial_overlap(x.data, other.data)
+    tracked = differentiable and is_grad_enabled() and x.requires_grad
     old = Tensor(x.data.copy(), x.requires_grad, x.grad_fn) if tracked else x
     result = function(old, *args, **kwargs)
+    if result.data.shape != x.data.shape:
+        raise DTypeError(f"output with shape {list(x.data.shape)} doesn't match the broadcast shape "
+                         f"{list(result.data.shape)}")
     _refuse_cast(result.dtype, x)
     writable(x.data)[...] = result.data.astype(x.data.dtype, copy=False)
     bump_version(x)
-    if tracked:
+    if differentiable and result.grad_fn is not None:
+        if node_op is not None:
+            result.grad_fn.op = node_op
+        result.grad_fn.written_into(x)
         x.requires_grad, x.grad_fn = True, result.grad_fn
     return x
 
 
-def _in_place(function):
+def _in_place(function, node_op: Op | None = None, differentiable: bool = True):
     def method(x, *args, **kwargs):
-        return apply_inplace_unary(function, x, *args, **kwargs)
+        return _write_in_place(function, as_tensor(x), args, kwargs, node_op, differentiable)
     method.__name__ = function.__name__ + "_"
     return method
 
@@ -123,6 +143,87 @@ abs_, neg_, exp_, log_, sqrt_, sigmoid_, tanh_, relu_, clamp_, floor_, ceil_, ro
         elementwise.sigmoid, elementwise.tanh, elementwise.relu, elementwise.clamp, elementwise.floor,
         elementwise.ceil, elementwise.round, elementwise.trunc, elementwise.reciprocal, elementwise.sin,
         elementwise.cos, elementwise.sign))
+
+# The newer math's in-place forms: each is its op's, through the same machinery.
+tan_, sinh_, cosh_, asin_, acos_, atan_, log2_, log10_, log1p_, expm1_, erf_, erfc_, erfinv_, \
+    frac_, deg2rad_, rad2deg_, atan2_, hypot_, xlogy_, fmod_, remainder_, floor_divide_, heaviside_, \
+    lerp_, clamp_min_, clamp_max_, tril_, triu_ = (_in_place(f) for f in (
+        elementwise.tan, elementwise.sinh, elementwise.cosh, elementwise.asin, elementwise.acos,
+        elementwise.atan, elementwise.log2, elementwise.log10, elementwise.log1p, elementwise.expm1,
+        special.erf, special.erfc, special.erfinv, special.frac, special.deg2rad, special.rad2deg,
+        special.atan2, special.hypot, special.xlogy, special.fmod, elementwise.remainder,
+        elementwise.floor_divide, special.heaviside, special.lerp, special.clamp_min, special.clamp_max,
+        shape.tril, shape.triu))
+
+
+# PyTorch's in-place inverse hyperbolics record a node of their own whose backward it lacks.
+def _no_inplace_derivative(name: str):
+    def backward(n, g):
+        raise AutogradError(f"the derivative for 'inplace version of {name}' is not implemented.",
+                            hint=f"use the out-of-place x = x.{name}(), which has its gradient")
+    return backward
+
+
+asinh_, acosh_, atanh_ = (
+    _in_place(f, Op(f"{name.capitalize()}Backward1", None, _no_inplace_derivative(name), saves=False))
+    for f, name in ((elementwise.asinh, "asinh"), (elementwise.acosh, "acosh"), (elementwise.atanh, "atanh")))
+
+# torch.special's that are Tensor methods too.
+lgamma_, digamma_, i0_, logit_, exp2_, sinc_, mvlgamma_ = (_in_place(f) for f in (
+    special_functions.gammaln, special_functions.digamma, special_functions.i0, special_functions.logit,
+    special_functions.exp2, special_functions.sinc, special_functions.mvlgamma_method))
+polygamma_ = _in_place(special_functions.polygamma_method, special_functions.POLYGAMMA_IN_PLACE)
+
+# Not differentiable: no node, and PyTorch lets them change a leaf that requires grad.
+logical_not_, logical_and_, logical_or_, logical_xor_, bitwise_not_, bitwise_and_, bitwise_or_, \
+    bitwise_xor_ = (_in_place(f, differentiable=False) for f in (
+        elementwise.logical_not, elementwise.logical_and, elementwise.logical_or, elementwise.logical_xor,
+        elementwise.bitwise_not, elementwise.bitwise_and, elementwise.bitwise_or, elementwise.bitwise_xor))
+
+
+def _comparison_in_place(function, name: str):
+    """x.eq_(y) & co.: x's elements become 1 or 0 in its dtype. Their nodes have zero
+    gradients (EqBackward0 against a number, EqBackward1 against a tensor), so PyTorch
+    refuses them on a leaf that requires grad like the differentiable ones."""
+    against_number = Op(f"{name}Backward0", lambda a: a, lambda n, g: (g * 0,), saves=False)
+    against_tensor = Op(f"{name}Backward1", lambda a, b: a, lambda n, g: (g * 0, g * 0), saves=False)
+
+    def method(x, other):
+        x = as_tensor(x)
+        _check_leaf(x)
+        before = Tensor(x.data, x.requires_grad, x.grad_fn)
+        _write_in_place(function, x, (other,), {}, differentiable=False)
+        tensor_other = type(other) is Tensor
+        if is_grad_enabled() and (x.requires_grad or (tensor_other and other.requires_grad)):
+            node_out = apply(against_tensor, (before, other), (x.data, other.data)) if tensor_other else \
+                apply(against_number, (before,), (x.data,))
+            x.requires_grad, x.grad_fn = True, node_out.grad_fn
+        return x
+    method.__name__ = name.lower() + "_"
+    return method
+
+
+eq_, ne_, lt_, le_, gt_, ge_ = (_comparison_in_place(f, name) for f, name in (
+    (elementwise.eq, "Eq"), (elementwise.ne, "Ne"), (elementwise.lt, "Lt"), (elementwise.le, "Le"),
+    (elementwise.gt, "Gt"), (elementwise.ge, "Ge")))
+
+
+def _scan_in_place(function):
+    def method(x, dim, dtype=None):
+        x = as_tensor(x)
+        if dtype is not None and dtype is not x.dtype:
+            raise DTypeError(f"Bad in-place call: input tensor dtype {x.dtype.type_meta} and output tensor "
+                             f"dtype {dtype.type_meta} should match")
+        return _write_in_place(function, x, (dim,), {})
+    method.__name__ = function.__name__ + "_"
+    return method
+
+
+cumsum_, cumprod_ = _scan_in_place(reduce.cumsum), _scan_in_place(scans.cumprod)
+
+
+def square_(x):
+    return apply_inplace(elementwise.pow, x, 2)
 
 
 def pow_(x, exponent):
@@ -246,8 +347,10 @@ def mul_(x, other):
     return apply_inplace(mul, x, other)
 
 
-def div_(x, other):
-    return apply_inplace(div, x, other)
+def div_(x, other, rounding_mode=None):
+    if rounding_mode is None:
+        return apply_inplace(div, x, other)
+    return apply_inplace_unary(div, x, other, rounding_mode=rounding_mode)
 
 
 # Filling forgets x's old values, so x's gradient is zero; a tensor fill value gets the sum.

@@ -714,7 +714,9 @@ def det(x) -> Tensor:
     return apply(DET, (x,), (x.data,))
 
 
-def _solve_forward(a, b, vector):
+def _solve_forward(a, b, vector, left=True):
+    if not left:  # X A = B is A^T X^T = B^T (B is a matrix: solve_operands refuses vectors)
+        return np.swapaxes(_solve_forward(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2), False), -1, -2)
     try:
         if vector:
             return np.linalg.solve(a, b[..., None])[..., 0]
@@ -731,6 +733,9 @@ def _solve_backward(n, g):
     a, b = n.inputs
     x = n.output
     vector = n.params["vector"]
+    if not n.params.get("left", True):  # X = B A^-1
+        grad_b = transpose_last(solve(a, transpose_last(g)))
+        return (-matmul(transpose_last(x), grad_b), grad_b)
     grad_b = solve(transpose_last(a), g)
     if vector:
         grad_a = -matmul(unsqueeze(grad_b, -1), unsqueeze(x, -2))
@@ -742,8 +747,15 @@ def _solve_backward(n, g):
 SOLVE = Op("LinalgSolveExBackward0", _solve_forward, _solve_backward, saves=(keep(0), keep(OUT)))
 
 
-def solve(a, b) -> Tensor:
-    """X with A @ X = B; B may be a vector (or a batch of vectors) as in torch.linalg.solve."""
+def solve(A, B, *, left=True) -> Tensor:
+    """X with A @ X = B (X @ A = B for left=False); B may be a vector (or a batch of
+    vectors) as in torch.linalg.solve."""
+    a, b, vector = solve_operands(A, B, left)
+    return apply(SOLVE, (a, b), (a.data, b.data), vector=vector, left=bool(left))
+
+
+def solve_operands(a, b, left=True) -> tuple[Tensor, Tensor, bool]:
+    """solve's checks, in PyTorch's order and words; and whether B is a vector."""
     a, b = as_tensor(a), as_tensor(b)
     _floating(a, "solve")
     if a.dtype is not b.dtype:
@@ -754,14 +766,18 @@ def solve(a, b) -> Tensor:
     if b.data.ndim == 0:
         raise ShapeError("linalg.solve: The input tensor B must have at least 2 dimensions.")
     n = a.data.shape[-1]
-    # B is a vector when it is 1-D, or when it has one dim less than A and matches A's batch.
+    # B is a vector when it is 1-D, or when it has one dim less than A and matches A's batch;
+    # a vector is a column, so X A = B has no room for one.
     vector = b.data.ndim == 1 or (b.data.ndim == a.data.ndim - 1 and b.data.shape == a.data.shape[:-1])
-    rows = b.data.shape[-1] if vector else b.data.shape[-2] if b.data.ndim >= 2 else None
-    if b.data.ndim == 0 or rows != n:
-        shape_b = f"{b.data.shape[-1]}x1" if vector or b.data.ndim < 2 else _shape_text(b.data.shape[-2:])
-        raise ShapeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
-                         f"({n}x{n} and {shape_b})")
-    return apply(SOLVE, (a, b), (a.data, b.data), vector=vector)
+    if left:
+        fits = (b.data.shape[-1] if vector else b.data.shape[-2]) == n
+    else:
+        fits = not vector and b.data.shape[-1] == n
+    if not fits:
+        shape_b = f"{b.data.shape[-1]}x1" if vector else _shape_text(b.data.shape[-2:])
+        raise ShapeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                         f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {shape_b})")
+    return a, b, vector
 
 
 def _svdvals_forward(a):

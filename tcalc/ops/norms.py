@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd import OUT, Op, apply, keep
 from ..errors import DTypeError, ShapeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
@@ -76,10 +77,23 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, dtype=None) -> Tensor:
         raise DTypeError(
             f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
             f"Got {x.dtype.torch_name}", hint="convert first: norm(x.float())")
+    _check_dtype("linalg.vector_norm", x, dtype)
     if dtype is not None:
         x = to_dtype(x, dtype)
     axes = dims_of(dim, x.data.ndim)
     return apply(VECTOR_NORM, (x,), (x.data,), p=float(ord), axes=axes, keepdim=bool(keepdim))
+
+
+def _check_dtype(function: str, x: Tensor, dtype) -> None:
+    """dtype=: a float dtype that holds x's values without narrowing them."""
+    if dtype is None:
+        return
+    if not dtype.is_floating_point:
+        raise DTypeError(f"{function}: dtype should be floating point or complex, but got {dtype.torch_name}")
+    if np.dtype(dtype.numpy).itemsize < x.data.dtype.itemsize:
+        raise DTypeError(f"{function}: the dtype of the input ({x.dtype.torch_name}) should be "
+                         f"convertible without narrowing to the specified dtype ({dtype.torch_name})",
+                         hint=f"convert the input instead: x.to({dtype!r})")
 
 
 def norm(x, p="fro", dim=None, keepdim=False, dtype=None) -> Tensor:
@@ -119,13 +133,7 @@ def matrix_norm(x, ord="fro", dim=(-2, -1), keepdim=False, dtype=None) -> Tensor
     d0, d1 = (normalize_dim(d, x.data.ndim) for d in dims)
     if d0 == d1:
         raise ShapeError(f"linalg.matrix_norm: dims must be different. Got ({d0}, {d1})")
-    if dtype is not None:
-        if not dtype.is_floating_point:
-            raise DTypeError(f"linalg.matrix_norm: dtype should be floating point or complex, but got "
-                             f"{dtype.torch_name}")
-        if np.dtype(dtype.numpy).itemsize < x.data.dtype.itemsize:
-            raise DTypeError(f"linalg.matrix_norm: the dtype of the input ({x.dtype.torch_name}) should be "
-                             f"convertible without narrowing to the specified dtype ({dtype.torch_name})")
+    _check_dtype("linalg.matrix_norm", x, dtype)
     if ord == "fro":
         return vector_norm(x, 2, (d0, d1), keepdim, dtype)
     extreme = amax if ord == "nuc" or ord > 0 else amin
@@ -160,3 +168,57 @@ def linalg_norm(x, ord=None, dim=None, keepdim=False, dtype=None) -> Tensor:
     if ord is not None and (isinstance(ord, str) or (len(dims) == 2 if dims is not None else x.data.ndim == 2)):
         return matrix_norm(x, ord, dims if dims is not None else (0, 1), keepdim, dtype)
     return vector_norm(x, 2 if ord is None else ord, dim, keepdim, dtype)
+
+
+_NORM_PARAMETERS = ("ord", "dim", "keepdim", "dtype")
+
+
+def linalg_norm_call(*args, **kwargs) -> Tensor:
+    """torch.linalg.norm as PyTorch's argument parser takes it: an argument of a type that
+    no overload of linalg_norm accepts is refused in its words, naming the types given."""
+    if not args or type(args[0]) is not Tensor:
+        raise TcalcTypeError("linalg_norm(): argument 'input' (position 1) must be Tensor, not "
+                             f"{type_name(args[0]) if args else 'nothing'}")
+    named = dict(zip(_NORM_PARAMETERS, args[1:]))
+    fits = len(args) <= 1 + len(_NORM_PARAMETERS) and not (set(kwargs) - set(_NORM_PARAMETERS)) \
+        and not (set(kwargs) & set(named))
+    named.update(kwargs)
+    ord, dim = named.get("ord"), named.get("dim")
+    fits = fits and (ord is None or isinstance(ord, (bool, int, float, str)) or _zero_dim(ord))
+    fits = fits and type(named.get("keepdim", False)) is bool
+    fits = fits and (named.get("dtype") is None or isinstance(named.get("dtype"), dtypes.DType))
+    fits = fits and (dim is None or _int_like(dim) or (isinstance(dim, (tuple, list)) and
+                                                        (not dim or _int_like(dim[0]))))
+    if not fits:
+        given = [type_name(a) for a in args] + [f"{k}={type_name(v)}" for k, v in kwargs.items()]
+        raise TcalcTypeError(f"linalg_norm() received an invalid combination of arguments - got "
+                             f"({', '.join(given)}), but expected one of:",
+                             hint="linalg.norm(A, ord=None, dim=None, keepdim=False, *, dtype=None): ord a "
+                                  "number or 'fro' / 'nuc', dim an int or a tuple of ints")
+    if isinstance(dim, (tuple, list)):
+        for i, d in enumerate(dim):
+            if not _int_like(d):
+                raise TcalcTypeError(f"linalg_norm(): argument 'dim' failed to unpack the object at pos "
+                                     f'{i + 1} with error "type must be tuple of ints,but got {type_name(d)}"')
+        named["dim"] = tuple(_as_int(d) for d in dim)
+    elif dim is not None:
+        named["dim"] = _as_int(dim)
+    if type(ord) is Tensor:
+        named["ord"] = ord.data.item()
+    return linalg_norm(args[0], **named)
+
+
+linalg_norm_call.__wrapped__ = linalg_norm  # help and completion show linalg_norm's parameters
+
+
+def _zero_dim(value) -> bool:
+    return type(value) is Tensor and value.data.ndim == 0
+
+
+def _int_like(value) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool)) or \
+        (_zero_dim(value) and value.dtype.category == dtypes.INT)
+
+
+def _as_int(value) -> int:
+    return int(value.data) if type(value) is Tensor else value

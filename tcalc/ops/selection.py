@@ -69,16 +69,65 @@ FLIP = Op("FlipBackward0", lambda a, axes: np.flip(a, axes).copy() if axes else 
 
 
 def flip(x, *by_position, dims=None) -> Tensor:
-    """x with the order of its elements reversed along each of dims (a copy, as PyTorch's)."""
+    """x with the order of its elements reversed along each of dims (a copy, as PyTorch's).
+    The method's form: x.flip(0, 1), x.flip((0, 1)) or x.flip(dims=(0, 1))."""
     x = as_tensor(x)
     dims = _dims_argument("flip", by_position, dims)
     if not dims:
         raise TcalcTypeError('flip() missing 1 required positional arguments: "dims"',
                              hint="give the dims to reverse, e.g. x.flip(0)")
-    dims = dims[0] if len(dims) == 1 else dims
-    axes = _distinct_dims(_int_list(dims, "flip(): dims"), x.data.ndim)
+    if len(dims) > 1 and not _is_int(dims[0]):
+        raise TcalcTypeError(f"flip() takes 1 positional argument but {len(dims)} were given")
+    if by_position and _is_int(dims[0]):
+        dims = (list(dims),)  # x.flip(0, 1): the ints are the tuple
+    return _flip(x, _int_array(dims[0], "flip", "dims", 1 if by_position else None, allow_int=bool(by_position)))
+
+
+def torch_flip(input, *by_position, dims=None) -> Tensor:
+    """torch.flip(x, dims): dims is a tuple or list, never an int (PyTorch's signature)."""
+    dims = _dims_argument("flip", by_position, dims)
+    if not dims:
+        raise TcalcTypeError('flip() missing 1 required positional arguments: "dims"',
+                             hint="give the dims to reverse as a tuple, e.g. torch.flip(x, (0,))")
+    if len(dims) > 1:
+        raise TcalcTypeError(f"flip() takes 2 positional arguments but {len(dims) + 1} were given",
+                             hint="give the dims as one tuple: torch.flip(x, (0, 1))")
+    return _flip(as_tensor(input), _int_array(dims[0], "flip", "dims", 2 if by_position else None))
+
+
+def _flip(x: Tensor, dims: tuple) -> Tensor:
+    axes = _distinct_dims(dims, x.data.ndim)
     check_elements(x.data.size)
     return apply(FLIP, (x,), (x.data,), axes=axes if x.data.ndim else ())
+
+
+def _is_int(value) -> bool:
+    """An int as PyTorch's argument parser takes one: a Python int or a 0-d integer tensor."""
+    if type(value) is Tensor:
+        return value.data.ndim == 0 and value.dtype.category == dtypes.INT
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_array(value, function: str, name: str, position: int | None, allow_int: bool = False) -> tuple:
+    """A sequence of ints (an IntArrayRef), or an int where allow_int (a method's one
+    positional dim: x.flip(0)), refused in PyTorch's words."""
+    where = f" (position {position})" if position is not None else ""
+    if allow_int and _is_int(value):
+        return (int(value.data) if type(value) is Tensor else value,)
+    if not isinstance(value, (tuple, list)):
+        raise TcalcTypeError(f"{function}(): argument '{name}'{where} must be tuple of ints, not "
+                             f"{type_name(value)}", hint=f"write {name} as a tuple, e.g. (0,) or (0, 1)")
+    items = []
+    for i, item in enumerate(value):
+        if _is_int(item) or (i and isinstance(item, bool)):
+            items.append(int(item.data) if type(item) is Tensor else int(item))
+        elif i == 0:
+            raise TcalcTypeError(f"{function}(): argument '{name}'{where} must be tuple of ints, but found "
+                                 f"element of type {type_name(item)} at pos 0")
+        else:
+            raise TcalcTypeError(f"{function}(): argument '{name}' failed to unpack the object at pos {i + 1} "
+                                 f'with error "type must be tuple of ints,but got {type_name(item)}"')
+    return tuple(items)
 
 
 def fliplr(x) -> Tensor:
