@@ -15,8 +15,14 @@ from .errors import Span, TcalcError, TcalcSyntaxError
 
 
 def _span(item) -> Span:
-    """Where a node or a token is."""
+    """Where a node or a token is, for an error."""
     return Span(item.line, item.column, item.end_line, item.end_column)
+
+
+def _where(item) -> tuple:
+    """Where a node or a token is, as an AST node keeps it (tcalc/ast.py: a Span is made
+    when asked)."""
+    return (item.line, item.column, item.end_line, item.end_column)
 
 
 def _identifier(token) -> str:
@@ -63,7 +69,7 @@ class ToAst:
                         quiet = i + 1 < len(children) and not _is_tree(children[i + 1])
                         out.append(self.statement(child, quiet))
             else:
-                out.append(_COMPOUND_NODES[item.data](self, item, _span(item), item.children))
+                out.append(_COMPOUND_NODES[item.data](self, item, _where(item), item.children))
         return out
 
     def suite(self, tree) -> tuple:
@@ -73,26 +79,26 @@ class ToAst:
         kind = tree.data
         method = _STATEMENT_NODES.get(kind)
         if method is None:  # an expression standing alone
-            return ast.ExprStmt(_span(tree), self.expr(tree), quiet)
-        return method(self, tree, _span(tree), tree.children, quiet)
+            return ast.ExprStmt(_where(tree), self.expr(tree), quiet)
+        return method(self, tree, _where(tree), tree.children, quiet)
 
-    def s_expr_stmt(self, t, span, ch, quiet):
-        return ast.ExprStmt(span, self.expr(ch[0]), quiet)
+    def s_expr_stmt(self, t, where, ch, quiet):
+        return ast.ExprStmt(where, self.expr(ch[0]), quiet)
 
-    def s_assign(self, t, span, ch, quiet):
+    def s_assign(self, t, where, ch, quiet):
         target, value = self.expr(ch[0]), self.expr(ch[1])
         if isinstance(target, ast.Call) and isinstance(target.func, ast.Name):
-            return self.function_definition(span, target, value, quiet)
+            return self.function_definition(where, target, value, quiet)
         self.check_target(target)
-        return ast.Assign(span, target, value, quiet)
+        return ast.Assign(where, target, value, quiet)
 
-    def s_chain_assign(self, t, span, ch, quiet):
+    def s_chain_assign(self, t, where, ch, quiet):
         targets = tuple(self.expr(c) for c in ch[:-1])
         for target in targets:
             self.check_target(target)
-        return ast.MultiAssign(span, targets, self.expr(ch[-1]), quiet)
+        return ast.MultiAssign(where, targets, self.expr(ch[-1]), quiet)
 
-    def function_definition(self, span, target: ast.Call, value, quiet):
+    def function_definition(self, where, target: ast.Call, value, quiet):
         """`f(x, y) = expression`."""
         params = []
         for arg in target.args:
@@ -102,7 +108,7 @@ class ToAst:
             params.append(arg.id)
         if target.keywords:
             raise TcalcSyntaxError("a function's parameters are plain names", target.keywords[0].span)
-        return ast.FunctionDef(span, target.func.id, tuple(params), value, quiet)
+        return ast.FunctionDef(where, target.func.id, tuple(params), value, quiet)
 
     def check_target(self, target: ast.Node, starred_ok: bool = False) -> None:
         if isinstance(target, (ast.TupleExpr, ast.ListExpr)):
@@ -120,22 +126,22 @@ class ToAst:
                                    "assign to a name (`x = ...`), an index (`X[0] = ...`) or "
                                    "define a function (`f(x) = ...`); to compare, use `==`")
 
-    def s_aug_assign(self, t, span, ch, quiet):
+    def s_aug_assign(self, t, where, ch, quiet):
         target = self.expr(ch[0])
         if not isinstance(target, (ast.Name, ast.Index, ast.Attribute)):
             raise TcalcSyntaxError("cannot assign in place to this expression", target.span,
                                    "the left of += is a name, an indexed tensor or an attribute")
-        return ast.AugAssign(span, target, str(ch[1])[:-1], self.expr(ch[2]), quiet)
+        return ast.AugAssign(where, target, str(ch[1])[:-1], self.expr(ch[2]), quiet)
 
-    def s_import_stmt(self, t, span, ch, quiet):
+    def s_import_stmt(self, t, where, ch, quiet):
         names = []
         for dotted_as in ch:
             module, alias = dotted_as.children
             names.append((".".join(_identifier(part) for part in module.children),
                           None if alias is None else _identifier(alias)))
-        return ast.Import(span, tuple(names), quiet)
+        return ast.Import(where, tuple(names), quiet)
 
-    def s_from_import(self, t, span, ch, quiet):
+    def s_from_import(self, t, where, ch, quiet):
         module = ".".join(str(part) for part in ch[0].children)
         names = []
         for item in ch[1].children:
@@ -144,55 +150,55 @@ class ToAst:
             elif item.data == "import_as":
                 name, alias = item.children
                 names.append((_identifier(name), None if alias is None else _identifier(alias)))
-        return ast.ImportFrom(span, module, tuple(names), quiet)
+        return ast.ImportFrom(where, module, tuple(names), quiet)
 
-    def s_return_stmt(self, t, span, ch, quiet):
+    def s_return_stmt(self, t, where, ch, quiet):
         if not self.in_function:
-            raise TcalcSyntaxError("'return' outside function", span,
+            raise TcalcSyntaxError("'return' outside function", Span(*where),
                                    "return ends a def's body; at the top level, just write the value")
-        return ast.Return(span, None if ch[0] is None else self.expr(ch[0]), quiet)
+        return ast.Return(where, None if ch[0] is None else self.expr(ch[0]), quiet)
 
-    def s_break_stmt(self, t, span, ch, quiet):
+    def s_break_stmt(self, t, where, ch, quiet):
         if not self.loops:
-            raise TcalcSyntaxError("'break' outside loop", span)
-        return ast.Break(span, quiet)
+            raise TcalcSyntaxError("'break' outside loop", Span(*where))
+        return ast.Break(where, quiet)
 
-    def s_continue_stmt(self, t, span, ch, quiet):
+    def s_continue_stmt(self, t, where, ch, quiet):
         if not self.loops:
-            raise TcalcSyntaxError("'continue' not properly in loop", span)
-        return ast.Continue(span, quiet)
+            raise TcalcSyntaxError("'continue' not properly in loop", Span(*where))
+        return ast.Continue(where, quiet)
 
-    def s_pass_stmt(self, t, span, ch, quiet):
-        return ast.Pass(span, quiet)
+    def s_pass_stmt(self, t, where, ch, quiet):
+        return ast.Pass(where, quiet)
 
-    def s_del_stmt(self, t, span, ch, quiet):
+    def s_del_stmt(self, t, where, ch, quiet):
         targets = self.expr(ch[0])
         for target in (targets.items if isinstance(targets, ast.TupleExpr) else (targets,)):
             if not isinstance(target, (ast.Name, ast.Index)):
                 raise TcalcSyntaxError("cannot delete this expression", target.span,
                                        "del takes names and items: del x, del d['key']")
-        return ast.Delete(span, targets, quiet)
+        return ast.Delete(where, targets, quiet)
 
-    def s_global_stmt(self, t, span, ch, quiet):
-        return ast.Global(span, tuple(_identifier(name) for name in ch), quiet)
+    def s_global_stmt(self, t, where, ch, quiet):
+        return ast.Global(where, tuple(_identifier(name) for name in ch), quiet)
 
-    def s_assert_stmt(self, t, span, ch, quiet):
-        return ast.Assert(span, self.expr(ch[0]), None if ch[1] is None else self.expr(ch[1]), quiet)
+    def s_assert_stmt(self, t, where, ch, quiet):
+        return ast.Assert(where, self.expr(ch[0]), None if ch[1] is None else self.expr(ch[1]), quiet)
 
-    def s_magic(self, t, span, ch, quiet):
-        return ast.Magic(span, str(ch[0]), quiet)
+    def s_magic(self, t, where, ch, quiet):
+        return ast.Magic(where, str(ch[0]), quiet)
 
     # ---- compound statements ----------------------------------------------------------------
 
-    def c_if_stmt(self, t, span, ch):
+    def c_if_stmt(self, t, where, ch):
         test, body, *clauses = ch
         orelse: tuple = ()
         if clauses and clauses[-1] is not None and clauses[-1].data == "else_clause":
             orelse = self.suite(clauses[-1].children[0])
         elifs = [c for c in clauses if c is not None and c.data == "elif_clause"]
         for clause in reversed(elifs):
-            orelse = (ast.If(_span(clause), self.expr(clause.children[0]), self.suite(clause.children[1]), orelse),)
-        return ast.If(span, self.expr(test), self.suite(body), orelse)
+            orelse = (ast.If(_where(clause), self.expr(clause.children[0]), self.suite(clause.children[1]), orelse),)
+        return ast.If(where, self.expr(test), self.suite(body), orelse)
 
     def loop_body(self, suite) -> tuple:
         self.loops += 1
@@ -204,17 +210,17 @@ class ToAst:
     def else_suite(self, clause) -> tuple:
         return () if clause is None else self.suite(clause.children[0])
 
-    def c_while_stmt(self, t, span, ch):
+    def c_while_stmt(self, t, where, ch):
         test, body, orelse = ch
-        return ast.While(span, self.expr(test), self.loop_body(body), self.else_suite(orelse))
+        return ast.While(where, self.expr(test), self.loop_body(body), self.else_suite(orelse))
 
-    def c_for_stmt(self, t, span, ch):
+    def c_for_stmt(self, t, where, ch):
         target, iterable, body, orelse = ch
         target = self.expr(target)
         self.check_target(target)
-        return ast.For(span, target, self.expr(iterable), self.loop_body(body), self.else_suite(orelse))
+        return ast.For(where, target, self.expr(iterable), self.loop_body(body), self.else_suite(orelse))
 
-    def c_with_stmt(self, t, span, ch):
+    def c_with_stmt(self, t, where, ch):
         items = []
         for item in ch[:-1]:
             context, target = item.children
@@ -222,9 +228,9 @@ class ToAst:
             if target is not None:
                 self.check_target(target)
             items.append((self.expr(context), target))
-        return ast.With(span, tuple(items), self.suite(ch[-1]))
+        return ast.With(where, tuple(items), self.suite(ch[-1]))
 
-    def c_def_stmt(self, t, span, ch):
+    def c_def_stmt(self, t, where, ch):
         name, parameters, _returns, body = ch
         params = self.parameters(parameters)
         saved = self.loops, self.in_function
@@ -233,7 +239,7 @@ class ToAst:
             statements = self.suite(body)
         finally:
             self.loops, self.in_function = saved
-        return ast.Def(span, _identifier(name), params, statements, False)
+        return ast.Def(where, _identifier(name), params, statements, False)
 
     def parameters(self, tree) -> tuple:
         params, seen, defaults = [], set(), False
@@ -251,7 +257,7 @@ class ToAst:
             if kind == "" and default is None and defaults and not any(p.kind for p in params):
                 raise TcalcSyntaxError("non-default argument follows default argument", _span(name))
             defaults = defaults or default is not None
-            params.append(ast.Param(_span(item), text, default, kind))
+            params.append(ast.Param(_where(item), text, default, kind))
         return tuple(params)
 
     # ---- expressions -------------------------------------------------------------------------
@@ -261,24 +267,24 @@ class ToAst:
             data = item.data
         except AttributeError:  # only NAME-like leaves reach here via ?rules
             raise AssertionError(item) from None
-        return _EXPRESSION_NODES[data](self, item, _span(item), item.children)
+        return _EXPRESSION_NODES[data](self, item, _where(item), item.children)
 
-    def x_name(self, t, span, ch):
-        return ast.Name(span, _identifier(ch[0]))
+    def x_name(self, t, where, ch):
+        return ast.Name(where, _identifier(ch[0]))
 
-    def x_int_lit(self, t, span, ch):
+    def x_int_lit(self, t, where, ch):
         text = str(ch[0])
         try:
             limits.check_int_literal(text)
         except TcalcError as err:
-            raise err.at(span) from None
+            raise err.at(Span(*where)) from None
         digits = text.replace("_", "")
-        return ast.Constant(span, int(digits, 0) if digits[:2].lower() in ("0x", "0b", "0o") else int(digits))
+        return ast.Constant(where, int(digits, 0) if digits[:2].lower() in ("0x", "0b", "0o") else int(digits))
 
-    def x_float_lit(self, t, span, ch):
-        return ast.Constant(span, float(str(ch[0]).replace("_", "")))
+    def x_float_lit(self, t, where, ch):
+        return ast.Constant(where, float(str(ch[0]).replace("_", "")))
 
-    def x_strings(self, t, span, ch):
+    def x_strings(self, t, where, ch):
         """Adjacent string literals are one string; with an f-string among them, a JoinedStr."""
         parts: list = []
         formatted = False
@@ -289,42 +295,42 @@ class ToAst:
             else:
                 parts.append(_decode(token, str(token)))
         if not formatted:
-            return ast.Constant(span, "".join(parts))
-        return ast.JoinedStr(span, tuple(_merge_literals(parts)))
+            return ast.Constant(where, "".join(parts))
+        return ast.JoinedStr(where, tuple(_merge_literals(parts)))
 
-    def x_true(self, t, span, ch):
-        return ast.Constant(span, True)
+    def x_true(self, t, where, ch):
+        return ast.Constant(where, True)
 
-    def x_false(self, t, span, ch):
-        return ast.Constant(span, False)
+    def x_false(self, t, where, ch):
+        return ast.Constant(where, False)
 
-    def x_none(self, t, span, ch):
-        return ast.Constant(span, None)
+    def x_none(self, t, where, ch):
+        return ast.Constant(where, None)
 
-    def x_ellipsis(self, t, span, ch):
-        return ast.EllipsisExpr(span)
+    def x_ellipsis(self, t, where, ch):
+        return ast.EllipsisExpr(where)
 
-    def x_empty_tuple(self, t, span, ch):
-        return ast.TupleExpr(span, ())
+    def x_empty_tuple(self, t, where, ch):
+        return ast.TupleExpr(where, ())
 
-    def x_paren(self, t, span, ch):
+    def x_paren(self, t, where, ch):
         inner = self.expr(ch[0])
         # Keep the parentheses in the span so carets cover what the user wrote.
-        return ast.TupleExpr(span, inner.items) if isinstance(inner, ast.TupleExpr) else inner
+        return ast.TupleExpr(where, inner.items) if isinstance(inner, ast.TupleExpr) else inner
 
-    def x_tuple(self, t, span, ch):
-        return ast.TupleExpr(span, tuple(self.expr(c) for c in ch if c is not None))
+    def x_tuple(self, t, where, ch):
+        return ast.TupleExpr(where, tuple(self.expr(c) for c in ch if c is not None))
 
-    def x_list(self, t, span, ch):
-        return ast.ListExpr(span, tuple(self.expr(c) for c in ch if c is not None))
+    def x_list(self, t, where, ch):
+        return ast.ListExpr(where, tuple(self.expr(c) for c in ch if c is not None))
 
-    def x_set(self, t, span, ch):
-        return ast.SetExpr(span, tuple(self.expr(c) for c in ch if c is not None))
+    def x_set(self, t, where, ch):
+        return ast.SetExpr(where, tuple(self.expr(c) for c in ch if c is not None))
 
-    def x_empty_dict(self, t, span, ch):
-        return ast.DictExpr(span, (), ())
+    def x_empty_dict(self, t, where, ch):
+        return ast.DictExpr(where, (), ())
 
-    def x_dict(self, t, span, ch):
+    def x_dict(self, t, where, ch):
         keys, values = [], []
         for item in ch:
             if item is None:
@@ -335,10 +341,10 @@ class ToAst:
             else:  # **mapping
                 keys.append(None)
                 values.append(self.expr(item.children[1]))
-        return ast.DictExpr(span, tuple(keys), tuple(values))
+        return ast.DictExpr(where, tuple(keys), tuple(values))
 
-    def x_starred(self, t, span, ch):
-        return ast.Starred(span, self.expr(ch[1]))
+    def x_starred(self, t, where, ch):
+        return ast.Starred(where, self.expr(ch[1]))
 
     def comprehension(self, tree) -> tuple:
         """A comp_for tree: the clauses `for target in iterable` with their `if`s."""
@@ -349,7 +355,7 @@ class ToAst:
                 clauses[-1][2].append(self.expr(item.children[0]))
             else:
                 clauses.append([self.comprehension_target(item.children[0]), self.expr(item.children[1]), []])
-        return tuple(ast.Comprehension(_span(tree), target, iterable, tuple(ifs))
+        return tuple(ast.Comprehension(_where(tree), target, iterable, tuple(ifs))
                      for target, iterable, ifs in clauses)
 
     def comprehension_target(self, tree) -> ast.Node:
@@ -357,19 +363,19 @@ class ToAst:
         self.check_target(target)
         return target
 
-    def x_listcomp(self, t, span, ch):
-        return ast.ListComp(span, self.expr(ch[0]), self.comprehension(ch[1]))
+    def x_listcomp(self, t, where, ch):
+        return ast.ListComp(where, self.expr(ch[0]), self.comprehension(ch[1]))
 
-    def x_setcomp(self, t, span, ch):
-        return ast.SetComp(span, self.expr(ch[0]), self.comprehension(ch[1]))
+    def x_setcomp(self, t, where, ch):
+        return ast.SetComp(where, self.expr(ch[0]), self.comprehension(ch[1]))
 
-    def x_genexp(self, t, span, ch):
-        return ast.GeneratorExp(span, self.expr(ch[0]), self.comprehension(ch[1]))
+    def x_genexp(self, t, where, ch):
+        return ast.GeneratorExp(where, self.expr(ch[0]), self.comprehension(ch[1]))
 
-    def x_dictcomp(self, t, span, ch):
-        return ast.DictComp(span, self.expr(ch[0]), self.expr(ch[1]), self.comprehension(ch[2]))
+    def x_dictcomp(self, t, where, ch):
+        return ast.DictComp(where, self.expr(ch[0]), self.expr(ch[1]), self.comprehension(ch[2]))
 
-    def x_lambdef(self, t, span, ch):
+    def x_lambdef(self, t, where, ch):
         params = self.parameters(ch[0])
         saved = self.loops, self.in_function
         self.loops, self.in_function = 0, True
@@ -377,9 +383,9 @@ class ToAst:
             body = self.expr(ch[1])
         finally:
             self.loops, self.in_function = saved
-        return ast.Lambda(span, params, body)
+        return ast.Lambda(where, params, body)
 
-    def x_binop(self, t, span, ch):
+    def x_binop(self, t, where, ch):
         # A chain `1 + 2 + ... + n` nests to the left: built in a loop from its first
         # operand, not by recursion (it may be 100,000 terms long).
         chain = [t]
@@ -390,34 +396,34 @@ class ToAst:
         node = self.expr(first)
         for tree in reversed(chain):
             _, op, right = tree.children
-            node = ast.BinOp(_span(tree), str(op), node, self.expr(right), _span(op))
+            node = ast.BinOp(_where(tree), str(op), node, self.expr(right), _where(op))
         return node
 
-    def x_unary(self, t, span, ch):
-        return ast.UnaryOp(span, str(ch[0]), self.expr(ch[1]))
+    def x_unary(self, t, where, ch):
+        return ast.UnaryOp(where, str(ch[0]), self.expr(ch[1]))
 
-    def x_compare(self, t, span, ch):
+    def x_compare(self, t, where, ch):
         ops = tuple(" ".join(str(token) for token in c.children) if _is_tree(c) else str(c) for c in ch[1::2])
-        return ast.Compare(span, self.expr(ch[0]), ops, tuple(self.expr(c) for c in ch[2::2]))
+        return ast.Compare(where, self.expr(ch[0]), ops, tuple(self.expr(c) for c in ch[2::2]))
 
-    def x_and_(self, t, span, ch):
-        return ast.BoolOp(span, "and", self.expr(ch[0]), self.expr(ch[1]))
+    def x_and_(self, t, where, ch):
+        return ast.BoolOp(where, "and", self.expr(ch[0]), self.expr(ch[1]))
 
-    def x_or_(self, t, span, ch):
-        return ast.BoolOp(span, "or", self.expr(ch[0]), self.expr(ch[1]))
+    def x_or_(self, t, where, ch):
+        return ast.BoolOp(where, "or", self.expr(ch[0]), self.expr(ch[1]))
 
-    def x_not_(self, t, span, ch):
-        return ast.Not(span, self.expr(ch[0]))
+    def x_not_(self, t, where, ch):
+        return ast.Not(where, self.expr(ch[0]))
 
-    def x_ifexp(self, t, span, ch):
-        return ast.IfExp(span, self.expr(ch[0]), self.expr(ch[1]), self.expr(ch[2]))
+    def x_ifexp(self, t, where, ch):
+        return ast.IfExp(where, self.expr(ch[0]), self.expr(ch[1]), self.expr(ch[2]))
 
-    def x_call(self, t, span, ch):
+    def x_call(self, t, where, ch):
         func, arguments = ch
         if arguments is not None and arguments.data == "genexp_argument":  # f(x for x in xs)
-            genexp = ast.GeneratorExp(_span(arguments), self.expr(arguments.children[0]),
+            genexp = ast.GeneratorExp(_where(arguments), self.expr(arguments.children[0]),
                                       self.comprehension(arguments.children[1]))
-            return ast.Call(span, self.expr(func), (genexp,), ())
+            return ast.Call(where, self.expr(func), (genexp,), ())
         args, keywords = [], []
         for arg in (arguments.children if arguments is not None else []):
             if arg is None:
@@ -430,32 +436,32 @@ class ToAst:
                                            "write `name=value`; to compare, use `==`")
                 if any(k.name == key.id for k in keywords):
                     raise TcalcSyntaxError(f"keyword argument {key.id!r} repeated", key.span)
-                keywords.append(ast.Keyword(_span(arg), key.id, self.expr(arg.children[1])))
+                keywords.append(ast.Keyword(_where(arg), key.id, self.expr(arg.children[1])))
             elif kind == "starstar_argument":
-                keywords.append(ast.Keyword(_span(arg), None, self.expr(arg.children[1])))
+                keywords.append(ast.Keyword(_where(arg), None, self.expr(arg.children[1])))
             elif kind == "star_argument":
-                args.append(ast.Starred(_span(arg), self.expr(arg.children[1])))
+                args.append(ast.Starred(_where(arg), self.expr(arg.children[1])))
             else:
                 if keywords:
                     node = self.expr(arg)
                     raise TcalcSyntaxError("positional argument follows keyword argument", node.span)
                 args.append(self.expr(arg))
-        return ast.Call(span, self.expr(func), tuple(args), tuple(keywords))
+        return ast.Call(where, self.expr(func), tuple(args), tuple(keywords))
 
-    def x_attr(self, t, span, ch):
-        return ast.Attribute(span, self.expr(ch[0]), _identifier(ch[1]))
+    def x_attr(self, t, where, ch):
+        return ast.Attribute(where, self.expr(ch[0]), _identifier(ch[1]))
 
-    def x_index(self, t, span, ch):
+    def x_index(self, t, where, ch):
         value, subs = ch
         items = [c for c in subs.children if c is not None]
         trailing_comma = self.text[: subs.end_pos].rstrip().endswith(",")
-        return ast.Index(span, self.expr(value), tuple(self.subscript(c) for c in items),
+        return ast.Index(where, self.expr(value), tuple(self.subscript(c) for c in items),
                          len(items) > 1 or trailing_comma)
 
     def subscript(self, item) -> ast.Node:
         if _is_tree(item) and item.data == "slice":
             parts = [None if c is None else self.expr(c) for c in item.children]
-            return ast.Slice(_span(item), *parts)
+            return ast.Slice(_where(item), *parts)
         return self.expr(item)
 
     # ---- f-strings ---------------------------------------------------------------------------
@@ -539,7 +545,7 @@ class ToAst:
             while i < len(body) and (body[i] != "}" or depth):
                 depth += {"{": 1, "}": -1}.get(body[i], 0)
                 i += 1
-            spec = ast.JoinedStr(_span(token), tuple(_merge_literals(
+            spec = ast.JoinedStr(_where(token), tuple(_merge_literals(
                 self.fstring_parts(token, body[spec_start:i], offset + spec_start, is_raw))))
         if i >= len(body) or body[i] != "}":
             raise self.fstring_error("f-string: expecting '}'", offset + start - 1)
