@@ -17,26 +17,34 @@ import re
 from operator import itemgetter
 
 
-class Token:
-    """A terminal: `type`, the text (str(token)), and where it is."""
+class Token(tuple):
+    """A terminal: `type`, the text (str(token)), and where it is.
 
-    __slots__ = ("type", "value", "start_pos", "line", "column", "end_line", "end_column", "end_pos")
+    A tuple underneath, which the lexer makes in one C call (`_new_tuple(Token, fields)`):
+    a slotted class's __init__ cost a Python call for each of a script's tokens."""
 
-    def __init__(self, type_, value, start_pos, line, column, end_line, end_column, end_pos):
-        self.type = type_
-        self.value = value
-        self.start_pos = start_pos
-        self.line = line
-        self.column = column
-        self.end_line = end_line
-        self.end_column = end_column
-        self.end_pos = end_pos
+    __slots__ = ()
+
+    type = property(itemgetter(0))
+    value = property(itemgetter(1))
+    start_pos = property(itemgetter(2))
+    line = property(itemgetter(3))
+    column = property(itemgetter(4))
+    end_line = property(itemgetter(5))
+    end_column = property(itemgetter(6))
+    end_pos = property(itemgetter(7))
+
+    def __new__(cls, type_, value, start_pos, line, column, end_line, end_column, end_pos):
+        return tuple.__new__(cls, (type_, value, start_pos, line, column, end_line, end_column, end_pos))
 
     def __str__(self):
-        return self.value
+        return self[1]
 
     def __repr__(self):
-        return f"Token({self.type!r}, {self.value!r})"
+        return f"Token({self[0]!r}, {self[1]!r})"
+
+
+_new_tuple = tuple.__new__
 
 
 class Tree:
@@ -275,7 +283,7 @@ class Parser:
                 pos += len(value)
             if kind == lexer.keyword_terminal:
                 kind = lexer.keywords.get(value, kind)
-            yield Token(kind, value, start, start_line, column, line, pos - line_start + 1, pos)
+            yield _new_tuple(Token, (kind, value, start, start_line, column, line, pos - line_start + 1, pos))
 
     def _lexer_error(self, text, pos, line, line_start, state, lexer) -> ParseError:
         """The state's lexer reads nothing at `pos`. As lark: if a terminal of another state
@@ -349,6 +357,132 @@ class Parser:
             states.append(new_state)
             values.append(node)
 
+    def parse_fast(self, text: str, actions: dict):
+        """What `actions` build of `text`: the same lexer, post-lexer and LALR loop as
+        `parse`, written as one loop without a tree, for tcalc.parser's fast path.
+
+        `actions[code]` is (origin, size, kind, action) for each reduction code: `action(children,
+        where)` makes the value of the rule's symbols (None: the rule hands on its one child),
+        `where` being (start, end), each `line << 32 | column`. `kind` says how the
+        rule's height counts as Tree.height does: TREE, LIST (a `__rule_star` list, as
+        high as its items), BINOP. Returns (value, height) of the whole text. On any syntax
+        error raises a ParseError without its details: the caller parses again with `parse`
+        to explain it.
+        """
+        table, reductions, units, chains = self.actions, actions, self.units, self.chains
+        state_lexers, state_lexer = self.state_lexers, self._state_lexer
+        end_state = self.end_state
+        states, values, wheres, heights = [self.start_state], [], [], []
+        pending = []  # the _INDENT and _DEDENT tokens the post-lexer adds after a newline
+        levels = [0]  # the indentation of each open block
+        brackets = 0  # open ( [ {, inside which newlines are nothing
+        pos, line, line_start = 0, 1, 0
+        size = len(text)
+        token = kind = None
+        new = _new_tuple
+        while True:
+            if pending:
+                token = pending.pop()
+                kind = token[0]
+            elif pos < size:
+                state = states[-1]
+                lexer = state_lexers[state] or state_lexer(state)
+                m = lexer.match(text, pos)
+                if m is None:
+                    raise ParseError(pos, line, pos - line_start + 1, frozenset())
+                kind = m.lastgroup
+                value = m.group()
+                if "\n" in value:
+                    start, column, start_line = pos, pos - line_start + 1, line
+                    line += value.count("\n")
+                    line_start = pos + value.rindex("\n") + 1
+                    pos += len(value)
+                    if kind in lexer.ignore:
+                        continue
+                else:
+                    if kind in lexer.ignore:
+                        pos += len(value)
+                        continue
+                    start, column, start_line = pos, pos - line_start + 1, line
+                    pos += len(value)
+                if kind == lexer.keyword_terminal:
+                    kind = lexer.keywords.get(value, kind)
+                token = new(Token, (kind, value, start, start_line, column, line, pos - line_start + 1, pos))
+                if kind in _OPENERS:
+                    brackets += 1
+                elif kind in _CLOSERS:
+                    if brackets:
+                        brackets -= 1
+                elif kind == "_NL":
+                    if brackets:
+                        continue
+                    value = value[value.rfind("\n") + 1:]
+                    indent = len(value.expandtabs(8)) if "\t" in value else len(value)
+                    if indent > levels[-1]:
+                        levels.append(indent)
+                        pending.append(new(Token, ("_INDENT", value, *token[2:])))
+                    elif indent < levels[-1]:
+                        while indent < levels[-1]:
+                            levels.pop()
+                            pending.append(new(Token, ("_DEDENT", "", *token[2:])))
+                        if indent != levels[-1]:
+                            raise ParseError(token[7], token[5], token[6], frozenset())
+            elif len(levels) > 1 and token is not None:
+                levels.pop()
+                token = new(Token, ("_DEDENT", "", *token[2:]))
+                kind = "_DEDENT"
+            elif kind != "$END":
+                kind = "$END"  # the end of the input: reduce until the start rule is done
+            else:
+                raise ParseError(size, line, pos - line_start + 1, frozenset())
+            while True:
+                state = states[-1]
+                code = table[state].get(kind)
+                if code is None:
+                    raise ParseError(pos, line, pos - line_start + 1, frozenset())
+                if code >= 0:
+                    if kind == "$END":  # nothing is shifted at the end
+                        raise ParseError(pos, line, pos - line_start + 1, frozenset())
+                    states.append(code)
+                    values.append(token)
+                    wheres.append((token[3] << 32 | token[4], token[5] << 32 | token[6]))
+                    heights.append(-2)  # a token: no height
+                    break
+                if code in units and len(states) > 1:
+                    key = (states[-2], state, kind)
+                    end = chains.get(key)
+                    if end is None:
+                        end = chains[key] = self._chain_end(states[-2], state, kind)
+                    if end != state:
+                        states[-1] = end
+                        continue
+                origin, n, height_rule, action = reductions[code]
+                if action is None:  # the one child, handed on
+                    value, height = values[-1], heights[-1]
+                    del states[-1]
+                else:
+                    if n:
+                        children = values[-n:]
+                        where = (wheres[-n][0], wheres[-1][1])
+                        if height_rule is TREE:
+                            height = ((max(heights[-n:]) >> 1) + 1) << 1
+                        elif height_rule is LIST:
+                            height = (max(heights[-n:]) >> 1) << 1
+                        else:  # BINOP: a left operand that is a binop is at its own height
+                            left = heights[-3]
+                            height = max((left >> 1) + (~left & 1), (heights[-1] >> 1) + 1) << 1 | 1
+                        del states[-n:], values[-n:], wheres[-n:], heights[-n:]
+                    else:
+                        children, where, height = [], (1 << 32 | 1, 1 << 32 | 1), 0
+                    value = action(children, where)
+                    values.append(value)
+                    wheres.append(where)
+                    heights.append(height)
+                goto = table[states[-1]][origin]
+                if goto == end_state:
+                    return value, height >> 1
+                states.append(goto)
+
     def _chain_end(self, below, state, kind):
         """Follow unit reductions from `state` (on top of `below`) while the lookahead
         `kind` asks for them; the state where something else happens."""
@@ -368,6 +502,12 @@ def _position(token: Token) -> tuple:
 
 
 CHAIN = "binop"  # the node of a left-associative operator chain
+
+# How a rule's node counts for Tree.height, in parse_fast (tokens count -1; heights are
+# kept doubled, the low bit saying "a binop").
+TREE = "tree"  # one more than its highest child
+LIST = "list"  # a `__rule_star` list: as high as its highest item
+BINOP = "binop"  # one more than its right operand, and than its left unless that is a binop
 
 
 def _builder(name, expand1, include, nones_after):

@@ -12,22 +12,20 @@ from .errors import Span
 class Node:
     """A node: its `span`, and the fields listed in `_fields`.
 
-    The parser gives a node its place as the tuple (line, column, end_line, end_column):
-    the Span is made only when something asks for `node.span` (an error, a tool), which
-    few nodes ever are (making one for each node took a tenth of parsing)."""
+    The parser gives a node its place as a pair of ints, its start and its end each
+    `line << 32 | column` (`place`): the Span is made only when something asks for
+    `node.span` (an error, a tool), which few nodes ever are (making one for each node took
+    a tenth of parsing)."""
 
     __slots__ = ("_where",)
     _fields: tuple[str, ...] = ()
 
-    def __init__(self, span: Span | tuple[int, int, int, int]):
+    def __init__(self, span: Span | tuple[int, int]):
         self._where = span
 
     @property
     def span(self) -> Span:
-        where = self._where
-        if where is None or where.__class__ is Span:
-            return where
-        return Span(*where)
+        return span_of(self._where)
 
     @span.setter
     def span(self, span: Span) -> None:
@@ -47,6 +45,19 @@ class Node:
     def __repr__(self):
         fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
         return f"{self.__class__.__name__}({fields})"
+
+
+def place(line: int, column: int) -> int:
+    """A position as nodes keep it: one int."""
+    return line << 32 | column
+
+
+def span_of(where) -> Span:
+    """The Span of a node's place (or the Span it was given)."""
+    if where is None or where.__class__ is Span:
+        return where
+    start, end = where
+    return Span(start >> 32, start & 0xFFFFFFFF, end >> 32, end & 0xFFFFFFFF)
 
 
 # ---- expressions -------------------------------------------------------------------
@@ -105,8 +116,7 @@ class BinOp(Node):
     @property
     def op_span(self) -> Span:
         """Where the operator is (as `span`, made when asked)."""
-        where = self._op_where
-        return where if where.__class__ is Span else Span(*where)
+        return span_of(self._op_where)
 
 
 class UnaryOp(Node):

@@ -8,9 +8,10 @@ parser, with their places in the source kept (so a caret lands inside the f-stri
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 
 from . import ast, limits
-from ._lalr import Tree
+from ._lalr import BINOP, CHAIN, LIST, TREE, Token, Tree
 from .errors import Span, TcalcError, TcalcSyntaxError
 
 
@@ -22,7 +23,7 @@ def _span(item) -> Span:
 def _where(item) -> tuple:
     """Where a node or a token is, as an AST node keeps it (tcalc/ast.py: a Span is made
     when asked)."""
-    return (item.line, item.column, item.end_line, item.end_column)
+    return (item.line << 32 | item.column, item.end_line << 32 | item.end_column)
 
 
 def _identifier(token) -> str:
@@ -154,18 +155,18 @@ class ToAst:
 
     def s_return_stmt(self, t, where, ch, quiet):
         if not self.in_function:
-            raise TcalcSyntaxError("'return' outside function", Span(*where),
+            raise TcalcSyntaxError("'return' outside function", ast.span_of(where),
                                    "return ends a def's body; at the top level, just write the value")
         return ast.Return(where, None if ch[0] is None else self.expr(ch[0]), quiet)
 
     def s_break_stmt(self, t, where, ch, quiet):
         if not self.loops:
-            raise TcalcSyntaxError("'break' outside loop", Span(*where))
+            raise TcalcSyntaxError("'break' outside loop", ast.span_of(where))
         return ast.Break(where, quiet)
 
     def s_continue_stmt(self, t, where, ch, quiet):
         if not self.loops:
-            raise TcalcSyntaxError("'continue' not properly in loop", Span(*where))
+            raise TcalcSyntaxError("'continue' not properly in loop", ast.span_of(where))
         return ast.Continue(where, quiet)
 
     def s_pass_stmt(self, t, where, ch, quiet):
@@ -277,7 +278,7 @@ class ToAst:
         try:
             limits.check_int_literal(text)
         except TcalcError as err:
-            raise err.at(Span(*where)) from None
+            raise err.at(ast.span_of(where)) from None
         digits = text.replace("_", "")
         return ast.Constant(where, int(digits, 0) if digits[:2].lower() in ("0x", "0b", "0o") else int(digits))
 
@@ -622,3 +623,191 @@ def _merge_literals(parts: list) -> list:
 _EXPRESSION_NODES = {name[2:]: method for name, method in vars(ToAst).items() if name.startswith("x_")}
 _STATEMENT_NODES = {name[2:]: method for name, method in vars(ToAst).items() if name.startswith("s_")}
 _COMPOUND_NODES = {name[2:]: method for name, method in vars(ToAst).items() if name.startswith("c_")}
+
+
+# ---- the fast path: the AST built at the parser's reductions ---------------------------
+
+class NotFast(Exception):
+    """The fast path cannot vouch for its answer (a `return` or `break` out of place):
+    tcalc.parser takes the tree and the pass above, which say what is wrong."""
+
+
+class _Subscripts(Tree):
+    """A `subscripts` node of the fast path, which knows whether a comma ends it
+    (`X[1,]` indexes with a tuple)."""
+
+    __slots__ = ("trailing_comma",)
+
+
+class Reductions(ToAst):
+    """The AST pass run bottom-up, at each of the parser's reductions (Parser.parse_fast),
+    instead of over a finished tree: the same methods as ToAst, whose children arrive
+    already made (so `expr` and `suite` hand them on). The rules that make no AST node
+    (arguments, subscripts, parameters, ...) still make a small Tree for their parent's
+    method to read. What ToAst checks top-down with its context (a `return` outside a
+    def, a `break` outside a loop) is checked at the def or loop: until then such
+    statements wait, by place, in `returns` and `exits`.
+
+    Any error here, and any syntax error, is explained by the tree and ToAst instead
+    (tcalc.parser), so that it stays the error that pass finds first.
+    """
+
+    def __init__(self, rules):
+        super().__init__("", None)
+        self.in_use = False
+        self.returns: list = []
+        self.exits: list = []
+        self.actions = {-i - 1: (rule[0], rule[1], *self._action(*rule[2:]))
+                        for i, rule in enumerate(rules)}
+
+    def begin(self, text: str, parse_expression) -> None:
+        self.text, self.parse_expression = text, parse_expression
+        self.returns, self.exits = [], []
+
+    def _action(self, name, expand1, include, nones_after):
+        """(height rule, action) of one rule: see Parser.parse_fast."""
+        if expand1:
+            return TREE, None
+        pick = _picker(include, nones_after)
+        if name.startswith("__"):
+            return LIST, lambda children, where: pick(children)
+        if name == CHAIN:
+            return BINOP, self.binop
+        for prefix in ("x_", "c_"):
+            method = getattr(self, prefix + name, None)
+            if method is not None:
+                return TREE, lambda children, where: method(None, where, pick(children))
+        method = getattr(self, "s_" + name, None)
+        if method is not None:
+            return TREE, lambda children, where: method(None, where, pick(children), False)
+        if name in ("line", "suite", "start"):
+            method = getattr(self, "r_" + name)
+            return TREE, lambda children, where: method(pick(children))
+        if name == "subscripts":
+            return TREE, lambda children, where: self.subscripts(pick(children), where, children)
+        return TREE, lambda children, where: _tree(Tree, name, pick(children), where)
+
+    # ---- what differs from the top-down pass -------------------------------------------
+
+    def expr(self, node):
+        return node
+
+    def suite(self, statements):
+        return statements
+
+    def r_line(self, items) -> list:
+        """A line's statements; one followed by ';' does not show its value."""
+        last = len(items) - 1
+        statements = []
+        for i, item in enumerate(items):
+            if item.__class__ is not Token:
+                if i < last and items[i + 1].__class__ is Token:
+                    item.quiet = True
+                statements.append(item)
+        return statements
+
+    def r_suite(self, items) -> tuple:
+        return tuple(_flat(items))
+
+    def r_start(self, items) -> ast.Program:
+        if self.returns or self.exits:
+            raise NotFast
+        return ast.Program(Span(1, 1, 1, 1), tuple(_flat(items)))
+
+    def binop(self, children, where):
+        left, op, right = children
+        return ast.BinOp(where, op[1], left, right, (op[3] << 32 | op[4], op[5] << 32 | op[6]))
+
+    def subscripts(self, items, where, children):
+        node = _tree(_Subscripts, "subscripts", items, where)
+        node.trailing_comma = children[-1].__class__ is Token
+        return node
+
+    def x_index(self, t, where, ch):
+        value, subs = ch
+        items = [c for c in subs.children if c is not None]
+        return ast.Index(where, value, tuple(self.subscript(c) for c in items), len(items) > 1 or subs.trailing_comma)
+
+    def s_return_stmt(self, t, where, ch, quiet):
+        self.returns.append(where[0])
+        return ast.Return(where, ch[0], quiet)
+
+    def s_break_stmt(self, t, where, ch, quiet):
+        self.exits.append(where[0])
+        return ast.Break(where, quiet)
+
+    def s_continue_stmt(self, t, where, ch, quiet):
+        self.exits.append(where[0])
+        return ast.Continue(where, quiet)
+
+    def c_def_stmt(self, t, where, ch):
+        node = ToAst.c_def_stmt(self, t, where, ch)
+        start = where[0]
+        self.returns = [p for p in self.returns if p < start]
+        if self.exits and self.exits[-1] >= start:  # a break in the body, outside its loops
+            raise NotFast
+        return node
+
+    def c_for_stmt(self, t, where, ch):
+        return self._loop(ToAst.c_for_stmt(self, t, where, ch), where, ch[3])
+
+    def c_while_stmt(self, t, where, ch):
+        return self._loop(ToAst.c_while_stmt(self, t, where, ch), where, ch[2])
+
+    def _loop(self, node, where, orelse):
+        """The breaks and continues of the loop's body are in place (not its else's)."""
+        if self.exits:
+            start = where[0]
+            stop = ast.place(orelse.line, orelse.column) if orelse is not None else where[1] + 1
+            self.exits = [p for p in self.exits if p < start or p >= stop]
+        return node
+
+
+def _picker(include, nones_after):
+    """lark's child filter for one rule, as a function of the values of its symbols: the
+    kept ones, None for each absent optional part, and the items of an inlined
+    `__rule_star` list (the list itself when it comes first: a long list stays linear)."""
+    if not nones_after and all(not inline and not nones for _, inline, nones in include):
+        indices = tuple(i for i, _, _ in include)
+        if not indices:
+            return lambda children: []
+        if len(indices) == 1:
+            only = indices[0]
+            return lambda children: [children[only]]
+        getter = itemgetter(*indices)
+        return lambda children: list(getter(children))
+
+    def pick(children):
+        filtered = []
+        for i, inline, nones in include:
+            if nones:
+                filtered += [None] * nones
+            if not inline:
+                filtered.append(children[i])
+            elif filtered:
+                filtered += children[i]
+            else:
+                filtered = children[i]
+        if nones_after:
+            filtered += [None] * nones_after
+        return filtered
+
+    return pick
+
+
+def _tree(cls, name, children, where):
+    node = cls(name, children)
+    start, end = where
+    node.line, node.column, node.end_line, node.end_column = start >> 32, start & 0xFFFFFFFF, end >> 32, end & 0xFFFFFFFF
+    return node
+
+
+def _flat(items) -> list:
+    """The statements of lines (lists) and compound statements."""
+    out = []
+    for item in items:
+        if item.__class__ is list:
+            out += item
+        else:
+            out.append(item)
+    return out
