@@ -33,9 +33,11 @@ class Token(tuple):
     end_line = property(itemgetter(5))
     end_column = property(itemgetter(6))
     end_pos = property(itemgetter(7))
+    where = property(itemgetter(8))  # (start, end), each line << 32 | column, as AST nodes keep it
 
     def __new__(cls, type_, value, start_pos, line, column, end_line, end_column, end_pos):
-        return tuple.__new__(cls, (type_, value, start_pos, line, column, end_line, end_column, end_pos))
+        return tuple.__new__(cls, (type_, value, start_pos, line, column, end_line, end_column, end_pos,
+                                   (line << 32 | column, end_line << 32 | end_column)))
 
     def __str__(self):
         return self[1]
@@ -45,6 +47,12 @@ class Token(tuple):
 
 
 _new_tuple = tuple.__new__
+
+# Spaces between tokens, which parse_fast skips before asking the state's lexer: WS is
+# ignored by every lexer and is the only terminal that can start with a space (a grammar
+# where that stops being true fails tests/test_fast_parse.py). A third of the lexer's
+# matches were these.
+_BLANKS = re.compile("[ \t\f]+").match
 
 
 class Tree:
@@ -289,7 +297,9 @@ class Parser:
                 pos += len(value)
             if kind == lexer.keyword_terminal:
                 kind = lexer.keywords.get(value, kind)
-            yield _new_tuple(Token, (kind, value, start, start_line, column, line, pos - line_start + 1, pos))
+            end_column = pos - line_start + 1
+            yield _new_tuple(Token, (kind, value, start, start_line, column, line, end_column, pos,
+                                     (start_line << 32 | column, line << 32 | end_column)))
 
     def _lexer_error(self, text, pos, line, line_start, state, lexer) -> ParseError:
         """The state's lexer reads nothing at `pos`. As lark: if a terminal of another state
@@ -383,14 +393,19 @@ class Parser:
         levels = [0]  # the indentation of each open block
         brackets = 0  # open ( [ {, inside which newlines are nothing
         pos, line, line_start = 0, 1, 0
+        base = 1 << 32 | 1  # base + offset: the place (line << 32 | column) of an offset on this line
         size = len(text)
         token = kind = None
         new = _new_tuple
+        blanks = _BLANKS
         while True:
             if pending:
                 token = pending.pop()
                 kind = token[0]
             elif pos < size:
+                if text[pos] == " ":  # see _BLANKS
+                    pos = blanks(text, pos).end()
+                    continue
                 state = states[-1]
                 lexer = state_lexers[state] or state_lexer(state)
                 m = lexer.match(text, pos)
@@ -398,22 +413,23 @@ class Parser:
                     raise ParseError(pos, line, pos - line_start + 1, frozenset())
                 kind = m.lastgroup
                 value = m.group()
+                start = pos
+                pos = m.end()
                 if "\n" in value:
-                    start, column, start_line = pos, pos - line_start + 1, line
+                    start_line, column, where = line, start - line_start + 1, base + start
                     line += value.count("\n")
-                    line_start = pos + value.rindex("\n") + 1
-                    pos += len(value)
+                    line_start = start + value.rindex("\n") + 1
+                    base = (line << 32) - line_start + 1
                     if kind in lexer.ignore:
                         continue
+                    where = (where, base + pos)
+                elif kind in lexer.ignore:
+                    continue
                 else:
-                    if kind in lexer.ignore:
-                        pos += len(value)
-                        continue
-                    start, column, start_line = pos, pos - line_start + 1, line
-                    pos += len(value)
+                    start_line, column, where = line, start - line_start + 1, (base + start, base + pos)
                 if kind == lexer.keyword_terminal:
                     kind = lexer.keywords.get(value, kind)
-                token = new(Token, (kind, value, start, start_line, column, line, pos - line_start + 1, pos))
+                token = new(Token, (kind, value, start, start_line, column, line, pos - line_start + 1, pos, where))
                 if kind in _OPENERS:
                     brackets += 1
                 elif kind in _CLOSERS:
@@ -451,10 +467,10 @@ class Parser:
                         raise ParseError(pos, line, pos - line_start + 1, frozenset())
                     states.append(code)
                     values.append(token)
-                    wheres.append((token[3] << 32 | token[4], token[5] << 32 | token[6]))
+                    wheres.append(token[8])
                     heights.append(-2)  # a token: no height
                     break
-                if code in units and len(states) > 1:
+                if code in units:  # (a unit rule has its one symbol on the stack)
                     key = (states[-2], state, kind)
                     end = chains.get(key)
                     if end is None:

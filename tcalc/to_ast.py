@@ -668,9 +668,21 @@ class Reductions(ToAst):
         """(height rule, action) of one rule: see Parser.parse_fast."""
         if expand1:
             return TREE, None
-        pick = _picker(include, nones_after)
+        shape = (name, tuple(map(tuple, include)), nones_after)
+        if shape in _SHORT_CUTS:
+            return (LIST if name.startswith("__") else TREE), getattr(self, _SHORT_CUTS[shape])
         if name.startswith("__"):
+            if len(include) == 2 and include[0] == (0, True, 0) and include[1][1:] == (False, 0) and not nones_after:
+                item = include[1][0]
+
+                def extend(children):  # the list itself, one longer: a long list stays linear
+                    items = children[0]
+                    items.append(children[item])
+                    return items
+                return LIST, lambda children, where: extend(children)
+            pick = _picker(include, nones_after)
             return LIST, lambda children, where: pick(children)
+        pick = _picker(include, nones_after)
         if name == CHAIN:
             return BINOP, self.binop
         for prefix in ("x_", "c_"):
@@ -686,6 +698,65 @@ class Reductions(ToAst):
         if name == "subscripts":
             return TREE, lambda children, where: self.subscripts(pick(children), where, children)
         return TREE, lambda children, where: _tree(Tree, name, pick(children), where)
+
+    # ---- short cuts: the same nodes as the methods above, for the commonest rules -----
+    # (one call where the general action takes three or four; see _SHORT_CUTS)
+
+    def name(self, children, where):
+        text = children[0][1]
+        return ast.Name(where, text if text.isascii() else _identifier(text))
+
+    def int_lit(self, children, where):
+        text = children[0][1]
+        if text.isdigit() and len(text) <= limits.LIMITS.max_int_digits:
+            return ast.Constant(where, int(text))
+        return self.x_int_lit(None, where, [children[0]])
+
+    def float_lit(self, children, where):
+        return ast.Constant(where, float(children[0][1].replace("_", "")))
+
+    def attr(self, children, where):
+        text = children[2][1]
+        return ast.Attribute(where, children[0], text if text.isascii() else _identifier(text))
+
+    def call_without_arguments(self, children, where):
+        return ast.Call(where, children[0], (), ())
+
+    def call(self, children, where):
+        arguments = children[2]
+        if arguments.data == "arguments":
+            for arg in arguments.children:
+                if arg is None or arg.__class__ is Tree:
+                    break
+            else:  # positional arguments only
+                return ast.Call(where, children[0], tuple(arguments.children), ())
+        return self.x_call(None, where, [children[0], arguments])
+
+    def arguments(self, children, where):
+        return Tree("arguments", [children[0]])  # (x_call reads no position of it)
+
+    def assign(self, children, where):
+        target = children[0]
+        if target.__class__ is ast.Name:
+            return ast.Assign(where, target, children[2], False)
+        return self.s_assign(None, where, [target, children[2]], False)
+
+    def expr_stmt(self, children, where):
+        return ast.ExprStmt(where, children[0], False)
+
+    def single_line(self, children, where):
+        return [children[0]]
+
+    def first_line(self, children, where):
+        return [children[0]]
+
+    def next_line(self, children, where):
+        items = children[0]
+        items.append(children[1])
+        return items
+
+    def end_of_lines(self, children, where):
+        return children[0]
 
     # ---- what differs from the top-down pass -------------------------------------------
 
@@ -716,7 +787,7 @@ class Reductions(ToAst):
 
     def binop(self, children, where):
         left, op, right = children
-        return ast.BinOp(where, op[1], left, right, (op[3] << 32 | op[4], op[5] << 32 | op[6]))
+        return ast.BinOp(where, op[1], left, right, op[8])
 
     def subscripts(self, items, where, children):
         node = _tree(_Subscripts, "subscripts", items, where)
@@ -761,6 +832,25 @@ class Reductions(ToAst):
             stop = ast.place(orelse.line, orelse.column) if orelse is not None else where[1] + 1
             self.exits = [p for p in self.exits if p < start or p >= stop]
         return node
+
+
+# Rule (name, kept children, placeholders after) -> the Reductions method that builds it
+# in one call.
+_SHORT_CUTS = {
+    ("name", ((0, False, 0),), 0): "name",
+    ("int_lit", ((0, False, 0),), 0): "int_lit",
+    ("float_lit", ((0, False, 0),), 0): "float_lit",
+    ("attr", ((0, False, 0), (2, False, 0)), 0): "attr",
+    ("call", ((0, False, 0),), 1): "call_without_arguments",
+    ("call", ((0, False, 0), (2, False, 0)), 0): "call",
+    ("arguments", ((0, False, 0),), 0): "arguments",
+    ("assign", ((0, False, 0), (2, False, 0)), 0): "assign",
+    ("expr_stmt", ((0, False, 0),), 0): "expr_stmt",
+    ("line", ((0, False, 0),), 0): "single_line",
+    ("__start_star_0", ((0, False, 0),), 0): "first_line",
+    ("__start_star_0", ((0, True, 0), (1, False, 0)), 0): "next_line",
+    ("__start_star_0", ((0, True, 0),), 0): "end_of_lines",
+}
 
 
 def _picker(include, nones_after):
