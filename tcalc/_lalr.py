@@ -482,6 +482,12 @@ class Parser:
                 if action is None:  # the one child, handed on
                     value, height = values[-1], heights[-1]
                     del states[-1]
+                elif n == 1:  # the node replaces its one symbol, at the same place
+                    where = wheres[-1]
+                    value = values[-1] = action(values[-1:], where)
+                    height = heights[-1]
+                    height = heights[-1] = ((height >> 1) + (height_rule is TREE)) << 1
+                    del states[-1]
                 else:
                     if n:
                         children = values[-n:]
