@@ -469,118 +469,119 @@ class Parser:
         token = kind = None
         new = _new_tuple
         blanks = _BLANKS
-        while True:
-            if pending:
-                token = pending.pop()
-                kind = token[0]
-            elif pos < size:
-                if text[pos] == " ":  # see _BLANKS
-                    pos = blanks(text, pos).end()
-                    continue
-                state = states[-1]
-                lexer = state_lexers[state] or state_lexer(state)
-                m = lexer.match(text, pos)
-                if m is None:
-                    raise ParseError(pos, line, pos - line_start + 1, frozenset())
-                kind = m.lastgroup
-                value = m.group()
-                start = pos
-                pos = m.end()
-                if "\n" in value:
-                    start_line, column, where = line, start - line_start + 1, base + start
-                    line += value.count("\n")
-                    line_start = start + value.rindex("\n") + 1
-                    base = (line << 32) - line_start + 1
-                    if kind in lexer.ignore:
-                        continue
-                    where = (where, base + pos)
-                elif kind in lexer.ignore:
-                    continue
-                else:
-                    start_line, column, where = line, start - line_start + 1, (base + start, base + pos)
-                if kind == lexer.keyword_terminal:
-                    kind = lexer.keywords.get(value, kind)
-                token = new(Token, (kind, value, start, start_line, column, line, pos - line_start + 1, pos, where))
-                if kind in _OPENERS:
-                    brackets += 1
-                elif kind in _CLOSERS:
-                    if brackets:
-                        brackets -= 1
-                elif kind == "_NL":
-                    if brackets:
-                        continue
-                    value = value[value.rfind("\n") + 1:]
-                    indent = len(value.expandtabs(8)) if "\t" in value else len(value)
-                    if indent > levels[-1]:
-                        levels.append(indent)
-                        pending.append(new(Token, ("_INDENT", value, *token[2:])))
-                    elif indent < levels[-1]:
-                        while indent < levels[-1]:
-                            levels.pop()
-                            pending.append(new(Token, ("_DEDENT", "", *token[2:])))
-                        if indent != levels[-1]:
-                            raise ParseError(token[7], token[5], token[6], frozenset())
-            elif len(levels) > 1 and token is not None:
-                levels.pop()
-                token = new(Token, ("_DEDENT", "", *token[2:]))
-                kind = "_DEDENT"
-            elif kind != "$END":
-                kind = "$END"  # the end of the input: reduce until the start rule is done
-            else:
-                raise ParseError(size, line, pos - line_start + 1, frozenset())
+        try:
             while True:
-                state = states[-1]
-                code = table[state].get(kind)
-                if code is None:
-                    raise ParseError(pos, line, pos - line_start + 1, frozenset())
-                if code >= 0:
-                    if kind == "$END":  # nothing is shifted at the end
-                        raise ParseError(pos, line, pos - line_start + 1, frozenset())
-                    states.append(code)
-                    values.append(token)
-                    wheres.append(token[8])
-                    heights.append(-2)  # a token: no height
-                    break
-                if code in units:  # (a unit rule has its one symbol on the stack)
-                    key = (states[-2], state, kind)
-                    end = chains.get(key)
-                    if end is None:
-                        end = chains[key] = self._chain_end(states[-2], state, kind)
-                    if end != state:
-                        states[-1] = end
+                if pending:
+                    token = pending.pop()
+                    kind = token[0]
+                elif pos < size:
+                    if text[pos] == " ":  # see _BLANKS
+                        pos = blanks(text, pos).end()
                         continue
-                origin, n, height_rule, action = reductions[code]
-                if action is None:  # the one child, handed on
-                    value, height = values[-1], heights[-1]
-                    del states[-1]
-                elif n == 1:  # the node replaces its one symbol, at the same place
-                    where = wheres[-1]
-                    value = values[-1] = action(values[-1:], where)
-                    height = heights[-1]
-                    height = heights[-1] = ((height >> 1) + (height_rule is TREE)) << 1
-                    del states[-1]
-                else:
-                    if n:
-                        children = values[-n:]
-                        where = (wheres[-n][0], wheres[-1][1])
-                        if height_rule is TREE:
-                            height = ((max(heights[-n:]) >> 1) + 1) << 1
-                        elif height_rule is LIST:
-                            height = (max(heights[-n:]) >> 1) << 1
-                        else:  # BINOP: a left operand that is a binop is at its own height
-                            left = heights[-3]
-                            height = max((left >> 1) + (~left & 1), (heights[-1] >> 1) + 1) << 1 | 1
-                        del states[-n:], values[-n:], wheres[-n:], heights[-n:]
+                    state = states[-1]
+                    lexer = state_lexers[state] or state_lexer(state)
+                    m = lexer.match(text, pos)
+                    if m is None:
+                        raise ParseError(pos, line, pos - line_start + 1, frozenset())
+                    kind = m.lastgroup
+                    value = m.group()
+                    start = pos
+                    pos = m.end()
+                    if "\n" in value:
+                        start_line, column, where = line, start - line_start + 1, base + start
+                        line += value.count("\n")
+                        line_start = start + value.rindex("\n") + 1
+                        base = (line << 32) - line_start + 1
+                        if kind in lexer.ignore:
+                            continue
+                        where = (where, base + pos)
+                    elif kind in lexer.ignore:
+                        continue
                     else:
-                        children, where, height = [], (1 << 32 | 1, 1 << 32 | 1), 0
-                    value = action(children, where)
-                    values.append(value)
-                    wheres.append(where)
-                    heights.append(height)
-                goto = table[states[-1]][origin]
-                if goto == end_state:
-                    return value, height >> 1
-                states.append(goto)
+                        start_line, column, where = line, start - line_start + 1, (base + start, base + pos)
+                    if kind == lexer.keyword_terminal:
+                        kind = lexer.keywords.get(value, kind)
+                    token = new(Token, (kind, value, start, start_line, column, line, pos - line_start + 1, pos, where))
+                    if kind in _OPENERS:
+                        brackets += 1
+                    elif kind in _CLOSERS:
+                        if brackets:
+                            brackets -= 1
+                    elif kind == "_NL":
+                        if brackets:
+                            continue
+                        value = value[value.rfind("\n") + 1:]
+                        indent = len(value.expandtabs(8)) if "\t" in value else len(value)
+                        if indent > levels[-1]:
+                            levels.append(indent)
+                            pending.append(new(Token, ("_INDENT", value, *token[2:])))
+                        elif indent < levels[-1]:
+                            while indent < levels[-1]:
+                                levels.pop()
+                                pending.append(new(Token, ("_DEDENT", "", *token[2:])))
+                            if indent != levels[-1]:
+                                raise ParseError(token[7], token[5], token[6], frozenset())
+                elif len(levels) > 1 and token is not None:
+                    levels.pop()
+                    token = new(Token, ("_DEDENT", "", *token[2:]))
+                    kind = "_DEDENT"
+                elif kind != "$END":
+                    kind = "$END"  # the end of the input: reduce until the start rule is done
+                else:
+                    raise ParseError(size, line, pos - line_start + 1, frozenset())
+                while True:
+                    state = states[-1]
+                    code = table[state][kind]  # (a KeyError: nothing can come here)
+                    if code >= 0:
+                        if kind == "$END":  # nothing is shifted at the end
+                            raise ParseError(pos, line, pos - line_start + 1, frozenset())
+                        states.append(code)
+                        values.append(token)
+                        wheres.append(token[8])
+                        heights.append(-2)  # a token: no height
+                        break
+                    if code in units:  # (a unit rule has its one symbol on the stack)
+                        key = (states[-2], state, kind)
+                        end = chains.get(key)
+                        if end is None:
+                            end = chains[key] = self._chain_end(states[-2], state, kind)
+                        if end != state:
+                            states[-1] = end
+                            continue
+                    origin, n, height_rule, action = reductions[code]
+                    if action is None:  # the one child, handed on
+                        value, height = values[-1], heights[-1]
+                        del states[-1]
+                    elif n == 1:  # the node replaces its one symbol, at the same place
+                        where = wheres[-1]
+                        value = values[-1] = action(values[-1:], where)
+                        height = heights[-1]
+                        height = heights[-1] = ((height >> 1) + (height_rule is TREE)) << 1
+                        del states[-1]
+                    else:
+                        if n:
+                            children = values[-n:]
+                            where = (wheres[-n][0], wheres[-1][1])
+                            if height_rule is TREE:
+                                height = ((max(heights[-n:]) >> 1) + 1) << 1
+                            elif height_rule is LIST:
+                                height = (max(heights[-n:]) >> 1) << 1
+                            else:  # BINOP: a left operand that is a binop is at its own height
+                                left = heights[-3]
+                                height = max((left >> 1) + (~left & 1), (heights[-1] >> 1) + 1) << 1 | 1
+                            del states[-n:], values[-n:], wheres[-n:], heights[-n:]
+                        else:
+                            children, where, height = [], (1 << 32 | 1, 1 << 32 | 1), 0
+                        value = action(children, where)
+                        values.append(value)
+                        wheres.append(where)
+                        heights.append(height)
+                    goto = table[states[-1]][origin]
+                    if goto == end_state:
+                        return value, height >> 1
+                    states.append(goto)
+        except KeyError:  # the state takes no such token: a syntax error
+            raise ParseError(pos, line, pos - line_start + 1, frozenset()) from None
 
     def _chain_end(self, below, state, kind):
         """Follow unit reductions from `state` (on top of `below`) while the lookahead
