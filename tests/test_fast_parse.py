@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tcalc import ast, limits, parser
@@ -17,6 +17,9 @@ from tcalc.errors import TcalcError
 from tcalc.to_ast import ToAst
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from test_parser_tables import _FUZZ, _MUTATED, _PROGRAMS  # noqa: E402  (the same generated text)
+
 PROGRAMS = sorted((ROOT / "tests" / "golden").rglob("*.tc")) + sorted((ROOT / "examples").glob("*.tc"))
 
 
@@ -111,19 +114,6 @@ def test_errors_are_the_passes():
         with pytest.raises(TcalcError) as reference:
             _reference(text) if "(" not in text else parser._parse(text)
         assert str(fast.value) == str(reference.value)
-
-
-def _fuzz_strategies():
-    sys.path.insert(0, str(ROOT / "tests"))
-    from test_fuzz import mutated, programs
-
-    return programs, mutated()
-
-
-_PROGRAMS, _MUTATED = _fuzz_strategies()
-_FUZZ = settings(max_examples=300, deadline=None, derandomize=True,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                        HealthCheck.filter_too_much])
 
 
 @_FUZZ
