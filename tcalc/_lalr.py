@@ -230,6 +230,8 @@ def _first_character_test(regexp: str) -> str:
     is not a small one of ASCII characters. Found by callgrind: after the names moved
     behind the patterns, those four terminals were still entered at nearly every token.
     """
+    if not regexp.startswith("("):  # a character, a class, an escape: a test already (and
+        return ""                   # parsing every pattern again doubled the lexers' set-up)
     try:
         from re import _constants as sre
         from re import _parser
@@ -310,9 +312,16 @@ class Parser:
         # always the same, so it is remembered.
         self.units = frozenset(-i - 1 for i, rule in enumerate(self.rules) if rule[3])
         self.chains: dict = {}
-        # code -> (origin, size, builder)
-        self.reductions = {-i - 1: (rule[0], rule[1], _builder(*rule[2:]))
-                           for i, rule in enumerate(self.rules)}
+        self._tree_builders = None  # made when a tree is first asked for
+
+    @property
+    def reductions(self) -> dict:
+        """code -> (origin, size, builder) of the tree (parse): parse_fast, which most
+        parses take, has no use for them."""
+        if self._tree_builders is None:
+            self._tree_builders = {-i - 1: (rule[0], rule[1], _builder(*rule[2:]))
+                                   for i, rule in enumerate(self.rules)}
+        return self._tree_builders
 
     def _lexer(self, index: int) -> _Lexer:
         lexer = self.lexers.get(index)
