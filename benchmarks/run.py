@@ -369,6 +369,32 @@ def case_script(ctx) -> list[dict]:
                 f"({SCRIPT_LINES / m['tcalc']:,.0f} lines/s overall{extra})", m, 3.0)]
 
 
+def case_parse(ctx) -> list[dict]:
+    """The 2000-line script of case_script in this process: tcalc's parse of it against
+    CPython's `compile()` of the same text (it is Python too), per line; then parse and
+    evaluate through a Session against Python + NumPy compiling and exec-ing its script."""
+    tc, py = write_scripts(ctx.tmp, SCRIPT_LINES)
+    tc_text, py_text = tc.read_text(), py.read_text()
+    from tcalc.parser import parse
+
+    parse(tc_text)  # the lexers compile their patterns on first use
+    sides = {"tcalc": timed(lambda: parse(tc_text)), "numpy": timed(lambda: compile(tc_text, "<script>", "exec"))}
+    m = alternate(sides, ctx.rounds(20, 8))
+    per_line = {k: v / SCRIPT_LINES for k, v in m.items()}
+    rows = [row(f"parse: the {SCRIPT_LINES}-line script, a line (tcalc's parser vs CPython's `compile()` "
+                f"of the same text; {SCRIPT_LINES / m['tcalc']:,.0f} lines/s)", per_line, 2.0)]
+
+    def numpy_side():
+        exec(compile(py_text, "<script>", "exec"), {})
+
+    sides = {"tcalc": timed(lambda: run(Session(), tc_text)), "numpy": timed(numpy_side)}
+    m = alternate(sides, ctx.rounds(10, 4))
+    rows.append(row(f"scripts in process: the {SCRIPT_LINES}-line script parsed and run through a Session "
+                    f"vs Python + NumPy compiling and exec-ing it ({SCRIPT_LINES / m['tcalc']:,.0f} lines/s; "
+                    f"NumPy {SCRIPT_LINES / m['numpy']:,.0f})", m, 2.5))
+    return rows
+
+
 def _names_scripts(lines: int) -> tuple[str, str, str]:
     """A script of `lines` statements that each bind a new name, the same with 3 names
     reused, and the fresh-name script in Python + NumPy."""
@@ -593,7 +619,7 @@ def case_shell(ctx) -> list[dict]:
 # 0 copies apart).
 CASES = {"startup": case_startup, "matmul": case_matmul, "autograd": case_autograd,
          "inplace": case_inplace, "backward_memory": case_backward_memory, "script": case_script,
-         "shell": case_shell, "names": case_names, "loop": case_loop, "vmap": case_vmap}
+         "parse": case_parse, "shell": case_shell, "names": case_names, "loop": case_loop, "vmap": case_vmap}
 
 
 # ---- report ----------------------------------------------------------------------------

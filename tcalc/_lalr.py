@@ -14,29 +14,46 @@ loop.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from operator import itemgetter
 
 
-class Token:
-    """A terminal: `type`, the text (str(token)), and where it is."""
+class Token(tuple):
+    """A terminal: `type`, the text (str(token)), and where it is.
 
-    __slots__ = ("type", "value", "start_pos", "line", "column", "end_line", "end_column", "end_pos")
+    A tuple underneath, which the lexer makes in one C call (`_new_tuple(Token, fields)`):
+    a slotted class's __init__ cost a Python call for each of a script's tokens."""
 
-    def __init__(self, type_, value, start_pos, line, column, end_line, end_column, end_pos):
-        self.type = type_
-        self.value = value
-        self.start_pos = start_pos
-        self.line = line
-        self.column = column
-        self.end_line = end_line
-        self.end_column = end_column
-        self.end_pos = end_pos
+    __slots__ = ()
+
+    type = property(itemgetter(0))
+    value = property(itemgetter(1))
+    start_pos = property(itemgetter(2))
+    line = property(itemgetter(3))
+    column = property(itemgetter(4))
+    end_line = property(itemgetter(5))
+    end_column = property(itemgetter(6))
+    end_pos = property(itemgetter(7))
+    where = property(itemgetter(8))  # (start, end), each line << 32 | column, as AST nodes keep it
+
+    def __new__(cls, type_, value, start_pos, line, column, end_line, end_column, end_pos):
+        return tuple.__new__(cls, (type_, value, start_pos, line, column, end_line, end_column, end_pos,
+                                   (line << 32 | column, end_line << 32 | end_column)))
 
     def __str__(self):
-        return self.value
+        return self[1]
 
     def __repr__(self):
-        return f"Token({self.type!r}, {self.value!r})"
+        return f"Token({self[0]!r}, {self[1]!r})"
+
+
+_new_tuple = tuple.__new__
+
+# Spaces between tokens, which parse_fast skips before asking the state's lexer: WS is
+# ignored by every lexer and is the only terminal that can start with a space (a grammar
+# where that stops being true fails tests/test_fast_parse.py). A third of the lexer's
+# matches were these.
+_BLANKS = re.compile("[ \t\f]+").match
 
 
 class Tree:
@@ -187,7 +204,14 @@ class _Lexer:
     __slots__ = ("match", "ignore", "keyword_terminal", "keywords", "allowed")
 
     def __init__(self, spec):
-        pattern = "|".join(f"(?P<{name}>{regexp})" for name, regexp in spec["terminals"])
+        # Each alternative's name is an empty group after it, not a group around it: the
+        # regex engine skips an alternative whose first character cannot match without
+        # entering it only when the alternative starts with that character test (a
+        # group around it starts with a mark). The same match, and its lastgroup names
+        # the terminal (the last group closed); callgrind: the lexer's regex took 20% of
+        # parsing, trying every terminal at each token.
+        pattern = "|".join(f"{_first_character_test(regexp)}(?:{regexp})(?P<{name}>)"
+                           for name, regexp in spec["terminals"])
         self.match = re.compile(pattern).match
         self.ignore = frozenset(spec["ignore"])
         keywords = spec["keywords"]
@@ -195,6 +219,77 @@ class _Lexer:
         self.keywords = keywords["words"] if keywords else {}
         # What it reads besides the ignored terminals: what an error says it expected.
         self.allowed = frozenset(name for name, _ in spec["terminals"]) - self.ignore or frozenset({"<END-OF-FILE>"})
+
+
+@lru_cache(maxsize=None)
+def _first_character_test(regexp: str) -> str:
+    """A lookahead for the characters a match of `regexp` can start with, where the
+    pattern does not start with a character test of its own (an optional prefix, a
+    group, a repetition of a group: STRING, FSTRING, FLOAT, _NL), so that the regex
+    engine leaves it at once at any other character; "" where it does, or where the set
+    is not a small one of ASCII characters. Found by callgrind: after the names moved
+    behind the patterns, those four terminals were still entered at nearly every token.
+    """
+    if not regexp.startswith("("):  # a character, a class, an escape: a test already (and
+        return ""                   # parsing every pattern again doubled the lexers' set-up)
+    try:
+        from re import _constants as sre
+        from re import _parser
+    except ImportError:  # Python 3.10
+        import sre_constants as sre
+        import sre_parse as _parser
+
+    items = _parser.parse(regexp).data
+    if not items or items[0][0] in (sre.LITERAL, sre.IN, sre.NOT_LITERAL):
+        return ""
+    chars = _first_characters(items, sre)
+    if not chars or not all(ord(c) < 128 for c in chars[0]) or chars[1]:
+        return ""
+    return "(?=[" + "".join(re.escape(c) for c in sorted(chars[0])) + "])"
+
+
+def _first_characters(items, sre):
+    """(the characters a match of the parsed pattern `items` can start with, whether it
+    can match nothing), or None if that is beyond this simple walk."""
+    chars = set()
+    for op, av in items:
+        if op is sre.LITERAL:
+            chars.add(chr(av))
+            return chars, False
+        if op is sre.IN:
+            for in_op, in_av in av:
+                if in_op is sre.LITERAL:
+                    chars.add(chr(in_av))
+                elif in_op is sre.RANGE and in_av[1] - in_av[0] < 128:
+                    chars.update(chr(c) for c in range(in_av[0], in_av[1] + 1))
+                else:
+                    return None
+            return chars, False
+        if op is sre.SUBPATTERN:
+            if av[1] & sre.SRE_FLAG_IGNORECASE:
+                return None
+            inner = _first_characters(av[3].data, sre)
+        elif op is sre.BRANCH:
+            inner, nullable = set(), False
+            for branch in av[1]:
+                got = _first_characters(branch.data, sre)
+                if got is None:
+                    return None
+                inner |= got[0]
+                nullable = nullable or got[1]
+            inner = (inner, nullable)
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            inner = _first_characters(av[2].data, sre)
+            if inner is not None and av[0] == 0:
+                inner = (inner[0], True)
+        else:
+            return None
+        if inner is None:
+            return None
+        chars |= inner[0]
+        if not inner[1]:
+            return chars, False
+    return chars, True
 
 
 class Parser:
@@ -217,9 +312,16 @@ class Parser:
         # always the same, so it is remembered.
         self.units = frozenset(-i - 1 for i, rule in enumerate(self.rules) if rule[3])
         self.chains: dict = {}
-        # code -> (origin, size, builder)
-        self.reductions = {-i - 1: (rule[0], rule[1], _builder(*rule[2:]))
-                           for i, rule in enumerate(self.rules)}
+        self._tree_builders = None  # made when a tree is first asked for
+
+    @property
+    def reductions(self) -> dict:
+        """code -> (origin, size, builder) of the tree (parse): parse_fast, which most
+        parses take, has no use for them."""
+        if self._tree_builders is None:
+            self._tree_builders = {-i - 1: (rule[0], rule[1], _builder(*rule[2:]))
+                                   for i, rule in enumerate(self.rules)}
+        return self._tree_builders
 
     def _lexer(self, index: int) -> _Lexer:
         lexer = self.lexers.get(index)
@@ -275,7 +377,9 @@ class Parser:
                 pos += len(value)
             if kind == lexer.keyword_terminal:
                 kind = lexer.keywords.get(value, kind)
-            yield Token(kind, value, start, start_line, column, line, pos - line_start + 1, pos)
+            end_column = pos - line_start + 1
+            yield _new_tuple(Token, (kind, value, start, start_line, column, line, end_column, pos,
+                                     (start_line << 32 | column, line << 32 | end_column)))
 
     def _lexer_error(self, text, pos, line, line_start, state, lexer) -> ParseError:
         """The state's lexer reads nothing at `pos`. As lark: if a terminal of another state
@@ -349,6 +453,145 @@ class Parser:
             states.append(new_state)
             values.append(node)
 
+    def parse_fast(self, text: str, actions: dict):
+        """What `actions` build of `text`: the same lexer, post-lexer and LALR loop as
+        `parse`, written as one loop without a tree, for tcalc.parser's fast path.
+
+        `actions[code]` is (origin, size, kind, action) for each reduction code: `action(children,
+        where)` makes the value of the rule's symbols (None: the rule hands on its one child),
+        `where` being (start, end), each `line << 32 | column`. `kind` says how the
+        rule's height counts as Tree.height does: TREE, LIST (a `__rule_star` list, as
+        high as its items), BINOP. Returns (value, height) of the whole text. On any syntax
+        error raises a ParseError without its details: the caller parses again with `parse`
+        to explain it.
+        """
+        table, reductions, units, chains = self.actions, actions, self.units, self.chains
+        state_lexers, state_lexer = self.state_lexers, self._state_lexer
+        end_state = self.end_state
+        states, values, wheres, heights = [self.start_state], [], [], []
+        pending = []  # the _INDENT and _DEDENT tokens the post-lexer adds after a newline
+        levels = [0]  # the indentation of each open block
+        brackets = 0  # open ( [ {, inside which newlines are nothing
+        pos, line, line_start = 0, 1, 0
+        base = 1 << 32 | 1  # base + offset: the place (line << 32 | column) of an offset on this line
+        size = len(text)
+        token = kind = None
+        new = _new_tuple
+        blanks = _BLANKS
+        try:
+            while True:
+                if pending:
+                    token = pending.pop()
+                    kind = token[0]
+                elif pos < size:
+                    if text[pos] == " ":  # see _BLANKS
+                        pos = blanks(text, pos).end()
+                        continue
+                    state = states[-1]
+                    lexer = state_lexers[state] or state_lexer(state)
+                    m = lexer.match(text, pos)
+                    if m is None:
+                        raise ParseError(pos, line, pos - line_start + 1, frozenset())
+                    kind = m.lastgroup
+                    value = m.group()
+                    start = pos
+                    pos = m.end()
+                    if "\n" in value:
+                        start_line, column, where = line, start - line_start + 1, base + start
+                        line += value.count("\n")
+                        line_start = start + value.rindex("\n") + 1
+                        base = (line << 32) - line_start + 1
+                        if kind in lexer.ignore:
+                            continue
+                        where = (where, base + pos)
+                    elif kind in lexer.ignore:
+                        continue
+                    else:
+                        start_line, column, where = line, start - line_start + 1, (base + start, base + pos)
+                    if kind == lexer.keyword_terminal:
+                        kind = lexer.keywords.get(value, kind)
+                    token = new(Token, (kind, value, start, start_line, column, line, pos - line_start + 1, pos, where))
+                    if kind in _OPENERS:
+                        brackets += 1
+                    elif kind in _CLOSERS:
+                        if brackets:
+                            brackets -= 1
+                    elif kind == "_NL":
+                        if brackets:
+                            continue
+                        value = value[value.rfind("\n") + 1:]
+                        indent = len(value.expandtabs(8)) if "\t" in value else len(value)
+                        if indent > levels[-1]:
+                            levels.append(indent)
+                            pending.append(new(Token, ("_INDENT", value, *token[2:])))
+                        elif indent < levels[-1]:
+                            while indent < levels[-1]:
+                                levels.pop()
+                                pending.append(new(Token, ("_DEDENT", "", *token[2:])))
+                            if indent != levels[-1]:
+                                raise ParseError(token[7], token[5], token[6], frozenset())
+                elif len(levels) > 1 and token is not None:
+                    levels.pop()
+                    token = new(Token, ("_DEDENT", "", *token[2:]))
+                    kind = "_DEDENT"
+                elif kind != "$END":
+                    kind = "$END"  # the end of the input: reduce until the start rule is done
+                else:
+                    raise ParseError(size, line, pos - line_start + 1, frozenset())
+                while True:
+                    state = states[-1]
+                    code = table[state][kind]  # (a KeyError: nothing can come here)
+                    if code >= 0:
+                        if kind == "$END":  # nothing is shifted at the end
+                            raise ParseError(pos, line, pos - line_start + 1, frozenset())
+                        states.append(code)
+                        values.append(token)
+                        wheres.append(token[8])
+                        heights.append(-2)  # a token: no height
+                        break
+                    if code in units:  # (a unit rule has its one symbol on the stack)
+                        key = (states[-2], state, kind)
+                        end = chains.get(key)
+                        if end is None:
+                            end = chains[key] = self._chain_end(states[-2], state, kind)
+                        if end != state:
+                            states[-1] = end
+                            continue
+                    origin, n, height_rule, action = reductions[code]
+                    if action is None:  # the one child, handed on
+                        value, height = values[-1], heights[-1]
+                        del states[-1]
+                    elif n == 1:  # the node replaces its one symbol, at the same place
+                        where = wheres[-1]
+                        value = values[-1] = action(values[-1:], where)
+                        height = heights[-1]
+                        height = heights[-1] = ((height >> 1) + (height_rule is TREE)) << 1
+                        del states[-1]
+                    else:
+                        if n:
+                            children = values[-n:]
+                            where = (wheres[-n][0], wheres[-1][1])
+                            if height_rule is TREE:
+                                height = ((max(heights[-n:]) >> 1) + 1) << 1
+                            elif height_rule is LIST:
+                                height = (max(heights[-n:]) >> 1) << 1
+                            else:  # BINOP: a left operand that is a binop is at its own height
+                                left = heights[-3]
+                                height = max((left >> 1) + (~left & 1), (heights[-1] >> 1) + 1) << 1 | 1
+                            del states[-n:], values[-n:], wheres[-n:], heights[-n:]
+                        else:
+                            children, where, height = [], (1 << 32 | 1, 1 << 32 | 1), 0
+                        value = action(children, where)
+                        values.append(value)
+                        wheres.append(where)
+                        heights.append(height)
+                    goto = table[states[-1]][origin]
+                    if goto == end_state:
+                        return value, height >> 1
+                    states.append(goto)
+        except KeyError:  # the state takes no such token: a syntax error
+            raise ParseError(pos, line, pos - line_start + 1, frozenset()) from None
+
     def _chain_end(self, below, state, kind):
         """Follow unit reductions from `state` (on top of `below`) while the lookahead
         `kind` asks for them; the state where something else happens."""
@@ -368,6 +611,12 @@ def _position(token: Token) -> tuple:
 
 
 CHAIN = "binop"  # the node of a left-associative operator chain
+
+# How a rule's node counts for Tree.height, in parse_fast (tokens count -1; heights are
+# kept doubled, the low bit saying "a binop").
+TREE = "tree"  # one more than its highest child
+LIST = "list"  # a `__rule_star` list: as high as its highest item
+BINOP = "binop"  # one more than its right operand, and than its left unless that is a binop
 
 
 def _builder(name, expand1, include, nones_after):

@@ -10,13 +10,26 @@ from .errors import Span
 
 
 class Node:
-    """A node: its `span`, and the fields listed in `_fields`."""
+    """A node: its `span`, and the fields listed in `_fields`.
 
-    __slots__ = ("span",)
+    The parser gives a node its place as a pair of ints, its start and its end each
+    `line << 32 | column` (`place`): the Span is made only when something asks for
+    `node.span` (an error, a tool), which few nodes ever are (making one for each node took
+    a tenth of parsing)."""
+
+    __slots__ = ("_where",)
     _fields: tuple[str, ...] = ()
 
-    def __init__(self, span: Span):
-        self.span = span
+    def __init__(self, span: Span | tuple[int, int]):
+        self._where = span
+
+    @property
+    def span(self) -> Span:
+        return span_of(self._where)
+
+    @span.setter
+    def span(self, span: Span) -> None:
+        self._where = span
 
     def _key(self):
         return tuple(getattr(self, name) for name in self._fields)
@@ -34,6 +47,19 @@ class Node:
         return f"{self.__class__.__name__}({fields})"
 
 
+def place(line: int, column: int) -> int:
+    """A position as nodes keep it: one int."""
+    return line << 32 | column
+
+
+def span_of(where) -> Span:
+    """The Span of a node's place (or the Span it was given)."""
+    if where is None or where.__class__ is Span:
+        return where
+    start, end = where
+    return Span(start >> 32, start & 0xFFFFFFFF, end >> 32, end & 0xFFFFFFFF)
+
+
 # ---- expressions -------------------------------------------------------------------
 
 
@@ -42,7 +68,7 @@ class Name(Node):
     _fields = ('id',)
 
     def __init__(self, span: Span, id: str):
-        self.span = span
+        self._where = span
         self.id = id
 
 
@@ -53,7 +79,7 @@ class Constant(Node):
     _fields = ('value',)
 
     def __init__(self, span: Span, value: object):
-        self.span = span
+        self._where = span
         self.value = value
 
 
@@ -62,7 +88,7 @@ class TupleExpr(Node):
     _fields = ('items',)
 
     def __init__(self, span: Span, items: tuple[Node, ...]):
-        self.span = span
+        self._where = span
         self.items = items
 
 
@@ -71,21 +97,26 @@ class ListExpr(Node):
     _fields = ('items',)
 
     def __init__(self, span: Span, items: tuple[Node, ...]):
-        self.span = span
+        self._where = span
         self.items = items
 
 
 class BinOp(Node):
-    __slots__ = ("op", "left", "right", "op_span")
+    __slots__ = ("op", "left", "right", "_op_where")
     _fields = ('op', 'left', 'right')
     # op: '+', '-', '*', '/', '//', '%', '@', '**', '&', '|', '^'
 
     def __init__(self, span: Span, op: str, left: Node, right: Node, op_span: Span):
-        self.span = span
+        self._where = span
         self.op = op
         self.left = left
         self.right = right
-        self.op_span = op_span
+        self._op_where = op_span
+
+    @property
+    def op_span(self) -> Span:
+        """Where the operator is (as `span`, made when asked)."""
+        return span_of(self._op_where)
 
 
 class UnaryOp(Node):
@@ -94,7 +125,7 @@ class UnaryOp(Node):
     # op: '-', '+', '~'
 
     def __init__(self, span: Span, op: str, operand: Node):
-        self.span = span
+        self._where = span
         self.op = op
         self.operand = operand
 
@@ -106,7 +137,7 @@ class Compare(Node):
     _fields = ('first', 'ops', 'rest')
 
     def __init__(self, span: Span, first: Node, ops: tuple[str, ...], rest: tuple[Node, ...]):
-        self.span = span
+        self._where = span
         self.first = first
         self.ops = ops
         self.rest = rest
@@ -118,7 +149,7 @@ class BoolOp(Node):
     # op: 'and', 'or'
 
     def __init__(self, span: Span, op: str, left: Node, right: Node):
-        self.span = span
+        self._where = span
         self.op = op
         self.left = left
         self.right = right
@@ -129,7 +160,7 @@ class Not(Node):
     _fields = ('operand',)
 
     def __init__(self, span: Span, operand: Node):
-        self.span = span
+        self._where = span
         self.operand = operand
 
 
@@ -138,7 +169,7 @@ class IfExp(Node):
     _fields = ('body', 'test', 'orelse')
 
     def __init__(self, span: Span, body: Node, test: Node, orelse: Node):
-        self.span = span
+        self._where = span
         self.body = body
         self.test = test
         self.orelse = orelse
@@ -149,7 +180,7 @@ class Keyword(Node):
     _fields = ('name', 'value')
 
     def __init__(self, span: Span, name: str, value: Node):
-        self.span = span
+        self._where = span
         self.name = name
         self.value = value
 
@@ -160,7 +191,7 @@ class Call(Node):
     # args may hold Starred (`f(*xs)`); a Keyword named None is `**mapping`
 
     def __init__(self, span: Span, func: Node, args: tuple[Node, ...], keywords: tuple[Keyword, ...]):
-        self.span = span
+        self._where = span
         self.func = func
         self.args = args
         self.keywords = keywords
@@ -172,7 +203,7 @@ class Attribute(Node):
     _fields = ('value', 'attr')
 
     def __init__(self, span: Span, value: Node, attr: str):
-        self.span = span
+        self._where = span
         self.value = value
         self.attr = attr
 
@@ -182,7 +213,7 @@ class Slice(Node):
     _fields = ('start', 'stop', 'step')
 
     def __init__(self, span: Span, start: Node | None, stop: Node | None, step: Node | None):
-        self.span = span
+        self._where = span
         self.start = start
         self.stop = stop
         self.step = step
@@ -193,7 +224,7 @@ class EllipsisExpr(Node):
     _fields = ()
 
     def __init__(self, span: Span):
-        self.span = span
+        self._where = span
 
 
 class Starred(Node):
@@ -203,7 +234,7 @@ class Starred(Node):
     _fields = ('value',)
 
     def __init__(self, span: Span, value):
-        self.span = span
+        self._where = span
         self.value = value
 
 
@@ -214,7 +245,7 @@ class DictExpr(Node):
     _fields = ('keys', 'values')
 
     def __init__(self, span: Span, keys, values):
-        self.span = span
+        self._where = span
         self.keys = keys
         self.values = values
 
@@ -224,7 +255,7 @@ class SetExpr(Node):
     _fields = ('items',)
 
     def __init__(self, span: Span, items):
-        self.span = span
+        self._where = span
         self.items = items
 
 
@@ -235,7 +266,7 @@ class Comprehension(Node):
     _fields = ('target', 'iter', 'ifs')
 
     def __init__(self, span: Span, target, iter, ifs):
-        self.span = span
+        self._where = span
         self.target = target
         self.iter = iter
         self.ifs = ifs
@@ -246,7 +277,7 @@ class ListComp(Node):
     _fields = ('elt', 'generators')
 
     def __init__(self, span: Span, elt, generators):
-        self.span = span
+        self._where = span
         self.elt = elt
         self.generators = generators
 
@@ -256,7 +287,7 @@ class SetComp(Node):
     _fields = ('elt', 'generators')
 
     def __init__(self, span: Span, elt, generators):
-        self.span = span
+        self._where = span
         self.elt = elt
         self.generators = generators
 
@@ -266,7 +297,7 @@ class GeneratorExp(Node):
     _fields = ('elt', 'generators')
 
     def __init__(self, span: Span, elt, generators):
-        self.span = span
+        self._where = span
         self.elt = elt
         self.generators = generators
 
@@ -276,7 +307,7 @@ class DictComp(Node):
     _fields = ('key', 'value', 'generators')
 
     def __init__(self, span: Span, key, value, generators):
-        self.span = span
+        self._where = span
         self.key = key
         self.value = value
         self.generators = generators
@@ -287,7 +318,7 @@ class Lambda(Node):
     _fields = ('params', 'body')
 
     def __init__(self, span: Span, params, body):
-        self.span = span
+        self._where = span
         self.params = params
         self.body = body
 
@@ -299,7 +330,7 @@ class FormattedValue(Node):
     _fields = ('value', 'conversion', 'format_spec')
 
     def __init__(self, span: Span, value, conversion, format_spec):
-        self.span = span
+        self._where = span
         self.value = value
         self.conversion = conversion
         self.format_spec = format_spec
@@ -312,7 +343,7 @@ class JoinedStr(Node):
     _fields = ('parts',)
 
     def __init__(self, span: Span, parts):
-        self.span = span
+        self._where = span
         self.parts = parts
 
 
@@ -323,7 +354,7 @@ class Index(Node):
     # is_tuple: `X[1,]` and `X[1, 2]` index with a tuple
 
     def __init__(self, span: Span, value: Node, items: tuple[Node, ...], is_tuple: bool):
-        self.span = span
+        self._where = span
         self.value = value
         self.items = items
         self.is_tuple = is_tuple
@@ -339,7 +370,7 @@ class Param(Node):
     _fields = ('name', 'default', 'kind')
 
     def __init__(self, span: Span, name, default, kind):
-        self.span = span
+        self._where = span
         self.name = name
         self.default = default
         self.kind = kind
@@ -352,7 +383,7 @@ class Def(Node):
     _fields = ('name', 'params', 'body', 'quiet')
 
     def __init__(self, span: Span, name, params, body, quiet):
-        self.span = span
+        self._where = span
         self.name = name
         self.params = params
         self.body = body
@@ -364,7 +395,7 @@ class Return(Node):
     _fields = ('value', 'quiet')
 
     def __init__(self, span: Span, value, quiet):
-        self.span = span
+        self._where = span
         self.value = value
         self.quiet = quiet
 
@@ -374,7 +405,7 @@ class Break(Node):
     _fields = ('quiet',)
 
     def __init__(self, span: Span, quiet):
-        self.span = span
+        self._where = span
         self.quiet = quiet
 
 
@@ -383,7 +414,7 @@ class Continue(Node):
     _fields = ('quiet',)
 
     def __init__(self, span: Span, quiet):
-        self.span = span
+        self._where = span
         self.quiet = quiet
 
 
@@ -392,7 +423,7 @@ class Pass(Node):
     _fields = ('quiet',)
 
     def __init__(self, span: Span, quiet):
-        self.span = span
+        self._where = span
         self.quiet = quiet
 
 
@@ -403,7 +434,7 @@ class If(Node):
     _fields = ('test', 'body', 'orelse')
 
     def __init__(self, span: Span, test, body, orelse):
-        self.span = span
+        self._where = span
         self.test = test
         self.body = body
         self.orelse = orelse
@@ -414,7 +445,7 @@ class While(Node):
     _fields = ('test', 'body', 'orelse')
 
     def __init__(self, span: Span, test, body, orelse):
-        self.span = span
+        self._where = span
         self.test = test
         self.body = body
         self.orelse = orelse
@@ -425,7 +456,7 @@ class For(Node):
     _fields = ('target', 'iter', 'body', 'orelse')
 
     def __init__(self, span: Span, target, iter, body, orelse):
-        self.span = span
+        self._where = span
         self.target = target
         self.iter = iter
         self.body = body
@@ -439,7 +470,7 @@ class With(Node):
     _fields = ('items', 'body')
 
     def __init__(self, span: Span, items, body):
-        self.span = span
+        self._where = span
         self.items = items
         self.body = body
 
@@ -449,7 +480,7 @@ class Delete(Node):
     _fields = ('targets', 'quiet')
 
     def __init__(self, span: Span, targets, quiet):
-        self.span = span
+        self._where = span
         self.targets = targets
         self.quiet = quiet
 
@@ -459,7 +490,7 @@ class Global(Node):
     _fields = ('names', 'quiet')
 
     def __init__(self, span: Span, names, quiet):
-        self.span = span
+        self._where = span
         self.names = names
         self.quiet = quiet
 
@@ -469,7 +500,7 @@ class Assert(Node):
     _fields = ('test', 'msg', 'quiet')
 
     def __init__(self, span: Span, test, msg, quiet):
-        self.span = span
+        self._where = span
         self.test = test
         self.msg = msg
         self.quiet = quiet
@@ -482,7 +513,7 @@ class ImportFrom(Node):
     _fields = ('module', 'names', 'quiet')
 
     def __init__(self, span: Span, module, names, quiet):
-        self.span = span
+        self._where = span
         self.module = module
         self.names = names
         self.quiet = quiet
@@ -495,7 +526,7 @@ class Magic(Node):
     _fields = ('line', 'quiet')
 
     def __init__(self, span: Span, line, quiet):
-        self.span = span
+        self._where = span
         self.line = line
         self.quiet = quiet
 
@@ -506,7 +537,7 @@ class ExprStmt(Node):
     # quiet: ended by ';'
 
     def __init__(self, span: Span, value: Node, quiet: bool):
-        self.span = span
+        self._where = span
         self.value = value
         self.quiet = quiet
 
@@ -517,7 +548,7 @@ class Assign(Node):
     # targets: Name, Index, Attribute or TupleExpr of those
 
     def __init__(self, span: Span, targets: Node, value: Node, quiet: bool):
-        self.span = span
+        self._where = span
         self.targets = targets
         self.value = value
         self.quiet = quiet
@@ -530,7 +561,7 @@ class AugAssign(Node):
     # op: '+', '-', ...
 
     def __init__(self, span: Span, target: Node, op: str, value: Node, quiet: bool):
-        self.span = span
+        self._where = span
         self.target = target
         self.op = op
         self.value = value
@@ -542,7 +573,7 @@ class FunctionDef(Node):
     _fields = ('name', 'params', 'body', 'quiet')
 
     def __init__(self, span: Span, name: str, params: tuple[str, ...], body: Node, quiet: bool):
-        self.span = span
+        self._where = span
         self.name = name
         self.params = params
         self.body = body
@@ -556,7 +587,7 @@ class Import(Node):
     _fields = ('names', 'quiet')
 
     def __init__(self, span: Span, names: tuple[tuple[str, str | None], ...], quiet: bool):
-        self.span = span
+        self._where = span
         self.names = names
         self.quiet = quiet
 
@@ -568,7 +599,7 @@ class MultiAssign(Node):
     _fields = ('targets', 'value', 'quiet')
 
     def __init__(self, span: Span, targets: tuple[Node, ...], value: Node, quiet: bool):
-        self.span = span
+        self._where = span
         self.targets = targets
         self.value = value
         self.quiet = quiet
@@ -579,5 +610,5 @@ class Program(Node):
     _fields = ('statements',)
 
     def __init__(self, span: Span, statements: tuple[Node, ...]):
-        self.span = span
+        self._where = span
         self.statements = statements

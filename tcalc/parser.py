@@ -12,7 +12,7 @@ from functools import lru_cache
 from . import ast, limits
 from ._lalr import CHAIN, ParseError, Tree, UnexpectedToken
 from .errors import TcalcSyntaxError
-from .to_ast import ToAst, _span
+from .to_ast import Reductions, ToAst, _span
 
 
 def _grammar_path():
@@ -94,6 +94,9 @@ def parse(text: str) -> ast.Program:
 
 
 def _parse(text: str) -> ast.Program:
+    program = _parse_fast(text)
+    if program is not None:
+        return program
     try:
         tree = parse_tree(text)
     except ParseError as err:
@@ -108,6 +111,38 @@ def _parse(text: str) -> ast.Program:
         err = limits.refuse("max_depth", "this statement nests too deeply for Python to follow",
                             "split it into several statements with intermediate names")
         raise err.at(_deepest_statement(tree)) from None
+
+
+@lru_cache(maxsize=1)
+def _reductions():
+    return Reductions(_parser().rules)
+
+
+# The fast path's answer stands below this height; above it (a refusal, or a depth the
+# top-down pass would not follow with a raised --max-depth), the tree decides.
+_FAST_HEIGHT = limits.LIMITS.max_depth + 2
+
+
+def _parse_fast(text: str) -> ast.Program | None:
+    """The AST built at the parser's reductions (tcalc/to_ast.py's Reductions), or None
+    where the tree and its pass must answer: a syntax error or any error of the AST pass
+    (their message, place and order are theirs), or a statement nested deeper than the
+    depth limit."""
+    reductions = _reductions()
+    if reductions.in_use:  # not re-entered: an f-string's expression takes the tree
+        return None
+    reductions.in_use = True
+    reductions.begin(text, _parse_expression)
+    try:
+        program, height = _parser().parse_fast(text, reductions.actions)
+    except Exception:  # noqa: BLE001  (whatever it was, the tree's pass says it exactly)
+        return None
+    finally:
+        reductions.in_use = False
+        reductions.begin("", None)
+    if height > min(limits.LIMITS.max_depth + 2, _FAST_HEIGHT):
+        return None
+    return program
 
 
 def _deepest_statement(tree):
