@@ -549,6 +549,8 @@ class Parser:
                         wheres.append(token[8])
                         heights.append(-2)  # a token: no height
                         break
+                    # The unit chains, as _parse follows them, written out again in this
+                    # loop: a method call here would cost a call a reduction.
                     if code in units:  # (a unit rule has its one symbol on the stack)
                         key = (states[-2], state, kind)
                         end = chains.get(key)
