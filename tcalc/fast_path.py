@@ -26,6 +26,7 @@ NOT_FAST = object()
 _FLOATS = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
 _NUMBERS = (int, float)  # by exact type: a bool is not taken
 _NDARRAY = np.ndarray
+_OPERATIONS = frozenset((ast.BinOp, ast.UnaryOp, ast.Call))
 MAX_NODES = 64  # a longer expression goes the general way (no deep recursion here)
 
 # The operators, by the op their general path runs for floats. `number / tensor` is left
@@ -39,9 +40,9 @@ METHODS = {"sum": ops.sum_of_floats}
 
 
 def evaluate(node: ast.Node, names: dict, scope) -> Tensor | object:
-    """The value of `node` as a new Tensor, or NOT_FAST."""
-    if batching.MODES:
-        return NOT_FAST
+    """The value of an operation `node` as a new Tensor, or NOT_FAST."""
+    if batching.MODES or type(node) not in _OPERATIONS:
+        return NOT_FAST  # a bare name is its tensor itself (`y = x`), not a new one
     # What is left for the rest of the expression: nodes, and elements its results may
     # take by the limits' cheap bound (the general path makes each result a Tensor, which
     # counts while it lives; these arrays are counted here instead).

@@ -51,8 +51,11 @@ def outcome(source: str, fast: bool) -> tuple:
         session = Session()
         run_program(PRELUDE, session)
         printed, error = run_program(source, session)
-        state = {name: (v.data.dtype.str, v.data.tobytes(), v.requires_grad)
-                 for name, v in session.globals.items() if type(v).__name__ == "Tensor"}
+        tensors = {name: v for name, v in session.globals.items() if type(v).__name__ == "Tensor"}
+        # Which names hold one tensor object (`y = x` binds x's own tensor).
+        same = {name: tuple(sorted(n for n, w in tensors.items() if w is v)) for name, v in tensors.items()}
+        state = {name: (v.data.dtype.str, v.data.tobytes(), v.requires_grad, same[name])
+                 for name, v in tensors.items()}
     seen = (printed, None if error is None else (error.kind, error.message, error.span))
     return seen, state
 
@@ -117,3 +120,9 @@ def test_a_fast_statement_after_a_failed_one_keeps_the_session():
     assert error is not None and error.kind == "name error"
     # The first round's `a = a * 2` stays done, as in Python; the failed statement bound nothing.
     assert np.array_equal(session.globals["a"].data, before * 2) and "x" not in session.globals
+
+
+def test_a_name_assigned_in_a_loop_is_the_same_tensor():
+    """`y = x` binds x's tensor itself, as Python does, in a block as at the top level."""
+    printed, error = run_program("x = ones(2)\nfor i in range(1):\n    y = x\n    z = (x)\ny is x, z is x, id(y) == id(x)")
+    assert error is None and printed == "(True, True, True)\n"
