@@ -155,15 +155,21 @@ def test_numpy_warnings_do_not_reach_the_user():
 
 def test_an_endless_loop_stops_at_ctrl_c_with_exit_130():
     """`while True: pass` is not a hang: SIGINT ends it at once, cleanly."""
+    import select
     import signal
     import time
 
     env = dict(os.environ, NO_COLOR="1")
     package_root = os.path.dirname(os.path.dirname(os.path.abspath(tcalc.__file__)))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
-    process = subprocess.Popen([sys.executable, "-m", "tcalc", "-e", "n = 0\nwhile True:\n    n += 1"],
+    process = subprocess.Popen([sys.executable, "-m", "tcalc", "-e",
+                                "print('looping')\nn = 0\nwhile True:\n    n += 1"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    time.sleep(1.5)  # well inside the loop
+    # Inside the loop once its first line is out (a fixed wait was not enough on a loaded
+    # machine, where start-up itself can take longer), and a little after.
+    ready, _, _ = select.select([process.stdout], [], [], 30)
+    assert ready and process.stdout.readline() == "looping\n"
+    time.sleep(0.3)
     process.send_signal(signal.SIGINT)
     try:
         out, err = process.communicate(timeout=10)
