@@ -14,7 +14,6 @@ loop.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from operator import itemgetter
 
 
@@ -199,20 +198,23 @@ def _make(like, kind: str, value: str):
 
 class _Lexer:
     """One lexer of the contextual lexer: lark's terminals for a set of parser states, tried
-    in lark's order, and the keywords lark tells apart from names after matching."""
+    in lark's order, and the keywords lark tells apart from names after matching.
 
-    __slots__ = ("match", "ignore", "keyword_terminal", "keywords", "allowed")
+    lark joins them into one regex (an alternation: the first terminal that matches wins);
+    this lexer tries them one by one, in the same order, and at each character only those
+    that can start with it (`starts`, worked out when the tables are made), so that each
+    terminal's pattern is compiled once for every lexer, when first tried: compiling each
+    lexer's whole alternation took 9 ms of a one-line `tcalc -e` (three lexers), more than
+    the rest of its parse, and a script compiled tens of them."""
 
-    def __init__(self, spec):
-        # Each alternative's name is an empty group after it, not a group around it: the
-        # regex engine skips an alternative whose first character cannot match without
-        # entering it only when the alternative starts with that character test (a
-        # group around it starts with a mark). The same match, and its lastgroup names
-        # the terminal (the last group closed); callgrind: the lexer's regex took 20% of
-        # parsing, trying every terminal at each token.
-        pattern = "|".join(f"{_first_character_test(regexp)}(?:{regexp})(?P<{name}>)"
-                           for name, regexp in spec["terminals"])
-        self.match = re.compile(pattern).match
+    __slots__ = ("terminals", "compiled", "by_character", "ignore", "keyword_terminal", "keywords",
+                 "allowed")
+
+    def __init__(self, spec, starts: dict, compiled):
+        self.terminals = [(name, starts[name]) for name, _ in spec["terminals"]]
+        self.compiled = compiled  # terminal -> its pattern's match, shared by the parser's lexers
+        # character -> ((terminal, its compiled match), ...) to try there, in lark's order
+        self.by_character: dict = {}
         self.ignore = frozenset(spec["ignore"])
         keywords = spec["keywords"]
         self.keyword_terminal = keywords["terminal"] if keywords else None
@@ -220,76 +222,22 @@ class _Lexer:
         # What it reads besides the ignored terminals: what an error says it expected.
         self.allowed = frozenset(name for name, _ in spec["terminals"]) - self.ignore or frozenset({"<END-OF-FILE>"})
 
+    def candidates(self, character: str) -> tuple:
+        """The terminals to try at `character`, each with its pattern's match."""
+        ascii_ = character < "\x80"
+        found = self.by_character[character] = tuple(
+            (name, self.compiled(name))
+            for name, start in self.terminals
+            if start is None or (character in start[0] if ascii_ else start[1]))
+        return found
 
-@lru_cache(maxsize=None)
-def _first_character_test(regexp: str) -> str:
-    """A lookahead for the characters a match of `regexp` can start with, where the
-    pattern does not start with a character test of its own (an optional prefix, a
-    group, a repetition of a group: STRING, FSTRING, FLOAT, _NL), so that the regex
-    engine leaves it at once at any other character; "" where it does, or where the set
-    is not a small one of ASCII characters. Found by callgrind: after the names moved
-    behind the patterns, those four terminals were still entered at nearly every token.
-    """
-    if not regexp.startswith("("):  # a character, a class, an escape: a test already (and
-        return ""                   # parsing every pattern again doubled the lexers' set-up)
-    try:
-        from re import _constants as sre
-        from re import _parser
-    except ImportError:  # Python 3.10
-        import sre_constants as sre
-        import sre_parse as _parser
-
-    items = _parser.parse(regexp).data
-    if not items or items[0][0] in (sre.LITERAL, sre.IN, sre.NOT_LITERAL):
-        return ""
-    chars = _first_characters(items, sre)
-    if not chars or not all(ord(c) < 128 for c in chars[0]) or chars[1]:
-        return ""
-    return "(?=[" + "".join(re.escape(c) for c in sorted(chars[0])) + "])"
-
-
-def _first_characters(items, sre):
-    """(the characters a match of the parsed pattern `items` can start with, whether it
-    can match nothing), or None if that is beyond this simple walk."""
-    chars = set()
-    for op, av in items:
-        if op is sre.LITERAL:
-            chars.add(chr(av))
-            return chars, False
-        if op is sre.IN:
-            for in_op, in_av in av:
-                if in_op is sre.LITERAL:
-                    chars.add(chr(in_av))
-                elif in_op is sre.RANGE and in_av[1] - in_av[0] < 128:
-                    chars.update(chr(c) for c in range(in_av[0], in_av[1] + 1))
-                else:
-                    return None
-            return chars, False
-        if op is sre.SUBPATTERN:
-            if av[1] & sre.SRE_FLAG_IGNORECASE:
-                return None
-            inner = _first_characters(av[3].data, sre)
-        elif op is sre.BRANCH:
-            inner, nullable = set(), False
-            for branch in av[1]:
-                got = _first_characters(branch.data, sre)
-                if got is None:
-                    return None
-                inner |= got[0]
-                nullable = nullable or got[1]
-            inner = (inner, nullable)
-        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
-            inner = _first_characters(av[2].data, sre)
-            if inner is not None and av[0] == 0:
-                inner = (inner[0], True)
-        else:
-            return None
-        if inner is None:
-            return None
-        chars |= inner[0]
-        if not inner[1]:
-            return chars, False
-    return chars, True
+    def match(self, text: str, pos: int):
+        """(terminal, match) of the first terminal that matches at `pos`, or None."""
+        for kind, match in self.by_character.get(text[pos]) or self.candidates(text[pos]):
+            m = match(text, pos)
+            if m is not None:
+                return kind, m
+        return None
 
 
 class Parser:
@@ -305,7 +253,10 @@ class Parser:
         self.actions = [dict(pairs) for pairs in tables["actions"]]  # state -> {symbol: code}
         self.rules = tables["rules"]
         self.literals = tables["literals"]  # terminal -> its text, for the terminals that are plain strings
-        self.lexers: dict[int, _Lexer] = {}  # compiled on first use
+        self.lexers: dict[int, _Lexer] = {}  # made on first use
+        self.starts = tables["starts"]
+        self.patterns = {name: regexp for spec in self.lexer_specs for name, regexp in spec["terminals"]}
+        self.matches: dict = {}  # terminal -> its compiled pattern's match, on first use
         self.state_lexers: list = [None] * count  # parser state -> its lexer, once compiled
         # A `?rule` with one child hands it on unchanged: only the state changes. From the
         # state below, the state on top and the lookahead, where a chain of them ends is
@@ -326,8 +277,14 @@ class Parser:
     def _lexer(self, index: int) -> _Lexer:
         lexer = self.lexers.get(index)
         if lexer is None:
-            lexer = self.lexers[index] = _Lexer(self.lexer_specs[index])
+            lexer = self.lexers[index] = _Lexer(self.lexer_specs[index], self.starts, self._compiled)
         return lexer
+
+    def _compiled(self, terminal: str):
+        match = self.matches.get(terminal)
+        if match is None:
+            match = self.matches[terminal] = re.compile(self.patterns[terminal]).match
+        return match
 
     def _state_lexer(self, state: int) -> _Lexer:
         lexer = self.state_lexers[state] = self._lexer(self.state_lexer[state])
@@ -357,10 +314,10 @@ class Parser:
         while pos < size:
             state = states[-1]
             lexer = state_lexers[state] or state_lexer(state)
-            m = lexer.match(text, pos)
-            if m is None:
+            found = lexer.match(text, pos)
+            if found is None:
                 raise self._lexer_error(text, pos, line, line_start, state, lexer)
-            kind = m.lastgroup
+            kind, m = found
             value = m.group()
             if "\n" in value:
                 start, column, start_line = pos, pos - line_start + 1, line
@@ -386,10 +343,11 @@ class Parser:
         matches there, the error is that token, unexpected; else no terminal matches."""
         column = pos - line_start + 1
         root = self._lexer(self.root_lexer)
-        m = root.match(text, pos)
-        if m is None:
+        found = root.match(text, pos)
+        if found is None:
             return UnexpectedCharacters(pos, line, column, self.expected(state), lexer.allowed)
-        kind, value = m.lastgroup, m.group()
+        kind, m = found
+        value = m.group()
         if kind == root.keyword_terminal:
             kind = root.keywords.get(value, kind)
         end_line = line + value.count("\n")
@@ -489,10 +447,12 @@ class Parser:
                         continue
                     state = states[-1]
                     lexer = state_lexers[state] or state_lexer(state)
-                    m = lexer.match(text, pos)
-                    if m is None:
+                    for kind, match in lexer.by_character.get(text[pos]) or lexer.candidates(text[pos]):
+                        m = match(text, pos)
+                        if m is not None:
+                            break
+                    else:  # (written out: a method call here would cost a call a token)
                         raise ParseError(pos, line, pos - line_start + 1, frozenset())
-                    kind = m.lastgroup
                     value = m.group()
                     start = pos
                     pos = m.end()

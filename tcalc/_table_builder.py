@@ -9,6 +9,8 @@ fails until they are regenerated.
 """
 from __future__ import annotations
 
+import re
+
 from lark import Lark
 from lark.lexer import PatternStr
 from lark.parsers.lalr_analysis import Shift
@@ -43,7 +45,9 @@ def runtime_tables(parser: Lark) -> dict:
       to that state, code < 0 reduce by rule -code - 1;
     - rules: (origin, size, tree name, expand1, [(index, inline, nones before)], nones after),
       lark's child filter and ExpandSingleChild for each rule;
-    - literals: terminal -> its text, for the terminals that are plain strings.
+    - literals: terminal -> its text, for the terminals that are plain strings;
+    - starts: terminal -> what a match of it can start with (first_characters), by which
+      the lexer tries at each character only the terminals that can match there.
 
     The per-state tables are tuples, not dicts: a tuple of constants is one constant of the
     compiled module, loaded at once, where a dict literal is built entry by entry each time
@@ -112,6 +116,8 @@ def runtime_tables(parser: Lark) -> dict:
     literals = {str(t.name): str(t.pattern.value) for t in sorted(parser.terminals, key=lambda t: t.name)
                 if isinstance(t.pattern, PatternStr)}
     assert len(table.start_states) == 1
+    terminals = {t for spec in lexers for t in spec["terminals"]}
+    assert len(terminals) == len({name for name, _ in terminals}), "a terminal with two patterns"
     return {
         "start_state": canonical_ids[table.start_states["start"]],
         "end_state": canonical_ids[table.end_states["start"]],
@@ -121,7 +127,90 @@ def runtime_tables(parser: Lark) -> dict:
         "actions": actions,
         "rules": out_rules,
         "literals": literals,
+        "starts": {name: first_characters(regexp)
+                   for name, regexp in sorted(terminals)},
     }
+
+
+def first_characters(regexp: str):
+    """[the ASCII characters a match of `regexp` can start with, whether it can start with
+    another character], or None where it can match nothing or this walk cannot tell (the
+    lexer then tries it at every character). Worked out here, at development time: parsing
+    the patterns again when tcalc starts took longer than compiling them."""
+    try:
+        from re import _constants as sre
+        from re import _parser
+    except ImportError:  # Python 3.10
+        import sre_constants as sre
+        import sre_parse as _parser
+
+    found = _first_characters(_parser.parse(regexp).data, sre)
+    if found is None or found[2]:
+        return None
+    return ["".join(sorted(found[0])), found[1]]
+
+
+_CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_WORD": r"\w",
+               "CATEGORY_NOT_WORD": r"\W", "CATEGORY_SPACE": r"\s", "CATEGORY_NOT_SPACE": r"\S"}
+
+
+def _class_characters(items, sre):
+    """(the ASCII characters a character class matches, whether it matches another one),
+    or None for a class this walk does not know."""
+    parts, other, negate = [], False, False
+    for op, av in items:
+        if op is sre.NEGATE:
+            negate = other = True
+        elif op is sre.LITERAL:
+            parts.append(re.escape(chr(av)))
+            other = other or av >= 128
+        elif op is sre.RANGE:
+            parts.append(f"{re.escape(chr(av[0]))}-{re.escape(chr(av[1]))}")
+            other = other or av[1] >= 128
+        elif op is sre.CATEGORY and str(av) in _CATEGORIES:
+            parts.append(_CATEGORIES[str(av)])
+            other = True  # \w, \D, ... take letters and digits of every script
+        else:
+            return None
+    test = re.compile("[" + "^" * negate + "".join(parts) + "]").fullmatch
+    return {chr(c) for c in range(128) if test(chr(c))}, other
+
+
+def _first_characters(items, sre):
+    """(ASCII characters, whether another character, whether it can match nothing) that a
+    match of the parsed pattern `items` can start with, or None beyond this simple walk."""
+    chars, other = set(), False
+    for op, av in items:
+        if op is sre.LITERAL:
+            return chars | {chr(av)} if av < 128 else chars, other or av >= 128, False
+        if op is sre.NOT_LITERAL:
+            return chars | {chr(c) for c in range(128) if c != av}, True, False
+        if op is sre.IN:
+            got = _class_characters(av, sre)
+            return None if got is None else (chars | got[0], other or got[1], False)
+        if op is sre.SUBPATTERN:
+            if av[1] & sre.SRE_FLAG_IGNORECASE:
+                return None
+            inner = _first_characters(av[3].data, sre)
+        elif op is sre.BRANCH:
+            inner = set(), False, False
+            for branch in av[1]:
+                got = _first_characters(branch.data, sre)
+                if got is None:
+                    return None
+                inner = inner[0] | got[0], inner[1] or got[1], inner[2] or got[2]
+        elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            inner = _first_characters(av[2].data, sre)
+            if inner is not None and av[0] == 0:
+                inner = inner[0], inner[1], True
+        else:
+            return None
+        if inner is None:
+            return None
+        chars, other = chars | inner[0], other or inner[1]
+        if not inner[2]:
+            return chars, other, False
+    return chars, other, True
 
 
 def _canonical_state_ids(table) -> dict:

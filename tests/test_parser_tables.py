@@ -56,7 +56,7 @@ def test_tables_are_plain_data():
         assert isinstance(node, pyast.Assign), pyast.dump(node)[:80]
         pyast.literal_eval(node.value)
     assert set(tables.RUNTIME) == {"start_state", "end_state", "lexers", "state_lexer", "root_lexer",
-                                   "actions", "rules", "literals"}
+                                   "actions", "rules", "literals", "starts"}
 
 
 def test_the_shipped_tables_are_used():
