@@ -997,26 +997,56 @@ MATH = Namespace("math", {
     "pi": math.pi, "e": math.e, "tau": math.tau, "inf": math.inf, "nan": math.nan,
 })
 
-# Python's random module, on a generator of tcalc's own (its numbers are not PyTorch's).
-_RANDOM = __import__("random").Random(0)
+# Python's random module, on a generator of tcalc's own (its numbers are not PyTorch's),
+# made when first used: importing `random` was 1.5% of start-up.
+_RANDOM = None
+
+
+def _rng():
+    global _RANDOM
+    if _RANDOM is None:
+        from random import Random
+
+        _RANDOM = Random(0)
+    return _RANDOM
+
+
+def _random():
+    return _rng().random()
+
+
+def _uniform(a, b):
+    return _rng().uniform(a, b)
+
+
+def _randint(a, b):
+    return _rng().randint(a, b)
+
+
+def _gauss(mu=0.0, sigma=1.0):
+    return _rng().gauss(mu, sigma)
+
+
+def _normalvariate(mu=0.0, sigma=1.0):
+    return _rng().normalvariate(mu, sigma)
 
 
 def _shuffle(items):
     if type(items) is not list:
         raise TcalcTypeError(f"shuffle() needs a list, not {type_name(items)}")
-    _RANDOM.shuffle(items)
+    _rng().shuffle(items)
 
 
 RANDOM = Namespace("random", {
-    "random": Builtin("random", _RANDOM.random),
-    "uniform": Builtin("uniform", _RANDOM.uniform),
-    "randint": Builtin("randint", _RANDOM.randint),
-    "gauss": Builtin("gauss", _RANDOM.gauss),
-    "normalvariate": Builtin("normalvariate", _RANDOM.normalvariate),
-    "choice": Builtin("choice", lambda seq: _RANDOM.choice(python_values.collect(seq))),
-    "sample": Builtin("sample", lambda population, k: _RANDOM.sample(python_values.collect(population), k)),
+    "random": Builtin("random", _random),
+    "uniform": Builtin("uniform", _uniform),
+    "randint": Builtin("randint", _randint),
+    "gauss": Builtin("gauss", _gauss),
+    "normalvariate": Builtin("normalvariate", _normalvariate),
+    "choice": Builtin("choice", lambda seq: _rng().choice(python_values.collect(seq))),
+    "sample": Builtin("sample", lambda population, k: _rng().sample(python_values.collect(population), k)),
     "shuffle": Builtin("shuffle", _shuffle, CHANGES_CONTENTS),
-    "seed": Builtin("seed", lambda a=None: _RANDOM.seed(a)),
+    "seed": Builtin("seed", lambda a=None: _rng().seed(a)),
 })
 
 # Modules `import` finds by name, beside torch and its submodules (tcalc.modules).

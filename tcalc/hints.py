@@ -9,7 +9,6 @@ errors; this module names broadcast_hint too, for the evaluator.
 """
 from __future__ import annotations
 
-import difflib
 import re
 
 from .errors import TcalcError
@@ -41,6 +40,8 @@ def suggest(name: str, candidates) -> str | None:
             by_lower.setdefault(c.lower(), c)
     if name.lower() in by_lower and by_lower[name.lower()] != name:
         return f"did you mean '{by_lower[name.lower()]}'?"
+    import difflib  # here: only a misspelt name needs it, and it costs 2 ms of start-up
+
     close = difflib.get_close_matches(name.lower(), list(by_lower), n=2, cutoff=0.75)
     if not close:
         return None
