@@ -15,7 +15,6 @@ from functools import lru_cache
 from . import builtins, dtypes
 from .errors import TcalcTypeError, TcalcValueError
 from .numpy_module import NumpyType
-from .ops import out as out_argument
 from .values import type_name
 
 
@@ -38,6 +37,8 @@ def call_table_function(name: str, function, args: tuple, kwargs: dict, method: 
         if "device" in kwargs and "device" not in parameters:
             _check_device(kwargs.pop("device"))
         if "out" in kwargs and not method and "out" not in parameters:
+            from .ops import out as out_argument  # (here: few calls give out=)
+
             out = out_argument.check_out(name, kwargs.pop("out"))
             out_argument.refuse_autograd(name, args, out)
             if "dtype" in parameters and kwargs.get("dtype") is None:
@@ -54,7 +55,11 @@ def call_table_function(name: str, function, args: tuple, kwargs: dict, method: 
             raise TcalcTypeError(f"{name}() received an invalid combination of arguments: "
                                  f"{_binding_problem(str(err))}", hint=_usage(name, function, method)) from None
         raise
-    return result if out is None else out_argument.write_out(name, result, out)
+    if out is None:
+        return result
+    from .ops import out as out_argument
+
+    return out_argument.write_out(name, result, out)
 
 
 def _sizes_argument(name: str, size):

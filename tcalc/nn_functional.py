@@ -9,13 +9,24 @@ import numpy as np
 
 from . import ops
 from .errors import ShapeError, TcalcTypeError, TcalcValueError
-from .ops import convolution, losses
 from .ops.creation import random_source
 from .tensor import Tensor
-from .values import Builtin, Namespace
+from .values import Builtin, Later, Namespace
+
+# The losses' and convolutions' own modules are imported when one of them is first called
+# (their functions below import them there): most sessions call none.
+
+
+def _loss(name: str) -> Later:
+    return Later("tcalc.ops.losses", name)
+
+
+def _convolution(name: str) -> Later:
+    return Later("tcalc.ops.convolution", name)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    from .ops import losses
     difference = ops.abs(ops.sub(input, target))
     reduction = losses._reduction(reduction)
     return difference if reduction == "none" else (ops.mean if reduction == "mean" else ops.sum)(difference)
@@ -23,6 +34,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """beta=0 is l1_loss (of the broadcast operands), as PyTorch routes it."""
+    from .ops import losses
     if beta == 0:
         losses._reduction(reduction)
         a, b = ops._base.as_tensor(input), ops._base.as_tensor(target)
@@ -36,6 +48,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """nll_loss of log_softmax over the class dimension, as PyTorch composes it: class
     indices or class probabilities (a float target of the input's shape) as the target,
     with label smoothing mixed in."""
+    from .ops import losses
     reduction = losses._reduction(reduction)
     x, target = ops._base.as_tensor(input), ops._base.as_tensor(target)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -63,6 +76,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 
 def _cross_entropy_probabilities(x, target, weight, reduction, label_smoothing, class_dim):
+    from .ops import losses
     if not target.dtype.is_floating_point:
         raise TcalcTypeError("Expected floating point type for target with class probabilities, got "
                              f"{target.dtype.torch_name}")
@@ -115,6 +129,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """PyTorch's composition: target * (log target - input) (xlogy, 0 where target is 0), or
     exp(target) * (target - input) for a log target; 'batchmean' is the sum over the batch size."""
+    from .ops import losses
     if reduction != "batchmean":
         losses._reduction(reduction)
     x, y = ops._base.as_tensor(input), ops._base.as_tensor(target)
@@ -145,6 +160,7 @@ def torch_kl_div(input, target, reduction=0, log_target=False):
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Each side divided by its norm (clamped to eps) first, then the sum of the products
     over dim, as PyTorch composes it (so the result stays within [-1, 1])."""
+    from .ops import losses
     a, b = ops._base.as_tensor(x1), ops._base.as_tensor(x2)
     dtype = ops._base.result_type(a, b)
     if not dtype.is_floating_point:
@@ -160,6 +176,7 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """The p-norm of x1 - x2 + eps over the last dimension, as PyTorch composes it."""
+    from .ops import losses
     a, b = ops._base.as_tensor(x1), ops._base.as_tensor(x2)
     difference = ops.add(ops.sub(a, b), eps)
     return losses.norm_dim(difference, p, -1, keepdim)
@@ -169,6 +186,7 @@ PAD_MODES = ("constant", "reflect", "replicate", "circular")
 
 
 def pad(input, pad, mode="constant", value=None):
+    from .ops import losses
     if not isinstance(mode, str):
         raise TcalcTypeError(f"pad(): argument 'mode' (position 3) must be str, not {type(mode).__name__}")
     pad = losses._pad_tuple(pad)  # the arguments' types first, then the mode's name
@@ -180,22 +198,22 @@ def pad(input, pad, mode="constant", value=None):
 
 
 FUNCTIONS = {
-    "binary_cross_entropy_with_logits": losses.binary_cross_entropy_with_logits,
-    "mse_loss": losses.mse_loss, "l1_loss": l1_loss, "nll_loss": losses.nll_loss,
+    "binary_cross_entropy_with_logits": _loss("binary_cross_entropy_with_logits"),
+    "mse_loss": _loss("mse_loss"), "l1_loss": l1_loss, "nll_loss": _loss("nll_loss"),
     "cross_entropy": cross_entropy, "relu": ops.relu, "sigmoid": ops.sigmoid, "tanh": ops.tanh,
-    "softmax": ops.softmax, "log_softmax": ops.log_softmax, "leaky_relu": losses.leaky_relu,
-    "silu": losses.silu, "softplus": losses.softplus, "one_hot": losses.one_hot, "linear": linear,
-    "dropout": dropout, "normalize": normalize, "relu6": losses.relu6, "elu": losses.elu, "gelu": losses.gelu,
-    "hardtanh": losses.hardtanh, "smooth_l1_loss": smooth_l1_loss, "huber_loss": losses.huber_loss,
-    "binary_cross_entropy": losses.binary_cross_entropy, "kl_div": kl_div,
+    "softmax": ops.softmax, "log_softmax": ops.log_softmax, "leaky_relu": _loss("leaky_relu"),
+    "silu": _loss("silu"), "softplus": _loss("softplus"), "one_hot": _loss("one_hot"), "linear": linear,
+    "dropout": dropout, "normalize": normalize, "relu6": _loss("relu6"), "elu": _loss("elu"), "gelu": _loss("gelu"),
+    "hardtanh": _loss("hardtanh"), "smooth_l1_loss": smooth_l1_loss, "huber_loss": _loss("huber_loss"),
+    "binary_cross_entropy": _loss("binary_cross_entropy"), "kl_div": kl_div,
     "cosine_similarity": cosine_similarity, "pairwise_distance": pairwise_distance, "pad": pad,
     # convolutions and pooling (tcalc.ops.convolution)
-    "conv1d": convolution.conv1d, "conv2d": convolution.conv2d,
-    "conv_transpose1d": convolution.conv_transpose1d, "conv_transpose2d": convolution.conv_transpose2d,
-    "max_pool1d": convolution.max_pool1d, "max_pool2d": convolution.max_pool2d,
-    "max_pool1d_with_indices": convolution.max_pool1d_with_indices,
-    "max_pool2d_with_indices": convolution.max_pool2d_with_indices,
-    "avg_pool1d": convolution.avg_pool1d, "avg_pool2d": convolution.avg_pool2d,
+    "conv1d": _convolution("conv1d"), "conv2d": _convolution("conv2d"),
+    "conv_transpose1d": _convolution("conv_transpose1d"), "conv_transpose2d": _convolution("conv_transpose2d"),
+    "max_pool1d": _convolution("max_pool1d"), "max_pool2d": _convolution("max_pool2d"),
+    "max_pool1d_with_indices": _convolution("max_pool1d_with_indices"),
+    "max_pool2d_with_indices": _convolution("max_pool2d_with_indices"),
+    "avg_pool1d": _convolution("avg_pool1d"), "avg_pool2d": _convolution("avg_pool2d"),
 }
 FUNCTIONAL = Namespace("torch.nn.functional", {name: Builtin(name, f) for name, f in FUNCTIONS.items()})
 NN = Namespace("torch.nn", {"functional": FUNCTIONAL})

@@ -27,16 +27,47 @@ WRITES_OUTPUT = "output"
 CALLS_BACK = "calls back"
 
 
+class Later:
+    """A table's function named now and imported when first used: `name` of the module
+    `module` (tcalc.ops.later makes them for the ops modules tcalc does not import at
+    start). Calling it imports it and calls it."""
+
+    __slots__ = ("module", "name")
+
+    def __init__(self, module: str, name: str):
+        self.module = module
+        self.name = name
+
+    def resolve(self) -> Callable:
+        from importlib import import_module
+
+        return getattr(import_module(self.module), self.name)  # (a table's own name, never user text)
+
+    def __call__(self, *args, **kwargs):
+        return self.resolve()(*args, **kwargs)
+
+
 class Builtin:
     """A function from tcalc's own tables (`arange`, `torch.cat`, the method `x.add_`).
-    `effect` is one of the CHANGES_*/RUNS_BACKWARD above, or None for a pure function."""
+    `effect` is one of the CHANGES_*/RUNS_BACKWARD above, or None for a pure function.
+    Given a Later, `function` is imported when first read (__getattr__ runs only while
+    the slot is empty, so reading it later costs nothing more)."""
 
-    __slots__ = ("name", "function", "effect")
+    __slots__ = ("name", "function", "effect", "_later")
 
     def __init__(self, name: str, function: Callable, effect: str | None = None):
         self.name = name
-        self.function = function
+        if type(function) is Later:
+            self._later = function
+        else:
+            self.function = function
         self.effect = effect
+
+    def __getattr__(self, attribute: str):
+        if attribute != "function":
+            raise AttributeError(attribute)
+        function = self.function = self._later.resolve()
+        return function
 
     def __repr__(self) -> str:
         return f"<function torch._VariableFunctionsClass.{self.name}>"  # as Jupyter shows torch.NAME

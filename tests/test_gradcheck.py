@@ -884,6 +884,7 @@ def test_more_math_grad_fn_names(f, name):
 
 def _nn_functional_cases():
     from tcalc import nn_functional as F
+    from tcalc.ops import losses
 
     target = Tensor(rng.uniform(0.05, 0.95, (3, 4)))
     probabilities = Tensor(rng.dirichlet(np.ones(4), 3))
@@ -930,7 +931,7 @@ def _nn_functional_cases():
         "cross_entropy_probabilities": lambda x: F.cross_entropy(x, probabilities, label_smoothing=0.1),
         "cross_entropy_probabilities_target": lambda x: F.cross_entropy(other, ops.softmax(x, 1), weight=weight),
         "cross_entropy_weight": lambda x: F.cross_entropy(x, ignored, weight=weight),
-        "nll_loss_weight_none": lambda x: F.losses.nll_loss(x, ignored, weight=weight, reduction="none"),
+        "nll_loss_weight_none": lambda x: losses.nll_loss(x, ignored, weight=weight, reduction="none"),
     }
 
 

@@ -79,20 +79,21 @@ def test_nn_functional_gradients_match_finite_differences():
     from test_gradcheck import analytic_gradient, numeric_gradient
 
     from tcalc import nn_functional as F
+    from tcalc.ops import losses
     from tcalc.tensor import Tensor
 
     rng = np.random.default_rng(1)
     target = Tensor(rng.uniform(0, 1, (3, 4)))
     classes = Tensor(np.array([1, 3, 0]))
     cases = {
-        "bce_with_logits": lambda x: F.losses.binary_cross_entropy_with_logits(x, target),
-        "bce_with_logits_none": lambda x: F.losses.binary_cross_entropy_with_logits(x, target, reduction="none"),
-        "mse_loss": lambda x: F.losses.mse_loss(x, target, reduction="sum"),
+        "bce_with_logits": lambda x: losses.binary_cross_entropy_with_logits(x, target),
+        "bce_with_logits_none": lambda x: losses.binary_cross_entropy_with_logits(x, target, reduction="none"),
+        "mse_loss": lambda x: losses.mse_loss(x, target, reduction="sum"),
         "cross_entropy": lambda x: F.cross_entropy(x, classes),
-        "nll_loss_none": lambda x: F.losses.nll_loss(x, classes, reduction="none"),
-        "leaky_relu": lambda x: F.losses.leaky_relu(x, 0.2),
-        "silu": F.losses.silu,
-        "softplus": lambda x: F.losses.softplus(x, beta=2.0),
+        "nll_loss_none": lambda x: losses.nll_loss(x, classes, reduction="none"),
+        "leaky_relu": lambda x: losses.leaky_relu(x, 0.2),
+        "silu": losses.silu,
+        "softplus": lambda x: losses.softplus(x, beta=2.0),
         "l1_loss": lambda x: F.l1_loss(x, target),
     }
     for name, f in cases.items():
