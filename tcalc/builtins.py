@@ -19,7 +19,6 @@ from . import (
     differentiate,
     distributions,
     dtypes,
-    functional,
     nn_functional,
     numpy_module,
     ops,
@@ -44,6 +43,7 @@ from .values import (
     Builtin,
     Generator,
     GradMode,
+    Later,
     Namespace,
     RemovableHandle,
     SessionBuiltin,
@@ -54,6 +54,11 @@ from .values import AccumulateGrad as _AccumulateGrad
 # The tables name the functions of ops modules not imported at start this way: each is
 # imported when a program first calls one of its names (tcalc.ops, _LATER).
 _later = ops.later
+
+
+def _functional(name: str) -> Later:
+    """torch.func's and torch.autograd.functional's functions, imported at their first call."""
+    return Later("tcalc.functional", name)
 
 # ---- Python-level builtins (LANGUAGE.md, "Names") ---------------------------------------
 
@@ -850,16 +855,21 @@ ATTRIBUTES: dict[str, object] = {}  # x.NAME
 SETTABLE: dict[str, object] = {}  # x.NAME = value
 
 
+# Where each kind of row goes; attributes and setters keep the bare function.
+_TABLES = {FUNCTION: (FUNCTIONS,), METHOD: (METHODS,), BOTH: (FUNCTIONS, METHODS),
+           ATTRIBUTE: (ATTRIBUTES,), SETTER: (SETTABLE,)}
+
+
 def _build(rows) -> None:
     for name, implementation, where, *effect in rows:
-        entry = implementation if isinstance(implementation, Builtin) else \
-            Builtin(name, implementation, *effect)
-        tables = {FUNCTION: (FUNCTIONS,), METHOD: (METHODS,), BOTH: (FUNCTIONS, METHODS),
-                  ATTRIBUTE: (ATTRIBUTES,), SETTER: (SETTABLE,)}[where]
-        for table in tables:
+        if where == ATTRIBUTE or where == SETTER or isinstance(implementation, Builtin):
+            entry = implementation
+        else:
+            entry = Builtin(name, implementation, *effect)
+        for table in _TABLES[where]:
             if name in table:
                 raise AssertionError(f"builtins: {name!r} is in the table twice as a {where}")
-            table[name] = entry if table is FUNCTIONS or table is METHODS else implementation
+            table[name] = entry
     for alias, name in ALIASES.items():
         FUNCTIONS[alias] = FUNCTIONS[name]
 
@@ -1191,25 +1201,25 @@ PYTHON_ONLY += ("show", "plot", "scatter", "hist")
 
 
 FUNCTIONAL = (
-    ("grad_and_value", functional.grad_and_value, FUNCTION),
-    ("jacrev", functional.jacrev, FUNCTION),
-    ("jacfwd", functional.jacfwd, FUNCTION),
-    ("hessian", functional.hessian, FUNCTION),
-    ("vmap", functional.vmap, FUNCTION),
-    ("vjp", functional.vjp, FUNCTION, CALLS_BACK),
-    ("jvp", functional.jvp, FUNCTION, CALLS_BACK),
+    ("grad_and_value", _functional("grad_and_value"), FUNCTION),
+    ("jacrev", _functional("jacrev"), FUNCTION),
+    ("jacfwd", _functional("jacfwd"), FUNCTION),
+    ("hessian", _functional("hessian"), FUNCTION),
+    ("vmap", _functional("vmap"), FUNCTION),
+    ("vjp", _functional("vjp"), FUNCTION, CALLS_BACK),
+    ("jvp", _functional("jvp"), FUNCTION, CALLS_BACK),
 )
 _build(FUNCTIONAL)
 
 FUNC.members.update({name: FUNCTIONS[name] for name in
                      ("grad_and_value", "jacrev", "jacfwd", "hessian", "vmap", "vjp", "jvp")})
 AUTOGRAD_FUNCTIONAL = Namespace("torch.autograd.functional", {
-    "jacobian": Builtin("jacobian", functional.autograd_jacobian, CALLS_BACK),
-    "hessian": Builtin("hessian", functional.autograd_hessian, CALLS_BACK),
-    "vjp": Builtin("vjp", functional.autograd_vjp, CALLS_BACK),
-    "jvp": Builtin("jvp", functional.autograd_jvp, CALLS_BACK),
-    "hvp": Builtin("hvp", functional.autograd_hvp, CALLS_BACK),
-    "vhp": Builtin("vhp", functional.autograd_vhp, CALLS_BACK),
+    "jacobian": Builtin("jacobian", _functional("autograd_jacobian"), CALLS_BACK),
+    "hessian": Builtin("hessian", _functional("autograd_hessian"), CALLS_BACK),
+    "vjp": Builtin("vjp", _functional("autograd_vjp"), CALLS_BACK),
+    "jvp": Builtin("jvp", _functional("autograd_jvp"), CALLS_BACK),
+    "hvp": Builtin("hvp", _functional("autograd_hvp"), CALLS_BACK),
+    "vhp": Builtin("vhp", _functional("autograd_vhp"), CALLS_BACK),
 })
 AUTOGRAD.members["functional"] = AUTOGRAD_FUNCTIONAL
 MODULES.update({"torch.func": FUNC, "torch.autograd.functional": AUTOGRAD_FUNCTIONAL})
@@ -1283,8 +1293,8 @@ HOOKS = (
 _build(HOOKS)
 AUTOGRAD.members["backward"] = Builtin("backward", differentiate.autograd_backward, RUNS_BACKWARD)
 OBJECT_ATTRIBUTES[RemovableHandle] = {"remove": _node_method("remove", lambda handle: handle.remove())}
-AUTOGRAD.members.update(gradcheck=Builtin("gradcheck", functional.gradcheck, CALLS_BACK),
-                        gradgradcheck=Builtin("gradgradcheck", functional.gradgradcheck, CALLS_BACK))
+AUTOGRAD.members.update(gradcheck=Builtin("gradcheck", _functional("gradcheck"), CALLS_BACK),
+                        gradgradcheck=Builtin("gradgradcheck", _functional("gradgradcheck"), CALLS_BACK))
 FUNCTIONS.update(gradcheck=AUTOGRAD.members["gradcheck"], gradgradcheck=AUTOGRAD.members["gradgradcheck"])
 
 # ---- attributes: `obj.name` and hasattr(obj, name), from the tables above -----------------
