@@ -160,7 +160,7 @@ def case_startup(ctx) -> list[dict]:
         torch = wall([ctx.torch_python, "-c", "import torch"])
         sides["torch"] = lambda: torch()[0]
     m = alternate(sides, ctx.rounds(30, 10))
-    return [row("start-up: `tcalc -e \"1 + 1\"` vs `python -c \"import numpy\"`", m, 1.25,
+    return [row("start-up: `tcalc -e \"1 + 1\"` vs `python -c \"import numpy\"`", m, 1.2,
                 note=f"({' '.join(Path(c).name for c in ctx.tcalc)})")]
 
 

@@ -37,7 +37,8 @@ Each module holds one concern; they import one another at the top, in one direct
                  scatter_add and einsum in its gradients)
 
 This package re-exports their public functions so that the builtin tables (tcalc.builtins)
-and gradient formulas can say `ops.mul`, `ops.sum`.
+and gradient formulas can say `ops.mul`, `ops.sum`: those of the modules every session
+uses from the start, and those of the others (_LATER below) on first use.
 """
 from importlib import import_module
 
