@@ -12,11 +12,21 @@ import math
 import numpy as np
 
 from .. import dtypes
-from ..autograd import OUT, Op, apply, keep
+from ..autograd import OUT, Op, apply, is_grad_enabled, keep
 from ..errors import ArithmeticError_, AutogradError, DTypeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor
 from ..values import type_name
-from ._base import array_of, as_tensor, binary, broadcast_shape, check_operand, is_number, result_type, unary
+from ._base import (
+    array_of,
+    as_tensor,
+    binary,
+    broadcast_shape,
+    check_operand,
+    is_number,
+    result_type,
+    scalar_operand,
+    unary,
+)
 from .convert import to_dtype
 
 # ---- arithmetic ----------------------------------------------------------------------
@@ -197,10 +207,30 @@ def _pow_forward(a, b):
     return np.power(a, b)
 
 
+_PLAIN_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64))
+
+
+def plain_backward(g: Tensor, like: np.ndarray) -> bool:
+    """Whether a backward may run its formula as NumPy calls on arrays: no graph is being
+    built (create_graph=False), and the gradient has the dtype (float32 or float64) and
+    shape (not 0-d) of the array it meets. There the ops would make exactly those calls (binary's
+    fast paths: no promotion, no opmath, no broadcasting), and a Tensor, a check and a
+    temporary for each step cost more than the kernels on small tensors."""
+    d = g.data
+    return d.dtype == like.dtype and like.dtype in _PLAIN_DTYPES and d.shape == like.shape and \
+        like.ndim > 0 and not is_grad_enabled()  # (NumPy gives a 0-d result as a scalar)
+
+
 def _pow_scalar_exponent_backward(n, g):
     base, exponent = n.inputs
     if exponent == 0:
         return (g * 0.0, None)
+    b = base.data
+    if (type(exponent) is int or type(exponent) is float) and plain_backward(g, b):
+        # (g * exponent) * base ** (exponent - 1), as the ops below compute it
+        grad = np.multiply(g.data, scalar_operand(exponent, b.dtype))
+        grad *= np.power(b, scalar_operand(exponent - 1, b.dtype))
+        return (Tensor(grad), None)
     return (g * exponent * base ** (exponent - 1), None)
 
 
@@ -448,7 +478,22 @@ sqrt = _unary_op("SqrtBackward0", np.sqrt, lambda n, g: (g / (2 * n.output),), _
 sin = _unary_op("SinBackward0", _rounded_once(np.sin), lambda n, g: (g * cos(n.inputs[0]),), _INPUT)
 cos = _unary_op("CosBackward0", _rounded_once(np.cos), lambda n, g: (-g * sin(n.inputs[0]),), _INPUT)
 tan = _unary_op("TanBackward0", _rounded_once(np.tan), lambda n, g: (g * (1 + n.output * n.output),), _RESULT)
-tanh = _unary_op("TanhBackward0", _tanh_forward, lambda n, g: (g * (1 - n.output * n.output),), _RESULT)
+
+
+def _tanh_backward(n, g):
+    y = n.output
+    if plain_backward(g, y.data):
+        # g * (1 - y * y) in one array: the incoming g is never written (an add's backward
+        # hands the same gradient to both sides)
+        d = y.data
+        grad = np.multiply(d, d)
+        np.subtract(scalar_operand(1, d.dtype), grad, out=grad)
+        np.multiply(g.data, grad, out=grad)
+        return (Tensor(grad),)
+    return (g * (1 - y * y),)
+
+
+tanh = _unary_op("TanhBackward0", _tanh_forward, _tanh_backward, _RESULT)
 sinh = _unary_op("SinhBackward0", _rounded_once(np.sinh), lambda n, g: (g * cosh(n.inputs[0]),), _INPUT)
 cosh = _unary_op("CoshBackward0", _rounded_once(np.cosh), lambda n, g: (g * sinh(n.inputs[0]),), _INPUT)
 asin = _unary_op("AsinBackward0", np.arcsin, lambda n, g: (g / sqrt(1 - n.inputs[0] * n.inputs[0]),), _INPUT)

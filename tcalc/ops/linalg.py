@@ -42,9 +42,19 @@ DOT = Op("DotBackward0", np.dot, lambda n, g: (g * n.inputs[1] if n.needs_grad(0
 MV = Op("MvBackward0", np.matmul, lambda n, g: (outer(g, n.inputs[1]) if n.needs_grad(0) else None,
                                                 mv(t(n.inputs[0]), g) if n.needs_grad(1) else None),
         saves=_SELF_FIRST)
-MM = Op("MmBackward0", np.matmul, lambda n, g: (mm(g, t(n.inputs[1])) if n.needs_grad(0) else None,
-                                                mm(t(n.inputs[0]), g) if n.needs_grad(1) else None),
-        saves=_OTHER_FIRST)
+
+
+def _mm_backward(n, g):
+    a, b = n.inputs
+    if not is_grad_enabled() and g.data.dtype == a.data.dtype == b.data.dtype:
+        # The products mm(g, t(b)) and mm(t(a), g) make, without their checks (the shapes and
+        # dtypes are the forward's) and the Tensors of the transposes.
+        return (Tensor(np.matmul(g.data, b.data.T)) if n.needs_grad(0) else None,
+                Tensor(np.matmul(a.data.T, g.data)) if n.needs_grad(1) else None)
+    return (mm(g, t(b)) if n.needs_grad(0) else None, mm(t(a), g) if n.needs_grad(1) else None)
+
+
+MM = Op("MmBackward0", np.matmul, _mm_backward, saves=_OTHER_FIRST)
 
 
 def dot(a, b) -> Tensor:

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes
-from ..autograd import OUT, Op, apply, keep
+from ..autograd import OUT, Op, apply, is_grad_enabled, keep
 from ..errors import DTypeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..limits import check_shape
 from ..tensor import Tensor
@@ -73,7 +73,11 @@ def _sum_forward(a, axes, keepdim, dtype):
 
 
 def _sum_backward(n, g):
-    return (expand_reduced(g, n.inputs[0].data.shape, n.params["axes"], n.params["keepdim"]),)
+    shape = n.inputs[0].data.shape
+    if n.params["axes"] is None and not is_grad_enabled():
+        # expand_reduced's reshape and expand as one view, without their Tensors and checks
+        return (Tensor(np.broadcast_to(g.data.reshape((1,) * len(shape)), shape)),)
+    return (expand_reduced(g, shape, n.params["axes"], n.params["keepdim"]),)
 
 
 SUM_ALL = Op("SumBackward0", _sum_forward, _sum_backward, saves=False)
