@@ -232,8 +232,9 @@ def warm_blas() -> None:
     single-threaded products about 3x slower for the rest of the process when its first
     product ran single-threaded (X 256x512 @ W 512x64: 1.7 ms of CPU against 0.58 ms, the
     same under OPENBLAS_NUM_THREADS=1): without this the MLP case's figures depended on
-    whether an earlier case had multiplied matrices."""
-    a = np.ones((64, 64), np.float32)
+    whether an earlier case had multiplied matrices. 64x64 is too small for OpenBLAS to
+    use its threads (it does not help); 128x128 and up do."""
+    a = np.ones((256, 256), np.float32)
     a @ a
 
 
