@@ -29,6 +29,11 @@ CASES = {
     "pow 3.5": (lambda x: ops.pow(ops.abs(x), 3.5), [(7, 5)]),
     "pow -1": (lambda x: ops.pow(x, -1), [(7, 5)]),
     "mm": (lambda a, b: ops.mm(a, b), [(6, 5), (5, 4)]),
+    "mul": (lambda a, b: ops.mul(a, b), [(6, 5), (6, 5)]),
+    "mul 0-d": (lambda a, b: ops.mul(a, b), [(), (6, 5)]),
+    "mul by numbers": (lambda a: ops.mul(ops.mul(2, a), 0.1), [(6, 5)]),
+    "mul broadcast": (lambda a, b: ops.mul(a, b), [(6, 1), (1, 5)]),
+    "tiny graph": (lambda x: ops.mul(2, ops.dot(x, x)), [(3,)]),
     "sum": (lambda x: ops.sum(ops.mul(x, x)), [(4, 3)]),
     "the MLP": (lambda w1, w2: ops.sum(ops.pow(ops.mm(ops.tanh(ops.mm(X, w1)), w2), 2)), [(512, 64), (64, 10)]),
 }

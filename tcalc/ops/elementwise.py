@@ -34,10 +34,28 @@ from .convert import to_dtype
 ADD = Op("AddBackward0", np.add, lambda n, g: (g, g), saves=False, symbol="+", opmath=True)
 SUB = Op("SubBackward0", np.subtract, lambda n, g: (g, -g), saves=False, symbol="-", opmath=True)
 RSUB = Op("RsubBackward1", np.subtract, lambda n, g: (None, -g), saves=False, symbol="-", opmath=True)
+
+
+def times(g: Tensor, other) -> Tensor:
+    """g * other in a backward: when no graph is being built and binary's fast path would
+    take it (one float32/float64 dtype, one shape or a 0-d side, or a Python number), its
+    NumPy call without the op around it; else through the op."""
+    if not is_grad_enabled():
+        x = g.data
+        if x.dtype in _PLAIN_DTYPES:
+            if type(other) is Tensor:
+                y = other.data
+                if y.dtype == x.dtype and (y.shape == x.shape or not y.ndim or not x.ndim):
+                    return Tensor(np.asarray(np.multiply(x, y)))
+            elif type(other) is float or type(other) is int:
+                return Tensor(np.asarray(np.multiply(x, scalar_operand(other, x.dtype))))
+    return g * other
+
+
 # A product keeps b for a's gradient, a for b's (checked in this order).
 MUL = Op("MulBackward0", np.multiply,
-         lambda n, g: (g * n.inputs[1] if n.needs_grad(0) else None,
-                       g * n.inputs[0] if n.needs_grad(1) else None),
+         lambda n, g: (times(g, n.inputs[1]) if n.needs_grad(0) else None,
+                       times(g, n.inputs[0]) if n.needs_grad(1) else None),
          saves=(keep(1, 0), keep(0, 1)), symbol="*", opmath=True)
 DIV = Op("DivBackward0", np.divide,
          lambda n, g: (g / n.inputs[1] if n.needs_grad(0) else None,
@@ -393,11 +411,16 @@ ROUND_ONCE_SIZE = 16384
 # array passes outweighs what it saves.
 TANH_POLYNOMIAL_SIZE = 4096
 
-_EXPM1_2H = tuple(2.0 ** j / math.factorial(j) for j in range(1, 11))  # expm1(2h), h**1 .. h**10
-_MAGIC = 1.5 * 2.0 ** 52  # v + _MAGIC holds round(v) in its low bits, for 0 <= v < 2**51
 _DOUBT = 2 ** 18  # float64 units in the last place: 14x the approximation's error bound
-_LOW29, _ONE_BITS = np.int64(0x1FFFFFFF), np.int64(0x3FF0000000000000)
-_BELOW_HALF, _SIGN32 = np.int64(0x10000000 - _DOUBT), np.int32(-2 ** 31)
+_TANH_CONSTANTS = {name: np.array(value, dtype) for name, value, dtype in [
+    ("20", 20.0, np.float64), ("1", 1.0, np.float64), ("2/ln2", 2 / math.log(2), np.float64),
+    ("ln2/2", math.log(2) / 2, np.float64),
+    ("magic", 1.5 * 2.0 ** 52, np.float64),  # v + magic holds round(v) in its low bits (0 <= v < 2**51)
+    ("52", 52, np.int64), ("one bits", 0x3FF0000000000000, np.int64), ("low 29", 0x1FFFFFFF, np.int64),
+    ("below half", 0x10000000 - _DOUBT, np.int64), ("2 doubt", 2 * _DOUBT, np.int64),
+    ("sign", -2 ** 31, np.int32)]}
+# expm1(2h) = sum of 2**j / j! * h**j, j = 1 .. 10: the coefficients of h**1 .. h**10
+_TANH_CONSTANTS["expm1(2h)"] = tuple(np.array(2.0 ** j / math.factorial(j)) for j in range(1, 11))
 _TANH_BUFFERS: dict = {}  # size -> three float64 work arrays of the last size asked for
 
 
@@ -408,48 +431,51 @@ def _tanh_rounded_once(a: np.ndarray) -> np.ndarray:
     polynomial to h**10 (for k = 0, 1 - e is -expm1 itself: no cancellation near 0). Its
     relative error is below 2e-12 (the remainder, 1.1e-12 for h = -ln2/4, amplified at most
     1.7x by 1 - e >= 0.29 when k >= 1; rounding adds ~1e-15), i.e. under 18,000 float64
-    units in the last place. An element whose value lies farther than _DOUBT units from
-    every float32 rounding boundary (a midpoint of two float32: low 29 bits 0x10000000)
-    rounds as C's tanh rounds (it is within a few units of the true value); the few others
-    (about 1 in 1,000), NaN and its sign included, are computed by np.tanh in float64 as
-    before. |a| > 20 is taken as 20: tanh is then 1 in both precisions."""
+    units in the last place (5,218 the most seen). An element whose value lies farther than
+    _DOUBT units from every float32 rounding boundary (a midpoint of two float32: low 29
+    bits 0x10000000) rounds as C's tanh rounds (it is within a few units of the true value);
+    the few others (about 1 in 1,000), NaN and its sign included, are computed by np.tanh in
+    float64 as before. |a| > 20 is taken as 20: tanh is then 1 in both precisions. The
+    constants are 0-d arrays and `out` is positional: each of the ~40 NumPy calls costs
+    microseconds beside its arithmetic."""
     flat = a.reshape(-1)
     n = flat.size
     buffers = _TANH_BUFFERS.pop(n, None) or [np.empty(n) for _ in range(3)]
     x, h, s = buffers  # work arrays kept: a fresh 128 KB array each pass costs page faults
-    np.copyto(x, flat)
-    np.absolute(x, out=x)
-    np.minimum(x, 20.0, out=x)
-    np.multiply(x, 2 / math.log(2), out=h)
-    h += _MAGIC  # round(2|a| / ln 2) in the low bits
+    c = _TANH_CONSTANTS
+    np.absolute(flat, x)
+    np.minimum(x, c["20"], out=x)
+    np.multiply(x, c["2/ln2"], h)
+    np.add(h, c["magic"], h)  # round(2|a| / ln 2) in the low bits
     s_bits = s.view(np.int64)
-    np.left_shift(h.view(np.int64), 52, out=s_bits)
-    np.subtract(_ONE_BITS, s_bits, out=s_bits)  # s = 2**-k, built from its bits
-    h -= _MAGIC
-    h *= math.log(2) / 2
-    h -= x  # h = k ln2/2 - |a|
+    np.left_shift(h.view(np.int64), c["52"], s_bits)
+    np.subtract(c["one bits"], s_bits, s_bits)  # s = 2**-k, built from its bits
+    np.subtract(h, c["magic"], h)
+    np.multiply(h, c["ln2/2"], h)
+    np.subtract(h, x, h)  # h = k ln2/2 - |a|
     q = x
-    np.multiply(h, _EXPM1_2H[-1], out=q)
-    for c in _EXPM1_2H[-2::-1]:  # Horner's rule
-        q += c
-        q *= h
-    q *= s  # e = s + s * expm1(2h)
+    coefficients = c["expm1(2h)"]
+    np.multiply(h, coefficients[-1], q)
+    for coefficient in coefficients[-2::-1]:  # Horner's rule
+        np.add(q, coefficient, q)
+        np.multiply(q, h, q)
+    np.multiply(q, s, q)  # e = s + s * expm1(2h)
     denominator = h
-    np.add(s, 1.0, out=denominator)
-    denominator += q
-    np.subtract(1.0, s, out=s)
-    s -= q
-    s /= denominator  # |tanh(a)|
+    np.add(s, c["1"], denominator)
+    np.add(denominator, q, denominator)
+    np.subtract(c["1"], s, s)
+    np.subtract(s, q, s)
+    np.divide(s, denominator, s)  # |tanh(a)|
     near = denominator.view(np.int64)
-    np.subtract(s_bits, _BELOW_HALF, out=near)
-    np.bitwise_and(near, _LOW29, out=near)
-    doubtful = np.flatnonzero(near <= 2 * _DOUBT)
+    np.subtract(s_bits, c["below half"], near)
+    np.bitwise_and(near, c["low 29"], near)
+    doubtful = np.flatnonzero(np.less_equal(near, c["2 doubt"]))
     if np.isnan(np.add.reduce(s)):
         doubtful = np.union1d(doubtful, np.flatnonzero(np.isnan(s)))
     out = s.astype(np.float32)
     out_bits, sign = out.view(np.int32), near.view(np.int32)[:n]
-    np.bitwise_and(flat.view(np.int32), _SIGN32, out=sign)
-    out_bits |= sign  # tanh is odd: a's sign (-0.0 included)
+    np.bitwise_and(flat.view(np.int32), c["sign"], sign)
+    np.bitwise_or(out_bits, sign, out_bits)  # tanh is odd: a's sign (-0.0 included)
     if doubtful.size:
         out[doubtful] = np.tanh(flat[doubtful].astype(np.float64)).astype(np.float32)
     _TANH_BUFFERS.clear()

@@ -13,7 +13,7 @@ from ..values import type_name
 from ._base import as_tensor, broadcast_shape, normalize_dim, result_type
 from .convert import clone, to_dtype
 from .einsum import einsum
-from .elementwise import mul
+from .elementwise import mul, times
 from .shape import expand, is_view_compatible, reshape, squeeze, t, transpose, unsqueeze
 
 
@@ -34,8 +34,8 @@ def _shape_text(shape) -> str:
 
 # A product keeps each operand for the other's gradient; PyTorch checks them in this order.
 _SELF_FIRST, _OTHER_FIRST = (keep(0, 1), keep(1, 0)), (keep(1, 0), keep(0, 1))
-DOT = Op("DotBackward0", np.dot, lambda n, g: (g * n.inputs[1] if n.needs_grad(0) else None,
-                                               g * n.inputs[0] if n.needs_grad(1) else None),
+DOT = Op("DotBackward0", np.dot, lambda n, g: (times(g, n.inputs[1]) if n.needs_grad(0) else None,
+                                               times(g, n.inputs[0]) if n.needs_grad(1) else None),
          saves=_SELF_FIRST)
 # A product's gradient for an operand that does not require grad (the data X in X @ W) is
 # a product as large as the forward: skipped, as PyTorch does.
