@@ -5,7 +5,7 @@ such small work move by tens of percent.
     python benchmarks/instructions.py [--iterations 2000] [--case loop|mlp512|mlp64|tiny]
 
 --case mlp512 and mlp64 count the autograd case's MLP instead (a forward+backward step,
-BLAS on one thread, against the hand-written NumPy gradients), at hidden size 512 or 64
+BLAS on one thread, against the hand-written NumPy gradients; after a first step), at hidden size 512 or 64
 (default 5 steps: under callgrind a step of hidden 512 takes seconds); --case tiny the tiny graph `y = 2 * dot(x, x); y.backward()` as
 statements.
 
@@ -42,36 +42,31 @@ import numpy as np
 exec(compile({loop!r}.format(n=int(sys.argv[1])), "<loop>", "exec"), {{"np": np}})
 """
 
-# The MLP: set-up and BLAS's warm-up (run.py's warm_blas) run in both counts, so they cancel.
+# The MLP: set-up and a first step (its .grad made, its first calls) run in both counts, so
+# they cancel. BLAS has one thread (OPENBLAS_NUM_THREADS=1 in the environment): the
+# instructions of idle worker threads spinning, which depend on timing, are not counted.
 MLP_TCALC_SIDE = """\
 import sys
 sys.path.insert(0, {here!r})
-from run import session_statements, mlp_setup, warm_blas, MLP_STEP
-from threadpoolctl import threadpool_limits
+from run import session_statements, mlp_setup, MLP_STEP
 from tcalc.evaluator import Session
-warm_blas()
 session = Session()
 for statement in session_statements(mlp_setup({hidden})):
     session.execute(statement)
-steps = session_statements(MLP_STEP * int(sys.argv[1])) if int(sys.argv[1]) else []
-with threadpool_limits(1):
-    for statement in steps:
-        session.execute(statement)
+steps = session_statements(MLP_STEP * (1 + int(sys.argv[1])))
+for statement in steps:
+    session.execute(statement)
 """
 MLP_NUMPY_SIDE = """\
 import sys
 sys.path.insert(0, {here!r})
 import numpy as np
-from run import mlp_numpy, warm_blas
-from threadpoolctl import threadpool_limits
-warm_blas()
+from run import mlp_numpy
 rng = np.random.default_rng(0)  # tcalc is not imported: its start-up would cost minutes
 X = rng.standard_normal((256, 512), np.float32)
 W1 = rng.standard_normal((512, {hidden}), np.float32) / 20
 W2 = rng.standard_normal(({hidden}, 10), np.float32) / 20
-steps = mlp_numpy(X, W1, W2, int(sys.argv[1]))
-with threadpool_limits(1):
-    steps()
+mlp_numpy(X, W1, W2, 1 + int(sys.argv[1]))()
 """
 TINY_TCALC_SIDE = """\
 import sys
@@ -96,16 +91,16 @@ for _ in range(int(sys.argv[1])):
 """
 
 
-def instructions(program: str, iterations: int) -> int:
-    env = dict(os.environ, PYTHONHASHSEED="0")
+def instructions(program: str, iterations: int, env: dict | None = None) -> int:
+    env = dict(os.environ, PYTHONHASHSEED="0", **(env or {}))
     run = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
                           sys.executable, "-c", program, str(iterations)],
                          capture_output=True, text=True, env=env, check=True)
     return int(re.search(r"Collected : (\d+)", run.stderr).group(1))
 
 
-def per_iteration(program: str, iterations: int) -> float:
-    return (instructions(program, iterations) - instructions(program, 0)) / iterations
+def per_iteration(program: str, iterations: int, env: dict | None = None) -> float:
+    return (instructions(program, iterations, env) - instructions(program, 0, env)) / iterations
 
 
 def main() -> None:
@@ -124,7 +119,8 @@ def main() -> None:
         sides = (MLP_TCALC_SIDE.format(here=here, hidden=hidden), MLP_NUMPY_SIDE.format(here=here, hidden=hidden))
         what = f"a step ({MLP_STEP.strip()}, hidden {hidden})"
     iterations = args.iterations or (5 if args.case.startswith("mlp") else 2000)
-    tcalc, numpy = (per_iteration(side, iterations) for side in sides)
+    env = {"OPENBLAS_NUM_THREADS": "1"} if args.case.startswith("mlp") else None
+    tcalc, numpy = (per_iteration(side, iterations, env) for side in sides)
     print(f"{args.case}, instructions {what}: tcalc {tcalc:,.0f}, NumPy {numpy:,.0f}, "
           f"tcalc/NumPy {tcalc / numpy:.2f}x")
 
