@@ -2,7 +2,12 @@
 callgrind: the same count on a busy machine as on a quiet one, where wall-clock figures of
 such small work move by tens of percent.
 
-    python benchmarks/instructions.py [--iterations 2000]
+    python benchmarks/instructions.py [--iterations 2000] [--case loop|mlp512|mlp64|tiny]
+
+--case mlp512 and mlp64 count the autograd case's MLP instead (a forward+backward step,
+BLAS on one thread, against the hand-written NumPy gradients; after a first step), at hidden size 512 or 64
+(default 5 steps: under callgrind a step of hidden 512 takes seconds); --case tiny the tiny graph `y = 2 * dot(x, x); y.backward()` as
+statements.
 
 Each side runs twice under `valgrind --tool=callgrind` with PYTHONHASHSEED=0, once with the
 given number of iterations and once with none; the difference over the iterations is the
@@ -18,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from run import LOOP_PY, LOOP_TC
+from run import LOOP_PY, LOOP_TC, MLP_STEP
 
 HERE = Path(__file__).resolve().parent
 
@@ -37,27 +42,86 @@ import numpy as np
 exec(compile({loop!r}.format(n=int(sys.argv[1])), "<loop>", "exec"), {{"np": np}})
 """
 
+# The MLP: set-up and a first step (its .grad made, its first calls) run in both counts, so
+# they cancel. BLAS has one thread (OPENBLAS_NUM_THREADS=1 in the environment): the
+# instructions of idle worker threads spinning, which depend on timing, are not counted.
+MLP_TCALC_SIDE = """\
+import sys
+sys.path.insert(0, {here!r})
+from run import session_statements, mlp_setup, MLP_STEP
+from tcalc.evaluator import Session
+session = Session()
+for statement in session_statements(mlp_setup({hidden})):
+    session.execute(statement)
+steps = session_statements(MLP_STEP * (1 + int(sys.argv[1])))
+for statement in steps:
+    session.execute(statement)
+"""
+MLP_NUMPY_SIDE = """\
+import sys
+sys.path.insert(0, {here!r})
+import numpy as np
+from run import mlp_numpy
+rng = np.random.default_rng(0)  # tcalc is not imported: its start-up would cost minutes
+X = rng.standard_normal((256, 512), np.float32)
+W1 = rng.standard_normal((512, {hidden}), np.float32) / 20
+W2 = rng.standard_normal(({hidden}, 10), np.float32) / 20
+mlp_numpy(X, W1, W2, 1 + int(sys.argv[1]))()
+"""
+TINY_TCALC_SIDE = """\
+import sys
+sys.path.insert(0, {here!r})
+from run import session_statements
+from tcalc.evaluator import Session
+session = Session()
+session.execute(session_statements("x = tensor([1., 2., 3.], requires_grad=True)")[0])
+statements = session_statements("y = 2 * dot(x, x); y.backward()")
+for _ in range(int(sys.argv[1])):
+    for statement in statements:
+        session.execute(statement)
+"""
+TINY_NUMPY_SIDE = """\
+import sys
+import numpy as np
+x = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+gx = np.zeros_like(x)
+for _ in range(int(sys.argv[1])):
+    y = 2 * np.dot(x, x)
+    gx += 2 * 2 * x
+"""
 
-def instructions(program: str, iterations: int) -> int:
-    env = dict(os.environ, PYTHONHASHSEED="0")
+
+def instructions(program: str, iterations: int, env: dict | None = None) -> int:
+    env = dict(os.environ, PYTHONHASHSEED="0", **(env or {}))
     run = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
                           sys.executable, "-c", program, str(iterations)],
                          capture_output=True, text=True, env=env, check=True)
     return int(re.search(r"Collected : (\d+)", run.stderr).group(1))
 
 
-def per_iteration(program: str, iterations: int) -> float:
-    return (instructions(program, iterations) - instructions(program, 0)) / iterations
+def per_iteration(program: str, iterations: int, env: dict | None = None) -> float:
+    return (instructions(program, iterations, env) - instructions(program, 0, env)) / iterations
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iterations", type=int, default=2000)
+    parser.add_argument("--iterations", type=int, help="default 2000 (loop, tiny), 5 (mlp)")
+    parser.add_argument("--case", choices=("loop", "mlp512", "mlp64", "tiny"), default="loop")
     args = parser.parse_args()
-    assert "{n}" in LOOP_TC and "{n}" in LOOP_PY
-    tcalc = per_iteration(TCALC_SIDE.format(here=str(HERE)), args.iterations)
-    numpy = per_iteration(NUMPY_SIDE.format(loop=LOOP_PY), args.iterations)
-    print(f"loop, instructions an iteration: tcalc {tcalc:,.0f}, NumPy {numpy:,.0f}, "
+    here = str(HERE)
+    if args.case == "loop":
+        assert "{n}" in LOOP_TC and "{n}" in LOOP_PY
+        sides, what = (TCALC_SIDE.format(here=here), NUMPY_SIDE.format(loop=LOOP_PY)), "an iteration"
+    elif args.case == "tiny":
+        sides, what = (TINY_TCALC_SIDE.format(here=here), TINY_NUMPY_SIDE), "a pair of statements"
+    else:
+        hidden = int(args.case[3:])
+        sides = (MLP_TCALC_SIDE.format(here=here, hidden=hidden), MLP_NUMPY_SIDE.format(here=here, hidden=hidden))
+        what = f"a step ({MLP_STEP.strip()}, hidden {hidden})"
+    iterations = args.iterations or (5 if args.case.startswith("mlp") else 2000)
+    env = {"OPENBLAS_NUM_THREADS": "1"} if args.case.startswith("mlp") else None
+    tcalc, numpy = (per_iteration(side, iterations, env) for side in sides)
+    print(f"{args.case}, instructions {what}: tcalc {tcalc:,.0f}, NumPy {numpy:,.0f}, "
           f"tcalc/NumPy {tcalc / numpy:.2f}x")
 
 

@@ -91,8 +91,10 @@ class TorchWorker:
     def setup(self, case: str, **params):
         self.ask({"cmd": "setup", "case": case, **params})
 
-    def timer(self, case: str):
-        return lambda: self.ask({"cmd": "run", "case": case})
+    def timer(self, case: str, cpu: bool = False):
+        """A side that runs the case once; `cpu`: its CPU seconds on one thread, not wall."""
+        request = {"cmd": "run", "case": case, **({"cpu": True} if cpu else {})}
+        return lambda: self.ask(request)
 
     def close(self):
         self.proc.stdin.close()
@@ -193,20 +195,24 @@ def _numpy_chain(A, B, k):
 
 
 MLP_STEPS = 20
+# Hidden sizes of the MLP case, with the target (tcalc / NumPy) at each: at 64 the matrix
+# products are an eighth as long, so tcalc's own work per op counts for more.
+MLP_HIDDEN = ((512, 1.1), (64, 1.3))
+MLP_STEP = "L = ((tanh(X @ W1) @ W2) ** 2).sum(); L.backward()\n"
 
 
-def case_autograd(ctx) -> list[dict]:
-    session = Session()
-    run(session, "X = randn(256, 512); W1 = randn(512, 512) / 20; W2 = randn(512, 10) / 20\n"
-                 "W1.requires_grad_(); W2.requires_grad_();")
-    step = "L = ((tanh(X @ W1) @ W2) ** 2).sum(); L.backward()\n"
-    program = step * MLP_STEPS
-    g = session.globals
-    X, W1, W2 = (g[n].data.copy() for n in ("X", "W1", "W2"))
+def mlp_setup(hidden: int) -> str:
+    return (f"X = randn(256, 512); W1 = randn(512, {hidden}) / 20; W2 = randn({hidden}, 10) / 20\n"
+            "W1.requires_grad_(); W2.requires_grad_();")
+
+
+def mlp_numpy(X, W1, W2, steps: int):
+    """The MLP case's steps in NumPy, with the gradients written by hand."""
     grads = [np.zeros_like(W1), np.zeros_like(W2)]
 
     def numpy_steps():
-        for _ in range(MLP_STEPS):
+        L = None
+        for _ in range(steps):
             # forward
             H = np.tanh(X @ W1)
             Y = H @ W2
@@ -218,14 +224,52 @@ def case_autograd(ctx) -> list[dict]:
             dZ = dH * (1 - H * H)
             grads[0] += X.T @ dZ
         return L
+    return numpy_steps
 
-    sides = {"tcalc": timed(lambda: run(session, program)), "numpy": timed(numpy_steps)}
-    if ctx.torch:
-        ctx.torch.setup("mlp", steps=MLP_STEPS)
-        sides["torch"] = ctx.torch.timer("mlp")
-    m = alternate(sides, ctx.rounds(15, 5))
-    rows = [row(f"autograd: {MLP_STEPS}x forward+backward of ((tanh(X@W1)@W2)**2).sum(), "
-                "X 256x512, W1 512x512, W2 512x10", m, 1.2, torch_target=1.0)]
+
+def warm_blas() -> None:
+    """One matrix product with all of BLAS's threads. OpenBLAS (0.3.31 here) runs its
+    single-threaded products about 3x slower for the rest of the process when its first
+    product ran single-threaded (X 256x512 @ W 512x64: 1.7 ms of CPU against 0.58 ms, the
+    same under OPENBLAS_NUM_THREADS=1): without this the MLP case's figures depended on
+    whether an earlier case had multiplied matrices. 64x64 is too small for OpenBLAS to
+    use its threads (it does not help); 128x128 and up do."""
+    a = np.ones((256, 256), np.float32)
+    a @ a
+
+
+def single_threaded(function):
+    """A side timed in CPU seconds of this process with BLAS limited to one thread, so
+    that a neighbour's load on the other core moves the figure less and the comparison is
+    of work, not of how well each side spreads it."""
+    from threadpoolctl import threadpool_limits
+
+    def side():
+        with threadpool_limits(1):
+            start = time.process_time()
+            function()
+            return time.process_time() - start
+    return side
+
+
+def case_autograd(ctx) -> list[dict]:
+    warm_blas()
+    rows = []
+    for hidden, target in MLP_HIDDEN:
+        session = Session()
+        run(session, mlp_setup(hidden))
+        program = MLP_STEP * MLP_STEPS
+        g = session.globals
+        X, W1, W2 = (g[n].data.copy() for n in ("X", "W1", "W2"))
+        sides = {"tcalc": single_threaded(lambda: run(session, program)),
+                 "numpy": single_threaded(mlp_numpy(X, W1, W2, MLP_STEPS))}
+        if ctx.torch:
+            ctx.torch.setup("mlp", steps=MLP_STEPS, hidden=hidden)
+            sides["torch"] = ctx.torch.timer("mlp", cpu=True)
+        m = alternate(sides, ctx.rounds(15, 5))
+        rows.append(row(f"autograd: {MLP_STEPS}x forward+backward of ((tanh(X@W1)@W2)**2).sum(), "
+                        f"X 256x512, W1 512x{hidden}, W2 {hidden}x10 (CPU time, one thread)", m, target,
+                        torch_target=1.0))
 
     # Tiny graphs: per-op and per-node overhead. The statement is parsed once, as a
     # function body is, and evaluated many times.

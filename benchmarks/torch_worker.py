@@ -2,8 +2,9 @@
 
 Reads one JSON request a line on stdin and answers one JSON line on stdout:
 {"cmd": "setup", "case": ..., params} prepares a case, {"cmd": "run", "case": ...} runs it
-once and answers the seconds it took. argv[1] is the thread count to use (the same as
-NumPy's BLAS uses in the runner).
+once and answers the seconds it took; with "cpu": true, the CPU seconds of this process
+with torch limited to one thread (as the runner limits NumPy's BLAS with threadpoolctl).
+argv[1] is the thread count to use otherwise (the same as NumPy's BLAS uses in the runner).
 """
 import json
 import sys
@@ -11,7 +12,8 @@ import time
 
 import torch
 
-torch.set_num_threads(int(sys.argv[1]))
+THREADS = int(sys.argv[1])
+torch.set_num_threads(THREADS)
 state = {}
 
 
@@ -27,10 +29,10 @@ def setup_matmul(n, k):
     return run
 
 
-def setup_mlp(steps):
+def setup_mlp(steps, hidden=512):
     X = torch.randn(256, 512)
-    W1 = (torch.randn(512, 512) / 20).requires_grad_()
-    W2 = (torch.randn(512, 10) / 20).requires_grad_()
+    W1 = (torch.randn(512, hidden) / 20).requires_grad_()
+    W2 = (torch.randn(hidden, 10) / 20).requires_grad_()
 
     def run():
         for _ in range(steps):
@@ -92,6 +94,13 @@ for line in sys.stdin:
         state[case] = SETUPS[case](**request)
         state[case]()  # warm up
         answer = True
+    elif request.get("cpu"):
+        function = state[request["case"]]
+        torch.set_num_threads(1)
+        start = time.process_time()
+        function()
+        answer = time.process_time() - start
+        torch.set_num_threads(THREADS)
     else:
         function = state[request["case"]]
         start = time.perf_counter()

@@ -13,7 +13,7 @@ from ..values import type_name
 from ._base import as_tensor, broadcast_shape, normalize_dim, result_type
 from .convert import clone, to_dtype
 from .einsum import einsum
-from .elementwise import mul
+from .elementwise import mul, times
 from .shape import expand, is_view_compatible, reshape, squeeze, t, transpose, unsqueeze
 
 
@@ -34,17 +34,27 @@ def _shape_text(shape) -> str:
 
 # A product keeps each operand for the other's gradient; PyTorch checks them in this order.
 _SELF_FIRST, _OTHER_FIRST = (keep(0, 1), keep(1, 0)), (keep(1, 0), keep(0, 1))
-DOT = Op("DotBackward0", np.dot, lambda n, g: (g * n.inputs[1] if n.needs_grad(0) else None,
-                                               g * n.inputs[0] if n.needs_grad(1) else None),
+DOT = Op("DotBackward0", np.dot, lambda n, g: (times(g, n.inputs[1]) if n.needs_grad(0) else None,
+                                               times(g, n.inputs[0]) if n.needs_grad(1) else None),
          saves=_SELF_FIRST)
 # A product's gradient for an operand that does not require grad (the data X in X @ W) is
 # a product as large as the forward: skipped, as PyTorch does.
 MV = Op("MvBackward0", np.matmul, lambda n, g: (outer(g, n.inputs[1]) if n.needs_grad(0) else None,
                                                 mv(t(n.inputs[0]), g) if n.needs_grad(1) else None),
         saves=_SELF_FIRST)
-MM = Op("MmBackward0", np.matmul, lambda n, g: (mm(g, t(n.inputs[1])) if n.needs_grad(0) else None,
-                                                mm(t(n.inputs[0]), g) if n.needs_grad(1) else None),
-        saves=_OTHER_FIRST)
+
+
+def _mm_backward(n, g):
+    a, b = n.inputs
+    if not is_grad_enabled() and g.data.dtype == a.data.dtype == b.data.dtype:
+        # The products mm(g, t(b)) and mm(t(a), g) make, without their checks (the shapes and
+        # dtypes are the forward's) and the Tensors of the transposes.
+        return (Tensor(np.matmul(g.data, b.data.T)) if n.needs_grad(0) else None,
+                Tensor(np.matmul(a.data.T, g.data)) if n.needs_grad(1) else None)
+    return (mm(g, t(b)) if n.needs_grad(0) else None, mm(t(a), g) if n.needs_grad(1) else None)
+
+
+MM = Op("MmBackward0", np.matmul, _mm_backward, saves=_OTHER_FIRST)
 
 
 def dot(a, b) -> Tensor:

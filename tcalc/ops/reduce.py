@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes
-from ..autograd import OUT, Op, apply, keep
+from ..autograd import OUT, Op, apply, is_grad_enabled, keep
 from ..errors import DTypeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..limits import check_shape
 from ..tensor import Tensor
@@ -73,7 +73,18 @@ def _sum_forward(a, axes, keepdim, dtype):
 
 
 def _sum_backward(n, g):
-    return (expand_reduced(g, n.inputs[0].data.shape, n.params["axes"], n.params["keepdim"]),)
+    shape = n.inputs[0].data.shape
+    if n.params["axes"] is None and not is_grad_enabled():
+        # expand_reduced's reshape and expand as one read-only view, without their Tensors
+        # and checks; of a 0-d gradient (the usual one) made directly, as np.broadcast_to
+        # makes it, without its Python wrapper (9 us against 26 on a busy machine)
+        d = g.data
+        if d.ndim:
+            return (Tensor(np.broadcast_to(d.reshape((1,) * len(shape)), shape)),)
+        view = np.ndarray(shape, d.dtype, buffer=d, strides=(0,) * len(shape))
+        view.flags.writeable = False
+        return (Tensor(view),)
+    return (expand_reduced(g, shape, n.params["axes"], n.params["keepdim"]),)
 
 
 SUM_ALL = Op("SumBackward0", _sum_forward, _sum_backward, saves=False)
