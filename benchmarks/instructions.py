@@ -2,12 +2,17 @@
 callgrind: the same count on a busy machine as on a quiet one, where wall-clock figures of
 such small work move by tens of percent.
 
-    python benchmarks/instructions.py [--iterations 2000] [--case loop|mlp512|mlp64|tiny]
+    python benchmarks/instructions.py [--iterations 2000] [--case loop|mlp512|mlp64|tiny|parse|startup]
 
 --case mlp512 and mlp64 count the autograd case's MLP instead (a forward+backward step,
 BLAS on one thread, against the hand-written NumPy gradients; after a first step), at hidden size 512 or 64
 (default 5 steps: under callgrind a step of hidden 512 takes seconds); --case tiny the tiny graph `y = 2 * dot(x, x); y.backward()` as
-statements.
+statements; --case parse tcalc's parse of the 2000-line script of run.py's script case,
+a line, against CPython's compile() of the same text (after one parse each, which compiles
+the lexer's patterns); --case startup the whole process `tcalc -e "1 + 1"` against
+`python -c "import numpy"` (three runs each, as counted: nothing cancels out there; BLAS
+on one thread, as for the MLP: OpenBLAS's worker threads, started by NumPy's import, spin
+for a time that varies, and moved NumPy's count between 380M and 400M).
 
 Each side runs twice under `valgrind --tool=callgrind` with PYTHONHASHSEED=0, once with the
 given number of iterations and once with none; the difference over the iterations is the
@@ -23,7 +28,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from run import LOOP_PY, LOOP_TC, MLP_STEP
+from run import LOOP_PY, LOOP_TC, MLP_STEP, SCRIPT_LINES
 
 HERE = Path(__file__).resolve().parent
 
@@ -89,6 +94,21 @@ for _ in range(int(sys.argv[1])):
     y = 2 * np.dot(x, x)
     gx += 2 * 2 * x
 """
+PARSE_SIDE = """\
+import sys, tempfile
+from pathlib import Path
+sys.path.insert(0, {here!r})
+from run import write_scripts, SCRIPT_LINES
+text = write_scripts(Path(tempfile.mkdtemp()), SCRIPT_LINES)[0].read_text()
+{setup}
+parse(text)
+for _ in range(int(sys.argv[1])):
+    parse(text)
+"""
+TCALC_PARSE = "from tcalc.parser import parse"
+PYTHON_PARSE = "parse = lambda text: compile(text, '<script>', 'exec')"
+STARTUP_TCALC = "import sys\nfrom tcalc.cli import main\nsys.argv[1:] = ['-e', '1 + 1']\nsys.exit(main())"
+STARTUP_NUMPY = "import numpy"
 
 
 def instructions(program: str, iterations: int, env: dict | None = None) -> int:
@@ -106,9 +126,22 @@ def per_iteration(program: str, iterations: int, env: dict | None = None) -> flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, help="default 2000 (loop, tiny), 5 (mlp)")
-    parser.add_argument("--case", choices=("loop", "mlp512", "mlp64", "tiny"), default="loop")
+    parser.add_argument("--case", choices=("loop", "mlp512", "mlp64", "tiny", "parse", "startup"), default="loop")
     args = parser.parse_args()
     here = str(HERE)
+    if args.case == "startup":
+        counts = {side: sorted(instructions(program, 0, {"OPENBLAS_NUM_THREADS": "1"}) for _ in range(3))
+                  for side, program in (("tcalc", STARTUP_TCALC), ("NumPy", STARTUP_NUMPY))}
+        tcalc, numpy = (counts[side][1] for side in ("tcalc", "NumPy"))
+        print(f"startup, instructions of the process (median of 3): tcalc {tcalc:,}, NumPy {numpy:,}, "
+              f"tcalc/NumPy {tcalc / numpy:.2f}x")
+        return
+    if args.case == "parse":
+        sides = (PARSE_SIDE.format(here=here, setup=TCALC_PARSE), PARSE_SIDE.format(here=here, setup=PYTHON_PARSE))
+        tcalc, numpy = (per_iteration(side, args.iterations or 2) / SCRIPT_LINES for side in sides)
+        print(f"parse, instructions a line: tcalc {tcalc:,.0f}, CPython's compile() {numpy:,.0f}, "
+              f"tcalc/compile {tcalc / numpy:.2f}x")
+        return
     if args.case == "loop":
         assert "{n}" in LOOP_TC and "{n}" in LOOP_PY
         sides, what = (TCALC_SIDE.format(here=here), NUMPY_SIDE.format(loop=LOOP_PY)), "an iteration"
