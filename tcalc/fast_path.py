@@ -43,7 +43,10 @@ _BINARY = {"+": ops.elementwise.ADD, "-": ops.elementwise.SUB, "*": ops.elementw
 _DIV, _NEG = ops.elementwise.DIV, ops.elementwise.NEG
 _scalar_operand = ops.scalar_operand
 _asarray = np.asarray
-# Tensor methods without arguments that have a kernel on float arrays.
+# Tensor methods without arguments that have a kernel on float arrays: `x.sum()` is
+# ops.sum_of_floats, which for a float32 or float64 array is NumPy's add.reduce over all
+# axes in the array's dtype (called here without its keywords: a third of its cost).
+_SUM_ALL = np.add.reduce
 METHODS = {"sum": ops.sum_of_floats}
 
 
@@ -173,7 +176,9 @@ class Plan:
             return NOT_FAST
         # The general path makes each result a Tensor, which counts while it lives; these
         # arrays are counted here instead, by the limits' cheap bound.
-        if program.elements > limits.room_surely() or program.largest > limits.LIMITS.max_elements:
+        bounds = limits.LIMITS  # limits.room_surely(), in this frame
+        if program.elements > bounds.max_total_elements - limits.held_by_tensors() \
+                or program.largest > bounds.max_elements:
             return NOT_FAST
         registers = values + program.constants
         append = registers.append
@@ -308,6 +313,8 @@ class _Program:
             operand = self._step(_asarray, operand)
         if kind == "method":
             self._result(1)
+            if tree[1] is ops.sum_of_floats:
+                return self._step(_SUM_ALL, operand, self._constant(None)), ()
             return self._step(tree[1], operand), ()
         function = infos[tree[1]]
         if function[0] != "function" or function[1].effect is not None:
@@ -323,7 +330,19 @@ class _Program:
         constant once, a name's value at each run."""
         if tree[0] == "number":
             return self._constant(_scalar_operand(tree[1], self._dtype))
-        return self._step(_scalar_operand, register, self._constant(self._dtype))
+        return self._step(_number_operand, register, self._constant(self._dtype))
+
+
+# Ints of at most this size are exact in float32 and float64: as an operand, the dtype's
+# NumPy scalar of one gives what scalar_operand's 0-d array gives (the same kernel on the
+# same value) at half its cost for a loop counter, which its cache does not keep.
+_EXACT = 2 ** 24
+
+
+def _number_operand(x, dtype: np.dtype):
+    if type(x) is int and 256 < abs(x) <= _EXACT:
+        return dtype.type(x)
+    return _scalar_operand(x, dtype)
 
 
 def _size(shape: tuple) -> int:

@@ -71,8 +71,8 @@ def test_fast_path_answers_as_the_general_path(expression, in_loop):
 # programs were made for (a tensor's dtype and shape, a number's type, what `exp` is).
 fast_leaves = st.sampled_from(["a", "b", "s", "d", "n", "x", "i", "2", "0.5", "3.0", "e"])
 ROUNDS = """\
-for i, x, e, n in [(0, a, exp, 7), (1, a, exp, 7), (2, s, exp, 0.5), (3, d, sin, 2**70), (4, b, exp, 7),
-                   (5, tensor([1.0, 2.0]), exp, 7)]:
+for i, x, e, n in [(0, a, exp, 7), (1, a, exp, 300), (2, s, exp, 0.5), (3, d, sin, 2**70),
+                   (4, b, exp, 16777217), (5, d, exp, -9007199254740993), (6, tensor([1.0, 2.0]), exp, 7)]:
 """
 
 
@@ -192,3 +192,26 @@ def test_a_name_assigned_in_a_loop_is_the_same_tensor():
     """`y = x` binds x's tensor itself, as Python does, in a block as at the top level."""
     printed, error = run_program("x = ones(2)\nfor i in range(1):\n    y = x\n    z = (x)\ny is x, z is x, id(y) == id(x)")
     assert error is None and printed == "(True, True, True)\n"
+
+
+def test_the_fast_kernels_give_the_general_ones_bits():
+    """`x.sum()` without sum_of_floats' keywords, and an int operand as the dtype's NumPy
+    scalar: the same bits as ops.sum_of_floats and ops.scalar_operand give."""
+    from tcalc import ops
+
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        for shape in ((), (0,), (1,), (7,), (129,), (1000,), (3, 0), (17, 9), (4, 5, 6)):
+            x = (rng.standard_normal(shape) * 1e3).astype(dtype)
+            expected = ops.sum_of_floats(x)
+            got = fast_path._SUM_ALL(x, None)
+            assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes(), (dtype, shape)
+        x = (rng.standard_normal(8) * 1e3).astype(dtype)
+        for n in (257, -300, 1000, 12345, 16777215, 2 ** 24, -2 ** 24, 2 ** 24 + 1, 0, 3, 0.1, 1e30):
+            for kernel in (np.add, np.subtract, np.multiply, np.divide):
+                general = kernel(x, ops.scalar_operand(n, x.dtype))
+                fast = kernel(x, fast_path._number_operand(n, x.dtype))
+                assert fast.dtype == general.dtype and fast.tobytes() == general.tobytes(), (n, kernel)
+                general = kernel(ops.scalar_operand(n, x.dtype), x)
+                fast = kernel(fast_path._number_operand(n, x.dtype), x)
+                assert fast.dtype == general.dtype and fast.tobytes() == general.tobytes(), (n, kernel)
