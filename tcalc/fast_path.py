@@ -133,12 +133,12 @@ class Plan:
     """A compiled expression: the names it reads, its tree, and the program made for the
     last signature of their values (None where that signature is not taken)."""
 
-    __slots__ = ("keys", "tree", "signature", "program")
+    __slots__ = ("keys", "tree", "last")
 
     def __init__(self, keys: tuple, tree: tuple):
         self.keys, self.tree = keys, tree
-        self.signature = None
-        self.program = None
+        self.last = (None, None)  # (signature, its program), set as one (a Ctrl-C between two
+        # assignments would leave a program under another signature)
 
     def run(self, names: dict, scope):
         """The value as a new Tensor, or NOT_FAST."""
@@ -167,11 +167,10 @@ class Plan:
                 signature += (Builtin, value)
             else:
                 return NOT_FAST
-        if signature == self.signature:
-            program = self.program
-        else:
-            program = self.program = _Program.make(self.tree, signature)
-            self.signature = signature
+        last, program = self.last
+        if signature != last:
+            program = _Program.make(self.tree, signature)
+            self.last = (signature, program)
         if program is None:
             return NOT_FAST
         # The general path makes each result a Tensor, which counts while it lives; these
