@@ -15,9 +15,12 @@ class Node:
     The parser gives a node its place as a pair of ints, its start and its end each
     `line << 32 | column` (`place`): the Span is made only when something asks for
     `node.span` (an error, a tool), which few nodes ever are (making one for each node took
-    a tenth of parsing)."""
+    a tenth of parsing).
 
-    __slots__ = ("_where",)
+    `_fast` is unset until the evaluator's fast path first meets the node; then it holds
+    the node's compiled plan (tcalc.fast_path), or None."""
+
+    __slots__ = ("_where", "_fast")
     _fields: tuple[str, ...] = ()
 
     def __init__(self, span: Span | tuple[int, int]):

@@ -7,6 +7,15 @@ float64 tensor of one dtype (one shape, or 0-d) that records no graph, or a Pyth
 float, each operator runs its op's own forward on the arrays (so the values are the
 general path's to the bit) and only the value the statement keeps becomes a Tensor.
 
+An expression is compiled once, the first time it is evaluated, into a Plan kept on its
+node (`ast.Node._fast`): the names it reads and the shape of its tree. What the tree
+does depends only on what the names hold (a tensor's dtype and shape, a number's type,
+which function a name is), so each evaluation looks the names up, compares that signature
+with the last one, and on a match runs the program made for it: a flat list of kernel
+calls on arrays, with every check (dtypes, shapes, the limits' sizes) done when the
+program was made. A loop body's statements are so checked once, not at every node of
+every round.
+
 Anything else (a gradient to record, broadcasting, promotion, an unknown name, a call that
 is not an elementwise function, a size the cheap limit bound does not clear, vmap's batched
 run) gives NOT_FAST, and the evaluator evaluates the node its general way. Nothing here has
@@ -24,8 +33,6 @@ from .values import Builtin, Namespace
 NOT_FAST = object()
 
 _FLOATS = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
-_NUMBERS = (int, float)  # by exact type: a bool is not taken
-_NDARRAY = np.ndarray
 _OPERATIONS = frozenset((ast.BinOp, ast.UnaryOp, ast.Call))
 MAX_NODES = 64  # a longer expression goes the general way (no deep recursion here)
 
@@ -35,113 +42,313 @@ _BINARY = {"+": ops.elementwise.ADD, "-": ops.elementwise.SUB, "*": ops.elementw
            "/": ops.elementwise.DIV}
 _DIV, _NEG = ops.elementwise.DIV, ops.elementwise.NEG
 _scalar_operand = ops.scalar_operand
-# Tensor methods without arguments that have a kernel on float arrays.
+_asarray = np.asarray
+# Tensor methods without arguments that have a kernel on float arrays: `x.sum()` is
+# ops.sum_of_floats, which for a float32 or float64 array is NumPy's add.reduce over all
+# axes in the array's dtype (called here without its keywords: a third of its cost).
+_SUM_ALL = np.add.reduce
 METHODS = {"sum": ops.sum_of_floats}
 
 
 def evaluate(node: ast.Node, names: dict, scope) -> Tensor | object:
     """The value of an operation `node` as a new Tensor, or NOT_FAST."""
-    if batching.MODES or type(node) not in _OPERATIONS:
-        return NOT_FAST  # a bare name is its tensor itself (`y = x`), not a new one
-    # What is left for the rest of the expression: nodes, and elements its results may
-    # take by the limits' cheap bound (the general path makes each result a Tensor, which
-    # counts while it lives; these arrays are counted here instead).
-    budget = [MAX_NODES, limits.room_surely(), limits.LIMITS.max_elements]
     try:
-        value = _array(node, names, scope, budget)
-    except TcalcError:  # an int too large for the dtype: the general path says so
+        plan = node._fast
+    except AttributeError:  # first evaluated: compiled once
+        plan = node._fast = _compile(node)
+    if plan is None or batching.MODES:
         return NOT_FAST
-    if type(value) is not _NDARRAY:
-        return NOT_FAST  # a number, or NOT_FAST itself
-    return Tensor(value)
+    return plan.run(names, scope)
 
 
-def _array(node, names, scope, budget):
-    """An ndarray, a Python int or float, or NOT_FAST."""
-    budget[0] -= 1
+class _NotFast(Exception):
+    """Compiling: the expression (or, for a signature, what its names hold) is not taken."""
+
+
+# ---- compiling a node once: the names it reads and its tree ---------------------------------
+# Trees are tuples: ("name", k) the k-th name read; ("number", value) a constant;
+# ("binary", op, left, right); ("neg", operand); ("call", k, argument) with the function
+# the k-th name; ("method", kernel, receiver). A name read as `torch.exp` is the key
+# ("torch", "exp").
+
+def _compile(node: ast.Node):
+    """The node's Plan, or None if no values of its names could make it fast."""
+    if type(node) not in _OPERATIONS:
+        return None  # a bare name is its tensor itself (`y = x`), not a new one
+    keys: list = []
+    try:
+        tree = _tree(node, keys, [MAX_NODES])
+    except _NotFast:
+        return None
+    return Plan(tuple(keys), tree)
+
+
+def _key_index(key, keys: list) -> int:
+    if key not in keys:
+        keys.append(key)
+    return keys.index(key)
+
+
+def _tree(node, keys: list, budget: list):
+    budget[0] -= 1  # the nodes the general evaluation of the operands would visit
     if budget[0] < 0:
-        return NOT_FAST
+        raise _NotFast
     kind = type(node)
     if kind is ast.Name:
-        value = names.get(node.id, NOT_FAST) if scope is None else _lookup(node.id, names, scope)
-        if type(value) is Tensor:
-            data = value.data
-            if data.dtype not in _FLOATS or value.requires_grad and autograd.is_grad_enabled():
-                return NOT_FAST
-            return data
-        return value if type(value) in _NUMBERS else NOT_FAST
+        return ("name", _key_index(node.id, keys))
     if kind is ast.Constant:
-        value = node.value
-        return value if type(value) in _NUMBERS else NOT_FAST
+        if type(node.value) not in (int, float):  # by exact type: a bool is not taken
+            raise _NotFast
+        return ("number", node.value)
     if kind is ast.BinOp:
         op = _BINARY.get(node.op)
         if op is None:
-            return NOT_FAST
-        left = _array(node.left, names, scope, budget)
-        if left is NOT_FAST:
-            return NOT_FAST
-        right = _array(node.right, names, scope, budget)
-        if right is NOT_FAST:
-            return NOT_FAST
-        if type(left) is _NDARRAY:
-            if type(right) is _NDARRAY:
-                if left.dtype != right.dtype or left.shape != right.shape and left.ndim and right.ndim:
-                    return NOT_FAST
-                size = left.size if left.ndim else right.size
-            else:
-                size, right = left.size, _scalar_operand(right, left.dtype)
-        elif type(right) is _NDARRAY and op is not _DIV:
-            size, left = right.size, _scalar_operand(left, right.dtype)
-        else:
-            return NOT_FAST  # two numbers are Python's arithmetic
-        budget[1] -= size  # _run's check, in this frame: operators are most of the nodes
-        if budget[1] < 0 or size > budget[2]:
-            return NOT_FAST
-        out = op.forward(left, right)
-        return out if type(out) is _NDARRAY else np.asarray(out)
+            raise _NotFast
+        return ("binary", op, _tree(node.left, keys, budget), _tree(node.right, keys, budget))
     if kind is ast.UnaryOp:
         if node.op != "-":
-            return NOT_FAST
-        operand = _array(node.operand, names, scope, budget)
-        if type(operand) is not _NDARRAY:
-            return NOT_FAST
-        return _run(_NEG.forward, operand.size, budget, operand)
-    if kind is ast.Call:
-        return _call(node, names, scope, budget)
-    return NOT_FAST
-
-
-def _call(node: ast.Call, names, scope, budget):
-    """`exp(t)`, `torch.exp(t)`: an elementwise function of one float tensor; `t.sum()`."""
-    if node.keywords or node.starred:
-        return NOT_FAST
+            raise _NotFast
+        return ("neg", _tree(node.operand, keys, budget))
+    if kind is not ast.Call or node.keywords or node.starred:
+        raise _NotFast
     func = node.func
-    if type(func) is ast.Attribute and not node.args:
+    if type(func) is ast.Attribute and not node.args:  # `t.sum()`
         kernel = METHODS.get(func.attr)
         if kernel is None:
-            return NOT_FAST
-        receiver = _array(func.value, names, scope, budget)
-        if type(receiver) is not _NDARRAY:
-            return NOT_FAST
-        return _run(kernel, 1, budget, receiver)
+            raise _NotFast
+        return ("method", kernel, _tree(func.value, keys, budget))
     if len(node.args) != 1:
-        return NOT_FAST
-    if type(func) is ast.Name:
-        function = _lookup(func.id, names, scope)
+        raise _NotFast
+    if type(func) is ast.Name:  # `exp(t)`
+        key = func.id
     elif type(func) is ast.Attribute and type(func.value) is ast.Name and func.value.id == "torch":
-        torch = names.get("torch")
-        function = torch.members.get(func.attr) if type(torch) is Namespace else None
+        key = ("torch", func.attr)  # `torch.exp(t)`
     else:
-        return NOT_FAST
-    if type(function) is not Builtin or function.effect is not None:
-        return NOT_FAST
-    op = ops.elementwise_op(function.function)
-    if op is None:
-        return NOT_FAST
-    operand = _array(node.args[0], names, scope, budget)
-    if type(operand) is not _NDARRAY:
-        return NOT_FAST
-    return _run(op.forward, operand.size, budget, operand)
+        raise _NotFast
+    k = _key_index(key, keys)
+    return ("call", k, _tree(node.args[0], keys, budget))
+
+
+class Plan:
+    """A compiled expression: the names it reads, its tree, and the program made for the
+    last signature of their values (None where that signature is not taken)."""
+
+    __slots__ = ("keys", "tree", "last")
+
+    def __init__(self, keys: tuple, tree: tuple):
+        self.keys, self.tree = keys, tree
+        self.last = (None, None)  # (signature, its program), set as one (a Ctrl-C between two
+        # assignments would leave a program under another signature)
+
+    def run(self, names: dict, scope):
+        """The value as a new Tensor, or NOT_FAST."""
+        values = []
+        signature = []
+        # Each value's kind comes first in the signature: comparing signatures reaches a
+        # dtype or a shape only where the kinds before it matched.
+        for key in self.keys:
+            if key.__class__ is str:
+                value = names.get(key, NOT_FAST) if scope is None else _lookup(key, names, scope)
+            else:
+                torch = names.get("torch")
+                value = torch.members.get(key[1]) if type(torch) is Namespace else None
+            kind = type(value)
+            if kind is Tensor:
+                data = value.data
+                if value.requires_grad and autograd.is_grad_enabled():
+                    return NOT_FAST
+                values.append(data)
+                signature += (Tensor, data.dtype, data.shape)
+            elif kind is int or kind is float:
+                values.append(value)
+                signature.append(kind)
+            elif kind is Builtin:
+                values.append(value)
+                signature += (Builtin, value)
+            else:
+                return NOT_FAST
+        last, program = self.last
+        if signature != last:
+            program = _Program.make(self.tree, signature)
+            self.last = (signature, program)
+        if program is None:
+            return NOT_FAST
+        # The general path makes each result a Tensor, which counts while it lives; these
+        # arrays are counted here instead, by the limits' cheap bound.
+        bounds = limits.LIMITS  # limits.room_surely(), in this frame
+        if program.elements > bounds.max_total_elements - limits.held_by_tensors() \
+                or program.largest > bounds.max_elements:
+            return NOT_FAST
+        registers = values + program.constants
+        append = registers.append
+        try:
+            for kernel, a, b in program.steps:
+                append(kernel(registers[a]) if b is None else kernel(registers[a], registers[b]))
+        except TcalcError:  # an int too large for the dtype: the general path says so
+            return NOT_FAST
+        return Tensor(registers[-1])
+
+
+class _Program:
+    """The steps of a tree for one signature: each (kernel, a, b) appends kernel(r[a]) (b
+    None) or kernel(r[a], r[b]) to the registers r, which start as the names' values and
+    then the constants; the last register is the value. `elements` is what its results
+    take together, `largest` the largest of them."""
+
+    __slots__ = ("steps", "constants", "elements", "largest", "_dtype")
+
+    @classmethod
+    def make(cls, tree: tuple, signature: list):
+        infos = []  # each name's value: ("tensor", dtype, shape), ("number",) or ("function", f)
+        i = 0
+        while i < len(signature):
+            kind = signature[i]
+            if kind is Tensor:
+                infos.append(("tensor", signature[i + 1], signature[i + 2]))
+                i += 3
+            elif kind is Builtin:
+                infos.append(("function", signature[i + 1]))
+                i += 2
+            else:
+                infos.append(("number",))
+                i += 1
+        program = cls()
+        program.steps, program.constants, program.elements, program.largest = [], [], 0, 0
+        program._dtype = None
+        try:
+            dtype = program._dtype_of(tree, infos)
+            if dtype is None:
+                raise _NotFast  # two numbers are Python's arithmetic
+            program._dtype = dtype
+            register, shape = program._emit(tree, infos)
+        except _NotFast:
+            return None
+        except TcalcError:  # a constant too large for the dtype: the general path says so
+            return None
+        if not shape:  # a ufunc gives a scalar for 0-d operands; a Tensor holds an array
+            program._step(_asarray, register)
+        # Registers as run: the names' values, the constants, then the steps' results.
+        values, constants = len(infos), len(program.constants)
+        where = {("constant", j): values + j for j in range(constants)}
+        where.update({("step", j): values + constants + j for j in range(len(program.steps))})
+        program.steps = tuple((kernel, where.get(a, a), where.get(b, b)) for kernel, a, b in program.steps)
+        return program
+
+    def _dtype_of(self, tree, infos):
+        """The one dtype of the arrays in the tree (None if it has none); _NotFast if two."""
+        found = None
+        for dtype in self._dtypes(tree, infos):
+            if found is None:
+                found = dtype
+            elif dtype != found:
+                raise _NotFast  # promotion
+        return found
+
+    def _dtypes(self, tree, infos):
+        kind = tree[0]
+        if kind == "name":
+            info = infos[tree[1]]
+            if info[0] == "tensor":
+                yield info[1]
+        elif kind == "binary":
+            yield from self._dtypes(tree[2], infos)
+            yield from self._dtypes(tree[3], infos)
+        elif kind != "number":
+            yield from self._dtypes(tree[-1], infos)
+
+    # While a program is made, a register is a name's index, ("constant", j) or ("step", j).
+    def _constant(self, value) -> tuple:
+        self.constants.append(value)
+        return ("constant", len(self.constants) - 1)
+
+    def _step(self, kernel, a, b=None) -> tuple:
+        self.steps.append((kernel, a, b))
+        return ("step", len(self.steps) - 1)
+
+    def _result(self, size: int) -> None:
+        self.elements += size
+        self.largest = max(self.largest, size)
+
+    def _emit(self, tree, infos):
+        """The register of the tree's value and its shape (None for a number)."""
+        kind = tree[0]
+        if kind == "name":
+            info = infos[tree[1]]
+            if info[0] == "tensor":
+                if info[1] not in _FLOATS:
+                    raise _NotFast
+                return tree[1], info[2]
+            if info[0] == "number":
+                return tree[1], None
+            raise _NotFast  # a function as an operand
+        if kind == "number":
+            return self._constant(tree[1]), None
+        if kind == "binary":
+            op = tree[1]
+            left, left_shape = self._emit(tree[2], infos)
+            right, right_shape = self._emit(tree[3], infos)
+            if left_shape is not None:
+                if right_shape is not None:
+                    if left_shape != right_shape and left_shape and right_shape:
+                        raise _NotFast  # broadcasting
+                    shape = left_shape if left_shape else right_shape
+                else:
+                    shape, right = left_shape, self._number(tree[3], right)
+            elif right_shape is not None and op is not _DIV:
+                shape, left = right_shape, self._number(tree[2], left)
+            else:
+                raise _NotFast  # two numbers (or `number / tensor`)
+            self._result(_size(shape))
+            return self._step(op.forward, left, right), shape
+        operand, shape = self._emit(tree[-1], infos)
+        if shape is None:
+            raise _NotFast  # a number's negation or function is not a tensor's
+        if kind == "neg":
+            self._result(_size(shape))
+            return self._step(_NEG.forward, operand), shape
+        # A kernel that is not a ufunc is given an array, as it would be a tensor's (a 0-d
+        # result of a kernel may be a NumPy scalar).
+        if not shape and tree[-1][0] != "name":
+            operand = self._step(_asarray, operand)
+        if kind == "method":
+            self._result(1)
+            if tree[1] is ops.sum_of_floats:
+                return self._step(_SUM_ALL, operand, self._constant(None)), ()
+            return self._step(tree[1], operand), ()
+        function = infos[tree[1]]
+        if function[0] != "function" or function[1].effect is not None:
+            raise _NotFast
+        op = ops.elementwise_op(function[1].function)
+        if op is None:
+            raise _NotFast
+        self._result(_size(shape))
+        return self._step(op.forward, operand), shape
+
+    def _number(self, tree, register):
+        """A number's register as the dtype's 0-d array, as the general path converts it: a
+        constant once, a name's value at each run."""
+        if tree[0] == "number":
+            return self._constant(_scalar_operand(tree[1], self._dtype))
+        return self._step(_number_operand, register, self._constant(self._dtype))
+
+
+# Ints of at most this size are exact in float32 and float64: as an operand, the dtype's
+# NumPy scalar of one gives what scalar_operand's 0-d array gives (the same kernel on the
+# same value) at half its cost for a loop counter, which its cache does not keep.
+_EXACT = 2 ** 24
+
+
+def _number_operand(x, dtype: np.dtype):
+    if type(x) is int and 256 < abs(x) <= _EXACT:
+        return dtype.type(x)
+    return _scalar_operand(x, dtype)
+
+
+def _size(shape: tuple) -> int:
+    size = 1
+    for n in shape:
+        size *= n
+    return size
 
 
 def _lookup(name: str, names: dict, scope):
@@ -154,13 +361,3 @@ def _lookup(name: str, names: dict, scope):
             return NOT_FAST  # not yet assigned: the general path's error
         frame = frame.outer
     return names.get(name, NOT_FAST)
-
-
-def _run(kernel, size: int, budget: list, *arrays):
-    """A kernel's result as an ndarray (NumPy gives a scalar for 0-d operands), if a result
-    of `size` elements clears the limits."""
-    budget[1] -= size
-    if budget[1] < 0 or size > budget[2]:
-        return NOT_FAST
-    out = kernel(*arrays)
-    return out if type(out) is _NDARRAY else np.asarray(out)
