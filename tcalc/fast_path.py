@@ -175,7 +175,8 @@ class Plan:
             return NOT_FAST
         # The general path makes each result a Tensor, which counts while it lives; these
         # arrays are counted here instead, by the limits' cheap bound.
-        bounds = limits.LIMITS  # limits.room_surely(), in this frame
+        # (check_elements' cheap bound, written out here: a call a statement costs more)
+        bounds = limits.LIMITS
         if program.elements > bounds.max_total_elements - limits.held_by_tensors() \
                 or program.largest > bounds.max_elements:
             return NOT_FAST

@@ -184,12 +184,6 @@ def refuse(name: str, message: str, hint: str | None = None) -> LimitError:
 
 # ---- checks, each called before the work it protects ---------------------------------------
 
-def room_surely() -> int:
-    """How many elements new tensors may take, by the cheap bound alone, and pass
-    check_elements whatever the session holds (the evaluator's fast path asks)."""
-    return LIMITS.max_total_elements - held_by_tensors()
-
-
 def check_elements(count: int, what: str = "a tensor") -> None:
     """A tensor of `count` elements is about to be allocated."""
     if count > LIMITS.max_elements:
