@@ -17,8 +17,8 @@ class Node:
     `node.span` (an error, a tool), which few nodes ever are (making one for each node took
     a tenth of parsing).
 
-    `_fast` is unset until the evaluator's fast path first meets the node; then it holds
-    the node's compiled plan (tcalc.fast_path), or None."""
+    `_fast` is unset until the evaluator's fast path first meets the node; from the second
+    time it holds the node's compiled plan (tcalc.fast_path), or None."""
 
     __slots__ = ("_where", "_fast")
     _fields: tuple[str, ...] = ()

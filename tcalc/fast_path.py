@@ -7,8 +7,10 @@ float64 tensor of one dtype (one shape, or 0-d) that records no graph, or a Pyth
 float, each operator runs its op's own forward on the arrays (so the values are the
 general path's to the bit) and only the value the statement keeps becomes a Tensor.
 
-An expression is compiled once, the first time it is evaluated, into a Plan kept on its
-node (`ast.Node._fast`): the names it reads and the shape of its tree. What the tree
+An expression is compiled once, the second time it is evaluated, into a Plan kept on its
+node (`ast.Node._fast`): the names it reads and the shape of its tree. (Most nodes are
+evaluated once, a script's or the shell's lines, and compiling would not pay for itself:
+it cost a script 5% of its run.) What the tree
 does depends only on what the names hold (a tensor's dtype and shape, a number's type,
 which function a name is), so each evaluation looks the names up, compares that signature
 with the last one, and on a match runs the program made for it: a flat list of kernel
@@ -31,6 +33,7 @@ from .tensor import Tensor
 from .values import Builtin, Namespace
 
 NOT_FAST = object()
+_ONCE = object()  # a node's `_fast` after its first evaluation
 
 _FLOATS = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
 _OPERATIONS = frozenset((ast.BinOp, ast.UnaryOp, ast.Call))
@@ -54,7 +57,10 @@ def evaluate(node: ast.Node, names: dict, scope) -> Tensor | object:
     """The value of an operation `node` as a new Tensor, or NOT_FAST."""
     try:
         plan = node._fast
-    except AttributeError:  # first evaluated: compiled once
+    except AttributeError:  # first evaluated: the general path's
+        node._fast = _ONCE
+        return NOT_FAST
+    if plan is _ONCE:  # evaluated again (a loop's body, a function called again): compiled
         plan = node._fast = _compile(node)
     if plan is None or batching.MODES:
         return NOT_FAST
