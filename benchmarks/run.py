@@ -18,6 +18,7 @@ Python given by --torch-python (or $TCALC_BENCH_TORCH_PYTHON).
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import platform
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tokenize
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -422,11 +424,16 @@ def case_parse(ctx) -> list[dict]:
     from tcalc.parser import parse
 
     parse(tc_text)  # the lexers compile their patterns on first use
-    sides = {"tcalc": timed(lambda: parse(tc_text)), "numpy": timed(lambda: compile(tc_text, "<script>", "exec"))}
+    # For scale, Python's own tokenize module: a lexer written in Python, as tcalc's is.
+    tokens = lambda: list(tokenize.generate_tokens(io.StringIO(tc_text).readline))  # noqa: E731
+    sides = {"tcalc": timed(lambda: parse(tc_text)), "numpy": timed(lambda: compile(tc_text, "<script>", "exec")),
+             "tokenize": timed(tokens)}
     m = alternate(sides, ctx.rounds(20, 8))
     per_line = {k: v / SCRIPT_LINES for k, v in m.items()}
     rows = [row(f"parse: the {SCRIPT_LINES}-line script, a line (tcalc's parser vs CPython's `compile()` "
-                f"of the same text; {SCRIPT_LINES / m['tcalc']:,.0f} lines/s)", per_line, 2.0)]
+                f"of the same text; {SCRIPT_LINES / m['tcalc']:,.0f} lines/s; Python's pure-Python "
+                f"`tokenize` of it, tokens only: {per_line['tokenize'] * 1e3:.3f} ms a line, "
+                f"{m['tokenize'] / m['numpy']:.1f}x `compile()`)", per_line, 2.0)]
 
     def numpy_side():
         exec(compile(py_text, "<script>", "exec"), {})
