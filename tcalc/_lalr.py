@@ -263,6 +263,7 @@ class Parser:
         # always the same, so it is remembered.
         self.units = frozenset(-i - 1 for i, rule in enumerate(self.rules) if rule[3])
         self.chains: dict = {}
+        self.gotos: dict = {}  # (state below, rule, lookahead) -> the state after, for parse_fast
         self._tree_builders = None  # made when a tree is first asked for
 
     @property
@@ -423,7 +424,7 @@ class Parser:
         error raises a ParseError without its details: the caller parses again with `parse`
         to explain it.
         """
-        table, reductions, units, chains = self.actions, actions, self.units, self.chains
+        table, reductions, gotos = self.actions, actions, self.gotos
         state_lexers, state_lexer = self.state_lexers, self._state_lexer
         end_state = self.end_state
         states, values, wheres, heights = [self.start_state], [], [], []
@@ -509,16 +510,6 @@ class Parser:
                         wheres.append(token[8])
                         heights.append(-2)  # a token: no height
                         break
-                    # The unit chains, as _parse follows them, written out again in this
-                    # loop: a method call here would cost a call a reduction.
-                    if code in units:  # (a unit rule has its one symbol on the stack)
-                        key = (states[-2], state, kind)
-                        end = chains.get(key)
-                        if end is None:
-                            end = chains[key] = self._chain_end(states[-2], state, kind)
-                        if end != state:
-                            states[-1] = end
-                            continue
                     origin, n, height_rule, action = reductions[code]
                     if action is None:  # the one child, handed on
                         value, height = values[-1], heights[-1]
@@ -547,12 +538,24 @@ class Parser:
                         values.append(value)
                         wheres.append(where)
                         heights.append(height)
-                    goto = table[states[-1]][origin]
+                    # The goto and the unit chain after it, in one look-up (see _goto).
+                    key = (states[-1], origin, kind)
+                    goto = gotos.get(key)
+                    if goto is None:
+                        goto = gotos[key] = self._goto(states[-1], origin, kind)
                     if goto == end_state:
                         return value, height >> 1
                     states.append(goto)
         except KeyError:  # the state takes no such token: a syntax error
             raise ParseError(pos, line, pos - line_start + 1, frozenset()) from None
+
+    def _goto(self, below, origin, kind):
+        """parse_fast's state after a reduction to `origin` on top of state `below`, the
+        lookahead being `kind`: the goto, and then where the unit chain from there ends
+        (so a unit reduction never takes a turn of its loop). A unit rule's symbol is a
+        rule, never a token: a chain starts only after a goto."""
+        goto = self.actions[below][origin]
+        return goto if goto == self.end_state else self._chain_end(below, goto, kind)
 
     def _chain_end(self, below, state, kind):
         """Follow unit reductions from `state` (on top of `below`) while the lookahead
