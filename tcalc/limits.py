@@ -214,10 +214,12 @@ def check_shape(shape, what: str = "the result") -> None:
     check_elements(count, what)
 
 
-def check_list(count: int) -> None:
+def check_list(count: int, kind: type = list) -> None:
+    """A list (or tuple, or string: `kind`) of `count` items is refused above the limit."""
     if count > LIMITS.max_list_items:
-        raise refuse("max_list_items", f"a list of {count:,} items is too long",
-                     "make a tensor instead: zeros(n), full((n,), value)")
+        what = f"a string of {count:,} characters" if kind is str else f"a {kind.__name__} of {count:,} items"
+        raise refuse("max_list_items", f"{what} is too long",
+                     "make a tensor instead: zeros(n), full((n,), value)" if kind is not str else None)
 
 
 def _digits(n: int) -> float:

@@ -74,13 +74,13 @@ def sequence_arithmetic(op: str, a, b):
     if type(a) is set and type(b) is set and op in _SET_OPERATORS:
         return _SET_OPERATORS[op](a, b)
     if op == "+" and type(a) is type(b) and isinstance(a, (tuple, list, str)):
-        limits.check_list(len(a) + len(b))
+        limits.check_list(len(a) + len(b), type(a))
         return a + b
     if op == "*":
         if isinstance(b, (tuple, list, str)) and not isinstance(a, (tuple, list, str)):
             a, b = b, a  # 3 * [0] is [0] * 3
         if isinstance(a, (tuple, list, str)) and isinstance(b, int) and not isinstance(b, bool):
-            limits.check_list(len(a) * b)
+            limits.check_list(len(a) * b, type(a))
             return a * b
     raise TcalcTypeError(f"unsupported operand type(s) for {op}: '{type_name(a)}' and '{type_name(b)}'",
                          hint="make a tensor first: tensor([...])"

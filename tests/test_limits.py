@@ -65,6 +65,15 @@ def test_refusals_name_the_limit_and_how_to_raise_it(source, limit):
     assert flag in error.hint and "TCALC_" + limit.upper() in error.hint
 
 
+@pytest.mark.parametrize("source, said", [
+    ("'ab' * 10**10", "a string of 20,000,000,000 characters is too long"),
+    ("(1, 2) * 10**10", "a tuple of 20,000,000,000 items is too long"),
+    ("[0] * 10**9", "a list of 1,000,000,000 items is too long"),
+])
+def test_a_refused_repetition_says_what_it_would_have_made(source, said):
+    assert refusal(source).message.startswith(said)
+
+
 def test_total_elements_across_the_session():
     limits.configure({"max_total_elements": 1_000_000})
     printed, error = run_program("a = zeros(600000)\nb = zeros(600000)")
