@@ -15,9 +15,7 @@ import numpy as np
 from . import autograd as _autograd
 from . import batching as _batching
 from . import (
-    devices,
     differentiate,
-    distributions,
     dtypes,
     nn_functional,
     numpy_module,
@@ -1107,17 +1105,29 @@ VOCABULARY = (
     ("new_full", _new_full, METHOD),
     ("new_tensor", _new_tensor, METHOD),
     ("is_contiguous", _is_contiguous, METHOD),
-    ("device", devices.tensor_device, ATTRIBUTE),
+    ("device", Later("tcalc.devices", "tensor_device"), ATTRIBUTE),
 )
 _build(VOCABULARY)
 
-TORCH_ONLY.update(Tensor=type_values.TENSOR, device=Builtin("device", devices.device), cuda=devices.CUDA,
-                  distributions=distributions.DISTRIBUTIONS, nn=nn_functional.NN)
+# torch.distributions and a submodule for each distribution (torch.distributions.normal):
+# tcalc.distributions is imported at a program's first distribution.
+_DISTRIBUTIONS = {name: Builtin(name, Later("tcalc.distributions", name.lower()))
+                  for name in ("Multinomial", "Categorical", "Bernoulli", "Normal", "Uniform")}
+_DISTRIBUTION_MODULES = {name.lower(): Namespace(f"torch.distributions.{name.lower()}", {name: entry})
+                         for name, entry in _DISTRIBUTIONS.items()}
+DISTRIBUTIONS = Namespace("torch.distributions", {**_DISTRIBUTIONS, **_DISTRIBUTION_MODULES})
+
+# torch.device and torch.cuda: tcalc.devices is imported at a program's first device.
+CUDA = Namespace("torch.cuda", {"is_available": Builtin("is_available", Later("tcalc.devices", "cuda_is_available")),
+                                "device_count": Builtin("device_count", Later("tcalc.devices", "cuda_device_count"))})
+TORCH_ONLY.update(Tensor=type_values.TENSOR, device=Builtin("device", Later("tcalc.devices", "device")), cuda=CUDA,
+                  distributions=DISTRIBUTIONS, nn=nn_functional.NN)
 
 # The modules an import statement may bind (`import numpy as np`, `from torch import nn`),
 # by their full names.
 MODULES: dict[str, Namespace] = {"math": MATH, "random": RANDOM, "numpy": numpy_module.NUMPY,
-                                 **distributions.MODULES, **nn_functional.MODULES}
+                                 **{module.name: module for module in _DISTRIBUTION_MODULES.values()},
+                                 "torch.distributions": DISTRIBUTIONS, **nn_functional.MODULES}
 
 # ---- files, pictures and summaries (issue 14) -------------------------------------------------
 #
@@ -1251,7 +1261,9 @@ OBJECT_ATTRIBUTES: dict[type, dict] = {
 
 
 def _new_generator(device="cpu"):
-    if devices.device_type(device) != "cpu":
+    from .devices import device_type
+
+    if device_type(device) != "cpu":
         raise TcalcValueError("Cannot get CUDA generator without ATen_cuda library.",
                               hint="tcalc runs on the CPU only: torch.Generator() or torch.Generator('cpu')")
     return ops.new_generator()
@@ -1264,7 +1276,7 @@ OBJECT_ATTRIBUTES[Generator] = {
     "initial_seed": _node_method("initial_seed", ops.generator_initial_seed),
     "get_state": _node_method("get_state", ops.generator_get_state),
     "set_state": _node_method("set_state", ops.generator_set_state),
-    "device": lambda generator: devices.CPU,
+    "device": Later("tcalc.devices", "generator_device"),
 }
 
 # ---- hooks, retain_grad, torch.autograd.backward ------------------------------------------------
