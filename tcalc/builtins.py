@@ -18,7 +18,6 @@ from . import (
     differentiate,
     dtypes,
     nn_functional,
-    numpy_module,
     ops,
     python_values,
     type_values,
@@ -1097,8 +1096,8 @@ def _is_contiguous(x):
 VOCABULARY = (
     ("type", type_values.type_of, FUNCTION),
     ("isinstance", type_values.is_instance, FUNCTION),
-    ("from_numpy", numpy_module.from_numpy, FUNCTION),
-    ("as_tensor", numpy_module.as_tensor, FUNCTION),
+    ("from_numpy", Later("tcalc.numpy_module", "from_numpy"), FUNCTION),
+    ("as_tensor", Later("tcalc.numpy_module", "as_tensor"), FUNCTION),
     ("new_ones", _new_ones, METHOD),
     ("new_zeros", _new_zeros, METHOD),
     ("new_empty", _new_empty, METHOD),
@@ -1125,50 +1124,18 @@ TORCH_ONLY.update(Tensor=type_values.TENSOR, device=Builtin("device", Later("tca
 
 # The modules an import statement may bind (`import numpy as np`, `from torch import nn`),
 # by their full names.
-MODULES: dict[str, Namespace] = {"math": MATH, "random": RANDOM, "numpy": numpy_module.NUMPY,
+# `import numpy as np`: tcalc.numpy_module is imported when the program first reads a name of it.
+NUMPY = Namespace("numpy", Later("tcalc.numpy_module", "MEMBERS"))
+
+MODULES: dict[str, Namespace] = {"math": MATH, "random": RANDOM, "numpy": NUMPY,
                                  **{module.name: module for module in _DISTRIBUTION_MODULES.values()},
                                  "torch.distributions": DISTRIBUTIONS, **nn_functional.MODULES}
 
 # ---- files, pictures and summaries (issue 14) -------------------------------------------------
 #
-# NumPy's np.save / np.savez / np.load / np.loadtxt / np.savetxt beside save/load (whose .npy
-# and .npz paths are NumPy's formats, tcalc.numpy_files, and .csv a text table, tcalc.text_files);
+# save/load (whose .npy and .npz paths are NumPy's formats, tcalc.numpy_files, and .csv a
+# text table, tcalc.text_files; NumPy's np.save and the others are tcalc.numpy_module's);
 # show (tcalc.summary); plot, scatter, hist (tcalc.plots).
-
-
-def _np_save(*args, **kwargs):
-    from . import numpy_files  # zipfile is imported only by a run that saves or loads
-
-    return numpy_files.np_save(*args, **kwargs)
-
-
-def _np_savez(*args, **kwargs):
-    from . import numpy_files
-
-    return numpy_files.np_savez(*args, **kwargs)
-
-
-def _np_load(*args, **kwargs):
-    from . import numpy_files
-
-    return numpy_files.np_load(*args, **kwargs)
-
-
-def _np_loadtxt(*args, **kwargs):
-    from . import text_files
-
-    return text_files.np_loadtxt(*args, **kwargs)
-
-
-def _np_savetxt(*args, **kwargs):
-    from . import text_files
-
-    return text_files.np_savetxt(*args, **kwargs)
-
-
-numpy_module.NUMPY.members.update(save=Builtin("save", _np_save), savez=Builtin("savez", _np_savez),
-                                  load=Builtin("load", _np_load), loadtxt=Builtin("loadtxt", _np_loadtxt),
-                                  savetxt=Builtin("savetxt", _np_savetxt))
 
 
 def _show(x):
