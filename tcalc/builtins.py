@@ -22,7 +22,6 @@ from . import (
     python_values,
     type_values,
 )
-from . import graph as _graph
 from . import printing as _printing
 from .autograd import Node as _Node
 from .errors import AutogradError, TcalcNameError, TcalcTypeError, TcalcValueError
@@ -1204,7 +1203,7 @@ MODULES.update({"torch.func": FUNC, "torch.autograd.functional": AUTOGRAD_FUNCTI
 # ---- the autograd graph made visible (tcalc.graph) ------------------------------------------------
 
 
-FUNCTIONS["graph"] = SessionBuiltin("graph", _graph.graph)
+FUNCTIONS["graph"] = SessionBuiltin("graph", Later("tcalc.graph", "graph"))
 
 
 def _node_method(name: str, function):
@@ -1216,7 +1215,7 @@ def _node_method(name: str, function):
 # AccumulateGrad at a leaf (the evaluator reads them here).
 
 OBJECT_ATTRIBUTES: dict[type, dict] = {
-    _Node: {"next_functions": _graph.next_functions, "name": _node_method("name", lambda n: n.name),
+    _Node: {"next_functions": Later("tcalc.graph", "next_functions"), "name": _node_method("name", lambda n: n.name),
             "metadata": lambda n: {}},
     _AccumulateGrad: {"next_functions": lambda n: (), "variable": lambda n: n.variable,
                       "name": _node_method("name", lambda n: "torch::autograd::AccumulateGrad"),

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import numpy as np
 
-from . import ast, autograd, batching, builtins, fast_path, limits, modules, numpy_operands, ops, python_values
+from . import ast, autograd, batching, builtins, fast_path, limits, numpy_operands, ops, python_values
 from .batching import Batched
 from .calling import call_table_function
 from .differentiate import call_grad_function, grad_mode_function
@@ -446,6 +446,8 @@ class Session:
             raise TcalcAssertionError(message or "assertion failed", node.span)
 
     def _import(self, node: ast.Import, scope):
+        from . import modules  # (here: a run that imports nothing need not import it)
+
         for module, alias in node.names:
             value = modules.find(module, self.globals["torch"])
             if alias is not None:
@@ -457,6 +459,8 @@ class Session:
     def _import_from(self, node: ast.ImportFrom, scope):
         if node.module == "__future__":
             return None  # print_function and friends: Python 3 has them already
+        from . import modules
+
         source = modules.find(node.module, self.globals["torch"])
         for name, alias in node.names:
             if name == "*":
