@@ -13,17 +13,17 @@ import math
 import numpy as np
 
 from . import autograd as _autograd
-from . import batching as _batching
 from . import (
     differentiate,
     dtypes,
-    nn_functional,
     ops,
     python_values,
     type_values,
 )
 from . import printing as _printing
 from .autograd import Node as _Node
+from .batched import Batched as _Batched
+from .batched import NoBatchingRule as _NoBatchingRule
 from .errors import AutogradError, TcalcNameError, TcalcTypeError, TcalcValueError
 from .hints import attribute_hint, pytorch_only
 from .objects import Members
@@ -538,8 +538,8 @@ TABLE = (
     ("expand", ops.expand, METHOD),
     ("repeat", ops.repeat, METHOD),
     ("narrow", ops.narrow, BOTH),
-    ("cat", ops.cat, FUNCTION),
-    ("stack", ops.stack, FUNCTION),
+    ("cat", _later("cat"), FUNCTION),
+    ("stack", _later("stack"), FUNCTION),
     ("tril", ops.tril, BOTH),
     ("triu", ops.triu, BOTH),
     ("diag", ops.diag, BOTH),
@@ -606,10 +606,10 @@ TABLE = (
     ("softmax", ops.softmax, BOTH),
     ("log_softmax", ops.log_softmax, BOTH),
     # torch.nn.functional's that torch has as functions too
-    ("cosine_similarity", nn_functional.cosine_similarity, FUNCTION),
-    ("pairwise_distance", nn_functional.pairwise_distance, FUNCTION),
-    ("kl_div", nn_functional.torch_kl_div, FUNCTION),
-    ("constant_pad_nd", nn_functional._loss("constant_pad_nd"), FUNCTION),
+    ("cosine_similarity", Later("tcalc.nn_functional", "cosine_similarity"), FUNCTION),
+    ("pairwise_distance", Later("tcalc.nn_functional", "pairwise_distance"), FUNCTION),
+    ("kl_div", Later("tcalc.nn_functional", "torch_kl_div"), FUNCTION),
+    ("constant_pad_nd", Later("tcalc.ops.losses", "constant_pad_nd"), FUNCTION),
     # comparisons and logic
     ("eq", ops.eq, BOTH),
     ("ne", ops.ne, BOTH),
@@ -641,7 +641,7 @@ TABLE = (
     ("var", ops.var, BOTH),
     ("all", ops.all, METHOD),
     ("any", ops.any, METHOD),
-    ("norm", ops.norm, BOTH),
+    ("norm", _later("norm"), BOTH),
     ("logsumexp", ops.logsumexp, BOTH),
     ("sort", _later("sort"), BOTH),
     ("argsort", _later("argsort"), BOTH),
@@ -884,9 +884,9 @@ FUNCTIONS.update(pi=math.pi, e=math.e, inf=math.inf, nan=math.nan)
 # ---- torch's submodules ------------------------------------------------------------------
 
 LINALG = Namespace("torch.linalg", {
-    "norm": Builtin("norm", ops.linalg_norm_call),
-    "vector_norm": Builtin("vector_norm", ops.vector_norm),
-    "matrix_norm": Builtin("matrix_norm", ops.matrix_norm),
+    "norm": Builtin("norm", _later("linalg_norm_call")),
+    "vector_norm": Builtin("vector_norm", _later("vector_norm")),
+    "matrix_norm": Builtin("matrix_norm", _later("matrix_norm")),
     "inv": Builtin("inv", ops.inv),
     "det": Builtin("det", ops.det),
     "solve": Builtin("solve", ops.solve),
@@ -1118,8 +1118,12 @@ DISTRIBUTIONS = Namespace("torch.distributions", {**_DISTRIBUTIONS, **_DISTRIBUT
 # torch.device and torch.cuda: tcalc.devices is imported at a program's first device.
 CUDA = Namespace("torch.cuda", {"is_available": Builtin("is_available", Later("tcalc.devices", "cuda_is_available")),
                                 "device_count": Builtin("device_count", Later("tcalc.devices", "cuda_device_count"))})
+# torch.nn and torch.nn.functional: tcalc.nn_functional is imported by a program's first F.NAME.
+NN_FUNCTIONAL = Namespace("torch.nn.functional", Later("tcalc.nn_functional", "MEMBERS"))
+NN = Namespace("torch.nn", {"functional": NN_FUNCTIONAL})
+
 TORCH_ONLY.update(Tensor=type_values.TENSOR, device=Builtin("device", Later("tcalc.devices", "device")), cuda=CUDA,
-                  distributions=DISTRIBUTIONS, nn=nn_functional.NN)
+                  distributions=DISTRIBUTIONS, nn=NN)
 
 # The modules an import statement may bind (`import numpy as np`, `from torch import nn`),
 # by their full names.
@@ -1128,7 +1132,7 @@ NUMPY = Namespace("numpy", Later("tcalc.numpy_module", "MEMBERS"))
 
 MODULES: dict[str, Namespace] = {"math": MATH, "random": RANDOM, "numpy": NUMPY,
                                  **{module.name: module for module in _DISTRIBUTION_MODULES.values()},
-                                 "torch.distributions": DISTRIBUTIONS, **nn_functional.MODULES}
+                                 "torch.distributions": DISTRIBUTIONS, "torch.nn": NN, "torch.nn.functional": NN_FUNCTIONAL}
 
 # ---- files, pictures and summaries (issue 14) -------------------------------------------------
 #
@@ -1320,12 +1324,14 @@ def attribute(obj, name: str, default=_RAISE):
             raise TcalcNameError(not_yet)
         return missing(TcalcNameError(f"'Tensor' object has no attribute '{name}'",
                                       hint=attribute_hint(name, {**ATTRIBUTES, **METHODS})))
-    if type(obj) is _batching.Batched:  # one example of vmap's batch
+    if type(obj) is _Batched:  # one example of vmap's batch
         if name in ATTRIBUTES:
-            return _batching.attribute(obj, name)
+            from . import batching  # (imported by the vmap that made it)
+
+            return batching.attribute(obj, name)
         method = METHODS.get(name)
         if method is None:
-            raise _batching.NoBatchingRule
+            raise _NoBatchingRule
         return BoundMethod(method, obj)
     attributes = OBJECT_ATTRIBUTES.get(type(obj))  # grad_fn.next_functions, ...
     if attributes is not None and name in attributes:

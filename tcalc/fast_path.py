@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ast, autograd, batching, limits, ops
+from . import ast, autograd, batched, limits, ops
 from .errors import TcalcError
 from .tensor import Tensor
 from .values import Builtin, Namespace
@@ -56,7 +56,7 @@ def evaluate(node: ast.Node, names: dict, scope) -> Tensor | object:
         plan = node._fast
     except AttributeError:  # first evaluated: compiled once
         plan = node._fast = _compile(node)
-    if plan is None or batching.MODES:
+    if plan is None or batched.MODES:
         return NOT_FAST
     return plan.run(names, scope)
 

@@ -1,8 +1,9 @@
 """Start-up imports what every session needs; the other ops modules (tcalc.ops' _LATER,
 the losses and convolutions of torch.nn.functional), torch.func's transforms
-(tcalc.functional), torch.distributions, torch.device and torch.cuda, the numpy a program
-imports, graph() and import statements are imported when a program first uses them, and
-behave the same as if they had been there all along."""
+(tcalc.functional), vmap's rules (tcalc.batching), torch.nn.functional, torch.distributions,
+torch.device and torch.cuda, the numpy a program imports, graph() and import statements are
+imported when a program first uses them, and behave the same as if they had been there all
+along."""
 from __future__ import annotations
 
 import os
@@ -13,12 +14,13 @@ from importlib import import_module
 from pathlib import Path
 from types import ModuleType
 
-from tcalc import builtins, nn_functional, ops
+from tcalc import builtins, ops
 from tcalc.values import Builtin, Later, Namespace
 
 ROOT = Path(__file__).resolve().parent.parent
 LATER_MODULES = sorted({*(f"ops.{m}" for m in {*ops._LATER.values(), "losses", "convolution", "out", "tie_order"}),
-                        "functional", "distributions", "devices", "numpy_module", "graph", "modules"})
+                        "functional", "distributions", "devices", "numpy_module", "graph", "modules", "batching",
+                        "nn_functional"})
 
 
 def _tcalc(*args: str, code: str = "from tcalc.cli import main\nmain()") -> subprocess.CompletedProcess:
@@ -77,7 +79,8 @@ def test_each_later_name_is_its_modules_own_function():
 def test_the_later_vocabulary_works_when_first_used():
     """In a fresh process: a distribution, devices and torch.cuda, the numpy a program
     imports (a dtype of it as dtype=, a file function), import statements, graph() and
-    grad_fn.next_functions, each the first use of its module. They answer as PyTorch does,
+    grad_fn.next_functions, vmap, torch.nn.functional, norm and cat, each the first use of its
+    module. They answer as PyTorch does,
     and as they do in a process that imported their modules first."""
     program = ("torch.manual_seed(0);\n"
                "torch.distributions.Normal(tensor([0., 1.]), 1.).mean\n"
@@ -86,12 +89,16 @@ def test_the_later_vocabulary_works_when_first_used():
                "torch.cuda.is_available(), torch.cuda.device_count()\n"
                "torch.Generator().device\n"
                "import numpy as np\nzeros(2, dtype=np.float64)\ntorch.from_numpy(np.arange(3))\n"
-               "y = (x * 3).sum()\nlen(y.grad_fn.next_functions)\ngraph(y)\n")
+               "y = (x * 3).sum()\nlen(y.grad_fn.next_functions)\ngraph(y)\n"
+               "m = tensor([[3., 4.], [0., 1.]])\ntorch.vmap(lambda r: r.norm())(m)\n"
+               "import torch.nn.functional as F\nF.cosine_similarity(m, m)\ntorch.cat([m, m]).shape\n")
     done = _tcalc("-e", program)
     assert done.stdout.startswith("tensor([0., 1.])\ntensor(0.2500)\ndevice(type='cpu')\n"
                                   "device(type='cuda', index=1)\n(False, 0)\ndevice(type='cpu')\n"
                                   "tensor([0., 0.], dtype=torch.float64)\ntensor([0, 1, 2])\n1\n"), done.stdout + done.stderr
-    eager = "import tcalc.distributions, tcalc.devices, tcalc.numpy_module, tcalc.graph, tcalc.modules\n"
+    assert done.stdout.endswith("tensor([5., 1.])\ntensor([1., 1.])\ntorch.Size([4, 2])\n"), done.stdout
+    eager = ("import tcalc.distributions, tcalc.devices, tcalc.numpy_module, tcalc.graph, tcalc.modules, "
+             "tcalc.batching, tcalc.nn_functional, tcalc.ops.norms, tcalc.ops.joining\n")
     assert _tcalc("-e", program, code=eager + "from tcalc.cli import main\nmain()").stdout == done.stdout
 
 
@@ -116,7 +123,7 @@ def test_every_later_attribute_imports_a_function():
 
 
 def _entries():
-    namespaces = [builtins.torch_namespace(), *builtins.MODULES.values(), nn_functional.FUNCTIONAL]
+    namespaces = [builtins.torch_namespace(), *builtins.MODULES.values()]
     for table in (builtins.FUNCTIONS, builtins.METHODS, *(n.members for n in namespaces)):
         for name, entry in table.items():
             if isinstance(entry, Builtin):
