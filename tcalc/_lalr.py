@@ -250,7 +250,7 @@ class Parser:
         count = len(tables["actions"])
         self.state_lexer = list(tables["state_lexer"])
         self.root_lexer = tables["root_lexer"]  # every terminal: to name what a state's lexer cannot read
-        self.actions = [dict(pairs) for pairs in tables["actions"]]  # state -> {symbol: code}
+        self.actions = tables["actions"]  # state -> {symbol: code} (read, never changed)
         self.rules = tables["rules"]
         self.literals = tables["literals"]  # terminal -> its text, for the terminals that are plain strings
         self.lexers: dict[int, _Lexer] = {}  # made on first use

@@ -13,21 +13,17 @@ import math
 import numpy as np
 
 from . import autograd as _autograd
-from . import batching as _batching
 from . import (
-    devices,
     differentiate,
-    distributions,
     dtypes,
-    nn_functional,
-    numpy_module,
     ops,
     python_values,
     type_values,
 )
-from . import graph as _graph
 from . import printing as _printing
 from .autograd import Node as _Node
+from .batched import Batched as _Batched
+from .batched import NoBatchingRule as _NoBatchingRule
 from .errors import AutogradError, TcalcNameError, TcalcTypeError, TcalcValueError
 from .hints import attribute_hint, pytorch_only
 from .objects import Members
@@ -542,8 +538,8 @@ TABLE = (
     ("expand", ops.expand, METHOD),
     ("repeat", ops.repeat, METHOD),
     ("narrow", ops.narrow, BOTH),
-    ("cat", ops.cat, FUNCTION),
-    ("stack", ops.stack, FUNCTION),
+    ("cat", _later("cat"), FUNCTION),
+    ("stack", _later("stack"), FUNCTION),
     ("tril", ops.tril, BOTH),
     ("triu", ops.triu, BOTH),
     ("diag", ops.diag, BOTH),
@@ -610,10 +606,10 @@ TABLE = (
     ("softmax", ops.softmax, BOTH),
     ("log_softmax", ops.log_softmax, BOTH),
     # torch.nn.functional's that torch has as functions too
-    ("cosine_similarity", nn_functional.cosine_similarity, FUNCTION),
-    ("pairwise_distance", nn_functional.pairwise_distance, FUNCTION),
-    ("kl_div", nn_functional.torch_kl_div, FUNCTION),
-    ("constant_pad_nd", nn_functional._loss("constant_pad_nd"), FUNCTION),
+    ("cosine_similarity", Later("tcalc.nn_functional", "cosine_similarity"), FUNCTION),
+    ("pairwise_distance", Later("tcalc.nn_functional", "pairwise_distance"), FUNCTION),
+    ("kl_div", Later("tcalc.nn_functional", "torch_kl_div"), FUNCTION),
+    ("constant_pad_nd", Later("tcalc.ops.losses", "constant_pad_nd"), FUNCTION),
     # comparisons and logic
     ("eq", ops.eq, BOTH),
     ("ne", ops.ne, BOTH),
@@ -645,7 +641,7 @@ TABLE = (
     ("var", ops.var, BOTH),
     ("all", ops.all, METHOD),
     ("any", ops.any, METHOD),
-    ("norm", ops.norm, BOTH),
+    ("norm", _later("norm"), BOTH),
     ("logsumexp", ops.logsumexp, BOTH),
     ("sort", _later("sort"), BOTH),
     ("argsort", _later("argsort"), BOTH),
@@ -888,9 +884,9 @@ FUNCTIONS.update(pi=math.pi, e=math.e, inf=math.inf, nan=math.nan)
 # ---- torch's submodules ------------------------------------------------------------------
 
 LINALG = Namespace("torch.linalg", {
-    "norm": Builtin("norm", ops.linalg_norm_call),
-    "vector_norm": Builtin("vector_norm", ops.vector_norm),
-    "matrix_norm": Builtin("matrix_norm", ops.matrix_norm),
+    "norm": Builtin("norm", _later("linalg_norm_call")),
+    "vector_norm": Builtin("vector_norm", _later("vector_norm")),
+    "matrix_norm": Builtin("matrix_norm", _later("matrix_norm")),
     "inv": Builtin("inv", ops.inv),
     "det": Builtin("det", ops.det),
     "solve": Builtin("solve", ops.solve),
@@ -1099,66 +1095,50 @@ def _is_contiguous(x):
 VOCABULARY = (
     ("type", type_values.type_of, FUNCTION),
     ("isinstance", type_values.is_instance, FUNCTION),
-    ("from_numpy", numpy_module.from_numpy, FUNCTION),
-    ("as_tensor", numpy_module.as_tensor, FUNCTION),
+    ("from_numpy", Later("tcalc.numpy_module", "from_numpy"), FUNCTION),
+    ("as_tensor", Later("tcalc.numpy_module", "as_tensor"), FUNCTION),
     ("new_ones", _new_ones, METHOD),
     ("new_zeros", _new_zeros, METHOD),
     ("new_empty", _new_empty, METHOD),
     ("new_full", _new_full, METHOD),
     ("new_tensor", _new_tensor, METHOD),
     ("is_contiguous", _is_contiguous, METHOD),
-    ("device", devices.tensor_device, ATTRIBUTE),
+    ("device", Later("tcalc.devices", "tensor_device"), ATTRIBUTE),
 )
 _build(VOCABULARY)
 
-TORCH_ONLY.update(Tensor=type_values.TENSOR, device=Builtin("device", devices.device), cuda=devices.CUDA,
-                  distributions=distributions.DISTRIBUTIONS, nn=nn_functional.NN)
+# torch.distributions and a submodule for each distribution (torch.distributions.normal):
+# tcalc.distributions is imported at a program's first distribution.
+_DISTRIBUTIONS = {name: Builtin(name, Later("tcalc.distributions", name.lower()))
+                  for name in ("Multinomial", "Categorical", "Bernoulli", "Normal", "Uniform")}
+_DISTRIBUTION_MODULES = {name.lower(): Namespace(f"torch.distributions.{name.lower()}", {name: entry})
+                         for name, entry in _DISTRIBUTIONS.items()}
+DISTRIBUTIONS = Namespace("torch.distributions", {**_DISTRIBUTIONS, **_DISTRIBUTION_MODULES})
+
+# torch.device and torch.cuda: tcalc.devices is imported at a program's first device.
+CUDA = Namespace("torch.cuda", {"is_available": Builtin("is_available", Later("tcalc.devices", "cuda_is_available")),
+                                "device_count": Builtin("device_count", Later("tcalc.devices", "cuda_device_count"))})
+# torch.nn and torch.nn.functional: tcalc.nn_functional is imported by a program's first F.NAME.
+NN_FUNCTIONAL = Namespace("torch.nn.functional", Later("tcalc.nn_functional", "MEMBERS"))
+NN = Namespace("torch.nn", {"functional": NN_FUNCTIONAL})
+
+TORCH_ONLY.update(Tensor=type_values.TENSOR, device=Builtin("device", Later("tcalc.devices", "device")), cuda=CUDA,
+                  distributions=DISTRIBUTIONS, nn=NN)
 
 # The modules an import statement may bind (`import numpy as np`, `from torch import nn`),
 # by their full names.
-MODULES: dict[str, Namespace] = {"math": MATH, "random": RANDOM, "numpy": numpy_module.NUMPY,
-                                 **distributions.MODULES, **nn_functional.MODULES}
+# `import numpy as np`: tcalc.numpy_module is imported when the program first reads a name of it.
+NUMPY = Namespace("numpy", Later("tcalc.numpy_module", "MEMBERS"))
+
+MODULES: dict[str, Namespace] = {"math": MATH, "random": RANDOM, "numpy": NUMPY,
+                                 **{module.name: module for module in _DISTRIBUTION_MODULES.values()},
+                                 "torch.distributions": DISTRIBUTIONS, "torch.nn": NN, "torch.nn.functional": NN_FUNCTIONAL}
 
 # ---- files, pictures and summaries (issue 14) -------------------------------------------------
 #
-# NumPy's np.save / np.savez / np.load / np.loadtxt / np.savetxt beside save/load (whose .npy
-# and .npz paths are NumPy's formats, tcalc.numpy_files, and .csv a text table, tcalc.text_files);
+# save/load (whose .npy and .npz paths are NumPy's formats, tcalc.numpy_files, and .csv a
+# text table, tcalc.text_files; NumPy's np.save and the others are tcalc.numpy_module's);
 # show (tcalc.summary); plot, scatter, hist (tcalc.plots).
-
-
-def _np_save(*args, **kwargs):
-    from . import numpy_files  # zipfile is imported only by a run that saves or loads
-
-    return numpy_files.np_save(*args, **kwargs)
-
-
-def _np_savez(*args, **kwargs):
-    from . import numpy_files
-
-    return numpy_files.np_savez(*args, **kwargs)
-
-
-def _np_load(*args, **kwargs):
-    from . import numpy_files
-
-    return numpy_files.np_load(*args, **kwargs)
-
-
-def _np_loadtxt(*args, **kwargs):
-    from . import text_files
-
-    return text_files.np_loadtxt(*args, **kwargs)
-
-
-def _np_savetxt(*args, **kwargs):
-    from . import text_files
-
-    return text_files.np_savetxt(*args, **kwargs)
-
-
-numpy_module.NUMPY.members.update(save=Builtin("save", _np_save), savez=Builtin("savez", _np_savez),
-                                  load=Builtin("load", _np_load), loadtxt=Builtin("loadtxt", _np_loadtxt),
-                                  savetxt=Builtin("savetxt", _np_savetxt))
 
 
 def _show(x):
@@ -1227,7 +1207,7 @@ MODULES.update({"torch.func": FUNC, "torch.autograd.functional": AUTOGRAD_FUNCTI
 # ---- the autograd graph made visible (tcalc.graph) ------------------------------------------------
 
 
-FUNCTIONS["graph"] = SessionBuiltin("graph", _graph.graph)
+FUNCTIONS["graph"] = SessionBuiltin("graph", Later("tcalc.graph", "graph"))
 
 
 def _node_method(name: str, function):
@@ -1239,7 +1219,7 @@ def _node_method(name: str, function):
 # AccumulateGrad at a leaf (the evaluator reads them here).
 
 OBJECT_ATTRIBUTES: dict[type, dict] = {
-    _Node: {"next_functions": _graph.next_functions, "name": _node_method("name", lambda n: n.name),
+    _Node: {"next_functions": Later("tcalc.graph", "next_functions"), "name": _node_method("name", lambda n: n.name),
             "metadata": lambda n: {}},
     _AccumulateGrad: {"next_functions": lambda n: (), "variable": lambda n: n.variable,
                       "name": _node_method("name", lambda n: "torch::autograd::AccumulateGrad"),
@@ -1251,7 +1231,9 @@ OBJECT_ATTRIBUTES: dict[type, dict] = {
 
 
 def _new_generator(device="cpu"):
-    if devices.device_type(device) != "cpu":
+    from .devices import device_type
+
+    if device_type(device) != "cpu":
         raise TcalcValueError("Cannot get CUDA generator without ATen_cuda library.",
                               hint="tcalc runs on the CPU only: torch.Generator() or torch.Generator('cpu')")
     return ops.new_generator()
@@ -1264,7 +1246,7 @@ OBJECT_ATTRIBUTES[Generator] = {
     "initial_seed": _node_method("initial_seed", ops.generator_initial_seed),
     "get_state": _node_method("get_state", ops.generator_get_state),
     "set_state": _node_method("set_state", ops.generator_set_state),
-    "device": lambda generator: devices.CPU,
+    "device": Later("tcalc.devices", "generator_device"),
 }
 
 # ---- hooks, retain_grad, torch.autograd.backward ------------------------------------------------
@@ -1342,12 +1324,14 @@ def attribute(obj, name: str, default=_RAISE):
             raise TcalcNameError(not_yet)
         return missing(TcalcNameError(f"'Tensor' object has no attribute '{name}'",
                                       hint=attribute_hint(name, {**ATTRIBUTES, **METHODS})))
-    if type(obj) is _batching.Batched:  # one example of vmap's batch
+    if type(obj) is _Batched:  # one example of vmap's batch
         if name in ATTRIBUTES:
-            return _batching.attribute(obj, name)
+            from . import batching  # (imported by the vmap that made it)
+
+            return batching.attribute(obj, name)
         method = METHODS.get(name)
         if method is None:
-            raise _batching.NoBatchingRule
+            raise _NoBatchingRule
         return BoundMethod(method, obj)
     attributes = OBJECT_ATTRIBUTES.get(type(obj))  # grad_fn.next_functions, ...
     if attributes is not None and name in attributes:

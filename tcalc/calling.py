@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from . import builtins, dtypes
+from . import dtypes
 from .errors import TcalcTypeError, TcalcValueError
-from .numpy_module import NumpyType
-from .values import type_name
+from .values import Builtin, type_name
 
 
 def call_table_function(name: str, function, args: tuple, kwargs: dict, method: bool = False):
@@ -123,8 +122,11 @@ def _binding_problem(message: str) -> str:
 
 
 def dtype_argument(value):
-    if isinstance(value, (builtins.PythonType, NumpyType)) and value.dtype is not None:  # float, np.float32
-        return value.dtype
+    # float, np.float32: the table's types that stand for a dtype (builtins.PythonType and
+    # numpy_module.NumpyType, the one Builtins with a dtype; numpy_module is not imported at start)
+    dtype = getattr(value, "dtype", None) if isinstance(value, Builtin) else None
+    if dtype is not None:
+        return dtype
     if value is not None and not isinstance(value, dtypes.DType):
         raise TcalcTypeError(f"dtype must be a dtype such as torch.float32, not {type_name(value)}")
     return value

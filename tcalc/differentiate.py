@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import batching
+from . import batched
 from .autograd import run_backward
 from .errors import AutogradError, TcalcTypeError
 from .ops import _base
@@ -89,12 +89,12 @@ def call_grad_function(gf: GradFunction, args: tuple, kwargs: dict, call) -> obj
     from . import functional
 
     if isinstance(gf, SessionBuiltin):
-        batching.refuse_effects()
+        batched.refuse_effects()
         return gf.function(args, kwargs, call.__self__.globals)  # `call` is the Session's
-    if gf.kind not in _BATCH_AWARE and batching.attempting() and batching.contains_batched(args):
+    if gf.kind not in _BATCH_AWARE and batched.attempting() and batched.contains_batched(args):
         if gf.kind in ("grad", "grad_and_value"):  # per-example gradients, in one backward
             return functional.call_batched_grad(gf, args, kwargs, call)
-        raise batching.NoBatchingRule  # a Jacobian of one example of vmap's batch: vmap loops
+        raise batched.NoBatchingRule  # a Jacobian of one example of vmap's batch: vmap loops
     return functional.CALL[gf.kind](gf, args, kwargs, call)
 
 

@@ -19,7 +19,7 @@ from .errors import TcalcTypeError, TcalcValueError
 from .objects import ObjectValue, method
 from .ops.creation import random_source
 from .tensor import Size, Tensor
-from .values import Builtin, Namespace, type_name
+from .values import type_name
 
 _LOG_SQRT_2PI = math.log(math.sqrt(2 * math.pi))
 
@@ -377,11 +377,12 @@ class Multinomial(Distribution):
 
 
 def _constructor(cls):
-    return Builtin(cls.__name__, lambda *args, **kwargs: cls(*args, **kwargs))
+    def construct(*args, **kwargs):  # (not the class: a wrong call is refused in its words)
+        return cls(*args, **kwargs)
+    return construct
 
 
-CLASSES = {cls.__name__: _constructor(cls) for cls in (Multinomial, Categorical, Bernoulli, Normal, Uniform)}
-MODULES = {f"torch.distributions.{name.lower()}": Namespace(f"torch.distributions.{name.lower()}", {name: entry})
-           for name, entry in CLASSES.items()}
-DISTRIBUTIONS = Namespace("torch.distributions", {**CLASSES, **{m.rsplit(".", 1)[1]: ns for m, ns in MODULES.items()}})
-MODULES["torch.distributions"] = DISTRIBUTIONS
+# What torch.distributions.Normal(...) and the others call: tcalc.builtins' tables name
+# them (torch.distributions and its submodules), and this module is imported at the first.
+multinomial, categorical, bernoulli, normal, uniform = map(_constructor, (Multinomial, Categorical, Bernoulli,
+                                                                           Normal, Uniform))

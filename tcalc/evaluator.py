@@ -11,8 +11,8 @@ from typing import Iterator
 
 import numpy as np
 
-from . import ast, autograd, batching, builtins, fast_path, limits, modules, numpy_operands, ops, python_values
-from .batching import Batched
+from . import ast, autograd, batched, builtins, fast_path, limits, numpy_operands, ops, python_values
+from .batched import Batched
 from .calling import call_table_function
 from .differentiate import call_grad_function, grad_mode_function
 from .errors import (
@@ -258,7 +258,7 @@ class Session:
         elif isinstance(target, (ast.TupleExpr, ast.ListExpr)):
             self._bind_items(target, value, scope)
         elif isinstance(target, ast.Index):
-            batching.refuse_effects()
+            batched.refuse_effects()
             obj = self.eval(target.value, scope)
             index = self._index(target, scope)
             if type(obj) is Tensor:
@@ -272,7 +272,7 @@ class Session:
                 raise TcalcTypeError(f"'{type_name(obj)}' object does not support item assignment",
                                      target.span)
         elif isinstance(target, ast.Attribute):
-            batching.refuse_effects()
+            batched.refuse_effects()
             obj = self.eval(target.value, scope)
             setter = builtins.SETTABLE.get(target.attr) if type(obj) is Tensor else None
             if setter is None:
@@ -308,8 +308,8 @@ class Session:
             self.bind(t, v, scope)
 
     def _bind_name(self, name: str, value) -> None:
-        if batching.MODES:
-            batching.refuse_effects()  # a function under vmap setting a global
+        if batched.MODES:
+            batched.refuse_effects()  # a function under vmap setting a global
         if self.journal is not None:
             self.journal.bind(name)
         self._bound[name] = None
@@ -357,8 +357,8 @@ class Session:
         current = self.eval(target, scope)
         value = self.eval(node.value, scope)
         function = _BINARY[node.op]
-        if type(current) is Batched or type(current) is Tensor and batching.attempting():
-            raise batching.NoBatchingRule  # in place: the loop changes each example's memory
+        if type(current) is Batched or type(current) is Tensor and batched.attempting():
+            raise batched.NoBatchingRule  # in place: the loop changes each example's memory
         if type(current) is Tensor and node.op in _INPLACE:
             # In place, as PyTorch's `X += Y`: id(X) does not change. `X[i] += v` updates
             # the selection, then writes it back (advanced indexing selects a copy).
@@ -413,7 +413,7 @@ class Session:
         return None
 
     def _delete(self, node: ast.Delete, scope):
-        batching.refuse_effects()
+        batched.refuse_effects()
         targets = node.targets.items if isinstance(node.targets, ast.TupleExpr) else (node.targets,)
         for target in targets:
             if isinstance(target, ast.Name):
@@ -446,6 +446,8 @@ class Session:
             raise TcalcAssertionError(message or "assertion failed", node.span)
 
     def _import(self, node: ast.Import, scope):
+        from . import modules  # (here: a run that imports nothing need not import it)
+
         for module, alias in node.names:
             value = modules.find(module, self.globals["torch"])
             if alias is not None:
@@ -457,6 +459,8 @@ class Session:
     def _import_from(self, node: ast.ImportFrom, scope):
         if node.module == "__future__":
             return None  # print_function and friends: Python 3 has them already
+        from . import modules
+
         source = modules.find(node.module, self.globals["torch"])
         for name, alias in node.names:
             if name == "*":
@@ -816,6 +820,8 @@ class Session:
         if type(left) is Tensor and (type(right) is Tensor or type(right) in NUMBER_TYPES):
             return function(left, right)
         if type(left) is Batched or type(right) is Batched:  # inside vmap's batched run
+            from . import batching  # (imported by the vmap that made the Batched)
+
             return batching.binary(function, left, right)
         if is_number(left) and is_number(right):
             return python_values.arithmetic(op, left, right)
@@ -838,6 +844,8 @@ class Session:
             except _STRAY as err:
                 raise _stray(err, node) from None
         if type(value) is Batched and node.op in ("+", "-", "~"):
+            from . import batching
+
             return value if node.op == "+" else self._guard(
                 node, lambda: batching.unary(ops.neg if node.op == "-" else ops.bitwise_not, value))
         if node.op == "+":
@@ -862,6 +870,8 @@ class Session:
             if op in _MEMBERSHIP:
                 value = self._guard(node, lambda: _MEMBERSHIP[op](left, right))
             elif type(left) is Batched or type(right) is Batched:
+                from . import batching
+
                 value = self._guard(node, lambda: batching.binary(_COMPARE[op], left, right))
             elif is_number(left) and is_number(right) or not (
                     type(left) is Tensor or type(right) is Tensor):
@@ -979,7 +989,7 @@ class Session:
     def call(self, func, args: tuple, kwargs: dict):
         """Call any callable value of the language."""
         kind = type(func)
-        if batching.MODES:  # inside vmap: the batching hooks below see every call
+        if batched.MODES:  # inside vmap: the batching hooks below see every call
             kind = None
         if kind is Builtin and func.effect is None:  # the common case first
             return call_table_function(func.name, func.function, args, kwargs)
@@ -988,7 +998,9 @@ class Session:
             return call_table_function(method.name, method.function, (func.receiver,) + args, kwargs, method=True)
         if isinstance(func, Builtin):
             effect = func.effect
-            if batching.MODES:  # inside vmap: random ops refused, ops on a batch batched
+            if batched.MODES:  # inside vmap: random ops refused, ops on a batch batched
+                from . import batching  # (imported by vmap)
+
                 result = batching.call(func.function, func.name, effect, args, kwargs, False)
                 if result is not batching.UNBATCHED:
                     return result
@@ -1003,7 +1015,9 @@ class Session:
                 args, kwargs = self._callbacks(args), dict(zip(kwargs, self._callbacks(tuple(kwargs.values()))))
             return call_table_function(func.name, func.function, args, kwargs)
         if isinstance(func, BoundMethod):
-            if batching.MODES:
+            if batched.MODES:
+                from . import batching
+
                 result = batching.call(func.method.function, func.name, func.method.effect, (func.receiver,) + args,
                                        kwargs, True)
                 if result is not batching.UNBATCHED:
@@ -1064,6 +1078,8 @@ class Session:
         if type(obj) is Tensor:
             return self._guard(node, lambda: ops.getitem(obj, index))
         if type(obj) is Batched:
+            from . import batching
+
             return self._guard(node, lambda: batching.index(obj, index))
         if isinstance(obj, (tuple, list, str, range, np.ndarray)):
             return self._guard(node, lambda: python_values.sequence_index(obj, index))

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ast, autograd, batching, limits, ops
+from . import ast, autograd, batched, limits, ops
 from .errors import TcalcError
 from .tensor import Tensor
 from .values import Builtin, Namespace
@@ -62,7 +62,7 @@ def evaluate(node: ast.Node, names: dict, scope) -> Tensor | object:
         return NOT_FAST
     if plan is _ONCE:  # evaluated again (a loop's body, a function called again): compiled
         plan = node._fast = _compile(node)
-    if plan is None or batching.MODES:
+    if plan is None or batched.MODES:
         return NOT_FAST
     return plan.run(names, scope)
 

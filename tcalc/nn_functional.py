@@ -11,7 +11,7 @@ from . import ops
 from .errors import ShapeError, TcalcTypeError, TcalcValueError
 from .ops.creation import random_source
 from .tensor import Tensor
-from .values import Builtin, Later, Namespace
+from .values import Builtin, Later
 
 # The losses' and convolutions' own modules are imported when one of them is first called
 # (their functions below import them there): most sessions call none.
@@ -215,6 +215,6 @@ FUNCTIONS = {
     "max_pool2d_with_indices": _convolution("max_pool2d_with_indices"),
     "avg_pool1d": _convolution("avg_pool1d"), "avg_pool2d": _convolution("avg_pool2d"),
 }
-FUNCTIONAL = Namespace("torch.nn.functional", {name: Builtin(name, f) for name, f in FUNCTIONS.items()})
-NN = Namespace("torch.nn", {"functional": FUNCTIONAL})
-MODULES = {"torch.nn": NN, "torch.nn.functional": FUNCTIONAL}
+# The members of torch.nn.functional (tcalc.builtins' namespace of that name takes them
+# when first read: this module is imported by a program's first F.NAME).
+MEMBERS = {name: Builtin(name, f) for name, f in FUNCTIONS.items()}

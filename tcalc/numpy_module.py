@@ -19,7 +19,7 @@ from .ops.creation import check_numpy_dtype
 from .ops.creation import tensor as make_tensor
 from .tensor import Tensor
 from .type_values import TypeValue
-from .values import Builtin, Namespace, type_name
+from .values import Builtin, type_name
 
 
 class NumpyType(Builtin):
@@ -155,19 +155,50 @@ TYPES["bool_"] = TYPES.pop("bool")
 NDARRAY_TYPE = TypeValue("numpy.ndarray", lambda v: isinstance(v, np.ndarray))
 
 
-class NumpyModule(Namespace):
-    __slots__ = ()
+# NumPy's np.save / np.savez / np.load / np.loadtxt / np.savetxt: .npy and .npz in NumPy's
+# formats (tcalc.numpy_files), text tables (tcalc.text_files), each imported at its first call.
 
-    def __repr__(self) -> str:
-        return "<module 'numpy'>"
+def _np_save(*args, **kwargs):
+    from . import numpy_files  # zipfile is imported only by a run that saves or loads
+
+    return numpy_files.np_save(*args, **kwargs)
 
 
-NUMPY = NumpyModule("numpy", Members(
+def _np_savez(*args, **kwargs):
+    from . import numpy_files
+
+    return numpy_files.np_savez(*args, **kwargs)
+
+
+def _np_load(*args, **kwargs):
+    from . import numpy_files
+
+    return numpy_files.np_load(*args, **kwargs)
+
+
+def _np_loadtxt(*args, **kwargs):
+    from . import text_files
+
+    return text_files.np_loadtxt(*args, **kwargs)
+
+
+def _np_savetxt(*args, **kwargs):
+    from . import text_files
+
+    return text_files.np_savetxt(*args, **kwargs)
+
+
+FILES = {"save": _np_save, "savez": _np_savez, "load": _np_load, "loadtxt": _np_loadtxt, "savetxt": _np_savetxt}
+
+# The members of the `numpy` a program imports (tcalc.builtins' namespace of that name
+# takes them when first read).
+MEMBERS = Members(
     "tcalc's numpy",
     {**{name: Builtin(name, f) for name, f in FUNCTIONS.items()}, **TYPES, "ndarray": NDARRAY_TYPE,
-     "pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan},
+     "pi": math.pi, "e": math.e, "inf": math.inf, "nan": math.nan,
+     **{name: Builtin(name, f) for name, f in FILES.items()}},
     hint="tcalc's numpy has only " + ", ".join(sorted(FUNCTIONS)) + " and dtypes; "
-         "convert to a tensor (torch.from_numpy) for the rest"))
+         "convert to a tensor (torch.from_numpy) for the rest")
 
 
 # ---- the bridge on torch's side -----------------------------------------------------------

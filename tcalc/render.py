@@ -222,12 +222,22 @@ def _visible(text: str) -> str:
 # ---- drawings ---------------------------------------------------------------------------
 
 def _register_drawings() -> None:
-    from . import graph
     from .values import GraphDrawing
 
-    RENDERERS[GraphDrawing] = lambda drawing: Shown(graph.text(drawing), rich=lambda: graph.rich_tree(drawing),
-                                                    svg=lambda: graph.svg_or_none(drawing))  # a notebook's picture
-    LEAF_TEXT[GraphDrawing] = graph.text
+    # tcalc.graph is imported by the graph() that made the drawing, not by tcalc's start.
+    def shown(drawing) -> Shown:
+        from . import graph
+
+        return Shown(graph.text(drawing), rich=lambda: graph.rich_tree(drawing),
+                     svg=lambda: graph.svg_or_none(drawing))  # a notebook's picture
+
+    def text(drawing) -> str:
+        from . import graph
+
+        return graph.text(drawing)
+
+    RENDERERS[GraphDrawing] = shown
+    LEAF_TEXT[GraphDrawing] = text
 
 
 _register_drawings()

@@ -28,9 +28,9 @@ CALLS_BACK = "calls back"
 
 
 class Later:
-    """A table's function named now and imported when first used: `name` of the module
-    `module` (tcalc.ops.later makes them for the ops modules tcalc does not import at
-    start). Calling it imports it and calls it."""
+    """A table's function (or a namespace's members) named now and imported when first
+    used: `name` of the module `module` (tcalc.ops.later makes them for the ops modules
+    tcalc does not import at start). Calling it imports it and calls it."""
 
     __slots__ = ("module", "name")
 
@@ -141,13 +141,24 @@ class GradFunction:
 
 
 class Namespace:
-    """`torch`, `torch.linalg`: a read-only table of names."""
+    """`torch`, `torch.linalg`: a read-only table of names. Given a Later, `members` is
+    imported when first read, as a Builtin's function is (`import numpy as np` and the
+    first `np.` import tcalc.numpy_module, not tcalc's start)."""
 
-    __slots__ = ("name", "members")
+    __slots__ = ("name", "members", "_later")
 
-    def __init__(self, name: str, members: dict):
+    def __init__(self, name: str, members):
         self.name = name
-        self.members = members
+        if type(members) is Later:
+            self._later = members
+        else:
+            self.members = members
+
+    def __getattr__(self, attribute: str):
+        if attribute != "members":
+            raise AttributeError(attribute)
+        members = self.members = self._later.resolve()
+        return members
 
     def __repr__(self) -> str:
         return f"<module '{self.name}'>"

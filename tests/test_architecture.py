@@ -24,7 +24,7 @@ LAYERS = [
     {"ops"},
     {"objects", "devices", "type_values", "distributions", "nn_functional", "numpy_module", "differentiate",
      "serialization", "numpy_files", "text_files", "plots", "summary", "functional",
-     "batching"},
+     "batching", "batched"},
     {"python_values", "builtins", "graph"},
     {"calling", "fast_path", "modules", "numpy_operands", "journal", "to_ast", "syntax_errors", "_table_builder", "parser"},
     {"evaluator"},

@@ -145,7 +145,6 @@ from .elementwise import (  # noqa: F401
     where,
 )
 from .indexing import getitem, narrow, setitem  # noqa: F401
-from .joining import cat, stack  # noqa: F401
 from .linalg import (  # noqa: F401  (eager: `@`)
     addbmm,
     addmm,
@@ -170,7 +169,6 @@ from .linalg import (  # noqa: F401  (eager: `@`)
     trace,
     vecdot,
 )
-from .norms import linalg_norm, linalg_norm_call, matrix_norm, norm, vector_norm  # noqa: F401  (eager: vmap's rules name norm)
 from .reduce import all, amax, amin, any, argmax, argmin, cumsum, max, mean, min, prod, std, sum, sum_of_floats, var  # noqa: F401
 from .shape import (  # noqa: F401
     T,
@@ -220,6 +218,12 @@ _LATER = {name: module for module, names in {
         "remainder_", "round_", "sigmoid_", "sign_", "sin_", "sinc_", "sinh_", "sqrt_",
         "square_", "sub_", "tan_", "tanh_", "tril_", "triu_", "trunc_", "uniform_", "xlogy_",
         "zero_",
+    ),
+    "joining": (
+        "cat", "stack",
+    ),
+    "norms": (
+        "linalg_norm", "linalg_norm_call", "matrix_norm", "norm", "vector_norm",
     ),
     "scans": (
         "cummax", "cummin", "cumprod", "diff",
