@@ -225,6 +225,15 @@ def _pow_forward(a, b):
     return np.power(a, b)
 
 
+def _pow_number_forward(a, b):
+    """A tensor to a Python number's power (b its 0-d array)."""
+    if a.dtype in _PLAIN_DTYPES and b == 2:
+        # float32/float64 x ** 2 as x * x, as PyTorch's kernel computes it (np.power calls
+        # C's pow for each element: 20 times the instructions)
+        return np.multiply(a, a)
+    return _pow_forward(a, b)
+
+
 _PLAIN_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64))
 
 
@@ -247,7 +256,8 @@ def _pow_scalar_exponent_backward(n, g):
     if (type(exponent) is int or type(exponent) is float) and plain_backward(g, b):
         # (g * exponent) * base ** (exponent - 1), as the ops below compute it
         grad = np.multiply(g.data, scalar_operand(exponent, b.dtype))
-        grad *= np.power(b, scalar_operand(exponent - 1, b.dtype))
+        # base ** 1 is base itself, bit for bit (the gradient of x ** 2)
+        grad *= b if exponent == 2 else np.power(b, scalar_operand(exponent - 1, b.dtype))
         return (Tensor(grad), None)
     return (g * exponent * base ** (exponent - 1), None)
 
@@ -265,7 +275,7 @@ def _pow_scalar_base_backward(n, g):
     return (None, g * n.output * float(np.log(base)) if base > 0 else g * 0.0)
 
 
-POW = Op("PowBackward0", _pow_forward, _pow_scalar_exponent_backward, saves=(keep(0),), symbol="**")
+POW = Op("PowBackward0", _pow_number_forward, _pow_scalar_exponent_backward, saves=(keep(0),), symbol="**")
 POW_TENSORS = Op("PowBackward1", _pow_forward, _pow_tensor_backward, saves=(keep(0), keep(1), keep(OUT)),
                  symbol="**")
 POW_SCALAR_BASE = Op("PowBackward2", _pow_forward, _pow_scalar_base_backward, saves=(keep(1), keep(OUT)),
