@@ -283,6 +283,8 @@ POW_SCALAR_BASE = Op("PowBackward2", _pow_forward, _pow_scalar_base_backward, sa
 
 
 def pow(a, b):
+    if type(a) is Tensor and (type(b) is int or type(b) is float) and a.data.dtype in _PLAIN_DTYPES:
+        return binary(POW, a, b)  # a float tensor to a number's power: none of the checks below apply
     if type(a) is Tensor and a.dtype is dtypes.bool_ and type(b) is bool:
         # PyTorch's one bool power: x ** True is x, x ** False all True.
         return Tensor(a.data.copy() if b else np.ones_like(a.data))
