@@ -79,7 +79,7 @@ class Op:
     """
 
     __slots__ = ("name", "forward", "backward", "saves", "kept", "view", "symbol", "opmath",
-                 "reads_output", "reads_inputs")
+                 "reads_output", "reads_inputs", "first_unread")
 
     def __init__(self, name: str, forward: Callable, backward: Callable | None, saves=True,
                  view: bool = False, symbol: str | None = None, opmath: bool = False):
@@ -97,6 +97,10 @@ class Op:
         self.reads_output = saves is True or OUT in whats
         self.reads_inputs = ALL if saves is True or any(type(w) is slice for w in whats) else \
             frozenset(w for w in whats if w != OUT)
+        # The first input position the backward does not read: a node of fewer inputs (mm's
+        # two) has none to keep as a stand-in.
+        self.first_unread = 0 if self.reads_inputs is ALL else \
+            next(i for i in range(len(self.reads_inputs) + 1) if i not in self.reads_inputs)
 
     def __repr__(self) -> str:
         return f"Op({self.name})"
@@ -112,16 +116,25 @@ class Node:
         self.op = op
         # Each input's grad_fn as it was when this node was made: an in-place op later gives
         # the input tensor a new grad_fn, but this node's gradient still belongs to the old one.
-        self.edges = tuple([x.grad_fn if type(x) is Tensor else None for x in inputs])
+        # (One and two inputs written out: this runs for every op that records.)
+        if len(inputs) == 2:
+            a, b = inputs
+            self.edges = (a.grad_fn if type(a) is Tensor else None, b.grad_fn if type(b) is Tensor else None)
+        elif len(inputs) == 1:
+            a = inputs[0]
+            self.edges = (a.grad_fn if type(a) is Tensor else None,)
+        else:
+            self.edges = tuple([x.grad_fn if type(x) is Tensor else None for x in inputs])
         # Tensors or Python numbers, as passed to the op; a tensor the backward never reads
         # (only its shape: the x * x of (x * x).sum()) is kept as a stand-in of no memory,
         # as PyTorch keeps only its sizes. A leaf that requires grad stays itself: its .grad
         # is the backward's to change.
         self.inputs, self._originals = inputs, None
-        if op.reads_inputs is not ALL:
-            for x in inputs:
-                if type(x) is Tensor and x.data.size >= STAND_IN_SIZE:
-                    self.inputs, self._originals = _stand_ins(inputs, op.reads_inputs)
+        reads = op.reads_inputs
+        if reads is not ALL and len(inputs) > op.first_unread:
+            for i, x in enumerate(inputs):
+                if type(x) is Tensor and i not in reads and x.data.size >= STAND_IN_SIZE:
+                    self.inputs, self._originals = _stand_ins(inputs, reads)
                     break
         self.params = params
         # The output Tensor itself would make a reference cycle (tensor -> node -> tensor),
@@ -218,18 +231,28 @@ class Node:
 STAND_IN_SIZE = 1024
 
 _FILLS: dict = {}  # dtype -> a read-only 1-element array of NaN (of 0 for ints and bools)
+_SHAPE_ONLY: dict = {}  # (shape, dtype) -> its shape_only array, made once (a loop meets the same few)
+_SHAPE_ONLY_SIZE = 256
 
 
 def shape_only(data: np.ndarray) -> np.ndarray:
     """An array of data's shape and dtype that costs no memory (every element the same
     one), for what a backward reads only the shape of. Its elements are NaN where they can
-    be, so that a backward that read them by mistake would show it in every test."""
-    fill = _FILLS.get(data.dtype)
-    if fill is None:
-        fill = np.full(1, np.nan if data.dtype.kind in "fc" else 0, dtype=data.dtype)
-        fill.flags.writeable = False
-        _FILLS[data.dtype] = fill
-    return np.ndarray(data.shape, data.dtype, buffer=fill, strides=(0,) * data.ndim)
+    be, so that a backward that read them by mistake would show it in every test. Read-only,
+    so one array serves every node of that shape and dtype."""
+    key = (data.shape, data.dtype)
+    array = _SHAPE_ONLY.get(key)
+    if array is None:
+        fill = _FILLS.get(data.dtype)
+        if fill is None:
+            fill = np.full(1, np.nan if data.dtype.kind in "fc" else 0, dtype=data.dtype)
+            fill.flags.writeable = False
+            _FILLS[data.dtype] = fill
+        array = np.ndarray(data.shape, data.dtype, buffer=fill, strides=(0,) * data.ndim)
+        if len(_SHAPE_ONLY) >= _SHAPE_ONLY_SIZE:
+            _SHAPE_ONLY.clear()
+        _SHAPE_ONLY[key] = array
+    return array
 
 
 def _stand_ins(inputs: tuple, reads) -> tuple[tuple, tuple | None]:
@@ -318,17 +341,17 @@ def apply(op: Op, inputs: tuple, arrays: tuple, cast: np.dtype | None = None, **
 
 def _topological_order(roots: list[Node]) -> list[Node]:
     """Nodes reachable from roots, each after every node that feeds it a gradient."""
-    order, visited = [], set()
+    order, visited = [], {None}  # nodes hash by identity; None (no grad_fn) is never entered
     for root in roots:
-        if id(root) in visited:
+        if root in visited:
             continue
-        visited.add(id(root))
+        visited.add(root)
         stack = [(root, iter(root.edges))]
         while stack:
             node, parents = stack[-1]
             for parent in parents:
-                if parent is not None and id(parent) not in visited:
-                    visited.add(id(parent))
+                if parent not in visited:
+                    visited.add(parent)
                     stack.append((parent, iter(parent.edges)))
                     break
             else:
@@ -371,7 +394,7 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
     That is what lets `y.backward()` as the last thing a statement does run without notes
     for undoing it."""
     roots = [t.grad_fn for t in outputs if t.grad_fn is not None]
-    grads: dict[int, Tensor] = {}
+    grads: dict[Node, Tensor] = {}  # the gradient reaching each node so far (nodes hash by identity)
     wanted = {id(t): i for i, t in enumerate(inputs)} if inputs is not None else None
     results: list[Tensor | None] = [None] * len(inputs) if inputs is not None else []
     pending: list[tuple[Tensor, Tensor]] = []  # (leaf, gradient) to accumulate, in order
@@ -384,12 +407,12 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
             if wanted is not None and id(t) in wanted:
                 results[wanted[id(t)]] = g
             if t.grad_fn is not None:
-                key = id(t.grad_fn)
+                key = t.grad_fn
                 grads[key] = g if wanted is not None or key not in grads else grads[key] + g
             elif wanted is None:
                 pending.append((t, g))
         for node in _topological_order(roots):
-            grad = grads.pop(id(node), None)
+            grad = grads.pop(node, None)
             if grad is None:
                 continue
             if _watched_tensors:
@@ -413,8 +436,7 @@ def run_backward(outputs: list[Tensor], grad_outputs: list[Tensor], *, retain_gr
                 if g.data.shape != x.data.shape or g.data.dtype != x.data.dtype:
                     g = _fit(g, x)
                 if edge is not None:
-                    key = id(edge)
-                    grads[key] = g if key not in grads else grads[key] + g
+                    grads[edge] = g if edge not in grads else grads[edge] + g
                 if wanted is not None:
                     j = wanted.get(id(x) if node._originals is None else id(node.original(i)))
                     if j is not None:

@@ -1296,6 +1296,14 @@ def attribute(obj, name: str, default=_RAISE):
     """obj.name as the tables have it (never Python's getattr on the user's text). A name obj
     lacks gives `default` when one is given, else Python's or PyTorch's refusal; a name
     PyTorch has that tcalc does not is refused saying so either way."""
+    if type(obj) is Tensor:  # the common case first, before `missing` is made
+        getter = ATTRIBUTES.get(name)
+        if getter is not None:
+            return getter(obj)
+        method = METHODS.get(name)
+        if method is not None:
+            return BoundMethod(method, obj)
+
     def missing(error):
         if default is _RAISE:
             raise error
@@ -1313,12 +1321,6 @@ def attribute(obj, name: str, default=_RAISE):
         return missing(TcalcNameError(f"module '{obj.name}' has no attribute '{name}'",
                                       hint=attribute_hint(name, members)))
     if type(obj) is Tensor:
-        getter = ATTRIBUTES.get(name)
-        if getter is not None:
-            return getter(obj)
-        method = METHODS.get(name)
-        if method is not None:
-            return BoundMethod(method, obj)
         not_yet = not name.startswith("_") and pytorch_only(f"Tensor.{name}")
         if not_yet:
             raise TcalcNameError(not_yet)

@@ -904,7 +904,12 @@ class Session:
 
     def _attribute(self, node: ast.Attribute, scope):
         obj = self.eval(node.value, scope)
-        return self._guard(node, lambda: builtins.attribute(obj, node.attr))
+        try:  # self._guard, in this frame (every method call passes here)
+            return builtins.attribute(obj, node.attr)
+        except TcalcError as err:
+            raise err.at(node.span)
+        except _STRAY as err:
+            raise _stray(err, node) from None
 
     def _call(self, node: ast.Call, scope):
         func = self.eval(node.func, scope)

@@ -38,10 +38,12 @@ def test_random_tensors_as_float64_rounded_once(scale):
         assert_same_bits(elementwise._tanh_rounded_once(x), x)
 
 
-# Where the polynomial's argument changes interval (|x| = ln2/4 * (2k+1)), near 0 (k = 0:
-# 1 - e without cancellation), where tanh rounds to 1 in float32 (about 9.01) and in
-# float64 (about 19.1), the clamp at 20, and subnormal float32.
-@pytest.mark.parametrize("start", [1e-40, 1e-20, 1e-3, 0.17, -0.173, 0.5198, 0.866, 2.25, 9.0, -9.0101, 19.0, 19.99])
+# Where the table's entry changes (|x| = ln2/64 * (k + 1/2): k = 0 at 0.0054, 1, 31 and 32
+# about 0.0162, 0.3411 and 0.3520, and further up), near 0 (k = 0: 1 - e is the polynomial
+# itself), where tanh rounds to 1 in float32 (about 9.01) and in float64 (about 19.1), the
+# clamp at 20, and subnormal float32.
+@pytest.mark.parametrize("start", [1e-40, 1e-20, 1e-3, 0.0054, -0.0162, 0.17, 0.341, -0.3519, 0.866, 2.25,
+                                   9.0, -9.0101, 19.0, 19.99])
 def test_every_float32_in_a_run(start):
     x = consecutive(start, 1_000_000)
     assert_same_bits(elementwise._tanh_rounded_once(x), x)

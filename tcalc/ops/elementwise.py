@@ -225,6 +225,15 @@ def _pow_forward(a, b):
     return np.power(a, b)
 
 
+def _pow_number_forward(a, b):
+    """A tensor to a Python number's power (b its 0-d array)."""
+    if a.dtype in _PLAIN_DTYPES and b == 2:
+        # float32/float64 x ** 2 as x * x, as PyTorch's kernel computes it (np.power calls
+        # C's pow for each element: 20 times the instructions)
+        return np.multiply(a, a)
+    return _pow_forward(a, b)
+
+
 _PLAIN_DTYPES = frozenset(np.dtype(t) for t in (np.float32, np.float64))
 
 
@@ -247,7 +256,8 @@ def _pow_scalar_exponent_backward(n, g):
     if (type(exponent) is int or type(exponent) is float) and plain_backward(g, b):
         # (g * exponent) * base ** (exponent - 1), as the ops below compute it
         grad = np.multiply(g.data, scalar_operand(exponent, b.dtype))
-        grad *= np.power(b, scalar_operand(exponent - 1, b.dtype))
+        # base ** 1 is base itself, bit for bit (the gradient of x ** 2)
+        grad *= b if exponent == 2 else np.power(b, scalar_operand(exponent - 1, b.dtype))
         return (Tensor(grad), None)
     return (g * exponent * base ** (exponent - 1), None)
 
@@ -265,7 +275,7 @@ def _pow_scalar_base_backward(n, g):
     return (None, g * n.output * float(np.log(base)) if base > 0 else g * 0.0)
 
 
-POW = Op("PowBackward0", _pow_forward, _pow_scalar_exponent_backward, saves=(keep(0),), symbol="**")
+POW = Op("PowBackward0", _pow_number_forward, _pow_scalar_exponent_backward, saves=(keep(0),), symbol="**")
 POW_TENSORS = Op("PowBackward1", _pow_forward, _pow_tensor_backward, saves=(keep(0), keep(1), keep(OUT)),
                  symbol="**")
 POW_SCALAR_BASE = Op("PowBackward2", _pow_forward, _pow_scalar_base_backward, saves=(keep(1), keep(OUT)),
@@ -273,6 +283,8 @@ POW_SCALAR_BASE = Op("PowBackward2", _pow_forward, _pow_scalar_base_backward, sa
 
 
 def pow(a, b):
+    if type(a) is Tensor and (type(b) is int or type(b) is float) and a.data.dtype in _PLAIN_DTYPES:
+        return binary(POW, a, b)  # a float tensor to a number's power: none of the checks below apply
     if type(a) is Tensor and a.dtype is dtypes.bool_ and type(b) is bool:
         # PyTorch's one bool power: x ** True is x, x ** False all True.
         return Tensor(a.data.copy() if b else np.ones_like(a.data))
@@ -407,71 +419,77 @@ ROUND_ONCE_SIZE = 16384
 # tanh of float32 rounded once, for tensors of this many elements or more: the float64 tanh
 # of NumPy (C's tanh, one element at a time) with the float32 rounding of each element
 # decided by a polynomial on whole arrays where that is certain (_tanh_rounded_once). On
-# 256x64 elements: 0.35 ms against 0.61 ms; below this size the fixed cost of its ~40
+# 256x64 elements: 0.25 ms against 0.61 ms; below this size the fixed cost of its ~30
 # array passes outweighs what it saves.
 TANH_POLYNOMIAL_SIZE = 4096
 
-_DOUBT = 2 ** 18  # float64 units in the last place: 14x the approximation's error bound
+_DOUBT = 2 ** 18  # float64 units in the last place: 100x the approximation's error bound
+_TANH_STEPS = 32  # table entries an octave of exp(-2|a|)
+_TANH_LIMIT = 20.0  # |a| beyond it is taken as it: tanh is 1 there in both precisions
+# 2 ** (-k / 32) for every k that |a| <= 20 gives (k = round(2|a| * 32 / ln 2) <= 1847)
+_TANH_TABLE = np.array([2.0 ** (-k / _TANH_STEPS)
+                        for k in range(int(_TANH_LIMIT * 2 * _TANH_STEPS / math.log(2)) + 2)])
 _TANH_CONSTANTS = {name: np.array(value, dtype) for name, value, dtype in [
-    ("20", 20.0, np.float64), ("1", 1.0, np.float64), ("2/ln2", 2 / math.log(2), np.float64),
-    ("ln2/2", math.log(2) / 2, np.float64),
+    ("limit bits", np.array(_TANH_LIMIT).view(np.int64), np.int64),  # |a| <= 20 as ints: they order as the floats
+    ("64/ln2", 2 * _TANH_STEPS / math.log(2), np.float64), ("1", 1.0, np.float64), ("2", 2.0, np.float64),
     ("magic", 1.5 * 2.0 ** 52, np.float64),  # v + magic holds round(v) in its low bits (0 <= v < 2**51)
-    ("52", 52, np.int64), ("one bits", 0x3FF0000000000000, np.int64), ("low 29", 0x1FFFFFFF, np.int64),
+    ("magic bits", np.array(1.5 * 2.0 ** 52).view(np.int64), np.int64), ("low 29", 0x1FFFFFFF, np.int64),
     ("below half", 0x10000000 - _DOUBT, np.int64), ("2 doubt", 2 * _DOUBT, np.int64),
     ("sign", -2 ** 31, np.int32)]}
-# expm1(2h) = sum of 2**j / j! * h**j, j = 1 .. 10: the coefficients of h**1 .. h**10
-_TANH_CONSTANTS["expm1(2h)"] = tuple(np.array(2.0 ** j / math.factorial(j)) for j in range(1, 11))
+# expm1(r ln2 / 32) = sum of (ln2 / 32)**j / j! * r**j, j = 1 .. 5: the coefficients of r**1 .. r**5
+_TANH_CONSTANTS["expm1"] = tuple(np.array((math.log(2) / _TANH_STEPS) ** j / math.factorial(j))
+                                 for j in range(1, 6))
 _TANH_BUFFERS: dict = {}  # size -> three float64 work arrays of the last size asked for
 
 
 def _tanh_rounded_once(a: np.ndarray) -> np.ndarray:
     """float32 tanh(a) exactly as np.tanh(a.astype(float64)).astype(float32) gives it, in
-    about half the time. |tanh| = (1 - e) / (1 + e), e = exp(-2|a|) = 2**-k * (1 + expm1(2h))
-    with k = round(2|a| / ln 2), h = k ln2/2 - |a| (|h| <= ln2/4) and expm1 its Taylor
-    polynomial to h**10 (for k = 0, 1 - e is -expm1 itself: no cancellation near 0). Its
-    relative error is below 2e-12 (the remainder, 1.1e-12 for h = -ln2/4, amplified at most
-    1.7x by 1 - e >= 0.29 when k >= 1; rounding adds ~1e-15), i.e. under 18,000 float64
-    units in the last place (5,218 the most seen). An element whose value lies farther than
-    _DOUBT units from every float32 rounding boundary (a midpoint of two float32: low 29
-    bits 0x10000000) rounds as C's tanh rounds (it is within a few units of the true value);
-    the few others (about 1 in 1,000), NaN and its sign included, are computed by np.tanh in
-    float64 as before. |a| > 20 is taken as 20: tanh is then 1 in both precisions. The
-    constants are 0-d arrays and `out` is positional: each of the ~40 NumPy calls costs
-    microseconds beside its arithmetic."""
+    about 40% of the time. |tanh| = (1 - e) / (2 - (1 - e)), e = exp(-2|a|) = 2**(-k/32) *
+    (1 + expm1(r ln2/32)), with u = 2|a| * 32/ln2, k = round(u) (2**(-k/32) from a table)
+    and r = k - u (|r| <= 1/2: exact), expm1 its Taylor polynomial to r**5. The relative
+    error of |tanh| is below 2.3e-13: the polynomial's remainder (2.1e-13 of 1 - e at |r| =
+    1/2, where 1 - e >= 0.0107 for k >= 1 and 1 - e is the polynomial itself for k = 0),
+    u's rounding (2**-52 of 1 - e: 2|a| e / (1 - e) <= 1) and a few roundings of 2**-53,
+    i.e. under 2,100 float64 units in the last place (1,308 the most seen). An element whose
+    value lies farther than _DOUBT units from every float32 rounding boundary (a midpoint of
+    two float32: low 29 bits 0x10000000) rounds as C's tanh rounds (it is within a few units
+    of the true value); the few others (about 1 in 1,000), and NaN, are computed by np.tanh
+    in float64. |a| > 20 is taken as 20 (NaN too, found by the sum of a): tanh is then 1 in
+    both precisions. The constants are 0-d arrays and `out` is positional: each of the ~30
+    NumPy calls costs microseconds beside its arithmetic."""
     flat = a.reshape(-1)
     n = flat.size
     buffers = _TANH_BUFFERS.pop(n, None) or [np.empty(n) for _ in range(3)]
-    x, h, s = buffers  # work arrays kept: a fresh 128 KB array each pass costs page faults
+    u, r, s = buffers  # work arrays kept: a fresh 128 KB array each pass costs page faults
     c = _TANH_CONSTANTS
-    np.absolute(flat, x)
-    np.minimum(x, c["20"], out=x)
-    np.multiply(x, c["2/ln2"], h)
-    np.add(h, c["magic"], h)  # round(2|a| / ln 2) in the low bits
-    s_bits = s.view(np.int64)
-    np.left_shift(h.view(np.int64), c["52"], s_bits)
-    np.subtract(c["one bits"], s_bits, s_bits)  # s = 2**-k, built from its bits
-    np.subtract(h, c["magic"], h)
-    np.multiply(h, c["ln2/2"], h)
-    np.subtract(h, x, h)  # h = k ln2/2 - |a|
-    q = x
-    coefficients = c["expm1(2h)"]
-    np.multiply(h, coefficients[-1], q)
+    np.absolute(flat, u)
+    u_bits = u.view(np.int64)
+    np.minimum(u_bits, c["limit bits"], out=u_bits)  # |a| <= 20
+    np.multiply(u, c["64/ln2"], u)
+    np.add(u, c["magic"], r)  # round(u) in the low bits
+    k = s.view(np.int64)
+    np.subtract(r.view(np.int64), c["magic bits"], k)
+    np.take(_TANH_TABLE, k, out=s, mode="clip")  # s = 2**(-k/32) (clip: NaN's k is any number)
+    np.subtract(r, c["magic"], r)
+    np.subtract(r, u, r)  # r = k - u
+    q = u
+    coefficients = c["expm1"]
+    np.multiply(r, coefficients[-1], q)
     for coefficient in coefficients[-2::-1]:  # Horner's rule
         np.add(q, coefficient, q)
-        np.multiply(q, h, q)
-    np.multiply(q, s, q)  # e = s + s * expm1(2h)
-    denominator = h
-    np.add(s, c["1"], denominator)
-    np.add(denominator, q, denominator)
+        np.multiply(q, r, q)
+    np.multiply(q, s, q)
     np.subtract(c["1"], s, s)
-    np.subtract(s, q, s)
-    np.divide(s, denominator, s)  # |tanh(a)|
+    np.subtract(s, q, q)  # 1 - e = (1 - s) - s * expm1(r ln2/32)
+    denominator = r
+    np.subtract(c["2"], q, denominator)  # 1 + e
+    np.divide(q, denominator, s)  # |tanh(a)|, +0 for 0
     near = denominator.view(np.int64)
-    np.subtract(s_bits, c["below half"], near)
+    np.subtract(s.view(np.int64), c["below half"], near)
     np.bitwise_and(near, c["low 29"], near)
     doubtful = np.flatnonzero(np.less_equal(near, c["2 doubt"]))
-    if np.isnan(np.add.reduce(s)):
-        doubtful = np.union1d(doubtful, np.flatnonzero(np.isnan(s)))
+    if np.isnan(np.add.reduce(flat)):  # NaN in a (or both infinities: then nothing is NaN)
+        doubtful = np.union1d(doubtful, np.flatnonzero(np.isnan(flat)))
     out = s.astype(np.float32)
     out_bits, sign = out.view(np.int32), near.view(np.int32)[:n]
     np.bitwise_and(flat.view(np.int32), c["sign"], sign)

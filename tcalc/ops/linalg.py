@@ -6,7 +6,7 @@ import numpy as np
 
 from ..autograd import OUT, Op, apply, is_grad_enabled, keep
 from ..errors import DTypeError, ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
-from ..limits import check_shape
+from ..limits import check_elements, check_shape
 from ..shape_hints import broadcast_hint
 from ..tensor import Tensor
 from ..values import type_name
@@ -88,7 +88,17 @@ def mv(a, b) -> Tensor:
     return apply(MV, (a, b), (a.data, b.data))
 
 
+_FLOAT_MATRICES = frozenset(np.dtype(t) for t in (np.float32, np.float64))
+
+
 def mm(a, b) -> Tensor:
+    if type(a) is Tensor and type(b) is Tensor:
+        # Two float matrices of one dtype that fit: the checks below, in short
+        x, y = a.data, b.data
+        if x.ndim == 2 and y.ndim == 2 and x.shape[1] == y.shape[0] and x.dtype == y.dtype \
+                and x.dtype in _FLOAT_MATRICES:
+            check_elements(x.shape[0] * y.shape[1], "the product")
+            return apply(MM, (a, b), (x, y))
     a, b = as_tensor(a), as_tensor(b)
     if a.data.ndim != 2:
         raise ShapeError("self must be a matrix")
@@ -469,6 +479,8 @@ def transpose_last(x: Tensor) -> Tensor:
 
 def matmul(a, b) -> Tensor:
     """`@`: dot, mv, mm or a batched product, by the operands' dims (as torch.matmul)."""
+    if type(a) is Tensor and type(b) is Tensor and a.data.ndim == 2 and b.data.ndim == 2:
+        return mm(a, b)
     a, b = as_tensor(a), as_tensor(b)
     if a.data.ndim == 0 or b.data.ndim == 0:
         raise ShapeError(f"both arguments to matmul need to be at least 1D, but they are "
