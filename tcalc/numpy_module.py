@@ -19,7 +19,7 @@ from .ops.creation import check_numpy_dtype
 from .ops.creation import tensor as make_tensor
 from .tensor import Tensor
 from .type_values import TypeValue
-from .values import Builtin, type_name
+from .values import Builtin, Later, type_name
 
 
 class NumpyType(Builtin):
@@ -158,37 +158,9 @@ NDARRAY_TYPE = TypeValue("numpy.ndarray", lambda v: isinstance(v, np.ndarray))
 # NumPy's np.save / np.savez / np.load / np.loadtxt / np.savetxt: .npy and .npz in NumPy's
 # formats (tcalc.numpy_files), text tables (tcalc.text_files), each imported at its first call.
 
-def _np_save(*args, **kwargs):
-    from . import numpy_files  # zipfile is imported only by a run that saves or loads
-
-    return numpy_files.np_save(*args, **kwargs)
-
-
-def _np_savez(*args, **kwargs):
-    from . import numpy_files
-
-    return numpy_files.np_savez(*args, **kwargs)
-
-
-def _np_load(*args, **kwargs):
-    from . import numpy_files
-
-    return numpy_files.np_load(*args, **kwargs)
-
-
-def _np_loadtxt(*args, **kwargs):
-    from . import text_files
-
-    return text_files.np_loadtxt(*args, **kwargs)
-
-
-def _np_savetxt(*args, **kwargs):
-    from . import text_files
-
-    return text_files.np_savetxt(*args, **kwargs)
-
-
-FILES = {"save": _np_save, "savez": _np_savez, "load": _np_load, "loadtxt": _np_loadtxt, "savetxt": _np_savetxt}
+FILES = {"save": Later("tcalc.numpy_files", "np_save"), "savez": Later("tcalc.numpy_files", "np_savez"),
+         "load": Later("tcalc.numpy_files", "np_load"), "loadtxt": Later("tcalc.text_files", "np_loadtxt"),
+         "savetxt": Later("tcalc.text_files", "np_savetxt")}
 
 # The members of the `numpy` a program imports (tcalc.builtins' namespace of that name
 # takes them when first read).
