@@ -18,6 +18,7 @@ Python given by --torch-python (or $TCALC_BENCH_TORCH_PYTHON).
 from __future__ import annotations
 
 import argparse
+import ast
 import io
 import json
 import os
@@ -424,16 +425,18 @@ def case_parse(ctx) -> list[dict]:
     from tcalc.parser import parse
 
     parse(tc_text)  # the lexers compile their patterns on first use
-    # For scale, Python's own tokenize module: a lexer written in Python, as tcalc's is.
+    # For scale, Python's own tokenize module (a lexer written in Python, as tcalc's is) and
+    # ast.parse (CPython's parser in C, making Python objects of its tree, as tcalc's does).
     tokens = lambda: list(tokenize.generate_tokens(io.StringIO(tc_text).readline))  # noqa: E731
     sides = {"tcalc": timed(lambda: parse(tc_text)), "numpy": timed(lambda: compile(tc_text, "<script>", "exec")),
-             "tokenize": timed(tokens)}
+             "tokenize": timed(tokens), "ast": timed(lambda: ast.parse(tc_text))}
     m = alternate(sides, ctx.rounds(20, 8))
     per_line = {k: v / SCRIPT_LINES for k, v in m.items()}
     rows = [row(f"parse: the {SCRIPT_LINES}-line script, a line (tcalc's parser vs CPython's `compile()` "
                 f"of the same text; {SCRIPT_LINES / m['tcalc']:,.0f} lines/s; Python's pure-Python "
                 f"`tokenize` of it, tokens only: {per_line['tokenize'] * 1e3:.3f} ms a line, "
-                f"{m['tokenize'] / m['numpy']:.1f}x `compile()`)", per_line, 2.0)]
+                f"{m['tokenize'] / m['numpy']:.1f}x `compile()`; CPython's `ast.parse`: "
+                f"{m['ast'] / m['numpy']:.1f}x `compile()`)", per_line, 2.0)]
 
     def numpy_side():
         exec(compile(py_text, "<script>", "exec"), {})
