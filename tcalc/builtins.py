@@ -1138,38 +1138,15 @@ MODULES: dict[str, Namespace] = {"math": MATH, "random": RANDOM, "numpy": NUMPY,
 #
 # save/load (whose .npy and .npz paths are NumPy's formats, tcalc.numpy_files, and .csv a
 # text table, tcalc.text_files; NumPy's np.save and the others are tcalc.numpy_module's);
-# show (tcalc.summary); plot, scatter, hist (tcalc.plots).
-
-
-def _show(x):
-    from . import summary  # registers its renderer; imported only by a run that shows
-
-    return summary.show(x)
-
-
-def _plot(*args, **kwargs):
-    from . import plots  # uniplot is imported only by a run that plots
-
-    return plots.plot(*args, **kwargs)
-
-
-def _scatter(*args, **kwargs):
-    from . import plots
-
-    return plots.scatter(*args, **kwargs)
-
-
-def _hist(*args, **kwargs):
-    from . import plots
-
-    return plots.hist(*args, **kwargs)
+# show (tcalc.summary); plot, scatter, hist (tcalc.plots). Those two modules are imported by
+# the first call (tcalc.summary registers its renderer then; tcalc.plots imports uniplot).
 
 
 _build((
-    ("show", _show, FUNCTION),
-    ("plot", _plot, FUNCTION, CALLS_BACK),  # plot(f, a, b) calls f
-    ("scatter", _scatter, FUNCTION),
-    ("hist", _hist, FUNCTION),
+    ("show", Later("tcalc.summary", "show"), FUNCTION),
+    ("plot", Later("tcalc.plots", "plot"), FUNCTION, CALLS_BACK),  # plot(f, a, b) calls f
+    ("scatter", Later("tcalc.plots", "scatter"), FUNCTION),
+    ("hist", Later("tcalc.plots", "hist"), FUNCTION),
 ))
 # tcalc's own names, like Python's builtins, are not torch's: torch.show is refused.
 PYTHON_ONLY += ("show", "plot", "scatter", "hist")
