@@ -47,27 +47,40 @@ class Later:
         return self.resolve()(*args, **kwargs)
 
 
-class Builtin:
+class _ImportedOnFirstRead:
+    """A value whose slot `_lazy_slot` may be given as a Later: the slot stays empty and
+    is filled with what the Later names when first read (__getattr__ runs only while the
+    slot is empty, so reading it later costs nothing more)."""
+
+    __slots__ = ("_later",)
+    _lazy_slot = ""
+
+    def _fill(self, value) -> None:
+        if type(value) is Later:
+            self._later = value
+        else:
+            setattr(self, self._lazy_slot, value)  # (a class's own slot name, never user text)
+
+    def __getattr__(self, attribute: str):
+        if attribute != self._lazy_slot:
+            raise AttributeError(attribute)
+        value = self._later.resolve()
+        setattr(self, attribute, value)
+        return value
+
+
+class Builtin(_ImportedOnFirstRead):
     """A function from tcalc's own tables (`arange`, `torch.cat`, the method `x.add_`).
     `effect` is one of the CHANGES_*/RUNS_BACKWARD above, or None for a pure function.
-    Given a Later, `function` is imported when first read (__getattr__ runs only while
-    the slot is empty, so reading it later costs nothing more)."""
+    Given a Later, `function` is imported when first read."""
 
-    __slots__ = ("name", "function", "effect", "_later")
+    __slots__ = ("name", "function", "effect")
+    _lazy_slot = "function"
 
     def __init__(self, name: str, function: Callable, effect: str | None = None):
         self.name = name
-        if type(function) is Later:
-            self._later = function
-        else:
-            self.function = function
+        self._fill(function)
         self.effect = effect
-
-    def __getattr__(self, attribute: str):
-        if attribute != "function":
-            raise AttributeError(attribute)
-        function = self.function = self._later.resolve()
-        return function
 
     def __repr__(self) -> str:
         return f"<function torch._VariableFunctionsClass.{self.name}>"  # as Jupyter shows torch.NAME
@@ -140,25 +153,17 @@ class GradFunction:
         return f"<function {self.name}>"
 
 
-class Namespace:
+class Namespace(_ImportedOnFirstRead):
     """`torch`, `torch.linalg`: a read-only table of names. Given a Later, `members` is
     imported when first read, as a Builtin's function is (`import numpy as np` and the
     first `np.` import tcalc.numpy_module, not tcalc's start)."""
 
-    __slots__ = ("name", "members", "_later")
+    __slots__ = ("name", "members")
+    _lazy_slot = "members"
 
     def __init__(self, name: str, members):
         self.name = name
-        if type(members) is Later:
-            self._later = members
-        else:
-            self.members = members
-
-    def __getattr__(self, attribute: str):
-        if attribute != "members":
-            raise AttributeError(attribute)
-        members = self.members = self._later.resolve()
-        return members
+        self._fill(members)
 
     def __repr__(self) -> str:
         return f"<module '{self.name}'>"
