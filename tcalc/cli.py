@@ -188,6 +188,8 @@ def _terminate(signum, frame) -> None:
     global _terminated
     from .errors import Terminated
 
+    if _terminated:  # stopping already: a second one waits for the first to finish
+        return
     _terminated = True
     raise Terminated
 
@@ -207,28 +209,38 @@ def main(argv: list[str] | None = None) -> int:
     _terminated = False
     try:
         previous = signal.signal(signal.SIGTERM, _terminate)
-    except ValueError:  # not the main thread (tcalc called from a program's thread)
-        previous = None
+    except ValueError:  # not the main thread (tcalc called from a program's thread): no handler
+        return _main(argv)
     try:
         status = _main(argv)
-        if not _terminated:
-            return status
-        raise Terminated  # (a library caught it and raised an error of its own)
+        if _terminated:
+            raise Terminated  # (a library caught it and raised an error of its own)
     except Terminated:
-        from . import files
-
-        if previous is not None:
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopping already: a second one waits
-        files.remove_temporaries()
+        status = _stopped()
+    except BaseException:
+        signal.signal(signal.SIGTERM, previous)
+        raise
+    # Putting the handler back runs a SIGTERM that is pending (signal.signal checks for one),
+    # still ours: one that came as the run ended is a terminated exit too, not a traceback.
+    while True:
         try:
-            sys.stderr.write("terminated\n")
-            sys.stderr.flush()
-        except (OSError, ValueError):
-            pass
-        return EXIT_TERMINATED
-    finally:
-        if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+            return status
+        except Terminated:
+            status = _stopped()
+
+
+def _stopped() -> int:
+    """After a SIGTERM: no temporary file stays behind, and the exit says so."""
+    from . import files
+
+    files.remove_temporaries()
+    try:
+        sys.stderr.write("terminated\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    return EXIT_TERMINATED
 
 
 @contextmanager

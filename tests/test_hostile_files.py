@@ -283,6 +283,44 @@ def test_sigterm_while_computing_is_a_clean_exit(in_tmp):
     assert (process.returncode, err) == (143, "terminated\n")
 
 
+def test_sigterm_as_the_run_ends_is_a_terminated_exit_not_a_traceback(monkeypatch, capsys):
+    """A SIGTERM pending when main() puts the previous handler back: signal.signal runs it
+    there (it checks for pending signals), while the handler is still tcalc's."""
+    import _signal
+
+    from tcalc import cli
+
+    real = _signal.signal
+    calls = []
+
+    def signal_with_one_pending(signum, handler):
+        calls.append(handler)
+        previous = real(signum, handler)
+        if len(calls) == 2:  # putting the handler back, the run done
+            cli._terminate(signum, None)
+        return previous
+
+    before = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(_signal, "signal", signal_with_one_pending)
+    assert cli.main(["-e", "1 + 1"]) == 143
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("2\n", "terminated\n")
+    assert signal.getsignal(signal.SIGTERM) == before  # the handler before main() is back
+
+
+def test_a_second_sigterm_while_stopping_is_ignored(monkeypatch, capsys):
+    from tcalc import cli, files
+
+    def interrupted_again():
+        cli._terminate(signal.SIGTERM, None)  # a second kill while the first is handled
+        return []
+
+    monkeypatch.setattr(files, "remove_temporaries", interrupted_again)
+    monkeypatch.setattr(cli, "_main", lambda argv: cli._terminate(signal.SIGTERM, None))
+    assert cli.main([]) == 143
+    assert capsys.readouterr().err == "terminated\n"
+
+
 # ---- load: regular files only, never blocking -----------------------------------------------
 
 @pytest.mark.parametrize("name", FORMATS)
