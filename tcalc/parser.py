@@ -12,7 +12,7 @@ from functools import lru_cache
 from . import ast, limits
 from ._lalr import CHAIN, ParseError, Tree, UnexpectedToken
 from .errors import TcalcSyntaxError
-from .to_ast import Reductions, ToAst, _span
+from .to_ast import _PLACED_END, Reductions, ToAst, _span
 
 
 def _grammar_path():
@@ -165,6 +165,12 @@ def _parse_expression(text: str) -> ast.Node:
     except ParseError as err:
         from .syntax_errors import syntax_error
 
+        end = len(text) - len(_PLACED_END)
+        if err.pos >= end:  # at what placing added after it: the expression stops short
+            line = text.count("\n", 0, end) + 1
+            column = end - (text.rfind("\n", 0, end) + 1) + 1
+            raise TcalcSyntaxError("f-string: invalid syntax", ast.Span(line, column, line, column + 1),
+                                   "the expression before this is not finished") from None
         raise syntax_error(err, text, _parser().literals) from None
     statements = ToAst(text, _parse_expression).program(tree).statements
     if len(statements) != 1 or type(statements[0]) is not ast.ExprStmt:

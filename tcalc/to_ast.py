@@ -562,12 +562,16 @@ class ToAst:
         source (inside a bracket, where newlines and spaces mean nothing)."""
         line = self.text.count("\n", 0, position)
         column = position - (self.text.rfind("\n", 0, position) + 1)
-        return "(" + "\n" * line + " " * max(column - (0 if line else 1), 0) + expression + "\n)\n"
+        return "(" + "\n" * line + " " * max(column - (0 if line else 1), 0) + expression + _PLACED_END
 
     def fstring_error(self, message: str, position: int) -> TcalcSyntaxError:
         line = self.text.count("\n", 0, position) + 1
         column = position - (self.text.rfind("\n", 0, position) + 1) + 1
         return TcalcSyntaxError(message, Span(line, column, line, column + 1))
+
+
+# What follows an f-string's placed expression: a syntax error there is the expression's end.
+_PLACED_END = "\n)\n"
 
 
 # ---- string literals --------------------------------------------------------------------

@@ -96,6 +96,7 @@ def test_error_inside_a_function_points_at_the_call():
     ("return 3", "'return' outside function", None),
     ("break", "'break' outside loop", None),
     ("f'{}'", "f-string: empty expression not allowed", None),
+    ("f'{1+}'", "f-string: invalid syntax", "not finished"),
     ("d = {'a': 1", "'{' was never closed", "close it with '}'"),
     ("f(x) = ", "unexpected end of line", "expected an expression"),
     ("1 × 2", "unexpected character '×'", "write *"),
@@ -123,6 +124,18 @@ def test_syntax_hint_offers_only_what_fits_there(source, hint):
     inside brackets)."""
     printed, error = run_program(source)
     assert error is not None and error.hint == hint, error.hint
+
+
+@pytest.mark.parametrize("source, place", [
+    ("f'{1+}'", (1, 6)),  # at the '}': the text placing adds after the expression is not the user's
+    ("x = 1\ny = f'a {x * } b'", (2, 14)),
+    ("f'{x:>{1 -}}'", (2 - 1, 11)),  # a format spec's own expression
+    ("f'{1 + * 2}'", (1, 8)),  # inside the expression: the token itself
+])
+def test_an_f_string_expression_error_is_placed_in_the_source(source, place):
+    printed, error = run_program(source)
+    assert error is not None and error.kind == "syntax error"
+    assert (error.span.line, error.span.column) == place, error
 
 
 # ---- names, shapes, dtypes, autograd --------------------------------------------------
