@@ -72,8 +72,11 @@ def is_incomplete(text: str) -> bool:
         # A block's header at the very end, inside another block: the end of the input
         # closes the outer block (a _DEDENT) where the inner one's body must come.
         return err.token.type == "_DEDENT" and "_INDENT" in err.expected and not text[err.token.end_pos:].strip()
-    except ParseError:  # no terminal matches, as in an unterminated string
-        return False
+    except ParseError as err:  # no terminal matches, as in an unterminated string
+        # ... but a triple-quoted string goes on over lines, as in Python's shell
+        from .syntax_errors import triple_quote_opening
+
+        return err.pos < len(text) and text[err.pos] in "'\"" and triple_quote_opening(text, err.pos) is not None
     return False
 
 

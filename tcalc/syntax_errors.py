@@ -90,14 +90,30 @@ def syntax_error(err: ParseError, text: str, literals: dict[str, str]) -> TcalcS
         char = text[err.pos] if err.pos < len(text) else ""
         message = f"unexpected character {char!r}" + (f" (U+{ord(char):04X})" if char and not char.isascii() else "")
         if char in "'\"":
-            message = "unterminated string"
-            hint = "close the string with the same quote on the same line"
+            opening = triple_quote_opening(text, err.pos)
+            if opening is not None:
+                message = "unterminated triple-quoted string literal"
+                hint = f"close it with {char * 3}"
+                column -= err.pos - opening
+                width = 3
+            else:
+                message = "unterminated string"
+                hint = "close the string with the same quote on the same line"
         elif char in _LOOKALIKES:
             hint = f"write {_LOOKALIKES[char]}"
         elif err.allowed:
             words = _expected_words(err.allowed, literals)
             hint = ("expected " + _word_list(words) + " here") if words else None
     return TcalcSyntaxError(message, Span(line, column, line, column + width), hint)
+
+
+def triple_quote_opening(text: str, pos: int) -> int | None:
+    """Where the triple quote opens when the lexer stopped at the quote at `pos`: it reads
+    the first two quotes of an unclosed triple quote as an empty string. None for another."""
+    char, opening = text[pos], pos
+    while opening > 0 and text[opening - 1] == char and pos - opening < 2:
+        opening -= 1
+    return opening if text.startswith(char * 3, opening) else None
 
 
 def _describe(token_type: str, literals: dict[str, str]) -> str:

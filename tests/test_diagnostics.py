@@ -101,6 +101,8 @@ def test_error_inside_a_function_points_at_the_call():
     ("f(x) = ", "unexpected end of line", "expected an expression"),
     ("1 × 2", "unexpected character '×'", "write *"),
     ("x = 'abc", "unterminated string", "close the string"),
+    ('s = """abc\ndef', "unterminated triple-quoted string literal", 'close it with """'),
+    ("s = '''abc", "unterminated triple-quoted string literal", "close it with '''"),
     ("a = 1 $ 2", "unexpected character '$'", None),
     ("x = 1 +* 2", "unexpected '*'", "expected an expression"),
 ])

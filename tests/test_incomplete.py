@@ -1,7 +1,8 @@
 """parser.is_incomplete: whether the shell reads another line before running the text.
 
 Only a text that ends where more must come is incomplete: inside an open bracket, or after
-a backslash continuing the line. A syntax error before the end is shown at once.
+a backslash continuing the line. A triple-quoted string still open goes on too, as in Python's shell. A syntax error before
+the end is shown at once.
 """
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ from tcalc.parser import is_incomplete
     "x = 1 + \\",  # a backslash continues the line
     "x = 1 \\",
     "x = (1,\n 2) + \\",
+    's = """first line',  # a triple-quoted string goes on over lines
+    "s = '''first\n\nthird",
+    'f("""',
 ])
 def test_incomplete(text):
     assert is_incomplete(text)
@@ -35,6 +39,8 @@ def test_incomplete(text):
     "x = 1  # (",
     "1 +",  # ends a line where an operand must come: an error, not more to read
     "x = 'abc",  # an unterminated string
+    "x = ''",  # an empty string, closed
+    "x = '' + 'abc",
     "x = ('abc",  # even inside a bracket
     "(1 2",  # an error before the end, inside a bracket
     "x = (1 +* 2",
