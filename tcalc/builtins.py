@@ -841,9 +841,12 @@ TABLE = (
     ("load", _load, FUNCTION),
 )
 
-# Other names for the same function (the same entry: errors and repr name the original).
+# Other names for the same function (the same entry: errors and repr name the original),
+# as a function and, where the original is one, as a method and its in-place form.
 ALIASES = {"concat": "cat", "concatenate": "cat", "subtract": "sub", "multiply": "mul",
-           "divide": "div", "true_divide": "div"}
+           "divide": "div", "true_divide": "div", "absolute": "abs", "negative": "neg", "fix": "trunc",
+           "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "greater": "gt",
+           "greater_equal": "ge", "less": "lt", "less_equal": "le", "not_equal": "ne"}
 
 FUNCTIONS: dict[str, object] = {}  # bare names; `torch.NAME` sees the same table
 METHODS: dict[str, Builtin] = {}  # x.NAME(...)
@@ -868,6 +871,10 @@ def _build(rows) -> None:
             table[name] = entry
     for alias, name in ALIASES.items():
         FUNCTIONS[alias] = FUNCTIONS[name]
+        if name in METHODS:
+            METHODS[alias] = METHODS[name]
+        if name + "_" in METHODS:
+            METHODS.setdefault(alias + "_", METHODS[name + "_"])
 
 
 _build(TABLE)

@@ -43,8 +43,8 @@ def test_variables_complete_anywhere_in_the_line(complete, text):
 
 
 def test_torch_members_inside_a_call_are_torch_functions(complete):
-    assert set(complete("torch.tensor(torch.ar")) == {"arange", "arccos", "arcsin", "arctan", "arctan2", "argmax",
-                                                     "argmin", "argsort", "argwhere"}
+    assert set(complete("torch.tensor(torch.ar")) == {"arange", "arccos", "arccosh", "arcsin", "arcsinh", "arctan",
+                                                     "arctan2", "arctanh", "argmax", "argmin", "argsort", "argwhere"}
     assert complete("torch.tensor(torch.ar")["arange"] == \
         "arange(start, end=None, step=1, dtype=None, requires_grad=False)"
 
