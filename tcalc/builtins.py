@@ -16,6 +16,7 @@ from . import autograd as _autograd
 from . import (
     differentiate,
     dtypes,
+    limits,
     ops,
     python_values,
     type_values,
@@ -92,7 +93,18 @@ def _to_float(x=0.0):
     return _py.float(x)
 
 
-def _to_int(x=0):
+def _to_int(x=0, base=None):
+    if isinstance(x, str):  # Python's own parse of the text (its errors and digit limit)
+        if base is not None and not isinstance(base, int):
+            raise TcalcTypeError(f"'{type_name(base)}' object cannot be interpreted as an integer")
+        if base is None or base == 10:
+            limits.check_int_literal(x.strip().lstrip("+-"), "int() of a string")
+        try:
+            return _py.int(x, 10 if base is None else base)
+        except ValueError as err:
+            raise TcalcValueError(str(err)) from None
+    if base is not None:
+        raise TcalcTypeError("int() can't convert non-string with explicit base")
     x = _one_element(x, "int")
     if isinstance(x, float) and (math.isnan(x) or math.isinf(x)):
         raise TcalcValueError(f"cannot convert float {x} to integer")
@@ -998,8 +1010,6 @@ def _factorial(n):
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise TcalcValueError("factorial() only accepts non-negative integral values")
     if n > 1500:  # about 4,100 digits: past the integer-digits limit's default
-        from . import limits
-
         raise limits.refuse("max_int_digits", f"factorial({n}) has too many digits")
     return math.factorial(n)
 

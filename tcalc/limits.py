@@ -226,10 +226,11 @@ def _digits(n: int) -> float:
     return abs(n).bit_length() * 0.30103
 
 
-def check_int_literal(text: str) -> None:
+def check_int_literal(text: str, what: str = "an integer literal") -> None:
+    """`text`: an int's decimal digits (as written: `_` and leading zeros count for nothing)."""
     digits = len(text.replace("_", "").lstrip("0"))
     if digits > LIMITS.max_int_digits:
-        raise refuse("max_int_digits", f"an integer literal of {digits:,} digits is too long",
+        raise refuse("max_int_digits", f"{what} of {digits:,} digits is too long",
                      "write a float (1e300) for a huge value")
 
 

@@ -37,6 +37,7 @@ def refusal(source: str):
     ("2 ** 100000", "max_int_digits"),
     ("x = 10 ** 4000\nx * x", "max_int_digits"),
     ("1" * 5000, "max_int_digits"),
+    ("int('9' * 5000)", "max_int_digits"),
     ("[0] * 10**9", "max_list_items"),
     ("f(x) = f(x)\nf(1)", "max_recursion"),
     ("(" * 1000 + "1" + ")" * 1000, "max_depth"),
