@@ -1209,8 +1209,8 @@ def _note_iterations(err: TcalcError, kind: str, node: ast.Node, done: int) -> N
         err.loop_noted = True
         rounds = "first round" if done == 1 else f"first {done} rounds"
         err.notes = getattr(err, "notes", ()) + (
-            f"the '{kind}' loop on line {node.span.line} stopped in its round {done + 1}; what its "
-            f"{rounds} did stays done",)
+            f"the '{kind}' loop on line {node.span.line} stopped in its round {done + 1}; what ran before "
+            f"the error stays done: its {rounds}, and this round's statements before it",)
 
 
 def _bind_plain(func: UserFunction, args: tuple, kwargs: dict) -> dict:

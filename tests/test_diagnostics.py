@@ -226,5 +226,6 @@ def test_a_loop_that_fails_says_its_earlier_rounds_stay_done():
     printed, error = run_program("total = 0\nfor i in range(5):\n    total += i\n    if i == 2:\n"
                                  "        total += undefined_name\n", session)
     assert error is not None and error.kind == "name error"
-    assert any("stopped in its round 3; what its first 2 rounds did stays done" in note for note in error.notes)
+    assert any("stopped in its round 3; what ran before the error stays done: its first 2 rounds, and this "
+               "round's statements before it" in note for note in error.notes)
     assert session.globals["total"] == 3  # rounds 1-3 added 0 + 1 + 2; the failing statement is undone
