@@ -337,6 +337,21 @@ def apply(op: Op, inputs: tuple, arrays: tuple, cast: np.dtype | None = None, **
     return result
 
 
+def recorded(op: Op, inputs: tuple, out, params: dict) -> Tensor:
+    """apply's result for an `out` that op.forward already gave, where apply's other checks
+    cannot apply (tcalc.fast_path's programs: one float dtype, no view, no cast, the sizes
+    checked beforehand): the same Tensor and Node. The caller knows grad mode is on."""
+    if type(out) is not np.ndarray:
+        out = np.asarray(out)
+    result = Tensor(out)
+    for x in inputs:
+        if type(x) is Tensor and x.requires_grad:
+            result.requires_grad = True
+            result.grad_fn = Node(op, inputs, params, result)
+            break
+    return result
+
+
 # ---- the engine --------------------------------------------------------------------
 
 def _topological_order(roots: list[Node]) -> list[Node]:

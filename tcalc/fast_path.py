@@ -3,9 +3,13 @@
 `b = a * 2 + i` through the general path makes a Tensor, a promotion and an autograd check
 for each operator, and an undo journal for the statement: about 30,000 machine instructions
 an operator where NumPy's own call takes 5,000. Here, when every operand is a float32 or
-float64 tensor of one dtype (one shape, or 0-d) that records no graph, or a Python int or
+float64 tensor of one dtype (one shape, or 0-d; two matrices for `@`), or a Python int or
 float, each operator runs its op's own forward on the arrays (so the values are the
 general path's to the bit) and only the value the statement keeps becomes a Tensor.
+
+When an operand records a graph (requires grad, grad mode on), a program of its own runs
+the same kernels and makes each op's Tensor and Node as the general path's apply makes
+them (autograd.recorded): the same inputs, saved tensors, grad_fn names and gradients.
 
 An expression is compiled once, the second time it is evaluated, into a Plan kept on its
 node (`ast.Node._fast`): the names it reads and the shape of its tree. (Most nodes are
@@ -18,7 +22,7 @@ calls on arrays, with every check (dtypes, shapes, the limits' sizes) done when 
 program was made. A loop body's statements are so checked once, not at every node of
 every round.
 
-Anything else (a gradient to record, broadcasting, promotion, an unknown name, a call that
+Anything else (broadcasting, promotion, an unknown name, a call that
 is not an elementwise function, a size the cheap limit bound does not clear, vmap's batched
 run) gives NOT_FAST, and the evaluator evaluates the node its general way. Nothing here has
 an effect, so starting again is always safe; every error is the general path's to report.
@@ -27,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ast, autograd, batched, limits, ops
+from . import ast, autograd, batched, dtypes, limits, ops
 from .errors import TcalcError
 from .tensor import Tensor
 from .values import Builtin, Namespace
@@ -41,9 +45,11 @@ MAX_NODES = 64  # a longer expression goes the general way (no deep recursion he
 
 # The operators, by the op their general path runs for floats. `number / tensor` is left
 # out: PyTorch computes it as a product with the reciprocal.
+# `tensor ** number` and `matrix @ matrix` are pow's and matmul's short cases (POW, MM).
 _BINARY = {"+": ops.elementwise.ADD, "-": ops.elementwise.SUB, "*": ops.elementwise.MUL,
-           "/": ops.elementwise.DIV}
-_DIV, _NEG = ops.elementwise.DIV, ops.elementwise.NEG
+           "/": ops.elementwise.DIV, "**": ops.elementwise.POW, "@": ops.linalg.MM}
+_DIV, _NEG, _SUB, _RSUB = ops.elementwise.DIV, ops.elementwise.NEG, ops.elementwise.SUB, ops.elementwise.RSUB
+_POW, _MM, _SUM = ops.elementwise.POW, ops.linalg.MM, ops.reduce.SUM_ALL
 _scalar_operand = ops.scalar_operand
 _asarray = np.asarray
 # Tensor methods without arguments that have a kernel on float arrays: `x.sum()` is
@@ -139,12 +145,13 @@ class Plan:
     """A compiled expression: the names it reads, its tree, and the program made for the
     last signature of their values (None where that signature is not taken)."""
 
-    __slots__ = ("keys", "tree", "last")
+    __slots__ = ("keys", "tree", "last", "recording")
 
     def __init__(self, keys: tuple, tree: tuple):
         self.keys, self.tree = keys, tree
         self.last = (None, None)  # (signature, its program), set as one (a Ctrl-C between two
         # assignments would leave a program under another signature)
+        self.recording = (None, None)  # the same for the program that records a graph
 
     def run(self, names: dict, scope):
         """The value as a new Tensor, or NOT_FAST."""
@@ -162,7 +169,7 @@ class Plan:
             if kind is Tensor:
                 data = value.data
                 if value.requires_grad and autograd.is_grad_enabled():
-                    return NOT_FAST
+                    return self._record(names, scope)
                 values.append(data)
                 signature += (Tensor, data.dtype, data.shape)
             elif kind is int or kind is float:
@@ -179,21 +186,38 @@ class Plan:
             self.last = (signature, program)
         if program is None:
             return NOT_FAST
-        # The general path makes each result a Tensor, which counts while it lives; these
-        # arrays are counted here instead, by the limits' cheap bound.
-        # (check_elements' cheap bound, written out here: a call a statement costs more)
-        bounds = limits.LIMITS
-        if program.elements > bounds.max_total_elements - limits.held_by_tensors() \
-                or program.largest > bounds.max_elements:
+        value = program.run(values)
+        return value if value is NOT_FAST else Tensor(value)
+
+    def _record(self, names: dict, scope):
+        """run's value where an operand records a graph: the registers hold the names'
+        tensors themselves (a node keeps its inputs), and each step makes a Tensor."""
+        values = []
+        signature = []
+        for key in self.keys:
+            if key.__class__ is str:
+                value = names.get(key, NOT_FAST) if scope is None else _lookup(key, names, scope)
+            else:
+                torch = names.get("torch")
+                value = torch.members.get(key[1]) if type(torch) is Namespace else None
+            kind = type(value)
+            if kind is Tensor:
+                data = value.data
+                signature += (Tensor, data.dtype, data.shape)
+            elif kind is int or kind is float:
+                signature.append(kind)
+            elif kind is Builtin:
+                signature += (Builtin, value)
+            else:
+                return NOT_FAST
+            values.append(value)
+        last, program = self.recording
+        if signature != last:
+            program = _Program.make(self.tree, signature, recording=True)
+            self.recording = (signature, program)
+        if program is None:
             return NOT_FAST
-        registers = values + program.constants
-        append = registers.append
-        try:
-            for kernel, a, b in program.steps:
-                append(kernel(registers[a]) if b is None else kernel(registers[a], registers[b]))
-        except TcalcError:  # an int too large for the dtype: the general path says so
-            return NOT_FAST
-        return Tensor(registers[-1])
+        return program.run(values)
 
 
 class _Program:
@@ -202,10 +226,10 @@ class _Program:
     then the constants; the last register is the value. `elements` is what its results
     take together, `largest` the largest of them."""
 
-    __slots__ = ("steps", "constants", "elements", "largest", "_dtype")
+    __slots__ = ("steps", "constants", "elements", "largest", "_dtype", "_recording")
 
     @classmethod
-    def make(cls, tree: tuple, signature: list):
+    def make(cls, tree: tuple, signature: list, recording: bool = False):
         infos = []  # each name's value: ("tensor", dtype, shape), ("number",) or ("function", f)
         i = 0
         while i < len(signature):
@@ -221,7 +245,7 @@ class _Program:
                 i += 1
         program = cls()
         program.steps, program.constants, program.elements, program.largest = [], [], 0, 0
-        program._dtype = None
+        program._dtype, program._recording = None, recording
         try:
             dtype = program._dtype_of(tree, infos)
             if dtype is None:
@@ -232,7 +256,7 @@ class _Program:
             return None
         except TcalcError:  # a constant too large for the dtype: the general path says so
             return None
-        if not shape:  # a ufunc gives a scalar for 0-d operands; a Tensor holds an array
+        if not shape and not recording:  # a ufunc gives a scalar for 0-d operands; a Tensor holds an array
             program._step(_asarray, register)
         # Registers as run: the names' values, the constants, then the steps' results.
         values, constants = len(infos), len(program.constants)
@@ -240,6 +264,24 @@ class _Program:
         where.update({("step", j): values + constants + j for j in range(len(program.steps))})
         program.steps = tuple((kernel, where.get(a, a), where.get(b, b)) for kernel, a, b in program.steps)
         return program
+
+    def run(self, values: list):
+        """The last register's value (an array; a Tensor when recording), or NOT_FAST."""
+        # The general path makes each result a Tensor, which counts while it lives; these
+        # arrays are counted here instead, by the limits' cheap bound.
+        # (check_elements' cheap bound, written out here: a call a statement costs more)
+        bounds = limits.LIMITS
+        if self.elements > bounds.max_total_elements - limits.held_by_tensors() \
+                or self.largest > bounds.max_elements:
+            return NOT_FAST
+        registers = values + self.constants
+        append = registers.append
+        try:
+            for kernel, a, b in self.steps:
+                append(kernel(registers[a]) if b is None else kernel(registers[a], registers[b]))
+        except TcalcError:  # an int too large for the dtype: the general path says so
+            return NOT_FAST
+        return registers[-1]
 
     def _dtype_of(self, tree, infos):
         """The one dtype of the arrays in the tree (None if it has none); _NotFast if two."""
@@ -294,6 +336,8 @@ class _Program:
             op = tree[1]
             left, left_shape = self._emit(tree[2], infos)
             right, right_shape = self._emit(tree[3], infos)
+            if op is _MM or op is _POW:
+                return self._product_or_power(op, tree, left, left_shape, right, right_shape)
             if left_shape is not None:
                 if right_shape is not None:
                     if left_shape != right_shape and left_shape and right_shape:
@@ -306,13 +350,28 @@ class _Program:
             else:
                 raise _NotFast  # two numbers (or `number / tensor`)
             self._result(_size(shape))
+            if self._recording:
+                # `number - tensor` is sub's RsubBackward1 (the same subtraction)
+                op = _RSUB if op is _SUB and left_shape is None else op
+                return self._step(_recording_binary(op, self._dtype), left, right), shape
             return self._step(op.forward, left, right), shape
         operand, shape = self._emit(tree[-1], infos)
         if shape is None:
             raise _NotFast  # a number's negation or function is not a tensor's
         if kind == "neg":
             self._result(_size(shape))
+            if self._recording:
+                return self._step(_recording_unary(_NEG), operand), shape
             return self._step(_NEG.forward, operand), shape
+        if self._recording:
+            if kind == "method":
+                if tree[1] is not ops.sum_of_floats:
+                    raise _NotFast
+                self._result(1)
+                return self._step(_recording_sum(self._dtype), operand), ()
+            op = self._function_op(infos[tree[1]])
+            self._result(_size(shape))
+            return self._step(_recording_unary(op), operand), shape
         # A kernel that is not a ufunc is given an array, as it would be a tensor's (a 0-d
         # result of a kernel may be a NumPy scalar).
         if not shape and tree[-1][0] != "name":
@@ -322,21 +381,81 @@ class _Program:
             if tree[1] is ops.sum_of_floats:
                 return self._step(_SUM_ALL, operand, self._constant(None)), ()
             return self._step(tree[1], operand), ()
-        function = infos[tree[1]]
+        op = self._function_op(infos[tree[1]])
+        self._result(_size(shape))
+        return self._step(op.forward, operand), shape
+
+    @staticmethod
+    def _function_op(function: tuple):
         if function[0] != "function" or function[1].effect is not None:
             raise _NotFast
         op = ops.elementwise_op(function[1].function)
         if op is None:
             raise _NotFast
-        self._result(_size(shape))
-        return self._step(op.forward, operand), shape
+        return op
 
-    def _number(self, tree, register):
+    def _product_or_power(self, op, tree, left, left_shape, right, right_shape):
+        """`matrix @ matrix` (mm's short case) and `tensor ** number` (pow's): the register
+        and shape of the value."""
+        if op is _MM:
+            if left_shape is None or right_shape is None or len(left_shape) != 2 or len(right_shape) != 2 \
+                    or left_shape[1] != right_shape[0]:
+                raise _NotFast  # a vector, a batch or mismatched sizes: matmul's other cases
+            shape = (left_shape[0], right_shape[1])
+            self._result(_size(shape))
+            if self._recording:
+                return self._step(_recording_binary(op, self._dtype), left, right), shape
+            return self._step(op.forward, left, right), shape
+        if left_shape is None or right_shape is not None:
+            raise _NotFast  # `number ** tensor`, `tensor ** tensor`: PowBackward2 and 1
+        self._result(_size(left_shape))
+        if self._recording:
+            return self._step(_recording_binary(op, self._dtype), left, right), left_shape
+        if not left_shape and tree[2][0] != "name":  # not a ufunc: given an array
+            left = self._step(_asarray, left)
+        return self._step(op.forward, left, self._number(tree[3], right, exact=False)), left_shape
+
+    def _number(self, tree, register, exact: bool = True):
         """A number's register as the dtype's 0-d array, as the general path converts it: a
-        constant once, a name's value at each run."""
+        constant once, a name's value at each run. `exact=False`: a name's int as
+        scalar_operand gives it (an exponent: `_number_operand`'s NumPy scalar is shown to
+        give the same bits to + - * / only)."""
+        if self._recording:
+            return register  # the number itself: a node keeps it, its kernel converts it
         if tree[0] == "number":
             return self._constant(_scalar_operand(tree[1], self._dtype))
-        return self._step(_number_operand, register, self._constant(self._dtype))
+        convert = _number_operand if exact else _scalar_operand
+        return self._step(convert, register, self._constant(self._dtype))
+
+
+# The kernels of a recording program: the op's forward on its operands' arrays (a number as
+# the general path converts it), and its Tensor and Node made as apply makes them.
+
+def _recording_binary(op, dtype: np.dtype):
+    forward, recorded = op.forward, autograd.recorded
+
+    def kernel(a, b):
+        x = a.data if type(a) is Tensor else _scalar_operand(a, dtype)
+        y = b.data if type(b) is Tensor else _scalar_operand(b, dtype)
+        return recorded(op, (a, b), forward(x, y), {})
+    return kernel
+
+
+def _recording_unary(op):
+    forward, recorded = op.forward, autograd.recorded
+
+    def kernel(a):
+        return recorded(op, (a,), forward(a.data), {})
+    return kernel
+
+
+def _recording_sum(dtype: np.dtype):
+    """`x.sum()`: ops.sum's short case, whose node keeps these params."""
+    recorded, dtype = autograd.recorded, dtypes.BY_NUMPY[dtype]
+
+    def kernel(a):
+        return recorded(_SUM, (a,), _SUM_ALL(a.data, None), {"axes": None, "keepdim": False, "dtype": dtype})
+    return kernel
 
 
 # Ints of at most this size are exact in float32 and float64: as an operand, the dtype's

@@ -9,9 +9,10 @@ from conftest import run_program
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tcalc import fast_path, limits
+from tcalc import autograd, fast_path, limits
 from tcalc.evaluator import Session
 from tcalc.parser import parse
+from tcalc.tensor import Tensor
 
 PRELUDE = """\
 a = tensor([1.5, -2.0, 3.25])
@@ -22,17 +23,22 @@ h = tensor([1.0, 2.0, 3.0], dtype=torch.float16)
 k = arange(3)
 g = tensor([1.0, 2.0, 3.0], requires_grad=True)
 n = 7
+g2 = tensor([0.5, -1.0, 2.0], requires_grad=True)
+m = tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+w = tensor([[0.1, 0.2], [-0.3, 0.4], [0.5, -0.6]], requires_grad=True)
+w2 = tensor([[1.0, -2.0, 0.5], [0.25, 0.75, -1.0]], requires_grad=True)
+wd = tensor([[0.1, 0.2], [-0.3, 0.4], [0.5, -0.6]], dtype=torch.float64, requires_grad=True)
 """
 
 leaves = st.sampled_from(["a", "b", "s", "d", "h", "k", "g", "n", "2", "0.5", "-3", "True", "1e30",
-                          "2**70", "a[0]", "undefined_name"])
+                          "2**70", "a[0]", "undefined_name", "m", "w", "wd"])
 
 
 def expressions():
     return st.recursive(
         leaves,
         lambda inner: st.one_of(
-            st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "**", "//"]), inner)
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "**", "//", "@"]), inner)
             .map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
             inner.map(lambda e: f"-{e}"),
             st.tuples(st.sampled_from(["exp", "sin", "log", "tanh", "sqrt", "torch.exp", "abs", "print"]),
@@ -42,10 +48,28 @@ def expressions():
         max_leaves=8)
 
 
+def graph(t) -> tuple | None:
+    """What a tensor's graph is made of, as a backward reads it: each node's name, params,
+    saved versions and freed flag, each input (a number, or a tensor's dtype, shape, flags
+    and, for a leaf, which leaf by its id's rank in this walk) and the node it feeds."""
+    leaves: dict = {}
+
+    def node(n, depth=0):
+        if n is None or depth > 40:
+            return None
+        inputs = tuple((x if type(x) is not Tensor else
+                        (x.data.dtype.str, x.data.shape, x.requires_grad,
+                         leaves.setdefault(id(x), len(leaves)) if x.grad_fn is None else None),
+                        node(edge, depth + 1)) for x, edge in zip(n.inputs, n.edges))
+        return (n.name, repr(sorted(n.params.items())), n.saved and tuple(s[:2] for s in n.saved),
+                n.freed, inputs)
+    return node(t.grad_fn)
+
+
 def outcome(source: str, fast: bool) -> tuple:
     """What a user sees of each statement (text, or the error's kind, message and place),
     and the bits of the session's tensors after it."""
-    with pytest.MonkeyPatch.context() as m:
+    with pytest.MonkeyPatch.context() as m, autograd.grad_mode(True):  # (a program may turn it off)
         if not fast:
             m.setattr(fast_path, "evaluate", lambda node, names, scope: fast_path.NOT_FAST)
         session = Session()
@@ -54,7 +78,8 @@ def outcome(source: str, fast: bool) -> tuple:
         tensors = {name: v for name, v in session.globals.items() if type(v).__name__ == "Tensor"}
         # Which names hold one tensor object (`y = x` binds x's own tensor).
         same = {name: tuple(sorted(n for n, w in tensors.items() if w is v)) for name, v in tensors.items()}
-        state = {name: (type(v.data).__name__, v.data.dtype.str, v.data.tobytes(), v.requires_grad, same[name])
+        state = {name: (type(v.data).__name__, v.data.dtype.str, v.data.tobytes(), v.requires_grad, same[name],
+                        None if v.grad is None else (v.grad.data.dtype.str, v.grad.data.tobytes()), graph(v))
                  for name, v in tensors.items()}
     seen = (printed, None if error is None else (error.kind, error.message, error.span))
     return seen, state
@@ -69,10 +94,11 @@ def test_fast_path_answers_as_the_general_path(expression, in_loop):
 
 # Operands the fast path takes, and values that change between rounds what its compiled
 # programs were made for (a tensor's dtype and shape, a number's type, what `exp` is).
-fast_leaves = st.sampled_from(["a", "b", "s", "d", "n", "x", "i", "2", "0.5", "3.0", "e"])
+fast_leaves = st.sampled_from(["a", "b", "s", "d", "n", "x", "i", "2", "0.5", "3.0", "e", "m", "w"])
 ROUNDS = """\
 for i, x, e, n in [(0, a, exp, 7), (1, a, exp, 300), (2, s, exp, 0.5), (3, d, sin, 2**70),
-                   (4, b, exp, 16777217), (5, d, exp, -9007199254740993), (6, tensor([1.0, 2.0]), exp, 7)]:
+                   (4, b, exp, 16777217), (5, d, exp, -9007199254740993), (6, tensor([1.0, 2.0]), exp, 7),
+                   (7, m, tanh, 2), (8, w, exp, 3)]:
 """
 
 
@@ -80,7 +106,7 @@ def fast_expressions():
     return st.recursive(
         fast_leaves,
         lambda inner: st.one_of(
-            st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner)
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "**", "@"]), inner)
             .map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
             inner.map(lambda e: f"-{e}"),
             st.tuples(st.sampled_from(["exp", "sqrt", "torch.exp", "torch.tanh", "e"]), inner)
@@ -141,6 +167,10 @@ def test_an_expression_is_compiled_when_evaluated_again_and_kept_on_its_node():
     "r = torch.exp(d) - d * 0.5",
     "r = s * a - 3",
     "with torch.no_grad():\n    r = g * 2",
+    "with torch.no_grad():\n    r = (tanh(m @ w) @ w2) ** 3 - a.sum() ** n",
+    "r = g * 2",
+    "r = ((tanh(m @ w) @ w2) ** 2).sum()",
+    "r = 1 - (g * g2 + s) / 3",
 ])
 def test_the_fast_path_takes_plain_float_arithmetic(source, monkeypatch):
     """These go the fast way (a switch-off would change nothing visible otherwise)."""
@@ -163,10 +193,10 @@ def test_the_fast_path_takes_plain_float_arithmetic(source, monkeypatch):
     assert type(session.globals["r"]).__name__ == "Tensor"
 
 
-@pytest.mark.parametrize("source", ["r = g * 2", "r = h * 2", "r = k + 1", "r = a + d", "r = 2 / a",
+@pytest.mark.parametrize("source", ["r = h * 2", "r = k + 1", "r = a + d", "r = 2 / a",
                                     "r = a * tensor([[1.0], [2.0]])"])
 def test_what_the_fast_path_leaves_to_the_general_one(source):
-    """A graph to record, float16, integers, promotion, `number / tensor` (a reciprocal in
+    """float16, integers, promotion, `number / tensor` (a reciprocal in
     PyTorch), broadcasting."""
     session = Session()
     run_program(PRELUDE, session)
@@ -221,3 +251,97 @@ def test_the_fast_kernels_give_the_general_ones_bits():
                 general = kernel(ops.scalar_operand(n, x.dtype), x)
                 fast = kernel(fast_path._number_operand(n, x.dtype), x)
                 assert fast.dtype == general.dtype and fast.tobytes() == general.tobytes(), (n, kernel)
+
+
+# ---- graphs recorded by the fast path ------------------------------------------------------
+# Leaves that require grad beside ones that do not, products and powers, each name's value
+# changing between rounds: the nodes, saved tensors, grad_fn names and .grad must be the
+# general path's, and so must every error.
+graph_leaves = st.sampled_from(["g", "g2", "a", "b", "s", "n", "i", "2", "0.5", "x", "y"])
+GRAPH_ROUNDS = """\
+for i, x, y, e in [(0, g, g2, tanh), (1, g, a, exp), (2, a, b, tanh), (3, g2, s, tanh), (4, d, d, exp),
+                   (5, tensor(1.5, requires_grad=True), g, sin)]:
+"""
+
+
+def graph_expressions():
+    return st.recursive(
+        graph_leaves,
+        lambda inner: st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/"]), inner)
+            .map(lambda t: f"({t[0]} {t[1]} {t[2]})"),
+            st.tuples(inner, st.sampled_from(["2", "3", "0.5", "n", "i"])).map(lambda t: f"({t[0]} ** {t[1]})"),
+            inner.map(lambda e: f"-{e}"),
+            st.tuples(st.sampled_from(["tanh", "exp", "torch.sin", "e"]), inner).map(lambda t: f"{t[0]}({t[1]})"),
+            inner.map(lambda e: f"{e}.sum()"),
+        ),
+        max_leaves=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(graph_expressions(), st.sampled_from(["plain", "retain", "twice", "no_grad", "toggle"]))
+def test_recorded_graphs_are_the_general_paths(expression, how):
+    """The same statement evaluated round after round (compiled at the second), then a
+    backward from it: a second backward through the freed graph, retain_graph, no_grad and
+    requires_grad_ switched between rounds, so that a program made for one round's values
+    must not be run for another's."""
+    backward = {"plain": "r.sum().backward()",
+                "retain": "r.sum().backward(retain_graph=True)\n    r.sum().backward()",
+                "twice": "q = r.sum()\n    q.backward()\n    q.backward()",
+                "no_grad": "r.sum().backward() if i % 2 else None",
+                "toggle": "g.requires_grad_(i % 3 != 1)\n    r.sum().backward() if r.requires_grad else None"}[how]
+    body = f"    r = {expression}\n    print(r)\n    {backward}\n"
+    if how == "no_grad":
+        body = f"    torch.set_grad_enabled(i % 2 == 1)\n{body}    torch.set_grad_enabled(True)\n"
+    source = f"{GRAPH_ROUNDS}{body}r"
+    assert outcome(source, True) == outcome(source, False), source
+
+
+@pytest.mark.parametrize("source", [
+    # a tensor a node saved, changed in place before the backward: both refuse alike
+    "for i in range(3):\n    r = (g * b).sum()\n    b.add_(1)\n    r.backward()",
+    "for i in range(3):\n    r = (g ** 2).sum()\n    with torch.no_grad():\n        g.mul_(2)\n    r.backward()",
+    # the leaf's .grad accumulates over rounds, and a graph kept by a name is backwarded later
+    "qs = []\nfor i in range(4):\n    r = ((tanh(m @ w) @ w2) ** 2).sum()\n    qs.append(r)\nqs[2].backward()\nqs[3].backward()",
+    "for i in range(3):\n    h2 = tanh(m @ w)\n    r = (h2 * h2).sum() + h2.sum()\n    r.backward()",
+    # grad() of a recorded graph, and a hook on the leaf
+    "for i in range(3):\n    r = (w2 * w2 * i).sum()\n    print(torch.autograd.grad(r, w2))",
+    "hook = w.register_hook(lambda t: t * 2)\nfor i in range(3):\n    r = (m @ w).sum()\n    r.backward()",
+    # the leaf's flag turned off and on: the plan is made again, not reused
+    "for i in range(4):\n    w.requires_grad_(i != 2)\n    r = ((m @ w) ** 2).sum()\n    print(r.requires_grad, r.grad_fn is None or r.grad_fn.name())",
+    "for i in range(3):\n    r = (m @ w).sum()\n    r.backward()\n    r.backward()",
+])
+def test_recorded_graphs_answer_as_the_general_path(source):
+    assert outcome(source + "\nr", True) == outcome(source + "\nr", False), source
+
+
+def test_a_recorded_graph_has_the_gradients_of_finite_differences():
+    """The MLP step in float64, compiled and run by the fast path, against central
+    differences of its loss."""
+    session = Session()
+    run_program("X = randn(6, 5, dtype=torch.float64)\nW1 = randn(5, 4, dtype=torch.float64, requires_grad=True)\n"
+                "W2 = randn(4, 3, dtype=torch.float64, requires_grad=True)", session)
+    step = parse("L = ((tanh(X @ W1) @ W2) ** 2).sum()").statements[0]
+    taken = []
+    for _ in range(3):
+        value = fast_path.evaluate(step.value, session.globals, None)
+        taken.append(value is not fast_path.NOT_FAST)
+    assert taken == [False, True, True]
+    assert value.grad_fn.name == "SumBackward0" and value.requires_grad
+    session.globals["L"] = value
+    printed, error = run_program("L.backward()", session)
+    assert error is None
+    X, W1, W2 = (session.globals[k].data for k in ("X", "W1", "W2"))
+
+    def loss(w1, w2):
+        return ((np.tanh(X @ w1) @ w2) ** 2).sum()
+
+    for name, W in (("W1", W1), ("W2", W2)):
+        numeric = np.zeros_like(W)
+        for index in np.ndindex(W.shape):
+            plus, minus = W.copy(), W.copy()
+            plus[index] += 1e-6
+            minus[index] -= 1e-6
+            args = {"W1": (plus, W2), "W2": (W1, plus)}[name], {"W1": (minus, W2), "W2": (W1, minus)}[name]
+            numeric[index] = (loss(*args[0]) - loss(*args[1])) / 2e-6
+        np.testing.assert_allclose(session.globals[name].grad.data, numeric, rtol=1e-6, atol=1e-8)
