@@ -1,6 +1,8 @@
 """tanh of a float32 tensor of 4,096 to 16,384 elements takes a polynomial path
 (elementwise._tanh_rounded_once) that must give, bit for bit, what the float64 tanh
-rounded once gives (what smaller tensors get, and what matched PyTorch in the sweeps)."""
+rounded once gives (what smaller tensors get, and what matched PyTorch in the sweeps). Where
+NumPy's float64 tanh is its AVX-512 kernel (elementwise._simd_float64_tanh) the round trip
+itself is faster, and is taken instead."""
 from __future__ import annotations
 
 import numpy as np
@@ -62,9 +64,12 @@ def test_views_and_shapes():
         assert_same_bits(elementwise._tanh_rounded_once(v), v)
 
 
+@pytest.mark.parametrize("simd", [True, False])
 @pytest.mark.parametrize("shape", [(256, 64), (64, 64), (63, 64), (16384,), (16385,)])
-def test_tanh_of_a_tensor(shape):
-    """ops.tanh on float32 tensors at both edges of the polynomial path and beyond it."""
+def test_tanh_of_a_tensor(shape, simd, monkeypatch):
+    """ops.tanh on float32 tensors at both edges of the polynomial path and beyond it, with
+    NumPy's float64 tanh taken as vectorised (the round trip itself) or not (the polynomial)."""
+    monkeypatch.setattr(elementwise, "_SIMD_TANH", [simd])
     x = (np.random.default_rng(4).standard_normal(shape) * 1.5).astype(np.float32)
     got = ops.tanh(Tensor(x)).data
     if x.size <= elementwise.ROUND_ONCE_SIZE:

@@ -502,9 +502,29 @@ def _tanh_rounded_once(a: np.ndarray) -> np.ndarray:
 
 
 def _tanh_forward(a):
-    if a.dtype == np.float32 and TANH_POLYNOMIAL_SIZE <= a.size <= ROUND_ONCE_SIZE:
+    if a.dtype == np.float32 and TANH_POLYNOMIAL_SIZE <= a.size <= ROUND_ONCE_SIZE and not _simd_float64_tanh():
         return _tanh_rounded_once(a)
     return _rounded_tanh(a)
+
+
+_SIMD_TANH: list = []  # [whether NumPy's float64 tanh is vectorised here], found at first use
+
+
+def _simd_float64_tanh() -> bool:
+    """Whether NumPy runs its float64 tanh as its AVX-512 kernel on this machine (the
+    X86_V4 build of the loop; the AVX2 build calls C's tanh per element): there the float64
+    round trip _tanh_rounded_once stands in for is itself the faster way, 17 us against
+    67 us at 256x64, and gives the same bits by definition. NumPy before 2.0 cannot say:
+    the polynomial, as elsewhere. (Asked once: the answer is the process's.)"""
+    if not _SIMD_TANH:
+        try:
+            from numpy.lib.introspect import opt_func_info
+
+            current = opt_func_info(func_name="^tanh$", signature="float64")["tanh"]["dd"]["current"]
+        except (ImportError, KeyError, TypeError):
+            current = ""
+        _SIMD_TANH.append(current in ("X86_V4", "AVX512_SKX"))
+    return _SIMD_TANH[0]
 
 
 _rounded_tanh = _rounded_once(np.tanh)
