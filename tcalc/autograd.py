@@ -131,7 +131,14 @@ class Node:
         # is the backward's to change.
         self.inputs, self._originals = inputs, None
         reads = op.reads_inputs
-        if reads is not ALL and len(inputs) > op.first_unread:
+        if reads is not ALL and len(inputs) == 1 and op.first_unread == 0:
+            # one input its backward does not read (tanh, sum): its stand-in made in place
+            x = inputs[0]
+            if type(x) is Tensor and x.data.size >= STAND_IN_SIZE:
+                stand_in = _stand_in(x)
+                if stand_in is not None:
+                    self.inputs, self._originals = (stand_in,), (weakref.ref(x),)
+        elif reads is not ALL and len(inputs) > op.first_unread:
             for i, x in enumerate(inputs):
                 if type(x) is Tensor and i not in reads and x.data.size >= STAND_IN_SIZE:
                     self.inputs, self._originals = _stand_ins(inputs, reads)
@@ -266,15 +273,23 @@ def _stand_ins(inputs: tuple, reads) -> tuple[tuple, tuple | None]:
     for i, x in enumerate(inputs):
         if type(x) is not Tensor or i in reads or x.data.size < STAND_IN_SIZE:
             continue
-        maker = x.grad_fn
-        # A result its own node reads stays itself: that node keeps its elements anyway,
-        # and a second derivative needs it with its graph (Node.output).
-        if maker is not None and not maker.op.reads_output or maker is None and not x.requires_grad:
+        stand_in = _stand_in(x)
+        if stand_in is not None:
             if originals is None:
                 originals = [None] * len(inputs)
-            kept[i] = Tensor(shape_only(x.data), x.requires_grad, x.grad_fn)
+            kept[i] = stand_in
             originals[i] = weakref.ref(x)
     return (inputs, None) if originals is None else (tuple(kept), tuple(originals))
+
+
+def _stand_in(x: Tensor) -> Tensor | None:
+    """The stand-in of an unread input tensor, None where it stays itself: a leaf that
+    requires grad, and a result its own node reads (that node keeps its elements anyway, and
+    a second derivative needs it with its graph: Node.output)."""
+    maker = x.grad_fn
+    if maker is not None and not maker.op.reads_output or maker is None and not x.requires_grad:
+        return Tensor(shape_only(x.data), x.requires_grad, maker)
+    return None
 
 
 _MODIFIED_HINT = ("a tensor this gradient needs was changed in place (add_, +=, X[i] = ..., or through "
