@@ -528,8 +528,16 @@ def _accumulate(pending: list, create_graph: bool) -> None:
             fresh[id(leaf)] = [leaf, grad if _unshared(grad) else Tensor(np.array(grad.data, copy=True))]
         else:
             inplace.append((leaf.grad, grad))
-    if inplace and not all(type(t) is Tensor and t.data.flags.writeable and t.data.dtype == g.data.dtype
-                           and t.data.shape == g.data.shape for t, g in inplace):
+    plain = True  # every .grad a writable Tensor of the gradient's dtype and shape (a loop: no generator)
+    for t, g in inplace:
+        if type(t) is not Tensor:
+            plain = False
+            break
+        d, e = t.data, g.data
+        if not (d.flags.writeable and d.dtype == e.dtype and d.shape == e.shape):
+            plain = False
+            break
+    if not plain:
         # An assigned .grad of another dtype, or read-only: the addition may fail part way.
         saved = [(t, t.data.copy()) for t, _ in inplace if type(t) is Tensor]
         try:
@@ -545,7 +553,11 @@ def _accumulate(pending: list, create_graph: bool) -> None:
         inplace = []
     for t, g in inplace:
         t.data += g.data
-        bump_version(t)
+        vc = t._vc  # bump_version(t), inline
+        if vc is None:
+            t._vc = [1]
+        else:
+            vc[0] += 1
     for leaf, new in fresh.values():
         leaf.grad = new
 
