@@ -310,6 +310,10 @@ def test_recorded_graphs_are_the_general_paths(expression, how):
     # the leaf's flag turned off and on: the plan is made again, not reused
     "for i in range(4):\n    w.requires_grad_(i != 2)\n    r = ((m @ w) ** 2).sum()\n    print(r.requires_grad, r.grad_fn is None or r.grad_fn.name())",
     "for i in range(3):\n    r = (m @ w).sum()\n    r.backward()\n    r.backward()",
+    # a function's body, its names local, called again; grad(f) and its second derivative
+    "def f(x, k):\n    y = x * x * k\n    return (y - x / 2).sum()\nfor i in range(3):\n    r = f(g2, i + 1)\n    r.backward()",
+    "f = lambda x: (tanh(x) ** 3 * x).sum()\nfor i in range(3):\n    r = grad(f)(g2)\n    print(r, grad(grad(f))(s * 1.0))",
+    "for i in range(3):\n    r = (g2 * g2 * g2).sum()\n    (q,) = torch.autograd.grad(r, g2, create_graph=True)\n    q.sum().backward()",
 ])
 def test_recorded_graphs_answer_as_the_general_path(source):
     assert outcome(source + "\nr", True) == outcome(source + "\nr", False), source
