@@ -2,11 +2,13 @@
 callgrind: the same count on a busy machine as on a quiet one, where wall-clock figures of
 such small work move by tens of percent.
 
-    python benchmarks/instructions.py [--iterations 2000] [--case loop|mlp512|mlp64|tiny|parse|startup]
+    python benchmarks/instructions.py [--iterations 2000] [--case loop|mlp512|mlp64|mlp64loop|mlp512loop|tiny|parse|startup]
 
 --case mlp512 and mlp64 count the autograd case's MLP instead (a forward+backward step,
 BLAS on one thread, against the hand-written NumPy gradients; after a first step), at hidden size 512 or 64
-(default 5 steps: under callgrind a step of hidden 512 takes seconds); --case tiny the tiny graph `y = 2 * dot(x, x); y.backward()` as
+(default 5 steps: under callgrind a step of hidden 512 takes seconds); --case mlp64loop and
+mlp512loop the same steps as the body of a `for` loop (parsed once, its statements evaluated
+again each round, as a training loop's are: the evaluator's fast path compiles them); --case tiny the tiny graph `y = 2 * dot(x, x); y.backward()` as
 statements; --case parse tcalc's parse of the 2000-line script of run.py's script case,
 a line, against CPython's compile() of the same text (after one parse each, which compiles
 the lexer's patterns); --case startup the whole process `tcalc -e "1 + 1"` against
@@ -58,10 +60,13 @@ from tcalc.evaluator import Session
 session = Session()
 for statement in session_statements(mlp_setup({hidden})):
     session.execute(statement)
-steps = session_statements(MLP_STEP * (1 + int(sys.argv[1])))
+steps = session_statements({steps})
 for statement in steps:
     session.execute(statement)
 """
+# The steps as statements of their own (mlp64), or as a loop's body (mlp64loop).
+MLP_STATEMENTS = "MLP_STEP * (1 + int(sys.argv[1]))"
+MLP_LOOP = "'for i in range(%d):\\n    ' % (1 + int(sys.argv[1])) + MLP_STEP.replace('; ', '\\n    ')"
 MLP_NUMPY_SIDE = """\
 import sys
 sys.path.insert(0, {here!r})
@@ -126,7 +131,8 @@ def per_iteration(program: str, iterations: int, env: dict | None = None) -> flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, help="default 2000 (loop, tiny), 5 (mlp)")
-    parser.add_argument("--case", choices=("loop", "mlp512", "mlp64", "tiny", "parse", "startup"), default="loop")
+    parser.add_argument("--case", choices=("loop", "mlp512", "mlp64", "mlp512loop", "mlp64loop", "tiny", "parse",
+                                           "startup"), default="loop")
     args = parser.parse_args()
     here = str(HERE)
     if args.case == "startup":
@@ -148,9 +154,11 @@ def main() -> None:
     elif args.case == "tiny":
         sides, what = (TINY_TCALC_SIDE.format(here=here), TINY_NUMPY_SIDE), "a pair of statements"
     else:
-        hidden = int(args.case[3:])
-        sides = (MLP_TCALC_SIDE.format(here=here, hidden=hidden), MLP_NUMPY_SIDE.format(here=here, hidden=hidden))
-        what = f"a step ({MLP_STEP.strip()}, hidden {hidden})"
+        looped = args.case.endswith("loop")
+        hidden = int(args.case[3:-4] if looped else args.case[3:])
+        sides = (MLP_TCALC_SIDE.format(here=here, hidden=hidden, steps=MLP_LOOP if looped else MLP_STATEMENTS),
+                 MLP_NUMPY_SIDE.format(here=here, hidden=hidden))
+        what = f"a step ({MLP_STEP.strip()}, hidden {hidden}{', a loop body' if looped else ''})"
     iterations = args.iterations or (5 if args.case.startswith("mlp") else 2000)
     env = {"OPENBLAS_NUM_THREADS": "1"} if args.case.startswith("mlp") else None
     tcalc, numpy = (per_iteration(side, iterations, env) for side in sides)
