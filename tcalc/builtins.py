@@ -1341,8 +1341,17 @@ def attribute(obj, name: str, default=_RAISE):
         return BoundMethod(method, obj)
     if isinstance(obj, tuple) and hasattr(obj, "_fields") and name in obj._fields:  # torch.return_types
         return python_values.field(obj, name)
-    if isinstance(obj, np.ndarray) and name in ("shape", "dtype", "T", "ndim", "size"):
-        return python_values.numpy_attribute(obj, name)
+    if isinstance(obj, np.ndarray):
+        if name in ("shape", "dtype", "T", "ndim", "size"):
+            return python_values.numpy_attribute(obj, name)
+        from .numpy_module import ARRAY_METHODS  # (an array: .numpy() or np made it)
+
+        method = ARRAY_METHODS.get(name)
+        if method is not None:
+            return BoundMethod(method, obj)
+        return missing(TcalcTypeError(f"'numpy.ndarray' object has no attribute '{name}'",
+                                      hint="tcalc's arrays have " + ", ".join(sorted(ARRAY_METHODS))
+                                           + "; convert to a tensor (torch.from_numpy) for the rest"))
     if isinstance(obj, dtypes.DType) and name == "is_floating_point":
         return obj.is_floating_point
     kind = "torch.Size" if isinstance(obj, Size) else type_name(obj)

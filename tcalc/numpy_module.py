@@ -173,6 +173,106 @@ MEMBERS = Members(
          "convert to a tensor (torch.from_numpy) for the rest")
 
 
+# ---- the methods of an array -------------------------------------------------------------
+#
+# `a.reshape(2, 3)`, `a.sum()`, `a.astype(np.float32)`, `a.tolist()`: NumPy's own, on the
+# arrays `x.numpy()` and np's functions give, with NumPy's errors. Each result is no larger
+# than the array (tolist's items are counted against the list limit first).
+
+def _numpy_errors(call):
+    try:
+        return call()
+    except (ValueError, TypeError) as err:  # NumPy's AxisError is a ValueError
+        kind = TcalcTypeError if isinstance(err, TypeError) else TcalcValueError
+        raise kind(str(err).splitlines()[0]) from None
+
+
+def _shape_of(shape: tuple, name: str) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in shape):
+        raise TcalcTypeError(f"{name}(): the shape must be ints or a tuple of ints")
+    return shape
+
+
+def _reshape(a, *shape):
+    shape = _shape_of(shape, "reshape")
+    return _numpy_errors(lambda: a.reshape(shape))
+
+
+def _transpose(a, *axes):
+    axes = _shape_of(axes, "transpose") or None
+    return _numpy_errors(lambda: a.transpose(axes))
+
+
+def _astype(a, kind, /):
+    """(`kind` by position only: a `dtype` parameter would be read as a torch dtype.)"""
+    if isinstance(kind, str) and kind in _DTYPE_NAMES:
+        target = np.dtype(kind)
+    elif isinstance(kind, Builtin) and getattr(kind, "dtype", None) is not None:  # np.float32, float
+        target = kind.dtype.numpy
+    elif isinstance(kind, str):
+        raise TcalcTypeError(f"data type {kind!r} not understood")
+    else:  # NumPy names the value as its repr shows it: a torch dtype as torch.float32
+        shown = repr(kind) if isinstance(kind, dtypes.DType) else type_name(kind)
+        raise TcalcTypeError(f"Cannot interpret '{shown}' as a data type")
+    with np.errstate(all="ignore"):
+        return a.astype(target)
+
+
+_DTYPE_NAMES = frozenset(("float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+                          "bool", "float", "int", "complex64", "complex128"))
+
+
+def _tolist(a):
+    limits.check_list(a.size)
+    return a.tolist()
+
+
+def _item(a):
+    return _numpy_errors(a.item)
+
+
+def _array_reduction(function):
+    def reduce(a, axis=None, dtype=None, keepdims=False):
+        dtype = _numpy_dtype(dtype)
+        with np.errstate(all="ignore"):
+            return _numpy_errors(lambda: function(a, axis=axis, dtype=dtype, keepdims=keepdims))
+    return reduce
+
+
+def _array_extreme(function):
+    def extreme(a, axis=None, keepdims=False):
+        return _numpy_errors(lambda: function(a, axis=axis, keepdims=keepdims))
+    return extreme
+
+
+def _array_index(function):
+    def index(a, axis=None):
+        return _numpy_errors(lambda: function(a, axis=axis))
+    return index
+
+
+def _cumulative(function):
+    def cumulative(a, axis=None, dtype=None):
+        dtype = _numpy_dtype(dtype)
+        return _numpy_errors(lambda: function(a, axis=axis, dtype=dtype))
+    return cumulative
+
+
+ARRAY_METHODS = {name: Builtin(name, f) for name, f in {
+    "reshape": _reshape, "transpose": _transpose, "astype": _astype, "tolist": _tolist, "item": _item,
+    "copy": np.copy, "flatten": np.ravel, "ravel": np.ravel,
+    "squeeze": lambda a, axis=None: _numpy_errors(lambda: np.squeeze(a, axis)),
+    **{name: _array_reduction(f) for name, f in (("sum", np.sum), ("mean", np.mean), ("prod", np.prod),
+                                                 ("std", np.std), ("var", np.var))},
+    **{name: _array_extreme(f) for name, f in (("max", np.max), ("min", np.min), ("any", np.any),
+                                               ("all", np.all))},
+    **{name: _array_index(f) for name, f in (("argmax", np.argmax), ("argmin", np.argmin))},
+    **{name: _cumulative(f) for name, f in (("cumsum", np.cumsum), ("cumprod", np.cumprod))},
+}.items()}
+
+
 # ---- the bridge on torch's side -----------------------------------------------------------
 
 def from_numpy(a) -> Tensor:
