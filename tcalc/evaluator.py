@@ -118,6 +118,7 @@ class Session:
         self._block_depth = 0  # compound statements the top level is inside
         self.printed: list[str] = []
         self.write = write or self.printed.append
+        self.showing: ast.Node | None = None  # the statement whose value run() yielded last
 
     # ---- statements -----------------------------------------------------------------------
 
@@ -133,17 +134,27 @@ class Session:
             for statement in program.statements:
                 value = self.execute(statement)
                 if value is not None:
+                    self.showing = statement
                     yield value
             return
         outer = Journal(self.globals)
-        values = []
+        shown = []
         try:
             for i, statement in enumerate(program.statements):
-                values.append(self.execute(statement, outer, last=i == len(program.statements) - 1))
+                value = self.execute(statement, outer, last=i == len(program.statements) - 1)
+                if value is not None:
+                    shown.append((statement, value))
         except BaseException:
             outer.rollback()
             raise
-        yield from (v for v in values if v is not None)
+        for self.showing, value in shown:
+            yield value
+
+    def too_deep_to_show(self) -> TcalcError:
+        """The error for a value (the one `run` yielded last) nested deeper than Python
+        follows to write it, at the statement that gave it."""
+        return limits.refuse("max_depth", "the value is nested too deeply to show",
+                             "show a part of it (x[0]), or its len()").at(self.showing.span)
 
     def execute(self, node: ast.Node, outer: Journal | None = None, last: bool = True) -> object:
         """Run one top-level statement; returns the value to show, or None. On an error,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .errors import InternalError, OutputFailed, TcalcError
+from .errors import OutputFailed, TcalcError
 from .render import error_text, show
 
 
@@ -79,7 +79,7 @@ def run_source(session, source: str, filename: str, output: Output, atomic: bool
         return False
     except OutputFailed as failed:  # print() could not write: the front end's own fault
         raise failed.error from None
-    except RecursionError:  # printing a value nested deeper than Python can follow
-        output.error(error_text(InternalError("the value is nested too deeply to print"), source, filename))
+    except RecursionError:  # showing a value nested deeper than Python can follow
+        output.error(error_text(session.too_deep_to_show(), source, filename))
         return False
     return True

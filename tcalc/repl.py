@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 
 from . import shell_commands
-from .errors import InternalError, TcalcError
+from .errors import TcalcError
 from .evaluator import Session
 from .output import Output, run_source
 from .render import error_text
@@ -107,8 +107,8 @@ class Shell:
                 self._remember(value)
         except TcalcError as err:
             self.output.error(error_text(err, text, filename) + self._kept(err, text))
-        except RecursionError:  # printing a value nested deeper than Python can follow
-            self.output.error(error_text(InternalError("the value is nested too deeply to print"), text, filename))
+        except RecursionError:  # showing a value nested deeper than Python can follow
+            self.output.error(error_text(session.too_deep_to_show(), text, filename))
         except KeyboardInterrupt:
             self.output.error("interrupted: the statement that was running is undone" + self._kept(None, text))
 

@@ -267,3 +267,13 @@ def test_nesting_beyond_python_names_the_statement():
     limits.configure({"max_depth": 10 ** 6})
     error = refusal("y = 1\nx = " + "(" * 30000 + "1" + ")" * 30000 + "\nz = 2")
     assert "max_depth" in error.message and error.span.line == 2
+
+
+def test_a_value_too_deeply_nested_to_show_is_refused_at_its_statement(capsys):
+    from tcalc import cli
+
+    program = "x = []\nfor i in range(100000):\n    x = [x]\nx\nlen(x)"
+    assert cli.main(["-e", program]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("<-e>:4:1: limit exceeded: the value is nested too deeply to show"), err
+    assert "Traceback" not in err and "internal error" not in err
