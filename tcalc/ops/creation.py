@@ -471,11 +471,13 @@ def _first_items_shape(data) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def _nested_shape(data, depth: int = 0) -> tuple[int, ...]:
+def _nested_shape(data, depth: int = 0, first: bool = True) -> tuple[int, ...]:
+    """`first`: data is reached through first items only, where PyTorch reads the sizes
+    (and a string there is a dimension too many)."""
     if isinstance(data, (list, tuple)):
         if not data:
             return (0,)
-        inner = [_nested_shape(item, depth + 1) for item in data]
+        inner = [_nested_shape(item, depth + 1, first and i == 0) for i, item in enumerate(data)]
         for i, s in enumerate(inner):
             if s != inner[0]:
                 raise TcalcValueError(
@@ -489,6 +491,10 @@ def _nested_shape(data, depth: int = 0) -> tuple[int, ...]:
         return data.data.shape if not depth else ()
     if isinstance(data, (bool, int, float)):
         return ()
+    if isinstance(data, str):
+        if depth and first:
+            raise TcalcValueError("too many dimensions 'str'")
+        raise TcalcTypeError("new(): invalid data type 'str'")
     raise TcalcTypeError(f"Could not infer dtype of {type_name(data)}")
 
 
