@@ -352,6 +352,11 @@ def apply(op: Op, inputs: tuple, arrays: tuple, cast: np.dtype | None = None, **
     return result
 
 
+# A copy of a tensor, whose gradient is the same: a .grad's first value under create_graph,
+# and diff's prepend.
+COPY = Op("CopyBackwards", lambda a: a.copy(), lambda n, g: (g,), saves=False)
+
+
 def recorded(op: Op, inputs: tuple, out, params: dict) -> Tensor:
     """apply's result for an `out` that op.forward already gave, where apply's other checks
     cannot apply (tcalc.fast_path's programs: one float dtype, no view, no cast, the sizes
@@ -513,16 +518,28 @@ def _accumulate(pending: list, create_graph: bool) -> None:
     the leaves changed after, so a failure changes no `.grad`."""
     fresh: dict[int, list] = {}  # id(leaf) -> [leaf, its new .grad]
     inplace: list[tuple[Tensor, Tensor]] = []  # (an existing .grad, gradient to add into it)
+    if create_graph:
+        # As PyTorch's engine: a leaf's gradients are summed first, then a graph of the
+        # accumulation is made: the first .grad a copy of the sum (CopyBackwards), a later
+        # one the old .grad plus the sum (AddBackward0).
+        for leaf, grad in pending:
+            entry = fresh.get(id(leaf))
+            if entry is None:
+                fresh[id(leaf)] = [leaf, grad]
+            else:
+                entry[1] = entry[1] + grad
+        for entry in fresh.values():
+            leaf, grad = entry
+            if leaf.grad is not None:
+                entry[1] = leaf.grad + grad
+            elif grad.requires_grad:
+                entry[1] = apply(COPY, (grad,), (grad.data,))
+            else:
+                entry[1] = Tensor(np.array(grad.data, copy=True))
+        pending = ()
     for leaf, grad in pending:
         entry = fresh.get(id(leaf))
-        if create_graph:
-            current = leaf.grad if entry is None else entry[1]
-            new = grad if current is None else current + grad
-            if entry is None:
-                fresh[id(leaf)] = [leaf, new]
-            else:
-                entry[1] = new
-        elif entry is not None:
+        if entry is not None:
             entry[1].data += grad.data  # a .grad this backward made: nobody sees it yet
         elif leaf.grad is None:
             fresh[id(leaf)] = [leaf, grad if _unshared(grad) else Tensor(np.array(grad.data, copy=True))]

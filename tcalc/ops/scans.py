@@ -7,7 +7,7 @@ import builtins
 import numpy as np
 
 from .. import dtypes
-from ..autograd import OUT, Op, apply, keep
+from ..autograd import COPY, OUT, Op, apply, keep
 from ..errors import ShapeError, TcalcIndexError, TcalcTypeError, TcalcValueError
 from ..limits import check_shape
 from ..tensor import Tensor
@@ -174,9 +174,6 @@ def cummin(x, dim) -> ReturnTypes:
 
 
 # ---- diff ------------------------------------------------------------------------------------
-
-COPY = Op("CopyBackwards", lambda a: a.copy(), lambda n, g: (g,), saves=False)
-
 
 def diff(x, n=1, dim=-1, prepend=None, append=None) -> Tensor:
     """out[i] = x[i + 1] - x[i] along dim, n times over (bools: !=), after joining prepend
