@@ -95,9 +95,12 @@ class Shell:
         self._reset()
         self.output.text("a fresh session\n")
 
-    def run(self, text: str) -> None:
+    def run(self, text: str, filename: str | None = None) -> str:
+        """Run a program statement by statement (the shell's input, a notebook's cell): each
+        value shown as it comes, each failing statement undone alone, and the error says
+        which statements before it stay done. "done", "error" or "interrupted"."""
         self._count += 1
-        filename = f"<line {self._count}>"
+        filename = filename or f"<line {self._count}>"
         session = self.session
         session.write = self.output.text
         session.finished = []
@@ -111,6 +114,10 @@ class Shell:
             self.output.error(error_text(session.too_deep_to_show(), text, filename))
         except KeyboardInterrupt:
             self.output.error("interrupted: the statement that was running is undone" + self._kept(None, text))
+            return "interrupted"
+        else:
+            return "done"
+        return "error"
 
     def _remember(self, value) -> None:
         """`_`, `__`, `___`: the last values shown, unless the user bound `_` themselves."""
