@@ -6,12 +6,18 @@
                             __array__) into the tcalc session, as tensors
     %tcalc_pull NAME ...    copy tcalc tensors into Python, as NumPy arrays
 
-Each value a statement shows is displayed through tcalc.render's table, as the shell shows
-it: its plain text (PyTorch's), and HTML or a PNG where its renderer has one (a summary's
-heatmap; a plot, when matplotlib is installed; graph(y) as an SVG picture, when Graphviz's
-dot is installed). print() writes to the cell's output; an
-error is shown as tcalc's caret diagnostic, never a traceback. IPython is not a dependency
-of tcalc: it is imported here only, by IPython itself.
+A cell runs as the shell runs what was typed (tcalc.repl.Shell, one per notebook): statement
+by statement, each value displayed as it is made, in order with what print() writes; every
+top-level expression statement shows its value, as in the shell (not only a cell's last, as
+Python cells do); of statements joined by `;`, the last one's; `_` is the last value shown.
+A statement that fails is undone alone: what ran before it stays, and the error, tcalc's
+caret diagnostic (never a traceback), says so. An interrupt is reported in the same way, then
+raised on to IPython, so that the kernel drops the cells queued after it.
+
+Each value is displayed through tcalc.render's table, as the shell shows it: its plain text
+(PyTorch's), and HTML or a PNG where its renderer has one (a summary's heatmap; a plot, when
+matplotlib is installed; graph(y) as an SVG picture, when Graphviz's dot is installed).
+IPython is not a dependency of tcalc: it is imported here only, by IPython itself.
 """
 from __future__ import annotations
 
@@ -19,16 +25,21 @@ import sys
 
 import numpy as np
 
-_SESSIONS: dict[int, object] = {}  # one tcalc session for each IPython shell (a notebook)
+_SHELLS: dict[int, object] = {}  # one tcalc shell (its session) for each IPython shell (a notebook)
+
+
+def shell_of(shell):
+    """The notebook's tcalc shell: its cells run as the terminal's shell runs what was typed."""
+    from .repl import Shell
+
+    tcalc_shell = _SHELLS.get(id(shell))
+    if tcalc_shell is None:
+        tcalc_shell = _SHELLS[id(shell)] = Shell(_NotebookOutput())
+    return tcalc_shell
 
 
 def session_of(shell):
-    from .evaluator import Session
-
-    session = _SESSIONS.get(id(shell))
-    if session is None:
-        session = _SESSIONS[id(shell)] = Session()
-    return session
+    return shell_of(shell).session
 
 
 class Displayed:
@@ -65,6 +76,7 @@ class _NotebookOutput:
 
         from .render import show
 
+        sys.stdout.flush()  # what was printed before the value comes out before it
         display(Displayed(show(value)))
 
     def text(self, text: str) -> None:
@@ -76,12 +88,20 @@ class _NotebookOutput:
 
 
 def run_cell(shell, source: str) -> bool:
-    """Run tcalc source in the shell's session; False if it stopped at an error."""
-    from .output import run_source
+    """Run a cell in the notebook's tcalc shell, statement by statement as the shell does;
+    False if it stopped at an error."""
+    from .errors import OutputFailed
 
-    session = session_of(shell)
+    if "\r" in source:  # the diagnostics count lines as the session does
+        source = source.replace("\r\n", "\n").replace("\r", "\n")
     count = getattr(shell, "execution_count", 0)
-    return run_source(session, source, f"<cell {count}>", _NotebookOutput(), atomic=True)
+    try:
+        outcome = shell_of(shell).run(source, f"<cell {count}>")
+    except OutputFailed as failed:  # print() could not write: the kernel's own fault
+        raise failed.error from None
+    if outcome == "interrupted":  # reported; raised on so that the kernel drops the cells queued after it
+        raise KeyboardInterrupt from None
+    return outcome == "done"
 
 
 def push(shell, names: str) -> None:
@@ -143,4 +163,4 @@ def load_ipython_extension(shell) -> None:
 
 
 def unload_ipython_extension(shell) -> None:
-    _SESSIONS.pop(id(shell), None)
+    _SHELLS.pop(id(shell), None)

@@ -28,6 +28,51 @@ def run(shell, capsys, cell: str, magic: str = "%%tcalc\n"):
     return captured
 
 
+class _Seen:
+    """What a user of the cell sees, in the order it comes: ("out", printed text), ("value",
+    a displayed value's text) and ("err", error text), a stream's consecutive writes joined."""
+
+    def __init__(self):
+        self.events: list[tuple[str, str]] = []
+
+    def add(self, kind: str, text: str) -> None:
+        if self.events and self.events[-1][0] == kind and kind != "value":
+            self.events[-1] = (kind, self.events[-1][1] + text)
+        elif text:
+            self.events.append((kind, text))
+
+    def stream(self, kind: str):
+        seen = self
+
+        class Stream:
+            def write(self, text: str) -> int:
+                seen.add(kind, text)
+                return len(text)
+
+            def flush(self) -> None:
+                pass
+
+        return Stream()
+
+
+def seen_in_order(shell, cell: str, magic: str = "%%tcalc\n"):
+    """Run a cell; what it showed, in order, and IPython's result (its error_in_exec)."""
+    import contextlib
+
+    from IPython.core.displaypub import CapturingDisplayPublisher
+
+    seen = _Seen()
+    publisher = CapturingDisplayPublisher()
+    publisher.publish = lambda data, *args, **kwargs: seen.add("value", data["text/plain"])
+    saved, shell.display_pub = shell.display_pub, publisher
+    try:
+        with contextlib.redirect_stdout(seen.stream("out")), contextlib.redirect_stderr(seen.stream("err")):
+            result = shell.run_cell(magic + cell)
+    finally:
+        shell.display_pub = saved
+    return seen.events, result
+
+
 def test_cells_share_one_session_and_show_pytorchs_text(shell, capsys):
     run(shell, capsys, "x = arange(4.)\nprint('made', len(x))")
     captured = run(shell, capsys, "x * 2\n(x ** 2).sum()")
@@ -41,6 +86,69 @@ def test_print_and_errors(shell, capsys):
     assert captured.stdout == "hello 2\n"
     captured = run(shell, capsys, "y = x + arange(3)")
     assert "shape error" in captured.stderr and "Traceback" not in captured.stderr + captured.stdout
+
+
+def test_printed_text_and_values_come_out_in_statement_order(shell):
+    events, _ = seen_in_order(shell, "print(1)\n2\nprint(3)\n4")
+    assert events == [("out", "1\n"), ("value", "2"), ("out", "3\n"), ("value", "4")]
+
+
+def test_a_failing_statement_is_undone_alone_as_in_the_shell(shell):
+    """What ran before the failure stays, its values shown before the error, which says so."""
+    events, _ = seen_in_order(shell, "z = 1\n5\nz = z + 10\nz = z + undefined")
+    assert [kind for kind, _ in events] == ["value", "err"] and events[0] == ("value", "5")
+    error = events[1][1]
+    assert error.startswith("<cell ") and ":4:9: name error: name 'undefined' is not defined" in error
+    assert "= note: before it, `z = 1`, `5`, `z = z + 10` ran and are kept" in error
+    assert "Traceback" not in error
+    events, _ = seen_in_order(shell, "z")
+    assert events == [("value", "11")]  # the failing statement's own assignment is undone
+
+
+def test_gradients_stay_when_a_later_statement_fails(shell):
+    seen_in_order(shell, "g = tensor([1., 2.], requires_grad=True)\nloss = (g * g).sum()")
+    events, _ = seen_in_order(shell, "loss.backward()\ng.grad\n1/0")
+    assert events[0] == ("value", "tensor([2., 4.])")
+    assert events[1][0] == "err" and "division by zero" in events[1][1]
+    assert "`loss.backward()`, `g.grad` ran and are kept" in events[1][1]
+    assert seen_in_order(shell, "g.grad")[0] == [("value", "tensor([2., 4.])")]
+
+
+def test_a_line_magic_runs_as_a_cell_does(shell):
+    events, _ = seen_in_order(shell, "q = 3; q = q + undefined", magic="%tcalc ")
+    assert events[0][0] == "err" and "= note: before it, `q = 3` ran and is kept" in events[0][1]
+    # As in the shell (and Python's): of statements joined by `;`, the last one's value shows.
+    assert seen_in_order(shell, "q * 2; q", magic="%tcalc ")[0] == [("value", "3")]
+
+
+def test_windows_line_ends_point_the_caret_at_the_right_line(shell):
+    events, _ = seen_in_order(shell, "r = 1\r\nr = r + undefined\r\n")
+    assert "2 | r = r + undefined" in events[0][1]
+
+
+def test_an_interrupt_undoes_its_statement_and_stops_the_cell(shell):
+    """Ctrl-C (the kernel's interrupt) while a statement runs: tcalc says what stays, and the
+    cell fails as interrupted, so that the kernel drops the cells queued after it."""
+    from tcalc.ipython import shell_of
+
+    output = shell_of(shell).output
+    write = output.text
+
+    def interrupted_at_stop(text):  # the interrupt arrives while print('stop') writes
+        if text == "stop\n":
+            raise KeyboardInterrupt
+        write(text)
+
+    output.text = interrupted_at_stop
+    try:
+        events, result = seen_in_order(shell, "k = 1\nk = k + 1; print('stop')\nk = 100")
+    finally:
+        del output.text
+    assert isinstance(result.error_in_exec, KeyboardInterrupt)
+    report = "".join(text for kind, text in events if kind == "err")
+    assert "interrupted: the statement that was running is undone" in report
+    assert "= note: before it, `k = 1`, `k = k + 1` ran and are kept" in report
+    assert seen_in_order(shell, "k")[0] == [("value", "2")]
 
 
 def test_summaries_have_html_and_plots_a_picture(shell, capsys):
@@ -83,6 +191,8 @@ def test_a_notebook_runs_end_to_end(tmp_path):
         nbformat.v4.new_code_cell("%%tcalc\nshow(x)"),
         nbformat.v4.new_code_cell("%tcalc_pull x\ntype(x).__module__, x.tolist()"),
         nbformat.v4.new_code_cell("%%tcalc\nx + undefined"),
+        nbformat.v4.new_code_cell("%%tcalc\nprint('first')\ns = x.sum()\ns\nprint('then')\ns / undefined"),
+        nbformat.v4.new_code_cell("%%tcalc\ns"),
     ])
     nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
                             resources={"metadata": {"path": str(tmp_path)}}).execute()
@@ -93,3 +203,8 @@ def test_a_notebook_runs_end_to_end(tmp_path):
     assert outputs[2][0]["data"]["text/plain"].startswith("tensor of shape (4,)")
     assert outputs[3][0]["data"]["text/plain"] == "('numpy', [0.0, 1.0, 2.0, 3.0])"
     assert outputs[4][0]["name"] == "stderr" and "name 'undefined' is not defined" in outputs[4][0]["text"]
+    # In the kernel's own order: printed text, the value, more text, then the error; s stays.
+    shown = [(o["output_type"], o.get("text") or o["data"]["text/plain"]) for o in outputs[5]]
+    assert shown[:3] == [("stream", "first\n"), ("display_data", "tensor(6.)"), ("stream", "then\n")]
+    assert shown[3][0] == "stream" and outputs[5][3]["name"] == "stderr" and "ran and are kept" in shown[3][1]
+    assert outputs[6][0]["data"]["text/plain"] == "tensor(6.)"
