@@ -17,6 +17,7 @@ receives in a backward from y (its shape, mean and largest size).
 from __future__ import annotations
 
 import os
+import weakref
 
 from .autograd import OUT, Node
 from .errors import TcalcTypeError, TcalcValueError
@@ -141,6 +142,19 @@ def _next_inputs(node: Node) -> list:
     return tensors + numbers
 
 
+# A leaf's AccumulateGrad, while anything holds it: the same node wherever the leaf is met,
+# as in PyTorch (its tensor keeps the node weakly). Keyed by the leaf's id: the node holds
+# the leaf, so the id is not reused while the entry stands.
+_ACCUMULATORS: "weakref.WeakValueDictionary[int, AccumulateGrad]" = weakref.WeakValueDictionary()
+
+
+def _accumulator(leaf: Tensor) -> AccumulateGrad:
+    node = _ACCUMULATORS.get(id(leaf))
+    if node is None:
+        node = _ACCUMULATORS[id(leaf)] = AccumulateGrad(leaf)
+    return node
+
+
 def next_functions(node: Node) -> tuple:
     """grad_fn.next_functions: (the next node, 0) per input; AccumulateGrad at a leaf, None
     for an input that needs no gradient."""
@@ -149,7 +163,7 @@ def next_functions(node: Node) -> tuple:
         if edge is not None:
             pairs.append((edge, 0))
         elif type(x) is Tensor and x.requires_grad:
-            pairs.append((AccumulateGrad(x), 0))
+            pairs.append((_accumulator(x), 0))
         else:
             pairs.append((None, 0))
     return tuple(pairs)

@@ -358,7 +358,7 @@ class AccumulateGrad:
     """The node at a leaf of the graph (in grad_fn.next_functions): backward adds the
     gradient that reaches it into `variable.grad`."""
 
-    __slots__ = ("variable",)
+    __slots__ = ("variable", "__weakref__")
     name = "AccumulateGrad"
 
     def __init__(self, variable: Tensor):
