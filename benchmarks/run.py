@@ -273,6 +273,19 @@ def case_autograd(ctx) -> list[dict]:
         rows.append(row(f"autograd: {MLP_STEPS}x forward+backward of ((tanh(X@W1)@W2)**2).sum(), "
                         f"X 256x512, W1 512x{hidden}, W2 {hidden}x10 (CPU time, one thread)", m, target,
                         torch_target=1.0))
+        # The same steps as a training loop: its body parsed once and run from the AST.
+        loop = session_statements(f"for i in range({MLP_STEPS}):\n" + "".join(
+            "    " + line.strip() + "\n" for line in MLP_STEP.split(";")))
+
+        def tcalc_loop():
+            for statement in loop:
+                session.execute(statement)
+
+        sides["tcalc"] = single_threaded(tcalc_loop)
+        m = alternate(sides, ctx.rounds(15, 5))
+        rows.append(row(f"autograd as a training loop: the same {MLP_STEPS} steps as `for i in range("
+                        f"{MLP_STEPS}):`, its body parsed once, hidden {hidden} (CPU time, one thread)", m, target,
+                        torch_target=1.0))
 
     # Tiny graphs: per-op and per-node overhead. The statement is parsed once, as a
     # function body is, and evaluated many times.
