@@ -639,6 +639,8 @@ TABLE = (
     ("bitwise_and", ops.bitwise_and, BOTH),
     ("bitwise_or", ops.bitwise_or, BOTH),
     ("bitwise_xor", ops.bitwise_xor, BOTH),
+    ("bitwise_left_shift", ops.bitwise_left_shift, BOTH),
+    ("bitwise_right_shift", ops.bitwise_right_shift, BOTH),
     # reductions
     ("mean", ops.mean, BOTH),
     ("prod", ops.prod, BOTH),

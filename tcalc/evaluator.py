@@ -58,6 +58,7 @@ _BINARY = {
     "+": ops.add, "-": ops.sub, "*": ops.mul, "/": ops.div, "//": ops.floor_divide,
     "%": ops.remainder, "**": ops.pow, "@": ops.matmul,
     "&": ops.bitwise_and, "|": ops.bitwise_or, "^": ops.bitwise_xor,
+    "<<": ops.bitwise_left_shift, ">>": ops.bitwise_right_shift,
 }
 _COMPARE = {"==": ops.eq, "!=": ops.ne, "<": ops.lt, "<=": ops.le, ">": ops.gt, ">=": ops.ge}
 

@@ -19,7 +19,7 @@ NUMPY_TYPES = frozenset({np.ndarray, *(np.dtype(c).type for c in "?bBhHiIlLqQefd
 
 _NUMPY = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.true_divide, "//": np.floor_divide,
           "%": np.remainder, "**": np.power, "@": np.matmul, "&": np.bitwise_and, "|": np.bitwise_or,
-          "^": np.bitwise_xor}
+          "^": np.bitwise_xor, "<<": np.left_shift, ">>": np.right_shift}
 
 
 def _as_scalar(x):

@@ -33,12 +33,14 @@ def arithmetic(op: str, a, b):
         limits.check_int_result(op, a, b)
         if a == 0 and b < 0:
             raise TcalcValueError("0.0 cannot be raised to a negative power")
-    if op == "*":
+    if op == "*" or op == "<<":
         limits.check_int_result(op, a, b)
+    if op in ("<<", ">>") and isinstance(b, int) and b < 0:
+        raise TcalcValueError("negative shift count")
     if op == "@":
         raise TcalcTypeError("unsupported operand type(s) for @: numbers")
-    if op in ("&", "|", "^") and (isinstance(a, float) or isinstance(b, float)):
-        raise TcalcTypeError(f"unsupported operand type(s) for {op}: 'float'")
+    if op in ("&", "|", "^", "<<", ">>") and (isinstance(a, float) or isinstance(b, float)):
+        raise TcalcTypeError(f"unsupported operand type(s) for {op}: '{type_name(a)}' and '{type_name(b)}'")
     try:
         result = _PYTHON_OPS[op](a, b)
     except OverflowError:
@@ -53,6 +55,7 @@ _PYTHON_OPS = {
     "+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
     "//": lambda a, b: a // b, "%": lambda a, b: a % b, "**": lambda a, b: a ** b,
     "&": lambda a, b: a & b, "|": lambda a, b: a | b, "^": lambda a, b: a ^ b,
+    "<<": lambda a, b: a << b, ">>": lambda a, b: a >> b,
 }
 
 

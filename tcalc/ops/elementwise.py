@@ -339,6 +339,24 @@ bitwise_or = _bitwise("bitwise_or", np.bitwise_or, "|")
 bitwise_xor = _bitwise("bitwise_xor", np.bitwise_xor, "^")
 
 
+def _shift_forward(shift, right: bool):
+    """PyTorch's shift: a count below 0 or of the dtype's bits or more shifts everything
+    out (0; a right shift of a negative number leaves -1), where C's is undefined."""
+    def forward(a, b):
+        bits = a.dtype.itemsize * 8
+        inside = (b >= 0) & (b < bits)
+        shifted = shift(a, np.where(inside, b, 0).astype(a.dtype, copy=False))
+        if np.all(inside):
+            return shifted
+        beyond = np.where(a < 0, -1, 0).astype(a.dtype) if right else np.zeros((), a.dtype)
+        return np.where(inside, shifted, beyond)
+    return forward
+
+
+bitwise_left_shift = _bitwise("lshift", _shift_forward(np.left_shift, False), "<<")
+bitwise_right_shift = _bitwise("rshift", _shift_forward(np.right_shift, True), ">>")
+
+
 def bitwise_not(x):
     x = as_tensor(x)
     if x.dtype.is_floating_point:
