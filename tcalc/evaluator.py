@@ -1086,6 +1086,10 @@ class Session:
             else:
                 err.span = None
             raise
+        except RecursionError as err:  # Python's stack ran out: how deep the calls went, for the message
+            if not hasattr(err, "call_depth"):
+                err.call_depth = self.call_depth
+            raise
         finally:
             self.call_depth -= 1
 
@@ -1178,6 +1182,13 @@ def _as_tcalc_error(err: BaseException, node: ast.Node) -> BaseException:
         if err.hint is None:
             err.hint = hint_for(err)
         return err
+    call_depth = getattr(err, "call_depth", 0)  # (set where user functions are called)
+    if isinstance(err, RecursionError) and call_depth > 1:
+        # Python's own stack ran out below --max-recursion, which raising cannot help.
+        refusal = limits.refuse("max_recursion", f"the calls went {call_depth:,} deep, more than Python "
+                                                 "can follow here").at(node.span)
+        refusal.hint = f"about {call_depth:,} nested calls are the most tcalc follows; write it as a loop"
+        return refusal
     if isinstance(err, RecursionError):
         return limits.refuse("max_depth", "the statement nests or recurses too deeply for Python")\
             .at(node.span)

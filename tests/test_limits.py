@@ -277,3 +277,15 @@ def test_a_value_too_deeply_nested_to_show_is_refused_at_its_statement(capsys):
     err = capsys.readouterr().err
     assert err.startswith("<-e>:4:1: limit exceeded: the value is nested too deeply to show"), err
     assert "Traceback" not in err and "internal error" not in err
+
+
+def test_recursion_deeper_than_python_follows_says_so_not_raise_a_limit(capsys):
+    """With --max-recursion raised past what Python's stack takes, the refusal says how deep
+    the calls went and does not send the user to raise a limit that cannot help."""
+    from tcalc import cli
+
+    program = "def f(n):\n    return 0 if n == 0 else 1 + f(n - 1)\nf(50000)"
+    assert cli.main(["--max-recursion", "100000", "-e", program]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("<-e>:3:1: limit exceeded: the calls went "), err
+    assert "write it as a loop" in err and "--max-depth" not in err and "Traceback" not in err
