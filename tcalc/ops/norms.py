@@ -174,8 +174,9 @@ _NORM_PARAMETERS = ("ord", "dim", "keepdim", "dtype")
 
 
 def linalg_norm_call(*args, **kwargs) -> Tensor:
-    """torch.linalg.norm as PyTorch's argument parser takes it: an argument of a type that
-    no overload of linalg_norm accepts is refused in its words, naming the types given."""
+    """torch.linalg.norm: a vector's norm, or a matrix's (ord 'fro', 'nuc', 1, -1, 2, -2,
+    inf or -inf, over two dims). Its arguments are read as PyTorch's argument parser reads
+    them: one of a type no overload of linalg_norm accepts is refused in its words."""
     if not args or type(args[0]) is not Tensor:
         raise TcalcTypeError("linalg_norm(): argument 'input' (position 1) must be Tensor, not "
                              f"{type_name(args[0]) if args else 'nothing'}")
