@@ -237,9 +237,9 @@ def bernoulli(input, p=None, *, generator=None) -> Tensor:
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None) -> Tensor:
-    """Category indices drawn by the weights of each row of input (1-d or 2-d), the same
-    draws as PyTorch's after manual_seed. (Drawn as its CPU kernel draws them,
-    cpu_generator.multinomial, with its refusals in its order.)"""
+    """multinomial: category indices drawn by the weights of each row of input (1-d or
+    2-d), the same draws as PyTorch's after manual_seed. (Drawn as its CPU kernel draws
+    them, cpu_generator.multinomial, with its refusals in its order.)"""
     if type(input) is not Tensor:
         raise TcalcTypeError(f"multinomial(): argument 'input' (position 1) must be Tensor, not {type_name(input)}")
     if not isinstance(num_samples, int) or isinstance(num_samples, bool):
