@@ -383,7 +383,7 @@ class Session:
             return None
         if type(current) is list and node.op == "+":  # xs += ys extends xs in place
             self._remember_container(current)
-            self._guard(node, lambda: current.extend(python_values.collect(value)))
+            self._guard(node, lambda: python_values.extend(current, value))
             return None
         result = self._operator(node, node.op, current, value,
                                 lambda: self._binary(function, current, value, node.op))
@@ -656,7 +656,7 @@ class Session:
         for item in nodes:
             if type(item) is ast.Starred:
                 value = self.eval(item.value, scope)
-                items.extend(self._guard(item, lambda: python_values.collect(value)))
+                self._guard(item, lambda: python_values.extend(items, value))
             else:
                 items.append(self.eval(item, scope))
         limits.check_list(len(items))
@@ -669,7 +669,7 @@ class Session:
                 other = self.eval(value, scope)
                 if type(other) is not dict:
                     raise TcalcTypeError(f"'{type_name(other)}' object is not a mapping", value.span)
-                result.update(other)
+                self._guard(value, lambda: python_values.merge(result, other))
             else:
                 k = self.eval(key, scope)
                 result[self._guard(key, lambda: python_values.hashable(k))] = self.eval(value, scope)
@@ -687,10 +687,12 @@ class Session:
         targets = frozenset().union(*(_target_names(g.target) for g in node.generators))
         return Frame({}, scope, targets)
 
-    def _generate(self, generators: tuple, frame: Frame, index: int = 0):
-        """Bind each combination of the clauses' items in `frame`, yielding once for each."""
+    def _generate(self, generators: tuple, frame: Frame, index: int = 0, iterable=_UNSET):
+        """Bind each combination of the clauses' items in `frame`, yielding once for each
+        (`iterable`: the first clause's, when the caller has it already)."""
         clause = generators[index]
-        iterable = self.eval(clause.iter, frame if index else frame.outer)
+        if iterable is _UNSET or index:
+            iterable = self.eval(clause.iter, frame if index else frame.outer)
         items = self._guard(clause.iter, lambda: python_values.iterate(iterable))
         last = index == len(generators) - 1
         for item in items:
@@ -701,10 +703,20 @@ class Session:
                 else:
                     yield from self._generate(generators, frame, index + 1)
 
+    # Each refuses before its result grows past the list-items limit: a list of one clause
+    # without `if` at once when its iterable's length is known (`[0 for i in range(10**9)]`),
+    # else with an int compare an item.
+
     def _listcomp(self, node: ast.ListComp, scope):
         frame = self._comprehension_frame(node, scope)
+        generators = node.generators
+        iterable = self.eval(generators[0].iter, scope)
+        if len(generators) == 1 and not generators[0].ifs:
+            size = python_values.known_length(iterable)
+            if size is not None:
+                limits.check_list(size)
         result, limit = [], limits.LIMITS.max_list_items
-        for _ in self._generate(node.generators, frame):
+        for _ in self._generate(generators, frame, iterable=iterable):
             result.append(self.eval(node.elt, frame))
             if len(result) > limit:
                 limits.check_list(len(result))
@@ -712,14 +724,21 @@ class Session:
 
     def _setcomp(self, node: ast.SetComp, scope):
         frame = self._comprehension_frame(node, scope)
-        return {python_values.hashable(self.eval(node.elt, frame)) for _ in self._generate(node.generators, frame)}
+        result, limit = set(), limits.LIMITS.max_list_items
+        for _ in self._generate(node.generators, frame):
+            result.add(python_values.hashable(self.eval(node.elt, frame)))
+            if len(result) > limit:
+                limits.check_list(len(result), set)
+        return result
 
     def _dictcomp(self, node: ast.DictComp, scope):
         frame = self._comprehension_frame(node, scope)
-        result = {}
+        result, limit = {}, limits.LIMITS.max_list_items
         for _ in self._generate(node.generators, frame):
             key = self.eval(node.key, frame)
             result[python_values.hashable(key)] = self.eval(node.value, frame)
+            if len(result) > limit:
+                limits.check_list(len(result), dict)
         return result
 
     def _genexp(self, node: ast.GeneratorExp, scope):
@@ -751,6 +770,8 @@ class Session:
                 value = ascii(python_values.python_repr(value))[1:-1]
             spec = "" if part.format_spec is None else self._joined_str(part.format_spec, scope)
             parts.append(self._guard(part.value, lambda: python_values.format_value(value, spec)))
+        if len(parts) > 1:
+            limits.check_list(sum(map(len, parts)), str)  # each part is within it, not their sum
         return "".join(parts)
 
     def _binop(self, node: ast.BinOp, scope, left=_UNSET):

@@ -43,7 +43,7 @@ class Limit:
 TABLE = (
     Limit("max_elements", 250_000_000, "elements in one tensor (1 GB of float32)"),
     Limit("max_total_elements", 1_000_000_000, "elements in all tensors the session's variables hold"),
-    Limit("max_list_items", 10_000_000, "items in one list or tuple (`[0] * n`)"),
+    Limit("max_list_items", 10_000_000, "items in one list, tuple, dict or set; characters in one string"),
     Limit("max_int_digits", 4_300, "decimal digits of a Python integer (literals, `**`, `*`, `<<`)"),
     Limit("max_depth", 200, "nesting depth of brackets and operators in one statement (a + b + c is one level)"),
     Limit("max_recursion", 200, "depth of calls to user functions (`f(x) = f(x)`)"),
@@ -215,11 +215,17 @@ def check_shape(shape, what: str = "the result") -> None:
 
 
 def check_list(count: int, kind: type = list) -> None:
-    """A list (or tuple, or string: `kind`) of `count` items is refused above the limit."""
+    """A list (or tuple, dict, set, or string: `kind`) of `count` items is refused above the limit."""
     if count > LIMITS.max_list_items:
-        what = f"a string of {count:,} characters" if kind is str else f"a {kind.__name__} of {count:,} items"
-        raise refuse("max_list_items", f"{what} is too long",
-                     "make a tensor instead: zeros(n), full((n,), value)" if kind is not str else None)
+        raise list_refusal(count, kind)
+
+
+def list_refusal(count: int, kind: type = list) -> LimitError:
+    """The refusal of a `kind` of `count` items; for the checks of growth (`xs.append(v)`),
+    which compare the length themselves, an int compare a step."""
+    what = f"a string of {count:,} characters" if kind is str else f"a {kind.__name__} of {count:,} items"
+    return refuse("max_list_items", f"{what} is too long",
+                  "make a tensor instead: zeros(n), full((n,), value)" if kind is list or kind is tuple else None)
 
 
 def _digits(n: int) -> float:

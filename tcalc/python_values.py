@@ -5,6 +5,7 @@ the limits that keep them from eating the machine (`9 ** 9 ** 9`, `[0] * 10**12`
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -75,7 +76,10 @@ def sequence_arithmetic(op: str, a, b):
     if op == "%" and type(a) is str:
         return percent_format(a, b)
     if type(a) is set and type(b) is set and op in _SET_OPERATORS:
-        return _SET_OPERATORS[op](a, b)
+        result = _SET_OPERATORS[op](a, b)
+        if op in "|^" and len(a) + len(b) > limits.LIMITS.max_list_items:
+            limits.check_list(len(result), set)  # at most twice the limit was made
+        return result
     if op == "+" and type(a) is type(b) and isinstance(a, (tuple, list, str)):
         limits.check_list(len(a) + len(b), type(a))
         return a + b
@@ -194,6 +198,8 @@ def format_value(value, spec: str) -> str:
                                  hint="format one element: x[0] or x.item(), or a 0-d tensor")
         return python_str(value)
     if isinstance(value, (bool, int, float, str)) or isinstance(value, np.generic):
+        if spec:
+            _check_widths(_SPEC_NUMBERS.findall(spec))
         try:
             return format(value, spec)
         except ValueError as err:
@@ -201,6 +207,39 @@ def format_value(value, spec: str) -> str:
     if spec:
         raise TcalcTypeError(f"unsupported format string passed to {type_name(value)}.__format__")
     return python_str(value)
+
+
+# The numbers of a format spec (`>1000000000`, `.1000000000f`): a width or a precision is
+# at least the length of the text made; a fill character is at most the digit 9.
+_SPEC_NUMBERS = re.compile(r"\d+")
+# A conversion of `%` formatting: its width and precision (digits or `*`, taken from the values).
+_PERCENT_CONVERSION = re.compile(r"%(\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?(.?)", re.S)
+
+
+def _check_widths(numbers) -> None:
+    """A width or precision of a format is refused before a string that long is made."""
+    for number in numbers:
+        if type(number) is str:
+            number = int(number) if len(number) <= 30 else 10 ** 30
+        if type(number) is int:
+            limits.check_list(number, str)
+
+
+def _percent_widths(template: str, values) -> None:
+    """The widths and precisions `template % values` asks for, checked as for format()."""
+    positional = values if type(values) is tuple else (values,)
+    position, numbers = 0, []
+    for match in _PERCENT_CONVERSION.finditer(template):
+        _, width, precision, conversion = match.groups()
+        for number in (width, precision):
+            if number == "*":
+                if position < len(positional):
+                    numbers.append(positional[position])
+                position += 1
+            elif number:
+                numbers.append(number)
+        position += conversion != "%"
+    _check_widths(numbers)
 
 
 class _FormatArgument:
@@ -241,8 +280,9 @@ class _FormatArgument:
 
 def percent_format(template: str, values) -> str:
     """`template % values` for a str template."""
-    if type(values) is tuple:
-        arguments = tuple(_FormatArgument(v) for v in values)
+    _percent_widths(template, values)
+    if type(values) is tuple:  # an int stays one: `'%*d' % (width, n)` takes the width as an int
+        arguments = tuple(v if type(v) is int else _FormatArgument(v) for v in values)
     elif type(values) is dict:
         arguments = {k: _FormatArgument(v) for k, v in values.items()}
     else:
@@ -275,14 +315,39 @@ def iterate(value):
     raise TcalcTypeError(f"'{type_name(value)}' object is not iterable")
 
 
+_SIZED = frozenset({tuple, list, dict, set, str, Size} | set(DICT_VIEWS))
+
+
+def known_length(value) -> int | None:
+    """How many items `for item in value` gives, when that is known before iterating."""
+    kind = type(value)
+    if kind in _SIZED:
+        return len(value)
+    if kind is range:
+        try:
+            return len(value)
+        except OverflowError:  # more than sys.maxsize items
+            return (value.stop - value.start) // value.step
+    if kind is Tensor or kind is np.ndarray:
+        shape = value.shape if kind is np.ndarray else value.data.shape
+        return shape[0] if shape else None
+    return None
+
+
 def collect(value, kind=list):
-    """list(value) / tuple(value), refusing before it grows past the list-items limit."""
+    """list(value) / tuple(value), refused before it grows past the list-items limit: at
+    once when the length is known (`list(range(10**9))`), else as the items come."""
+    size = known_length(value)
+    if size is not None:
+        limits.check_list(size, kind)
+        if type(value) is not Tensor and type(value) is not np.ndarray:
+            return list(value) if kind is list else kind(value)
     items = []
     limit = limits.LIMITS.max_list_items
     for item in iterate(value):
         items.append(item)
         if len(items) > limit:
-            limits.check_list(len(items))
+            limits.check_list(len(items), kind)
     return items if kind is list else kind(items)
 
 
@@ -355,10 +420,15 @@ def dict_get(mapping: dict, key):
 def set_item(container, index, value) -> None:
     """`xs[i] = v` on a list, `d[k] = v` on a dict."""
     if type(container) is dict:
-        container[hashable(index)] = value
+        key = hashable(index)
+        if len(container) >= limits.LIMITS.max_list_items and key not in container:  # an int compare a write
+            raise limits.list_refusal(len(container) + 1, dict)
+        container[key] = value
         return
     if isinstance(index, slice):
-        container[index] = collect(value)
+        items = collect(value)
+        limits.check_list(len(container) - len(range(*index.indices(len(container)))) + len(items))
+        container[index] = items
         return
     if type(index) is Tensor and index.data.ndim == 0 and index.dtype.category == dtypes.INT:
         index = int(index.data)
@@ -386,6 +456,48 @@ def delete_item(container, index) -> None:
 
 
 # ---- methods of Python's own values --------------------------------------------------------
+#
+# Those that grow a list or dict refuse before it grows past the list-items limit: an int
+# compare an append, so a loop that appends is stopped at the limit, with its list intact.
+
+def _list_append(xs: list, object, /) -> None:
+    if len(xs) >= limits.LIMITS.max_list_items:
+        raise limits.list_refusal(len(xs) + 1)
+    xs.append(object)
+
+
+def _list_insert(xs: list, index, object, /) -> None:
+    if len(xs) >= limits.LIMITS.max_list_items:
+        raise limits.list_refusal(len(xs) + 1)
+    xs.insert(index, object)
+
+
+def extend(xs: list, values) -> None:
+    """`xs.extend(values)` and `xs += values`."""
+    items = collect(values)
+    limits.check_list(len(xs) + len(items))
+    xs.extend(items)
+
+
+def merge(d: dict, other: dict) -> None:
+    """`d.update(other)` and `{**d, **other}`: refused before d grows past the limit."""
+    if len(d) + len(other) > limits.LIMITS.max_list_items:
+        limits.check_list(len(d) + sum(1 for key in other if key not in d), dict)
+    d.update(other)
+
+
+def dict_of_pairs(pairs) -> dict:
+    """dict(pairs), for an iterable of (key, value) pairs, refused as it grows past the limit."""
+    result, limit = {}, limits.LIMITS.max_list_items
+    for pair in iterate(pairs):
+        pair = collect(pair)
+        if len(pair) != 2:
+            raise TcalcValueError(f"dictionary update sequence element has length {len(pair)}; 2 is required")
+        result[hashable(pair[0])] = pair[1]
+        if len(result) > limit:
+            limits.check_list(len(result), dict)
+    return result
+
 
 def _list_pop(xs: list, index: int = -1):
     if not xs:
@@ -418,8 +530,16 @@ def _dict_pop(d: dict, key, *default):
     return default[0]
 
 
-def _dict_update(d: dict, other=(), **kwargs):
-    d.update(dict(other) if not isinstance(other, dict) else other, **kwargs)
+def _dict_update(d: dict, other=(), /, **kwargs):
+    other = other if type(other) is dict else dict_of_pairs(other)
+    merge(d, {**other, **kwargs} if kwargs else other)
+
+
+def _dict_setdefault(d: dict, key, default=None, /):
+    key = hashable(key)
+    if len(d) >= limits.LIMITS.max_list_items and key not in d:
+        raise limits.list_refusal(len(d) + 1, dict)
+    return d.setdefault(key, default)
 
 
 def _str_format(template: str, *args, **kwargs):
@@ -453,17 +573,36 @@ def _str_format(template: str, *args, **kwargs):
 
 def _str_join(sep: str, items):
     parts = collect(items)
+    length = len(sep) * (len(parts) - 1)
     for part in parts:
         if type(part) is not str:
             raise TcalcTypeError(f"sequence item: expected str instance, {type_name(part)} found")
+        length += len(part)
+    limits.check_list(length, str)
     return sep.join(parts)
+
+
+def _str_replace(text: str, old: str, new: str, count: int = -1, /):
+    if len(new) > len(old) and type(old) is str and type(count) is int:
+        found = text.count(old) if count < 0 else min(count, text.count(old))
+        limits.check_list(len(text) + found * (len(new) - len(old)), str)
+    return text.replace(old, new, count)
+
+
+def _padding(method):
+    """str.center, ljust, rjust and zfill: the width is the length of the result."""
+    def pad(text: str, width, *fill):
+        if type(width) is int:
+            limits.check_list(width, str)
+        return method(text, width, *fill)
+    return pad
 
 
 # type -> method name -> (function, whether it changes the receiver)
 METHODS: dict[type, dict[str, tuple]] = {
     list: {
-        "append": (list.append, True), "extend": (lambda xs, ys: xs.extend(collect(ys)), True),
-        "insert": (list.insert, True), "pop": (_list_pop, True), "remove": (
+        "append": (_list_append, True), "extend": (extend, True),
+        "insert": (_list_insert, True), "pop": (_list_pop, True), "remove": (
             lambda xs, item: xs.pop(_list_index(xs, item)) and None, True),
         "clear": (list.clear, True), "reverse": (list.reverse, True), "sort": (_list_sort, True),
         "index": (_list_index, False), "count": (lambda xs, item: sum(1 for x in xs if x is item or (
@@ -473,17 +612,17 @@ METHODS: dict[type, dict[str, tuple]] = {
     dict: {
         "keys": (dict.keys, False), "values": (dict.values, False), "items": (dict.items, False), "get": (lambda d, k, default=None: d.get(hashable(k), default), False),
         "pop": (_dict_pop, True), "update": (_dict_update, True), "clear": (dict.clear, True),
-        "setdefault": (lambda d, k, default=None: d.setdefault(hashable(k), default), True),
+        "setdefault": (_dict_setdefault, True),
         "copy": (dict.copy, False),
     },
     str: {
         "format": (_str_format, False), "join": (_str_join, False), "split": (str.split, False),
         "strip": (str.strip, False), "lstrip": (str.lstrip, False), "rstrip": (str.rstrip, False),
         "upper": (str.upper, False), "lower": (str.lower, False), "title": (str.title, False),
-        "replace": (str.replace, False), "startswith": (str.startswith, False),
+        "replace": (_str_replace, False), "startswith": (str.startswith, False),
         "endswith": (str.endswith, False), "find": (str.find, False), "count": (str.count, False),
-        "center": (str.center, False), "ljust": (str.ljust, False), "rjust": (str.rjust, False),
-        "zfill": (str.zfill, False), "isdigit": (str.isdigit, False),
+        "center": (_padding(str.center), False), "ljust": (_padding(str.ljust), False),
+        "rjust": (_padding(str.rjust), False), "zfill": (_padding(str.zfill), False), "isdigit": (str.isdigit, False),
     },
     tuple: {"index": (_list_index, False), "count": (lambda xs, item: list(xs).count(item), False)},
 }

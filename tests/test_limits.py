@@ -289,3 +289,104 @@ def test_recursion_deeper_than_python_follows_says_so_not_raise_a_limit(capsys):
     err = capsys.readouterr().err
     assert err.startswith("<-e>:3:1: limit exceeded: the calls went "), err
     assert "write it as a loop" in err and "--max-depth" not in err and "Traceback" not in err
+
+
+# ---- every container, built at once or grown a step at a time ---------------------------
+
+_GROWN = [
+    # built whole: refused before it is made, when its size is known
+    ("list(range(10**9))", "a list of 1,000,000,000 items"),
+    ("tuple(range(10**9))", "a tuple of 1,000,000,000 items"),
+    ("set(range(10**9))", "a list of 1,000,000,000 items"),  # set() makes its list first
+    ("[i for i in range(10**9)]", "a list of 1,000,000,000 items"),
+    ("[0] * 10**9", "a list of 1,000,000,000 items"),
+    ("'ab' * 10**9", "a string of 2,000,000,000 characters"),
+    ("list('a' * 900) + list('b' * 200)", "a list of 1,100 items"),
+    ("'ab'.center(10**10)", "a string of 10,000,000,000 characters"),
+    ("'7'.zfill(10**10)", "a string of 10,000,000,000 characters"),
+    ("f'{1:>10000000000}'", "a string of 10,000,000,000 characters"),
+    ("'{:.10000000000f}'.format(1.0)", "a string of 10,000,000,000 characters"),
+    ("format(1, '10000000000')", "a string of 10,000,000,000 characters"),
+    ("'%10000000000d' % 1", "a string of 10,000,000,000 characters"),
+    ("'%*d' % (10**10, 1)", "a string of 10,000,000,000 characters"),
+    ("','.join(['ab'] * 900)", "a string of 2,699 characters"),
+    ("('a' * 600).replace('a', 'bb')", "a string of 1,200 characters"),
+    ("x = 'a' * 600\nf'{x}{x}'", "a string of 1,200 characters"),
+    ("a = [0] * 600\n[*a, *a]", "a list of 1,200 items"),
+    # grown: refused at the step that would pass the limit
+    ("s = {i for i in range(10**8)}", "a set of 1,001 items"),
+    ("d = {i: i for i in range(10**8)}", "a dict of 1,001 items"),
+    ("l = []\nfor i in range(5000):\n    l.append(i)", "a list of 1,001 items"),
+    ("l = []\nwhile True:\n    l.append(1)", "a list of 1,001 items"),
+    ("l = []\nwhile True:\n    l.insert(0, 1)", "a list of 1,001 items"),
+    ("d = {}\nfor i in range(10**8):\n    d[i] = i", "a dict of 1,001 items"),
+    ("d = {}\nwhile True:\n    d.setdefault(len(d))", "a dict of 1,001 items"),
+    ("l = [0] * 600\nl.extend(range(600))", "a list of 1,200 items"),
+    ("l = [0] * 600\nl += l", "a list of 1,200 items"),
+    ("l = [0] * 900\nl[:1] = range(200)", "a list of 1,099 items"),
+    ("d = {}\nd.update(zip(range(10**8), range(10**8)))", "a dict of 1,001 items"),
+    ("dict(zip(range(10**8), range(10**8)))", "a list of 1,001 items"),
+    ("d = {i: i for i in range(600)}\ne = {i: i for i in range(600, 1200)}\nd.update(e)",
+     "a dict of 1,200 items"),
+    ("d = {i: i for i in range(600)}\ne = {i: i for i in range(600, 1200)}\n{**d, **e}",
+     "a dict of 1,200 items"),
+    ("s = {i for i in range(600)}\ns | {i for i in range(600, 1200)}", "a set of 1,200 items"),
+]
+
+
+@pytest.mark.parametrize("source, said", _GROWN)
+def test_every_container_is_within_the_item_limit(source, said):
+    limits.configure({"max_list_items": 1000})
+    error = refusal(source)
+    assert error.message.startswith(said + " is too long") and "(limit max_list_items = 1,000)" in error.message
+    assert error.span is not None and error.span.line == source.count("\n") + 1  # the last line's statement
+    assert "--max-list-items" in error.hint and "TCALC_MAX_LIST_ITEMS" in error.hint
+
+
+def test_a_refused_growth_names_its_statement():
+    limits.configure({"max_list_items": 1000})
+    error = refusal("x = 1\nl = []\nfor i in range(5000):\n    l.append(i)\ny = 2")
+    assert (error.span.line, error.span.column) == (4, 6)  # the call, under `.append(i)`
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("[0 for i in range(1000)] == [0] * 1000", "True"),
+    ("len([i for i in range(5000) if i < 1000])", "1000"),  # only what it keeps counts
+    ("len({i % 7 for i in range(5000)})", "7"),
+    ("len({i % 7: i for i in range(5000)})", "7"),
+    ("d = {i: i for i in range(1000)}\nd[5] = 0\nd.setdefault(3)\nd.update({1: 2})\nlen(d)", "1000"),
+    ("d = {i: i for i in range(1000)}\nlen({**d, **d})", "1000"),
+    ("l = [0] * 1000\nl[:10] = range(10)\nlen(l)", "1000"),
+    ("l = [0] * 999\nl.append(1)\nlen(l)", "1000"),
+    ("len(','.join(['a'] * 500))", "999"),
+    ("'ab'.center(6, '*') + '7'.zfill(3) + format(1, '>4') + '%5d|%-3s|%%' % (1, 'a')", "'**ab**007   1    1|a  |%'"),
+    ("'%*d' % (4, 2)", "'   2'"),
+    ("d = {}\nd.update([(1, 2), (3, 4)], x=5)\nd", "{1: 2, 3: 4, 'x': 5}"),
+])
+def test_at_the_limit_still_allowed(source, expected):
+    limits.configure({"max_list_items": 1000})
+    printed, error = run_program(source)
+    assert error is None, error.message
+    assert printed.splitlines()[-1] == expected
+
+
+def test_a_session_keeps_its_names_after_a_refused_growth():
+    from tcalc.evaluator import Session
+
+    limits.configure({"max_list_items": 1000})
+    session = Session()
+    assert run_program("x = 42\nl = [1, 2]\nd = {'a': 1}", session)[1] is None
+    for source in ("l = []\nwhile True:\n    l.append(0)", "d = {i: i for i in range(10**8)}",
+                   "s = {i for i in range(10**8)}", "x = 'ab' * 10**9", "x = ','.join(['ab'] * 900)"):
+        error = run_program(source, session)[1]
+        assert error is not None and "max_list_items" in error.message, source
+    printed, error = run_program("x, d, len(l), l[:3]", session)
+    assert error is None and printed == "(42, {'a': 1}, 1000, [0, 0, 0])\n"
+    # A statement refused midway leaves its list as it was.
+    error = run_program("l2 = [1, 2]\nl2.extend(range(5000))", session)[1]
+    assert error is not None
+    assert run_program("l2", session)[0] == "[1, 2]\n"
+    error = run_program("d2 = {1: 1}\nd2.update(zip(range(5000), range(5000))), 1", session)[1]
+    assert error is not None
+    assert run_program("d2", session)[0] == "{1: 1}\n"
+
