@@ -278,7 +278,8 @@ class Session:
                     self._remember(obj)
                 self._guard(target, lambda: ops.setitem(obj, index, value))
             elif type(obj) is list or type(obj) is dict:
-                self._remember_container(obj)
+                if not final:  # set_item fails before it writes: the last write needs no copy
+                    self._remember_container(obj)
                 self._guard(target, lambda: python_values.set_item(obj, index, value))
             else:
                 raise TcalcTypeError(f"'{type_name(obj)}' object does not support item assignment",
@@ -382,7 +383,8 @@ class Session:
                 self.bind(target, result, scope, final=node is self._final)
             return None
         if type(current) is list and node.op == "+":  # xs += ys extends xs in place
-            self._remember_container(current)
+            if node is not self._final:  # extend fails before it writes: the last write needs no copy
+                self._remember_container(current)
             self._guard(node, lambda: python_values.extend(current, value))
             return None
         result = self._operator(node, node.op, current, value,

@@ -390,3 +390,26 @@ def test_a_session_keeps_its_names_after_a_refused_growth():
     assert error is not None
     assert run_program("d2", session)[0] == "{1: 1}\n"
 
+
+def test_a_loop_writing_into_a_dict_copies_nothing(monkeypatch):
+    """`d[k] = v` and `xs += ys` as the last thing a statement does fail before they write,
+    so they need no copy for undoing: a loop of them is linear, not quadratic."""
+    from tcalc.journal import Journal
+
+    copies = []
+    real = Journal.container
+    monkeypatch.setattr(Journal, "container", lambda self, items: copies.append(1) or real(self, items))
+    source = "d = {}\nxs = []\nfor i in range(300):\n    d[i] = i\n    xs += [i]\n    xs[i] = -i\nlen(d) + len(xs)"
+    assert run_program(source) == ("600\n", None)
+    assert copies == []
+
+
+def test_a_failed_line_undoes_its_writes_into_lists_and_dicts():
+    from tcalc.errors import TcalcError
+    from tcalc.evaluator import Session
+
+    session = Session()
+    assert run_program("d = {1: 1}\nxs = [1]", session)[1] is None
+    with pytest.raises(TcalcError):
+        list(session.run("d[2] = 2\nxs += [2]\nxs[0] = 0\n1 / 0", atomic=True))  # a shell line
+    assert run_program("d, xs", session)[0] == "({1: 1}, [1])\n"
