@@ -148,9 +148,9 @@ def python_repr(value, _enclosing: frozenset = frozenset()) -> str:
             return {tuple: "(...)", list: "[...]"}.get(kind, "{...}")
         inner = _enclosing | {id(value)}
         if kind is dict:
-            return "{" + ", ".join(f"{python_repr(k, inner)}: {python_repr(v, inner)}"
-                                   for k, v in value.items()) + "}"
-        items = ", ".join(python_repr(v, inner) for v in value)
+            parts = _bounded(f"{python_repr(k, inner)}: {python_repr(v, inner)}" for k, v in value.items())
+            return "{" + ", ".join(parts) + "}"
+        items = ", ".join(_bounded(python_repr(v, inner) for v in value))
         if kind is tuple:
             return f"({items},)" if len(value) == 1 else f"({items})"
         if kind is set:
@@ -170,6 +170,20 @@ def python_repr(value, _enclosing: frozenset = frozenset()) -> str:
         return f"<built-in method {value.name} of Tensor object at {id(value.receiver):#x}>"
     own = getattr(kind, "python_repr", None)  # a value whose Python repr is not Jupyter's (a class)
     return own(value) if own is not None else repr(value)
+
+
+def _bounded(texts) -> list[str]:
+    """The texts of a container's items, refused once they pass the list-items limit in
+    characters: a list that holds one list many times (`[[[0] * 1000] * 1000] * 100`) is
+    small, its text 300 million characters."""
+    parts, length, limit = [], 0, limits.LIMITS.max_list_items
+    for text in texts:
+        length += len(text) + 2
+        if length > limit:
+            raise limits.refuse("max_list_items", f"the text of this container is longer than {limit:,} characters",
+                                "show a part of it: xs[:10]")
+        parts.append(text)
+    return parts
 
 
 def python_str(value) -> str:

@@ -413,3 +413,21 @@ def test_a_failed_line_undoes_its_writes_into_lists_and_dicts():
     with pytest.raises(TcalcError):
         list(session.run("d[2] = 2\nxs += [2]\nxs[0] = 0\n1 / 0", atomic=True))  # a shell line
     assert run_program("d, xs", session)[0] == "({1: 1}, [1])\n"
+
+
+@pytest.mark.parametrize("source", [
+    "x = [[[0] * 100] * 100] * 100\ns = str(x)",  # 30,000 references to one list: 3 million characters
+    "x = [[[0] * 100] * 100] * 100\nprint(x)",
+    "x = {'a': [[[0] * 100] * 100] * 100}\ny = f'{x}'",
+])
+def test_the_text_of_a_container_is_within_the_limit(source):
+    limits.configure({"max_list_items": 100_000})
+    error = refusal(source)
+    assert error.message.startswith("the text of this container is longer than 100,000 characters")
+    assert error.span.line == 2 and "--max-list-items" in error.hint
+
+
+def test_the_text_of_a_container_within_the_limit():
+    limits.configure({"max_list_items": 100_000})
+    printed, error = run_program("x = [[0] * 100] * 100\nlen(str(x))")
+    assert (printed, error) == ("30200\n", None)
