@@ -151,7 +151,9 @@ def _sum(x, dim=None, keepdim=False, dtype=None, start=0):
         return ops.sum(x, dim, keepdim, dtype)
     total = start if dim is None else dim  # sum(iterable, start) gives start by position
     for item in python_values.iterate(x):
-        total = total + item
+        # (lists and tuples through the language's +, which holds them to the item limit)
+        total = python_values.sequence_arithmetic("+", total, item) if type(total) in (list, tuple) \
+            else total + item
     return total
 
 

@@ -331,6 +331,7 @@ _GROWN = [
     ("d = {i: i for i in range(600)}\ne = {i: i for i in range(600, 1200)}\n{**d, **e}",
      "a dict of 1,200 items"),
     ("s = {i for i in range(600)}\ns | {i for i in range(600, 1200)}", "a set of 1,200 items"),
+    ("sum([[0] * 600, [0] * 600], [])", "a list of 1,200 items"),
 ]
 
 
