@@ -152,15 +152,39 @@ def pull(shell, names: str) -> None:
             sys.stderr.write(f"tcalc_pull: '{name}' is not a tensor or a number\n")
 
 
+class CellFailed(Exception):
+    """The result's error of a cell whose tcalc error has been shown."""
+
+
+_FAILED: set[int] = set()  # the IPython shells whose running cell had a tcalc error
+_HOOKS: dict[int, object] = {}  # each shell's post_run_cell hook, to take away on unload
+
+
 def load_ipython_extension(shell) -> None:
     """What `%load_ext tcalc.ipython` calls."""
     def tcalc(line, cell=None):
-        run_cell(shell, line if cell is None else cell)
+        if not run_cell(shell, line if cell is None else cell):
+            _FAILED.add(id(shell))
+
+    def mark_failed(result) -> None:
+        # A cell with a tcalc error is a failed cell, as one with a Python error is: the
+        # kernel replies "error", so a notebook's Run All stops there. Marked on the result,
+        # not raised: the caret diagnostic is the report, with no traceback after it.
+        if id(shell) in _FAILED:
+            _FAILED.discard(id(shell))
+            if result.error_in_exec is None and result.error_before_exec is None:
+                result.error_in_exec = CellFailed("the tcalc cell stopped at an error")
 
     shell.register_magic_function(tcalc, "line_cell", "tcalc")
     shell.register_magic_function(lambda line: push(shell, line), "line", "tcalc_push")
     shell.register_magic_function(lambda line: pull(shell, line), "line", "tcalc_pull")
+    if id(shell) not in _HOOKS:
+        _HOOKS[id(shell)] = mark_failed
+        shell.events.register("post_run_cell", mark_failed)
 
 
 def unload_ipython_extension(shell) -> None:
     _SHELLS.pop(id(shell), None)
+    hook = _HOOKS.pop(id(shell), None)
+    if hook is not None:
+        shell.events.unregister("post_run_cell", hook)

@@ -194,7 +194,7 @@ def test_a_notebook_runs_end_to_end(tmp_path):
         nbformat.v4.new_code_cell("%%tcalc\nprint('first')\ns = x.sum()\ns\nprint('then')\ns / undefined"),
         nbformat.v4.new_code_cell("%%tcalc\ns"),
     ])
-    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(tmp_path)}}).execute()
     outputs = [cell.outputs for cell in notebook.cells]
     assert outputs[1][0]["text"] == "sum 6.0\n"
@@ -208,3 +208,30 @@ def test_a_notebook_runs_end_to_end(tmp_path):
     assert shown[:3] == [("stream", "first\n"), ("display_data", "tensor(6.)"), ("stream", "then\n")]
     assert shown[3][0] == "stream" and outputs[5][3]["name"] == "stderr" and "ran and are kept" in shown[3][1]
     assert outputs[6][0]["data"]["text/plain"] == "tensor(6.)"
+
+
+def test_a_cell_with_an_error_is_a_failed_cell(shell):
+    """As a Python cell with an error is: IPython's result says so (a kernel then replies
+    "error" and a notebook's Run All stops), with no traceback after tcalc's diagnostic."""
+    events, result = seen_in_order(shell, "q = 1\nq + undefined")
+    assert not result.success and type(result.error_in_exec).__name__ == "CellFailed"
+    assert [kind for kind, _ in events] == ["err"] and "Traceback" not in events[0][1]
+    events, result = seen_in_order(shell, "q")
+    assert result.success and events == [("value", "1")]
+
+
+def test_run_all_stops_at_a_tcalc_error(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%load_ext tcalc.ipython"),
+        nbformat.v4.new_code_cell("%%tcalc\nx = arange(3)\nx + undefined"),
+        nbformat.v4.new_code_cell("%%tcalc\nprint('after')"),
+    ])
+    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
+                                     resources={"metadata": {"path": str(tmp_path)}})
+    with pytest.raises(nbclient.exceptions.CellExecutionError):
+        client.execute()
+    assert "name 'undefined' is not defined" in notebook.cells[1].outputs[0]["text"]
+    assert notebook.cells[2].outputs == []  # never run
