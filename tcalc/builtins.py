@@ -332,6 +332,9 @@ def _tuple(iterable=()):
 
 
 def _set(iterable=()):
+    size = python_values.known_length(iterable)
+    if size is not None:  # (collect would name it a list)
+        limits.check_list(size, set)
     return {python_values.hashable(item) for item in python_values.collect(iterable)}
 
 

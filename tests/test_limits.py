@@ -297,7 +297,7 @@ _GROWN = [
     # built whole: refused before it is made, when its size is known
     ("list(range(10**9))", "a list of 1,000,000,000 items"),
     ("tuple(range(10**9))", "a tuple of 1,000,000,000 items"),
-    ("set(range(10**9))", "a list of 1,000,000,000 items"),  # set() makes its list first
+    ("set(range(10**9))", "a set of 1,000,000,000 items"),
     ("[i for i in range(10**9)]", "a list of 1,000,000,000 items"),
     ("[0] * 10**9", "a list of 1,000,000,000 items"),
     ("'ab' * 10**9", "a string of 2,000,000,000 characters"),
