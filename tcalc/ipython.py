@@ -163,7 +163,9 @@ _HOOKS: dict[int, object] = {}  # each shell's post_run_cell hook, to take away 
 def load_ipython_extension(shell) -> None:
     """What `%load_ext tcalc.ipython` calls."""
     def tcalc(line, cell=None):
-        if not run_cell(shell, line if cell is None else cell):
+        # A cell's body starts on the cell's second line, after `%%tcalc`: counted from
+        # there, an error's line is the one the notebook numbers.
+        if not run_cell(shell, line if cell is None else "\n" + cell):
             _FAILED.add(id(shell))
 
     def mark_failed(result) -> None:

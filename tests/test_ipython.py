@@ -98,7 +98,8 @@ def test_a_failing_statement_is_undone_alone_as_in_the_shell(shell):
     events, _ = seen_in_order(shell, "z = 1\n5\nz = z + 10\nz = z + undefined")
     assert [kind for kind, _ in events] == ["value", "err"] and events[0] == ("value", "5")
     error = events[1][1]
-    assert error.startswith("<cell ") and ":4:9: name error: name 'undefined' is not defined" in error
+    # line 5 of the cell, as the notebook numbers it: `%%tcalc` is its line 1
+    assert error.startswith("<cell ") and ":5:9: name error: name 'undefined' is not defined" in error
     assert "= note: before it, `z = 1`, `5`, `z = z + 10` ran and are kept" in error
     assert "Traceback" not in error
     events, _ = seen_in_order(shell, "z")
@@ -123,7 +124,7 @@ def test_a_line_magic_runs_as_a_cell_does(shell):
 
 def test_windows_line_ends_point_the_caret_at_the_right_line(shell):
     events, _ = seen_in_order(shell, "r = 1\r\nr = r + undefined\r\n")
-    assert "2 | r = r + undefined" in events[0][1]
+    assert "3 | r = r + undefined" in events[0][1]  # the cell's line 3, after `%%tcalc`
 
 
 def test_an_interrupt_undoes_its_statement_and_stops_the_cell(shell):
