@@ -182,21 +182,28 @@ def test_push_and_pull(shell, capsys):
     assert isinstance(shell.user_ns["b"], np.ndarray) and shell.user_ns["b"].tolist() == [0., 10., 20.]
 
 
-def test_a_notebook_runs_end_to_end(tmp_path):
+def _notebook(tmp_path, *sources: str, allow_errors: bool):
+    """A notebook of these code cells after `%load_ext tcalc.ipython`, run by a Jupyter
+    kernel through nbclient (where they are installed): the notebook and its client."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("%load_ext tcalc.ipython"),
-        nbformat.v4.new_code_cell("%%tcalc\nx = arange(4.)\nprint('sum', x.sum().item())\nx * 2"),
-        nbformat.v4.new_code_cell("%%tcalc\nshow(x)"),
-        nbformat.v4.new_code_cell("%tcalc_pull x\ntype(x).__module__, x.tolist()"),
-        nbformat.v4.new_code_cell("%%tcalc\nx + undefined"),
-        nbformat.v4.new_code_cell("%%tcalc\nprint('first')\ns = x.sum()\ns\nprint('then')\ns / undefined"),
-        nbformat.v4.new_code_cell("%%tcalc\ns"),
-    ])
-    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)
+                                               for source in ("%load_ext tcalc.ipython", *sources)])
+    return notebook, nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3", allow_errors=allow_errors,
+                                             resources={"metadata": {"path": str(tmp_path)}})
+
+
+def test_a_notebook_runs_end_to_end(tmp_path):
+    notebook, client = _notebook(
+        tmp_path,
+        "%%tcalc\nx = arange(4.)\nprint('sum', x.sum().item())\nx * 2",
+        "%%tcalc\nshow(x)",
+        "%tcalc_pull x\ntype(x).__module__, x.tolist()",
+        "%%tcalc\nx + undefined",
+        "%%tcalc\nprint('first')\ns = x.sum()\ns\nprint('then')\ns / undefined",
+        "%%tcalc\ns", allow_errors=True)
+    client.execute()
     outputs = [cell.outputs for cell in notebook.cells]
     assert outputs[1][0]["text"] == "sum 6.0\n"
     assert outputs[1][1]["data"]["text/plain"] == "tensor([0., 2., 4., 6.])"
@@ -222,17 +229,11 @@ def test_a_cell_with_an_error_is_a_failed_cell(shell):
 
 
 def test_run_all_stops_at_a_tcalc_error(tmp_path):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    pytest.importorskip("ipykernel")
-    notebook = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("%load_ext tcalc.ipython"),
-        nbformat.v4.new_code_cell("%%tcalc\nx = arange(3)\nx + undefined"),
-        nbformat.v4.new_code_cell("%%tcalc\nprint('after')"),
-    ])
-    client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
-                                     resources={"metadata": {"path": str(tmp_path)}})
-    with pytest.raises(nbclient.exceptions.CellExecutionError):
+    notebook, client = _notebook(tmp_path, "%%tcalc\nx = arange(3)\nx + undefined", "%%tcalc\nprint('after')",
+                                 allow_errors=False)
+    from nbclient.exceptions import CellExecutionError
+
+    with pytest.raises(CellExecutionError):
         client.execute()
     assert "name 'undefined' is not defined" in notebook.cells[1].outputs[0]["text"]
     assert notebook.cells[2].outputs == []  # never run
