@@ -48,18 +48,12 @@ class Later:
 
 
 class _ImportedOnFirstRead:
-    """A value whose slot `_lazy_slot` may be given as a Later: the slot stays empty and
-    is filled with what the Later names when first read (__getattr__ runs only while the
-    slot is empty, so reading it later costs nothing more)."""
+    """A value whose slot `_lazy_slot` may be given as a Later (kept in `_later`): the slot
+    stays empty and is filled with what the Later names when first read (__getattr__ runs
+    only while the slot is empty, so reading it later costs nothing more)."""
 
     __slots__ = ("_later",)
     _lazy_slot = ""
-
-    def _fill(self, value) -> None:
-        if type(value) is Later:
-            self._later = value
-        else:
-            setattr(self, self._lazy_slot, value)  # (a class's own slot name, never user text)
 
     def __getattr__(self, attribute: str):
         if attribute != self._lazy_slot:
@@ -79,7 +73,10 @@ class Builtin(_ImportedOnFirstRead):
 
     def __init__(self, name: str, function: Callable, effect: str | None = None):
         self.name = name
-        self._fill(function)
+        if type(function) is Later:  # (written out, not a shared method: 600 are made at start-up)
+            self._later = function
+        else:
+            self.function = function
         self.effect = effect
 
     def __repr__(self) -> str:
@@ -163,7 +160,10 @@ class Namespace(_ImportedOnFirstRead):
 
     def __init__(self, name: str, members):
         self.name = name
-        self._fill(members)
+        if type(members) is Later:
+            self._later = members
+        else:
+            self.members = members
 
     def __repr__(self) -> str:
         return f"<module '{self.name}'>"
