@@ -400,7 +400,10 @@ def _fit(grad: Tensor, like: Tensor) -> Tensor:
     """Sum a broadcast gradient back to the input's shape and cast it to its dtype."""
     ops = _ops()
     if grad.data.shape != like.data.shape:
-        grad = ops.sum_to(grad, like.data.shape)
+        if _grad_enabled:
+            grad = ops.sum_to(grad, like.data.shape)
+        else:  # no graph to record: sum_to's forward on the array
+            grad = Tensor(ops.shape.SUM_TO.forward(grad.data, like.data.shape))
     if grad.data.dtype != like.data.dtype:
         grad = ops.to_dtype(grad, like.dtype)
     return grad

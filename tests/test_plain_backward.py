@@ -1,5 +1,6 @@
 """Backwards that compute with NumPy directly when no graph is being built
-(elementwise.plain_backward, the matrix product's and sum's) give the very bits that their
+(elementwise.plain_backward, the matrix product's, sum's and mean's, negation's, and
+the sum of a broadcast gradient back to its input's shape) give the very bits that their
 formulas through tcalc's ops give, which is what a backward with create_graph=True runs."""
 from __future__ import annotations
 
@@ -35,16 +36,27 @@ CASES = {
     "mul broadcast": (lambda a, b: ops.mul(a, b), [(6, 1), (1, 5)]),
     "tiny graph": (lambda x: ops.mul(2, ops.dot(x, x)), [(3,)]),
     "sum": (lambda x: ops.sum(ops.mul(x, x)), [(4, 3)]),
+    "mean": (lambda x: ops.mean(ops.mul(x, x)), [(1000, 1)]),
+    "mean 0-d": (lambda x: ops.mean(x), [()]),
+    "mean of a dim": (lambda x: ops.mean(x, 1), [(5, 7)]),
+    "mean of dims, kept": (lambda x: ops.mean(x, (0, 2), keepdim=True), [(3, 4, 5)]),
+    "sum of a dim": (lambda x: ops.sum(ops.tanh(x), 0), [(6, 3)]),
+    "sub and neg": (lambda a, b: ops.neg(ops.sub(a, b)), [(4, 3), (4, 3)]),
+    "sub broadcast": (lambda a, b: ops.sub(a, b), [(6, 5), (5,)]),
+    "add broadcast": (lambda a, b: ops.add(a, b), [(1000, 1), (1,)]),
+    "the linear regression": (lambda w, b: ops.mean(ops.pow(ops.sub(ops.add(ops.mm(X10, w), b), Y), 2)),
+                              [(10, 1), (1,)]),
     "the MLP": (lambda w1, w2: ops.sum(ops.pow(ops.mm(ops.tanh(ops.mm(X, w1)), w2), 2)), [(512, 64), (64, 10)]),
 }
 X = Tensor((rng.standard_normal((256, 512))).astype(np.float32))
+X10, Y = (Tensor(rng.standard_normal(shape).astype(np.float32)) for shape in ((1000, 10), (1000, 1)))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", list(CASES))
 def test_same_bits_as_the_ops(name, dtype):
     f, shapes = CASES[name]
-    if name == "the MLP" and dtype is np.float64:
+    if name in ("the MLP", "the linear regression") and dtype is np.float64:
         pytest.skip("X is float32")
     arrays = [np.asarray(rng.standard_normal(s) / (20 if name == "the MLP" else 1)).astype(dtype) for s in shapes]
     out_shape = f(*[Tensor(a) for a in arrays]).data.shape

@@ -32,8 +32,15 @@ from .convert import to_dtype
 # ---- arithmetic ----------------------------------------------------------------------
 
 ADD = Op("AddBackward0", np.add, lambda n, g: (g, g), saves=False, symbol="+", opmath=True)
-SUB = Op("SubBackward0", np.subtract, lambda n, g: (g, -g), saves=False, symbol="-", opmath=True)
-RSUB = Op("RsubBackward1", np.subtract, lambda n, g: (None, -g), saves=False, symbol="-", opmath=True)
+SUB = Op("SubBackward0", np.subtract, lambda n, g: (g, negated(g)), saves=False, symbol="-", opmath=True)
+RSUB = Op("RsubBackward1", np.subtract, lambda n, g: (None, negated(g)), saves=False, symbol="-", opmath=True)
+
+
+def negated(g: Tensor) -> Tensor:
+    """-g in a backward: when no graph is being built, neg's NumPy call without the op."""
+    if not is_grad_enabled() and g.data.dtype in _PLAIN_DTYPES:
+        return Tensor(np.asarray(np.negative(g.data)))
+    return -g
 
 
 def times(g: Tensor, other) -> Tensor:
@@ -61,7 +68,7 @@ DIV = Op("DivBackward0", np.divide,
          lambda n, g: (g / n.inputs[1] if n.needs_grad(0) else None,
                        -g * n.inputs[0] / (n.inputs[1] * n.inputs[1]) if n.needs_grad(1) else None),
          saves=(keep(1, 0, 1), keep(0, 1)), symbol="/", opmath=True)
-NEG = Op("NegBackward0", np.negative, lambda n, g: (-g,), saves=False)
+NEG = Op("NegBackward0", np.negative, lambda n, g: (negated(g),), saves=False)
 
 
 def add(a, b, alpha=1):

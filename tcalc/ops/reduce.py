@@ -14,9 +14,9 @@ from ..errors import DTypeError, TcalcIndexError, TcalcTypeError, TcalcValueErro
 from ..limits import check_shape
 from ..tensor import Tensor
 from ..values import ReturnTypes
-from ._base import as_tensor, normalize_dim
+from ._base import as_tensor, normalize_dim, scalar_operand
 from .convert import to_dtype
-from .elementwise import bitwise_and, eq, maximum, minimum, where
+from .elementwise import DIV, bitwise_and, eq, maximum, minimum, where
 from .shape import expand, reshape
 
 
@@ -36,6 +36,8 @@ def dims_of(dim, ndim: int) -> tuple[int, ...] | None:
 
 def expand_reduced(g: Tensor, shape: tuple, axes, keepdim: bool) -> Tensor:
     """Undo a reduction's shape on its gradient: put back the reduced dims, then broadcast."""
+    if not is_grad_enabled():  # no graph to record: the views reshape and expand make, on the array
+        return Tensor(_expanded_array(g.data, shape, axes, keepdim))
     if axes is not None and not keepdim:
         kept = list(g.data.shape)
         for a in sorted(axes):
@@ -46,10 +48,27 @@ def expand_reduced(g: Tensor, shape: tuple, axes, keepdim: bool) -> Tensor:
     return expand(g, shape)
 
 
+def _expanded_array(g: np.ndarray, shape: tuple, axes, keepdim: bool) -> np.ndarray:
+    return np.broadcast_to(_with_reduced_dims(g, len(shape), axes, keepdim), shape)
+
+
+def _with_reduced_dims(g: np.ndarray, ndim: int, axes, keepdim: bool) -> np.ndarray:
+    """A reduction's gradient with its reduced dims put back, of size 1."""
+    if axes is None:
+        return g.reshape((1,) * ndim)
+    if keepdim:
+        return g
+    kept = list(g.shape)
+    for a in sorted(axes):
+        kept.insert(a, 1)
+    return g.reshape(kept)
+
+
 # PyTorch accumulates a float16 sum in float32 and rounds once (4096 ones sum to 4096, not
 # to float16's 2048), and a float32 scan in float64 (cumsum over 2**24 + 10 ones ends at
 # 16777226): the accumulator for each dtype a reduction or a scan is computed in.
 _SUM_ACCUMULATOR = {np.dtype(np.float16): np.float32}
+_WIDE_FLOATS = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
 _SCAN_ACCUMULATOR = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64}
 
 
@@ -122,7 +141,16 @@ def sum(x, dim=None, keepdim=False, dtype=None) -> Tensor:
                  dtype=_reduction_dtype(x, dtype))
 
 
+def mean_of_floats(a: np.ndarray):
+    """`x.mean()` of a non-empty float32 or float64 array as np.mean computes it (the sum
+    over all elements, divided by the count as an intp), without its Python layers."""
+    total = np.add.reduce(a, None)
+    return total.dtype.type(total / np.intp(a.size))
+
+
 def _mean_forward(a, axes, keepdim):
+    if axes is None and not keepdim and a.size and a.dtype in _WIDE_FLOATS:
+        return mean_of_floats(a)
     _check_empty_reduction(a, axes, keepdim)
     wide = _SUM_ACCUMULATOR.get(a.dtype, a.dtype)
     if a.size == 0:  # nan, as in PyTorch, without NumPy's "Mean of empty slice" warning
@@ -135,7 +163,15 @@ def _mean_forward(a, axes, keepdim):
 def _mean_backward(n, g):
     shape = n.inputs[0].data.shape
     count = n.inputs[0].data.size // builtins.max(n.output.data.size, 1) if n.inputs[0].data.size else 0
-    return (expand_reduced(g, shape, n.params["axes"], n.params["keepdim"]) / builtins.max(count, 1),)
+    count = builtins.max(count, 1)
+    if not is_grad_enabled() and g.data.dtype in _WIDE_FLOATS:
+        # No graph to record: the division `/ count` of the expanded gradient, each element
+        # divided as there, written into the result as the division broadcasts (float16
+        # divides in float32 and takes the general way)
+        kept = _with_reduced_dims(g.data, len(shape), n.params["axes"], n.params["keepdim"])
+        out = np.empty(shape, g.data.dtype)
+        return (Tensor(DIV.forward(kept, scalar_operand(count, g.data.dtype), out=out)),)
+    return (expand_reduced(g, shape, n.params["axes"], n.params["keepdim"]) / count,)
 
 
 MEAN_ALL = Op("MeanBackward0", _mean_forward, _mean_backward, saves=False)
