@@ -33,6 +33,7 @@ import numpy as np
 
 from . import ast, autograd, batched, dtypes, limits, ops
 from .errors import TcalcError
+from .ops._base import broadcast_shape
 from .tensor import Tensor
 from .values import Builtin, Namespace
 
@@ -52,11 +53,24 @@ _DIV, _NEG, _SUB, _RSUB = ops.elementwise.DIV, ops.elementwise.NEG, ops.elementw
 _POW, _MM, _SUM = ops.elementwise.POW, ops.linalg.MM, ops.reduce.SUM_ALL
 _scalar_operand = ops.scalar_operand
 _asarray = np.asarray
-# Tensor methods without arguments that have a kernel on float arrays: `x.sum()` is
-# ops.sum_of_floats, which for a float32 or float64 array is NumPy's add.reduce over all
-# axes in the array's dtype (called here without its keywords: a third of its cost).
+# Tensor methods without arguments that reduce a float array to 0-d: the op whose node the
+# general path records, and the kernel its forward runs. `x.sum()` is ops.sum_of_floats,
+# which for a float32 or float64 array is NumPy's add.reduce over all axes in the array's
+# dtype (called here without its keywords: a third of its cost); `x.mean()` that sum
+# divided by the count (of an empty array: the general path's nan).
 _SUM_ALL = np.add.reduce
-METHODS = {"sum": ops.sum_of_floats}
+_MEAN = ops.reduce.MEAN_ALL
+
+
+def _sum_all(a: np.ndarray):
+    return _SUM_ALL(a, None)
+
+
+def _mean_all(a: np.ndarray):
+    return ops.reduce.mean_of_floats(a) if a.size else _MEAN.forward(a, None, False)
+
+
+METHODS = {"sum": (_SUM, _sum_all), "mean": (_MEAN, _mean_all)}
 
 
 def evaluate(node: ast.Node, names: dict, scope) -> Tensor | object:
@@ -80,8 +94,8 @@ class _NotFast(Exception):
 # ---- compiling a node once: the names it reads and its tree ---------------------------------
 # Trees are tuples: ("name", k) the k-th name read; ("number", value) a constant;
 # ("binary", op, left, right); ("neg", operand); ("call", k, argument) with the function
-# the k-th name; ("method", kernel, receiver). A name read as `torch.exp` is the key
-# ("torch", "exp").
+# the k-th name; ("method", (op, kernel), receiver). A name read as `torch.exp` is the key
+# ("torch", "exp"); a tensor's gradient `w.grad` is ("w", "grad").
 
 def _compile(node: ast.Node):
     """The node's Plan, or None if no values of its names could make it fast."""
@@ -108,6 +122,10 @@ def _tree(node, keys: list, budget: list):
     kind = type(node)
     if kind is ast.Name:
         return ("name", _key_index(node.id, keys))
+    if kind is ast.Attribute:  # `w.grad`: read as a name is
+        if node.attr != "grad" or type(node.value) is not ast.Name:
+            raise _NotFast
+        return ("name", _key_index((node.value.id, "grad"), keys))
     if kind is ast.Constant:
         if type(node.value) not in (int, float):  # by exact type: a bool is not taken
             raise _NotFast
@@ -125,10 +143,10 @@ def _tree(node, keys: list, budget: list):
         raise _NotFast
     func = node.func
     if type(func) is ast.Attribute and not node.args:  # `t.sum()`
-        kernel = METHODS.get(func.attr)
-        if kernel is None:
+        method = METHODS.get(func.attr)
+        if method is None:
             raise _NotFast
-        return ("method", kernel, _tree(func.value, keys, budget))
+        return ("method", method, _tree(func.value, keys, budget))
     if len(node.args) != 1:
         raise _NotFast
     if type(func) is ast.Name:  # `exp(t)`
@@ -163,8 +181,7 @@ class Plan:
             if key.__class__ is str:
                 value = names.get(key, NOT_FAST) if scope is None else _lookup(key, names, scope)
             else:
-                torch = names.get("torch")
-                value = torch.members.get(key[1]) if type(torch) is Namespace else None
+                value = _member(key, names, scope)
             kind = type(value)
             if kind is Tensor:
                 data = value.data
@@ -198,8 +215,7 @@ class Plan:
             if key.__class__ is str:
                 value = names.get(key, NOT_FAST) if scope is None else _lookup(key, names, scope)
             else:
-                torch = names.get("torch")
-                value = torch.members.get(key[1]) if type(torch) is Namespace else None
+                value = _member(key, names, scope)
             kind = type(value)
             if kind is Tensor:
                 data = value.data
@@ -340,9 +356,10 @@ class _Program:
                 return self._product_or_power(op, tree, left, left_shape, right, right_shape)
             if left_shape is not None:
                 if right_shape is not None:
-                    if left_shape != right_shape and left_shape and right_shape:
-                        raise _NotFast  # broadcasting
-                    shape = left_shape if left_shape else right_shape
+                    # the general path's broadcasting (NumPy's kernels broadcast alike); its
+                    # error, or a shape too large, is the general path's to report
+                    shape = left_shape if left_shape == right_shape else \
+                        broadcast_shape(left_shape, right_shape)
                 else:
                     shape, right = left_shape, self._number(tree[3], right)
             elif right_shape is not None and op is not _DIV:
@@ -365,10 +382,8 @@ class _Program:
             return self._step(_NEG.forward, operand), shape
         if self._recording:
             if kind == "method":
-                if tree[1] is not ops.sum_of_floats:
-                    raise _NotFast
                 self._result(1)
-                return self._step(_recording_sum(self._dtype), operand), ()
+                return self._step(_recording_reduction(*tree[1], self._dtype), operand), ()
             op = self._function_op(infos[tree[1]])
             self._result(_size(shape))
             return self._step(_recording_unary(op), operand), shape
@@ -378,9 +393,9 @@ class _Program:
             operand = self._step(_asarray, operand)
         if kind == "method":
             self._result(1)
-            if tree[1] is ops.sum_of_floats:
+            if tree[1][0] is _SUM:
                 return self._step(_SUM_ALL, operand, self._constant(None)), ()
-            return self._step(tree[1], operand), ()
+            return self._step(tree[1][1], operand), ()
         op = self._function_op(infos[tree[1]])
         self._result(_size(shape))
         return self._step(op.forward, operand), shape
@@ -449,12 +464,17 @@ def _recording_unary(op):
     return kernel
 
 
-def _recording_sum(dtype: np.dtype):
-    """`x.sum()`: ops.sum's short case, whose node keeps these params."""
-    recorded, dtype = autograd.recorded, dtypes.BY_NUMPY[dtype]
+def _recording_reduction(op, forward, dtype: np.dtype):
+    """`x.sum()`, `x.mean()`: ops.sum's and ops.mean's short cases, whose nodes keep these
+    params."""
+    recorded = autograd.recorded
+    if op is _SUM:
+        params = {"axes": None, "keepdim": False, "dtype": dtypes.BY_NUMPY[dtype]}
+    else:
+        params = {"axes": None, "keepdim": False}
 
     def kernel(a):
-        return recorded(_SUM, (a,), _SUM_ALL(a.data, None), {"axes": None, "keepdim": False, "dtype": dtype})
+        return recorded(op, (a,), forward(a.data), dict(params))
     return kernel
 
 
@@ -475,6 +495,16 @@ def _size(shape: tuple) -> int:
     for n in shape:
         size *= n
     return size
+
+
+def _member(key: tuple, names: dict, scope):
+    """The value of a key `(owner, attribute)`: torch's function, or a tensor's .grad."""
+    owner, attribute = key
+    if owner == "torch":  # (a name the language does not let be redefined)
+        torch = names.get("torch")
+        return torch.members.get(attribute) if type(torch) is Namespace else None
+    tensor = names.get(owner, NOT_FAST) if scope is None else _lookup(owner, names, scope)
+    return tensor.grad if type(tensor) is Tensor else NOT_FAST
 
 
 def _lookup(name: str, names: dict, scope):

@@ -28,10 +28,15 @@ m = tensor([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
 w = tensor([[0.1, 0.2], [-0.3, 0.4], [0.5, -0.6]], requires_grad=True)
 w2 = tensor([[1.0, -2.0, 0.5], [0.25, 0.75, -1.0]], requires_grad=True)
 wd = tensor([[0.1, 0.2], [-0.3, 0.4], [0.5, -0.6]], dtype=torch.float64, requires_grad=True)
+c = tensor([[1.0], [-2.0]])
+q = tensor([[0.5, -1.0, 2.0]], requires_grad=True)
+((q * q) * tensor([[1.0, 2.0, 3.0]])).sum().backward()
 """
 
+# (c and q broadcast with a, b and m; q.grad is a tensor, g.grad None, a.grad a tensor's None)
 leaves = st.sampled_from(["a", "b", "s", "d", "h", "k", "g", "n", "2", "0.5", "-3", "True", "1e30",
-                          "2**70", "a[0]", "undefined_name", "m", "w", "wd"])
+                          "2**70", "a[0]", "undefined_name", "m", "w", "wd", "c", "q", "q.grad", "g.grad",
+                          "n.grad"])
 
 
 def expressions():
@@ -43,7 +48,7 @@ def expressions():
             inner.map(lambda e: f"-{e}"),
             st.tuples(st.sampled_from(["exp", "sin", "log", "tanh", "sqrt", "torch.exp", "abs", "print"]),
                       inner).map(lambda t: f"{t[0]}({t[1]})"),
-            inner.map(lambda e: f"{e}.sum()"),
+            st.tuples(inner, st.sampled_from(["sum", "mean"])).map(lambda t: f"{t[0]}.{t[1]}()"),
         ),
         max_leaves=8)
 
@@ -94,11 +99,12 @@ def test_fast_path_answers_as_the_general_path(expression, in_loop):
 
 # Operands the fast path takes, and values that change between rounds what its compiled
 # programs were made for (a tensor's dtype and shape, a number's type, what `exp` is).
-fast_leaves = st.sampled_from(["a", "b", "s", "d", "n", "x", "i", "2", "0.5", "3.0", "e", "m", "w"])
+fast_leaves = st.sampled_from(["a", "b", "s", "d", "n", "x", "i", "2", "0.5", "3.0", "e", "m", "w", "c",
+                               "x.grad"])
 ROUNDS = """\
 for i, x, e, n in [(0, a, exp, 7), (1, a, exp, 300), (2, s, exp, 0.5), (3, d, sin, 2**70),
                    (4, b, exp, 16777217), (5, d, exp, -9007199254740993), (6, tensor([1.0, 2.0]), exp, 7),
-                   (7, m, tanh, 2), (8, w, exp, 3)]:
+                   (7, m, tanh, 2), (8, w, exp, 3), (9, q, exp, 2), (10, c, exp, 0.5), (11, zeros(0, 3), exp, 2)]:
 """
 
 
@@ -111,7 +117,7 @@ def fast_expressions():
             inner.map(lambda e: f"-{e}"),
             st.tuples(st.sampled_from(["exp", "sqrt", "torch.exp", "torch.tanh", "e"]), inner)
             .map(lambda t: f"{t[0]}({t[1]})"),
-            inner.map(lambda e: f"{e}.sum()"),
+            st.tuples(inner, st.sampled_from(["sum", "mean"])).map(lambda t: f"{t[0]}.{t[1]}()"),
         ),
         max_leaves=10)
 
@@ -171,6 +177,10 @@ def test_an_expression_is_compiled_when_evaluated_again_and_kept_on_its_node():
     "r = g * 2",
     "r = ((tanh(m @ w) @ w2) ** 2).sum()",
     "r = 1 - (g * g2 + s) / 3",
+    "r = a + m - c",
+    "r = ((m @ w - c) ** 2).mean()",
+    "r = (a * m).mean() + a.mean()",
+    "with torch.no_grad():\n    r = q - 0.1 * q.grad",
 ])
 def test_the_fast_path_takes_plain_float_arithmetic(source, monkeypatch):
     """These go the fast way (a switch-off would change nothing visible otherwise)."""
@@ -194,10 +204,12 @@ def test_the_fast_path_takes_plain_float_arithmetic(source, monkeypatch):
 
 
 @pytest.mark.parametrize("source", ["r = h * 2", "r = k + 1", "r = a + d", "r = 2 / a",
-                                    "r = a * tensor([[1.0], [2.0]])"])
+                                    "r = a * tensor([[1.0], [2.0]])", "r = a + tensor([1.0, 2.0])",
+                                    "r = g.grad * 2", "r = a.mean(0)"])
 def test_what_the_fast_path_leaves_to_the_general_one(source):
     """float16, integers, promotion, `number / tensor` (a reciprocal in
-    PyTorch), broadcasting."""
+    PyTorch), a call that is not an elementwise function, shapes that do not broadcast (the
+    general path's error), a .grad that is None, a reduction over a dim."""
     session = Session()
     run_program(PRELUDE, session)
     statement = parse(source).statements[0]
@@ -257,10 +269,10 @@ def test_the_fast_kernels_give_the_general_ones_bits():
 # Leaves that require grad beside ones that do not, products and powers, each name's value
 # changing between rounds: the nodes, saved tensors, grad_fn names and .grad must be the
 # general path's, and so must every error.
-graph_leaves = st.sampled_from(["g", "g2", "a", "b", "s", "n", "i", "2", "0.5", "x", "y"])
+graph_leaves = st.sampled_from(["g", "g2", "a", "b", "s", "n", "i", "2", "0.5", "x", "y", "q", "c"])
 GRAPH_ROUNDS = """\
 for i, x, y, e in [(0, g, g2, tanh), (1, g, a, exp), (2, a, b, tanh), (3, g2, s, tanh), (4, d, d, exp),
-                   (5, tensor(1.5, requires_grad=True), g, sin)]:
+                   (5, tensor(1.5, requires_grad=True), g, sin), (6, q, m, exp), (7, g, c, tanh)]:
 """
 
 
@@ -273,7 +285,7 @@ def graph_expressions():
             st.tuples(inner, st.sampled_from(["2", "3", "0.5", "n", "i"])).map(lambda t: f"({t[0]} ** {t[1]})"),
             inner.map(lambda e: f"-{e}"),
             st.tuples(st.sampled_from(["tanh", "exp", "torch.sin", "e"]), inner).map(lambda t: f"{t[0]}({t[1]})"),
-            inner.map(lambda e: f"{e}.sum()"),
+            st.tuples(inner, st.sampled_from(["sum", "mean"])).map(lambda t: f"{t[0]}.{t[1]}()"),
         ),
         max_leaves=8)
 
@@ -314,6 +326,12 @@ def test_recorded_graphs_are_the_general_paths(expression, how):
     "def f(x, k):\n    y = x * x * k\n    return (y - x / 2).sum()\nfor i in range(3):\n    r = f(g2, i + 1)\n    r.backward()",
     "f = lambda x: (tanh(x) ** 3 * x).sum()\nfor i in range(3):\n    r = grad(f)(g2)\n    print(r, grad(grad(f))(s * 1.0))",
     "for i in range(3):\n    r = (g2 * g2 * g2).sum()\n    (q,) = torch.autograd.grad(r, g2, create_graph=True)\n    q.sum().backward()",
+    # a training loop: broadcasting, mean, updates of .grad under no_grad, create_graph
+    "W = zeros(3, 2, requires_grad=True)\nB = zeros(2, requires_grad=True)\nfor i in range(4):\n"
+    "    r = ((m @ W + B - c) ** 2).mean()\n    r.backward()\n    with torch.no_grad():\n"
+    "        W -= 0.1 * W.grad\n        B -= 0.1 * B.grad\n        W.grad.zero_()\n        B.grad.zero_()",
+    "for i in range(3):\n    r = ((q * m - c) ** 2).mean()\n    (u,) = torch.autograd.grad(r, q, create_graph=True)\n"
+    "    u.sum().backward()\n    print(q.grad)",
 ])
 def test_recorded_graphs_answer_as_the_general_path(source):
     assert outcome(source + "\nr", True) == outcome(source + "\nr", False), source
