@@ -28,7 +28,7 @@ from .batched import NoBatchingRule as _NoBatchingRule
 from .errors import AutogradError, TcalcNameError, TcalcTypeError, TcalcValueError
 from .hints import attribute_hint, pytorch_only
 from .objects import Members
-from .tensor import Size, Tensor
+from .tensor import Size, Tensor, version
 from .values import (
     CALLABLES,
     CALLS_BACK,
@@ -854,6 +854,7 @@ TABLE = (
     ("requires_grad", _set_requires_grad, SETTER),
     ("is_leaf", lambda x: x.is_leaf, ATTRIBUTE),
     ("grad_fn", lambda x: x.grad_fn, ATTRIBUTE),
+    ("_version", version, ATTRIBUTE),  # the in-place changes of its memory, as PyTorch counts them
     # files: the only way a program reaches them (LANGUAGE.md, "Names"), PyTorch's format,
     # loaded without unpickling
     ("save", _save, FUNCTION),

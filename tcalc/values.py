@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import dtypes
+from . import autograd, dtypes
 from .autograd import Node
 from .tensor import Size, Tensor
 
@@ -263,8 +263,6 @@ class GradMode(ContextManager):
             self._switch()
 
     def _switch(self) -> None:
-        from . import autograd
-
         self._saved = autograd.is_grad_enabled()
         autograd.set_grad_enabled(self.enabled)
 
@@ -275,8 +273,6 @@ class GradMode(ContextManager):
 
     def exit(self) -> None:
         if self._saved is not None:
-            from . import autograd
-
             saved, self._saved = self._saved, None
             autograd.set_grad_enabled(saved)
 

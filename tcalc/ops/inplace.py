@@ -47,8 +47,32 @@ def view_of_a_leaf_that_requires_grad(x: Tensor) -> bool:
     return False
 
 
+_WIDE_FLOATS = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
+
+
 def apply_inplace(function, x, other) -> Tensor:
     """x = function(x, other), written into x's storage; the result keeps x's dtype."""
+    update = _NUMPY_INPLACE.get(function)
+    if update is not None and type(x) is Tensor and not is_grad_enabled() and x.data.dtype in _WIDE_FLOATS:
+        # An update under no_grad (`w -= lr * w.grad`), in short: of a float tensor by a
+        # number or a tensor of its dtype and shape (or 0-d), where of the checks below
+        # only those on memory can refuse it.
+        target = x.data
+        if type(other) is Tensor:
+            operand = other.data
+            if operand.dtype != target.dtype or (operand.shape != target.shape and operand.ndim):
+                operand = None
+        elif type(other) is float or type(other) is int:
+            operand = scalar_array(other, target.dtype)
+        else:
+            operand = None
+        if operand is not None:
+            refuse_writing_shared_elements(target)
+            refuse_partial_overlap(target, operand)
+            target = writable(target)
+            update(target, operand, out=target, casting="unsafe")
+            bump_version(x)
+            return x
     x = as_tensor(x)
     check_operand(other, "in-place op")
     if function is sub:  # the fast path below would skip sub's own refusal of bools
@@ -378,4 +402,9 @@ def fill_(x, value, _op=FILL):
 
 
 def zero_(x):
+    if type(x) is Tensor and x.grad_fn is None and not x.requires_grad:
+        # (`w.grad.zero_()`, the common case) nothing for autograd to refuse or record
+        writable(x.data).fill(0)
+        bump_version(x)
+        return x
     return fill_(x, 0, _op=ZERO)
