@@ -219,6 +219,8 @@ class Session:
             kind = type(statement)
             if kind is ast.Assign and self._fast_assign(statement, scope):
                 continue
+            if kind is ast.AugAssign and scope is None and self._fast_update(statement):
+                continue
             compound = _COMPOUND.get(kind)
             if compound is not None:
                 signal = compound(self, statement, scope)
@@ -241,6 +243,33 @@ class Session:
             self._bind_name(target.id, value)
         else:
             scope.vars[target.id] = value
+        return True
+
+    def _fast_update(self, node: ast.AugAssign) -> bool:
+        """`w -= lr * w.grad` in a block at the top level, where no journal is open: an
+        in-place update of a tensor by a number or a fast_path value. It writes nothing
+        unless it cannot fail any more (apply_inplace checks first), so it needs no undo
+        journal either. False, having changed nothing: run it as usual (which also reports
+        any error, with its explanations)."""
+        target, value = node.target, node.value
+        if type(target) is not ast.Name or node.op not in _NUMPY_UPDATES or self.journal is not None \
+                or batched.MODES:
+            return False
+        current = self.globals.get(target.id)
+        if type(current) is not Tensor:
+            return False
+        if type(value) is ast.Constant:
+            value = value.value
+            if type(value) is not float and type(value) is not int:
+                return False
+        else:
+            value = fast_path.evaluate(value, self.globals, None)
+            if value is NOT_FAST:
+                return False
+        try:
+            ops.apply_inplace(_BINARY[node.op], current, value)
+        except TcalcError:
+            return False
         return True
 
     def _expr_stmt(self, node: ast.ExprStmt, scope):
@@ -1176,6 +1205,7 @@ _NUMPY_READ_ONLY = {"output array is read-only", "assignment destination is read
 
 
 _INPLACE = {"+", "-", "*", "/"}
+_NUMPY_UPDATES = {"+", "-", "*"}  # the updates an in-place NumPy call makes (_fast_update)
 _SEQUENCES = (tuple, list, str, set)  # the Python values with operators of their own
 
 

@@ -77,6 +77,7 @@ def outcome(source: str, fast: bool) -> tuple:
     with pytest.MonkeyPatch.context() as m, autograd.grad_mode(True):  # (a program may turn it off)
         if not fast:
             m.setattr(fast_path, "evaluate", lambda node, names, scope: fast_path.NOT_FAST)
+            m.setattr(Session, "_fast_update", lambda self, node: False)
         session = Session()
         run_program(PRELUDE, session)
         printed, error = run_program(source, session)
@@ -335,6 +336,46 @@ def test_recorded_graphs_are_the_general_paths(expression, how):
 ])
 def test_recorded_graphs_answer_as_the_general_path(source):
     assert outcome(source + "\nr", True) == outcome(source + "\nr", False), source
+
+
+@pytest.mark.parametrize("update", [
+    "a -= 0.5 * b", "a += n", "a *= 2", "d -= 0.1 * d", "m -= c", "s += s", "a -= s",
+    "k += 1", "k *= 3", "k += 0.5", "k -= True", "h += 1", "a += 10 ** 30", "a -= 2 ** 70",
+    "a /= 2", "a += tensor([1.0, 2.0])", "a -= m", "a += d", "a += undefined_name", "a += [1.0]",
+    "g -= 0.1 * g", "q -= 0.1 * q.grad", "g -= 0.1 * g.grad", "g.grad -= 1", "xs += [1]",
+    "e -= 1", "a[1:] -= a[:-1]", "t -= a[:2]", "l -= 1",
+])
+@pytest.mark.parametrize("grad_mode", ["no_grad", "enabled"])
+def test_updates_in_place_answer_as_the_general_path(update, grad_mode):
+    """`w -= lr * w.grad` in a loop at the top level (Session._fast_update), with and
+    without grad mode: the same values, ids, versions and errors, each error placed."""
+    prelude = "xs = [0]\ne = tensor([1.0, 2.0]).expand(3, 2)\nt = a[1:]\nl = 'text'\n"
+    body = f"        {update}\n" if grad_mode == "no_grad" else f"    {update}\n"
+    block = "    with torch.no_grad():\n" if grad_mode == "no_grad" else ""
+    source = (f"{prelude}ids = id(a), id(k)\nfor i in range(3):\n{block}{body}"
+              "print(a, k, d, m, s, id(a) == ids[0], id(k) == ids[1], a._version, q._version)\nr = a")
+    seen, state = outcome(source, True)
+    assert (seen, state) == outcome(source, False), source
+
+
+def test_a_training_loops_updates_take_the_short_way(monkeypatch):
+    """The updates of a training loop's no_grad block run without a statement's journal
+    (else the test above would compare the general path with itself)."""
+    journaled = []
+    simple = Session._simple
+
+    def counting(self, node, scope, *args, **kwargs):
+        journaled.append(type(node).__name__)
+        return simple(self, node, scope, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "_simple", counting)
+    printed, error = run_program("w = ones(3, requires_grad=True)\nfor i in range(3):\n"
+                                 "    (w * w).sum().backward()\n    with torch.no_grad():\n"
+                                 "        w -= 0.1 * w.grad\n        w += 1\n        w.grad.zero_()\nw")
+    # (the first round's `w -= 0.1 * w.grad` evaluates its value the general way, as every
+    # expression's first evaluation is)
+    assert error is None and journaled.count("AugAssign") == 1 and journaled.count("ExprStmt") == 7
+    assert printed == "tensor([2.9520, 2.9520, 2.9520], requires_grad=True)\n"
 
 
 def test_a_recorded_graph_has_the_gradients_of_finite_differences():
