@@ -46,11 +46,14 @@ MAX_NODES = 64  # a longer expression goes the general way (no deep recursion he
 
 # The operators, by the op their general path runs for floats. `number / tensor` is left
 # out: PyTorch computes it as a product with the reciprocal.
-# `tensor ** number` and `matrix @ matrix` are pow's and matmul's short cases (POW, MM).
+# `tensor ** number`, `matrix @ matrix` and `vector @ vector` are pow's and matmul's short
+# cases (POW, MM, DOT).
 _BINARY = {"+": ops.elementwise.ADD, "-": ops.elementwise.SUB, "*": ops.elementwise.MUL,
            "/": ops.elementwise.DIV, "**": ops.elementwise.POW, "@": ops.linalg.MM}
 _DIV, _NEG, _SUB, _RSUB = ops.elementwise.DIV, ops.elementwise.NEG, ops.elementwise.SUB, ops.elementwise.RSUB
-_POW, _MM, _SUM = ops.elementwise.POW, ops.linalg.MM, ops.reduce.SUM_ALL
+_POW, _MM, _DOT, _SUM = ops.elementwise.POW, ops.linalg.MM, ops.linalg.DOT, ops.reduce.SUM_ALL
+# The functions of two tensors taken (in a call, `dot(a, b)`), by the products they make.
+_PRODUCTS = {ops.dot: "dot", ops.mm: "mm", ops.matmul: "@"}
 _scalar_operand = ops.scalar_operand
 _asarray = np.asarray
 # Tensor methods without arguments that reduce a float array to 0-d: the op whose node the
@@ -94,7 +97,8 @@ class _NotFast(Exception):
 # ---- compiling a node once: the names it reads and its tree ---------------------------------
 # Trees are tuples: ("name", k) the k-th name read; ("number", value) a constant;
 # ("binary", op, left, right); ("neg", operand); ("call", k, argument) with the function
-# the k-th name; ("method", (op, kernel), receiver). A name read as `torch.exp` is the key
+# the k-th name, ("product", k, left, right) with a function of two tensors (dot, mm,
+# matmul); ("method", (op, kernel), receiver). A name read as `torch.exp` is the key
 # ("torch", "exp"); a tensor's gradient `w.grad` is ("w", "grad").
 
 def _compile(node: ast.Node):
@@ -147,7 +151,7 @@ def _tree(node, keys: list, budget: list):
         if method is None:
             raise _NotFast
         return ("method", method, _tree(func.value, keys, budget))
-    if len(node.args) != 1:
+    if not 1 <= len(node.args) <= 2:
         raise _NotFast
     if type(func) is ast.Name:  # `exp(t)`
         key = func.id
@@ -156,6 +160,8 @@ def _tree(node, keys: list, budget: list):
     else:
         raise _NotFast
     k = _key_index(key, keys)
+    if len(node.args) == 2:  # `dot(a, b)`
+        return ("product", k, _tree(node.args[0], keys, budget), _tree(node.args[1], keys, budget))
     return ("call", k, _tree(node.args[0], keys, budget))
 
 
@@ -315,7 +321,7 @@ class _Program:
             info = infos[tree[1]]
             if info[0] == "tensor":
                 yield info[1]
-        elif kind == "binary":
+        elif kind == "binary" or kind == "product":
             yield from self._dtypes(tree[2], infos)
             yield from self._dtypes(tree[3], infos)
         elif kind != "number":
@@ -348,12 +354,24 @@ class _Program:
             raise _NotFast  # a function as an operand
         if kind == "number":
             return self._constant(tree[1]), None
+        if kind == "product":
+            function = infos[tree[1]]
+            if function[0] != "function" or function[1].effect is not None:
+                raise _NotFast
+            rule = _PRODUCTS.get(function[1].function)
+            if rule is None:
+                raise _NotFast
+            left, left_shape = self._emit(tree[2], infos)
+            right, right_shape = self._emit(tree[3], infos)
+            return self._product(rule, left, left_shape, right, right_shape)
         if kind == "binary":
             op = tree[1]
             left, left_shape = self._emit(tree[2], infos)
             right, right_shape = self._emit(tree[3], infos)
-            if op is _MM or op is _POW:
-                return self._product_or_power(op, tree, left, left_shape, right, right_shape)
+            if op is _MM:
+                return self._product("@", left, left_shape, right, right_shape)
+            if op is _POW:
+                return self._power(tree, left, left_shape, right, right_shape)
             if left_shape is not None:
                 if right_shape is not None:
                     # the general path's broadcasting (NumPy's kernels broadcast alike); its
@@ -409,26 +427,35 @@ class _Program:
             raise _NotFast
         return op
 
-    def _product_or_power(self, op, tree, left, left_shape, right, right_shape):
-        """`matrix @ matrix` (mm's short case) and `tensor ** number` (pow's): the register
-        and shape of the value."""
-        if op is _MM:
-            if left_shape is None or right_shape is None or len(left_shape) != 2 or len(right_shape) != 2 \
-                    or left_shape[1] != right_shape[0]:
-                raise _NotFast  # a vector, a batch or mismatched sizes: matmul's other cases
-            shape = (left_shape[0], right_shape[1])
-            self._result(_size(shape))
-            if self._recording:
-                return self._step(_recording_binary(op, self._dtype), left, right), shape
-            return self._step(op.forward, left, right), shape
+    def _product(self, rule: str, left, left_shape, right, right_shape):
+        """`matrix @ matrix`, `mm(a, b)` (mm's short case), `vector @ vector`, `dot(a, b)`
+        (dot's): the register and shape of the value. `rule` names which of them the
+        function takes: "@" (matmul) both, "mm" and "dot" their own."""
+        if left_shape is None or right_shape is None:
+            raise _NotFast
+        if len(left_shape) == 2 and len(right_shape) == 2 and rule != "dot":
+            op, shape = _MM, (left_shape[0], right_shape[1])
+            if left_shape[1] != right_shape[0]:
+                raise _NotFast  # mismatched sizes: the general path's error
+        elif len(left_shape) == 1 and left_shape == right_shape and rule != "mm":
+            op, shape = _DOT, ()
+        else:
+            raise _NotFast  # matmul's other cases (a batch, a matrix and a vector), or an error
+        self._result(_size(shape))
+        if self._recording:
+            return self._step(_recording_binary(op, self._dtype), left, right), shape
+        return self._step(op.forward, left, right), shape
+
+    def _power(self, tree, left, left_shape, right, right_shape):
+        """`tensor ** number` (pow's short case): the register and shape of the value."""
         if left_shape is None or right_shape is not None:
             raise _NotFast  # `number ** tensor`, `tensor ** tensor`: PowBackward2 and 1
         self._result(_size(left_shape))
         if self._recording:
-            return self._step(_recording_binary(op, self._dtype), left, right), left_shape
+            return self._step(_recording_binary(_POW, self._dtype), left, right), left_shape
         if not left_shape and tree[2][0] != "name":  # not a ufunc: given an array
             left = self._step(_asarray, left)
-        return self._step(op.forward, left, self._number(tree[3], right, exact=False)), left_shape
+        return self._step(_POW.forward, left, self._number(tree[3], right, exact=False)), left_shape
 
     def _number(self, tree, register, exact: bool = True):
         """A number's register as the dtype's 0-d array, as the general path converts it: a

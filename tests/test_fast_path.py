@@ -49,6 +49,8 @@ def expressions():
             st.tuples(st.sampled_from(["exp", "sin", "log", "tanh", "sqrt", "torch.exp", "abs", "print"]),
                       inner).map(lambda t: f"{t[0]}({t[1]})"),
             st.tuples(inner, st.sampled_from(["sum", "mean"])).map(lambda t: f"{t[0]}.{t[1]}()"),
+            st.tuples(st.sampled_from(["dot", "torch.mm", "matmul", "torch.dot"]), inner, inner)
+            .map(lambda t: f"{t[0]}({t[1]}, {t[2]})"),
         ),
         max_leaves=8)
 
@@ -119,6 +121,8 @@ def fast_expressions():
             st.tuples(st.sampled_from(["exp", "sqrt", "torch.exp", "torch.tanh", "e"]), inner)
             .map(lambda t: f"{t[0]}({t[1]})"),
             st.tuples(inner, st.sampled_from(["sum", "mean"])).map(lambda t: f"{t[0]}.{t[1]}()"),
+            st.tuples(st.sampled_from(["dot", "torch.mm", "matmul", "torch.dot"]), inner, inner)
+            .map(lambda t: f"{t[0]}({t[1]}, {t[2]})"),
         ),
         max_leaves=10)
 
@@ -182,6 +186,8 @@ def test_an_expression_is_compiled_when_evaluated_again_and_kept_on_its_node():
     "r = ((m @ w - c) ** 2).mean()",
     "r = (a * m).mean() + a.mean()",
     "with torch.no_grad():\n    r = q - 0.1 * q.grad",
+    "r = 2 * dot(g, g)",
+    "r = torch.mm(m, w) + matmul(m, w) - (a @ b) * mm(m, w)",
 ])
 def test_the_fast_path_takes_plain_float_arithmetic(source, monkeypatch):
     """These go the fast way (a switch-off would change nothing visible otherwise)."""
@@ -287,6 +293,8 @@ def graph_expressions():
             inner.map(lambda e: f"-{e}"),
             st.tuples(st.sampled_from(["tanh", "exp", "torch.sin", "e"]), inner).map(lambda t: f"{t[0]}({t[1]})"),
             st.tuples(inner, st.sampled_from(["sum", "mean"])).map(lambda t: f"{t[0]}.{t[1]}()"),
+            st.tuples(st.sampled_from(["dot", "torch.mm", "matmul", "torch.dot"]), inner, inner)
+            .map(lambda t: f"{t[0]}({t[1]}, {t[2]})"),
         ),
         max_leaves=8)
 
