@@ -2,14 +2,15 @@
 callgrind: the same count on a busy machine as on a quiet one, where wall-clock figures of
 such small work move by tens of percent.
 
-    python benchmarks/instructions.py [--iterations 2000] [--case loop|mlp512|mlp64|mlp64loop|mlp512loop|tiny|parse|startup]
+    python benchmarks/instructions.py [--iterations 2000] [--case loop|mlp512|mlp64|mlp64loop|mlp512loop|tiny|train|parse|startup]
 
 --case mlp512 and mlp64 count the autograd case's MLP instead (a forward+backward step,
 BLAS on one thread, against the hand-written NumPy gradients; after a first step), at hidden size 512 or 64
 (default 5 steps: under callgrind a step of hidden 512 takes seconds); --case mlp64loop and
 mlp512loop the same steps as the body of a `for` loop (parsed once, its statements evaluated
 again each round, as a training loop's are: the evaluator's fast path compiles them); --case tiny the tiny graph `y = 2 * dot(x, x); y.backward()` as
-statements; --case parse tcalc's parse of the 2000-line script of run.py's script case,
+statements; --case train the linear-regression training loop's epochs (forward, backward,
+updates under no_grad) against its NumPy side (hand gradients); --case parse tcalc's parse of the 2000-line script of run.py's script case,
 a line, against CPython's compile() of the same text (after one parse each, which compiles
 the lexer's patterns); --case startup the whole process `tcalc -e "1 + 1"` against
 `python -c "import numpy"` (three runs each, as counted: nothing cancels out there; BLAS
@@ -99,6 +100,28 @@ for _ in range(int(sys.argv[1])):
     y = 2 * np.dot(x, x)
     gx += 2 * 2 * x
 """
+# The training loop of run.py's loop case: epochs as a loop's body, against its NumPy side
+# (hand gradients, the same loop as Python).
+TRAIN_TCALC_SIDE = """\
+import sys
+sys.path.insert(0, {here!r})
+from run import session_statements, TRAIN_SETUP, TRAIN_LOOP
+from tcalc.evaluator import Session
+session = Session()
+for statement in session_statements("import torch\\n" + TRAIN_SETUP + TRAIN_LOOP.format(epochs=1 + int(sys.argv[1]))):
+    session.execute(statement)
+"""
+TRAIN_NUMPY_SIDE = """\
+import sys
+sys.path.insert(0, {here!r})
+import numpy as np
+from run import TRAIN_NUMPY
+rng = np.random.default_rng(0)
+X = rng.standard_normal((1000, 10), np.float32)
+y = X @ rng.standard_normal((10, 1), np.float32)
+namespace = {{"np": np, "X": X, "y": y, "lr": 0.1, "w": np.zeros((10, 1), np.float32), "b": np.zeros(1, np.float32)}}
+exec(compile(TRAIN_NUMPY.format(epochs=1 + int(sys.argv[1])), "<train>", "exec"), namespace)
+"""
 PARSE_SIDE = """\
 import sys, tempfile
 from pathlib import Path
@@ -131,8 +154,8 @@ def per_iteration(program: str, iterations: int, env: dict | None = None) -> flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, help="default 2000 (loop, tiny), 5 (mlp)")
-    parser.add_argument("--case", choices=("loop", "mlp512", "mlp64", "mlp512loop", "mlp64loop", "tiny", "parse",
-                                           "startup"), default="loop")
+    parser.add_argument("--case", choices=("loop", "mlp512", "mlp64", "mlp512loop", "mlp64loop", "tiny", "train",
+                                           "parse", "startup"), default="loop")
     args = parser.parse_args()
     here = str(HERE)
     if args.case == "startup":
@@ -153,6 +176,9 @@ def main() -> None:
         sides, what = (TCALC_SIDE.format(here=here), NUMPY_SIDE.format(loop=LOOP_PY)), "an iteration"
     elif args.case == "tiny":
         sides, what = (TINY_TCALC_SIDE.format(here=here), TINY_NUMPY_SIDE), "a pair of statements"
+    elif args.case == "train":
+        sides, what = (TRAIN_TCALC_SIDE.format(here=here), TRAIN_NUMPY_SIDE.format(here=here)), \
+            "an epoch (the linear-regression training loop, NumPy with hand gradients)"
     else:
         looped = args.case.endswith("loop")
         hidden = int(args.case[3:-4] if looped else args.case[3:])
@@ -160,7 +186,7 @@ def main() -> None:
                  MLP_NUMPY_SIDE.format(here=here, hidden=hidden))
         what = f"a step ({MLP_STEP.strip()}, hidden {hidden}{', a loop body' if looped else ''})"
     iterations = args.iterations or (5 if args.case.startswith("mlp") else 2000)
-    env = {"OPENBLAS_NUM_THREADS": "1"} if args.case.startswith("mlp") else None
+    env = {"OPENBLAS_NUM_THREADS": "1"} if args.case.startswith(("mlp", "train")) else None
     tcalc, numpy = (per_iteration(side, iterations, env) for side in sides)
     print(f"{args.case}, instructions {what}: tcalc {tcalc:,.0f}, NumPy {numpy:,.0f}, "
           f"tcalc/NumPy {tcalc / numpy:.2f}x")

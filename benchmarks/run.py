@@ -107,9 +107,13 @@ class TorchWorker:
 SETTLE_SECONDS = 0.25
 
 
-def alternate(sides: dict, rounds: int) -> dict:
+def alternate(sides: dict, rounds: int, warm_up: bool = False) -> dict:
     """Time each side `rounds` times, interleaved in rotating order. A side is a callable returning seconds
-    (it times itself, so set-up is left out)."""
+    (it times itself, so set-up is left out). `warm_up`: after the pause, each side runs once
+    untimed before its timed run, for work of a few milliseconds that a pause leaves cold
+    (its code and data out of the caches, the core clocked down: measured on the hidden-64
+    MLP, 4.9 ms a run back to back and 5.7 ms after a pause of 0.1-0.5 s, NumPy's 3.8 and
+    4.2-4.3), where the figure to read is the step of a loop running."""
     times = {name: [] for name in sides}
     names = list(sides)
     for r in range(rounds):
@@ -121,6 +125,8 @@ def alternate(sides: dict, rounds: int) -> dict:
             # (measured: tcalc's autograd case 40 ms alone, 47-49 ms right after torch);
             # let them go to sleep before the next side starts its clock.
             time.sleep(SETTLE_SECONDS)
+            if warm_up:
+                sides[name]()
             times[name].append(sides[name]())
     return {name: statistics.median(values) for name, values in times.items()}
 
@@ -269,7 +275,7 @@ def case_autograd(ctx) -> list[dict]:
         if ctx.torch:
             ctx.torch.setup("mlp", steps=MLP_STEPS, hidden=hidden)
             sides["torch"] = ctx.torch.timer("mlp", cpu=True)
-        m = alternate(sides, ctx.rounds(15, 5))
+        m = alternate(sides, ctx.rounds(15, 5), warm_up=True)
         rows.append(row(f"autograd: {MLP_STEPS}x forward+backward of ((tanh(X@W1)@W2)**2).sum(), "
                         f"X 256x512, W1 512x{hidden}, W2 {hidden}x10 (CPU time, one thread)", m, target,
                         torch_target=1.0))
@@ -282,7 +288,7 @@ def case_autograd(ctx) -> list[dict]:
                 session.execute(statement)
 
         sides["tcalc"] = single_threaded(tcalc_loop)
-        m = alternate(sides, ctx.rounds(15, 5))
+        m = alternate(sides, ctx.rounds(15, 5), warm_up=True)
         rows.append(row(f"autograd as a training loop: the same {MLP_STEPS} steps as `for i in range("
                         f"{MLP_STEPS}):`, its body parsed once, hidden {hidden} (CPU time, one thread)", m, target,
                         torch_target=1.0))
@@ -325,7 +331,7 @@ def case_autograd(ctx) -> list[dict]:
     if ctx.torch:
         ctx.torch.setup("tiny", reps=reps)
         sides["torch"] = ctx.torch.timer("tiny")
-    m = alternate(sides, ctx.rounds(30, 10))
+    m = alternate(sides, ctx.rounds(30, 10), warm_up=True)
     m = {k: v / reps for k, v in m.items()}
     rows.append(row("tiny graph, tcalc statements: `y = 2 * dot(x, x); y.backward()`, x of 3 "
                     "(per pair, parsed once)", m, None, torch_target=1.0))
@@ -559,7 +565,7 @@ def case_loop(ctx) -> list[dict]:
     py = compile(LOOP_PY.format(n=n), "<loop>", "exec")
     sides = {"tcalc": timed(lambda: session.execute(loop)),
              "numpy": timed(lambda: exec(py, {"np": np}))}
-    m = alternate(sides, ctx.rounds(7, 3))
+    m = alternate(sides, ctx.rounds(7, 3), warm_up=True)
     rows.append(row(f"loop: {n:,} iterations of 3 small tensor statements "
                     f"({m['tcalc'] / n * 1e6:,.1f} us an iteration)", m, 3.0))
 
@@ -591,7 +597,7 @@ def case_loop(ctx) -> list[dict]:
     if ctx.torch:
         ctx.torch.setup("train", epochs=epochs)
         sides["torch"] = ctx.torch.timer("train")
-    m = alternate(sides, ctx.rounds(7, 3))
+    m = alternate(sides, ctx.rounds(7, 3), warm_up=True)
     rows.append(row(f"training loop: linear regression, X 1000x10, {epochs} epochs of forward, "
                     f"backward and update under no_grad (NumPy: hand gradients; "
                     f"{m['tcalc'] / epochs * 1e6:,.0f} us an epoch)", m, None, torch_target=1.5))
