@@ -151,6 +151,11 @@ class Session:
         for self.showing, value in shown:
             yield value
 
+    def placed_at_shown(self, err: TcalcError) -> TcalcError:
+        """An error of showing the value `run` yielded last (a text over the limit), placed
+        at the statement that gave it."""
+        return err.at(self.showing.span) if self.showing is not None else err
+
     def too_deep_to_show(self) -> TcalcError:
         """The error for a value (the one `run` yielded last) nested deeper than Python
         follows to write it, at the statement that gave it."""

@@ -73,7 +73,10 @@ def run_source(session, source: str, filename: str, output: Output, atomic: bool
         source = source.replace("\r\n", "\n").replace("\r", "\n")
     try:
         for value in session.run(source, atomic=atomic, filename=filename):
-            output.value(value)
+            try:
+                output.value(value)
+            except TcalcError as err:
+                raise session.placed_at_shown(err) from None
     except TcalcError as err:
         output.error(error_text(err, source, filename))
         return False

@@ -14,6 +14,8 @@ from itertools import compress
 
 import numpy as np
 
+from .limits import LIMITS, refuse
+
 
 class PrintOptions:
     """PyTorch's print options, its defaults. (A plain class: dataclasses and the copy
@@ -260,9 +262,41 @@ def pretty(value, leaf_repr) -> str:
         if len(lines) <= 1:
             return "".join(lines)  # a one-line leaf is written as it is, however long
     layout = _Layout()
+    if _shortest_text(value, frozenset(), [layout.limit]) < 0:
+        raise _too_long(layout.limit)  # as the layout would, before its work
     _emit(layout, value, leaf_repr, frozenset())
     layout.flush()
     return "".join(layout.out)
+
+
+def _shortest_text(value, enclosing: frozenset, budget: list) -> int:
+    """What is left of `budget` after the fewest characters the layout can write for the
+    value (its brackets, each item at least one character, a comma between two, up to
+    MAX_SEQ_LENGTH items), walking the containers only until it runs out: the layout writes
+    about a character a microsecond, so `[[[0] * 1000] * 1000] * 1000` is refused in half a
+    second, not after ten."""
+    kind = type(value)
+    if kind is not list and kind is not tuple and kind is not dict and kind is not set:
+        budget[0] -= 1
+        return budget[0]
+    if id(value) in enclosing:  # [...]
+        budget[0] -= 5
+        return budget[0]
+    inner = enclosing | {id(value)}
+    budget[0] -= 2
+    for index, item in enumerate(value.values() if kind is dict else value):
+        if index == MAX_SEQ_LENGTH:
+            break
+        if index:
+            budget[0] -= 1
+        if _shortest_text(item, inner, budget) < 0:
+            break
+    return budget[0]
+
+
+def _too_long(limit: int):
+    return refuse("max_list_items", f"the text of this value is longer than {limit:,} characters",
+                  "show a part of it: xs[:10]")
 
 
 def _emit(layout: _Layout, value, leaf_repr, enclosing: frozenset) -> None:
@@ -377,6 +411,9 @@ class _Text:
 class _Layout:
     def __init__(self):
         self.out: list[str] = []
+        # The characters written so far, held to the list-items limit: a list that holds one
+        # list many times is small, its text a billion characters.
+        self.written, self.limit = 0, LIMITS.max_list_items
         self.output_width = 0  # columns already written on the current line
         self.buffer: deque = deque()  # _Text and _Breakable not yet decided
         self.buffer_width = 0
@@ -457,6 +494,9 @@ class _Layout:
         self.buffer_width = 0
 
     def text(self, text: str) -> None:
+        self.written += len(text)
+        if self.written > self.limit:
+            raise _too_long(self.limit)
         if not self.buffer:
             self.out.append(text)
             self.output_width += len(text)

@@ -138,7 +138,7 @@ def numpy_attribute(obj: np.ndarray, name: str):
 # grad_fn is `<AddBackward0 object at 0x...>`, a string has no quotes; containers show
 # the repr() of their items, without IPython's layout.
 
-def python_repr(value, _enclosing: frozenset = frozenset()) -> str:
+def python_repr(value, _enclosing: frozenset = frozenset(), _budget: list | None = None) -> str:
     kind = type(value)
     if kind is Tensor:
         name = value.grad_fn.name if value.grad_fn is not None else None
@@ -147,10 +147,12 @@ def python_repr(value, _enclosing: frozenset = frozenset()) -> str:
         if id(value) in _enclosing:  # a list that holds itself
             return {tuple: "(...)", list: "[...]"}.get(kind, "{...}")
         inner = _enclosing | {id(value)}
+        budget = [limits.LIMITS.max_list_items] if _budget is None else _budget
         if kind is dict:
-            parts = _bounded(f"{python_repr(k, inner)}: {python_repr(v, inner)}" for k, v in value.items())
+            parts = _bounded((f"{python_repr(k, inner, budget)}: {python_repr(v, inner, budget)}"
+                              for k, v in value.items()), budget)
             return "{" + ", ".join(parts) + "}"
-        items = ", ".join(_bounded(python_repr(v, inner) for v in value))
+        items = ", ".join(_bounded((python_repr(v, inner, budget) for v in value), budget))
         if kind is tuple:
             return f"({items},)" if len(value) == 1 else f"({items})"
         if kind is set:
@@ -172,14 +174,17 @@ def python_repr(value, _enclosing: frozenset = frozenset()) -> str:
     return own(value) if own is not None else repr(value)
 
 
-def _bounded(texts) -> list[str]:
-    """The texts of a container's items, refused once they pass the list-items limit in
-    characters: a list that holds one list many times (`[[[0] * 1000] * 1000] * 100`) is
-    small, its text 300 million characters."""
-    parts, length, limit = [], 0, limits.LIMITS.max_list_items
+def _bounded(texts, budget: list) -> list[str]:
+    """The texts of a container's items, refused once the characters of the whole value's
+    text pass the list-items limit: a list that holds one list many times (`[[[0] * 1000]
+    * 1000] * 100`) is small, its text 300 million characters. `budget` is shared by the
+    containers inside (each item counted where it is written, so a nested item counts once
+    a level: the refusal comes before the work of the whole text)."""
+    parts = []
     for text in texts:
-        length += len(text) + 2
-        if length > limit:
+        budget[0] -= len(text) + 2
+        if budget[0] < 0:
+            limit = limits.LIMITS.max_list_items
             raise limits.refuse("max_list_items", f"the text of this container is longer than {limit:,} characters",
                                 "show a part of it: xs[:10]")
         parts.append(text)

@@ -106,7 +106,10 @@ class Shell:
         session.finished = []
         try:
             for value in session.run(text, filename=filename):
-                self.output.value(value)
+                try:
+                    self.output.value(value)
+                except TcalcError as err:
+                    raise session.placed_at_shown(err) from None
                 self._remember(value)
         except TcalcError as err:
             self.output.error(error_text(err, text, filename) + self._kept(err, text))

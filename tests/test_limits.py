@@ -6,8 +6,11 @@ import operator
 
 import pytest
 from conftest import run_program, tcalc_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tcalc import limits
+from tcalc.errors import LimitError
 
 
 @pytest.fixture(autouse=True)
@@ -432,3 +435,44 @@ def test_the_text_of_a_container_within_the_limit():
     limits.configure({"max_list_items": 100_000})
     printed, error = run_program("x = [[0] * 100] * 100\nlen(str(x))")
     assert (printed, error) == ("30200\n", None)
+
+
+def test_showing_a_container_with_a_huge_text_is_refused_at_its_statement_at_once(capsys):
+    """`c` as a statement: IPython's layout of its billion items would write for hours. The
+    refusal comes from a walk that stops at the limit, at the statement, the session kept."""
+    source = "a = [0] * 1000\nb = [a] * 1000\nc = [b] * 1000\nc\n"
+    done = tcalc_command("-", stdin=source, timeout=30)
+    assert done.returncode == 1 and "<stdin>:4:1: limit exceeded: the text of this value is longer than " \
+        "10,000,000 characters (limit max_list_items = 10,000,000)" in done.stderr, done.stderr
+    from tcalc.output import Output
+    from tcalc.repl import Shell
+
+    shell = Shell(Output(False))
+    assert shell.run(source) == "error" and len(shell.session.globals["c"]) == 1000
+    assert "4 | c" in capsys.readouterr().err
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.recursive(st.sampled_from([0, 1.5, "ab", None, True]),
+                    lambda inner: st.one_of(st.lists(inner, max_size=6), st.tuples(inner, inner),
+                                            st.dictionaries(st.sampled_from(["k", "key"]), inner, max_size=2),
+                                            st.sets(st.sampled_from([1, 2, 3])),
+                                            st.builds(lambda xs: xs * 400, st.lists(inner, min_size=1, max_size=3))),
+                    max_leaves=12))
+def test_the_quick_refusal_of_a_long_text_never_refuses_what_fits(value):
+    """The walk before the layout refuses only what the layout itself would: with the limit
+    at what the layout writes for the value it is shown, one below it refused. (In a list:
+    a leaf of one line is not laid out.)"""
+    from tcalc import printing
+
+    value = [value]
+
+    layout = printing._Layout()
+    layout.limit = 10 ** 12
+    printing._emit(layout, value, repr, frozenset())
+    layout.flush()
+    limits.configure({"max_list_items": layout.written})
+    assert printing.pretty(value, repr) == "".join(layout.out)
+    limits.configure({"max_list_items": layout.written - 1})
+    with pytest.raises(LimitError):
+        printing.pretty(value, repr)
