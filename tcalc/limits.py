@@ -11,6 +11,7 @@ reads the environment itself: the CLI calls `configure()`.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
@@ -215,9 +216,54 @@ def check_shape(shape, what: str = "the result") -> None:
 
 
 def check_list(count: int, kind: type = list) -> None:
-    """A list (or tuple, dict, set, or string: `kind`) of `count` items is refused above the limit."""
+    """A list (or tuple, dict, set, or string: `kind`) of `count` items is refused above the
+    limit, and one of many items when the machine has not the memory left for it."""
     if count > LIMITS.max_list_items:
         raise list_refusal(count, kind)
+    if count >= _MEMORY_CHECKED:
+        check_free_memory(count * (1 if kind is str else 8), f"a {'string' if kind is str else kind.__name__} "
+                                                             f"of {count:,} {'characters' if kind is str else 'items'}")
+
+
+# Lists are limited one by one, and each is small beside the machine, but a program can make
+# many (`[[0] * 10**6 for i in range(1000)]`: 8 GB of references, each written as the list is
+# made): beyond the machine's memory it would swap, or the kernel would kill the session. So
+# a container of this many items or more is first checked against the memory the machine has
+# free (Linux's MemAvailable, read in about 20 us beside the 500 us of making the list).
+_MEMORY_CHECKED = 1 << 16
+
+
+def free_memory() -> int | None:
+    """The bytes of memory the machine can still give without swapping, None where unknown."""
+    try:
+        with open("/proc/meminfo", "rb") as meminfo:
+            for line in meminfo:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def check_free_memory(size: int, what: str) -> None:
+    """Refuse `what` (`size` bytes) if it would leave the machine less than a tenth of its
+    memory free (1 GiB at least)."""
+    free = free_memory()
+    if free is None:
+        return
+    reserve = max(1 << 30, _physical_memory() // 10)
+    if free - size < reserve:
+        raise LimitError(f"out of memory: {what} would leave this machine {max(free - size, 0) / 2 ** 30:.1f} GiB "
+                         f"of memory free (tcalc keeps {reserve / 2 ** 30:.1f} GiB free)",
+                         hint="free some of the session's lists and strings with `name = None`, or make a tensor "
+                              "instead: zeros(n), full((n,), value)")
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
 
 
 def list_refusal(count: int, kind: type = list) -> LimitError:

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from tcalc import limits
 from tcalc.errors import LimitError
+from tcalc.evaluator import Session
 
 
 @pytest.fixture(autouse=True)
@@ -476,3 +477,27 @@ def test_the_quick_refusal_of_a_long_text_never_refuses_what_fits(value, copies)
     limits.configure({"max_list_items": layout.written - 1})
     with pytest.raises(LimitError):
         printing.pretty(value, repr)
+
+
+def test_a_container_the_machine_has_no_memory_left_for_is_refused(monkeypatch):
+    """Each list is within its limit, but together they would fill the machine: a list of
+    many items is refused when it would leave less than a tenth of the memory free, 1 GiB
+    at least (here the machine is said to have half a GiB free)."""
+    monkeypatch.setattr(limits, "free_memory", lambda: 1 << 29)
+    session = Session()
+    printed, error = run_program("ys = [1, 2]\nxs = [[0] * 10**6 for i in range(3)]", session)
+    assert error is not None and error.message.startswith("out of memory: a list of 1,000,000 items would leave "
+                                                          "this machine")
+    assert error.span.line == 2 and "zeros(n)" in error.hint
+    assert "xs" not in session.globals and session.globals["ys"] == [1, 2]
+    printed, error = run_program("s = 'ab' * 10**6")
+    assert error is not None and error.message.startswith("out of memory: a string of 2,000,000 characters")
+    # Small containers are not checked; where the free memory is unknown, nothing is refused.
+    assert run_program("xs = [0] * 60000\nlen(xs)") == ("60000\n", None)
+    monkeypatch.setattr(limits, "free_memory", lambda: None)
+    assert run_program("xs = [0] * 10**6\nlen(xs)") == ("1000000\n", None)
+
+
+def test_the_free_memory_is_read_from_the_machine():
+    free = limits.free_memory()
+    assert free is None or 0 < free
