@@ -271,10 +271,13 @@ class Session:
             value = fast_path.evaluate(value, self.globals, None)
             if value is NOT_FAST:
                 return False
+        limits.set_live_source(self._live_elements)  # for an update that makes a temporary, as _simple does
         try:
             ops.apply_inplace(_BINARY[node.op], current, value)
         except TcalcError:
             return False
+        finally:
+            limits.set_live_source(None)
         return True
 
     def _expr_stmt(self, node: ast.ExprStmt, scope):

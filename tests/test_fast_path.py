@@ -416,3 +416,16 @@ def test_a_recorded_graph_has_the_gradients_of_finite_differences():
             args = {"W1": (plus, W2), "W2": (W1, plus)}[name], {"W1": (minus, W2), "W2": (W1, minus)}[name]
             numeric[index] = (loss(*args[0]) - loss(*args[1])) / 2e-6
         np.testing.assert_allclose(session.globals[name].grad.data, numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_an_update_in_a_loop_holds_the_session_limit():
+    """An update that records a graph makes a temporary as large as its tensor: the limit on
+    the session's elements counts it, by the short way as by the statement's."""
+    source = "x = ones(400, requires_grad=True)\ny = x * 1\nfor i in range(3):\n    y += 1"
+    limits.configure({"max_total_elements": 1_000})
+    try:
+        fast, general = outcome(source, True), outcome(source, False)
+    finally:
+        limits.configure({"max_total_elements": limits.BY_NAME["max_total_elements"].default})
+    assert fast == general and fast[0][1] is not None and fast[0][1][0] == "limit exceeded"
+    assert "max_total_elements" in fast[0][1][1]
