@@ -540,14 +540,27 @@ def _accumulate(pending: list, create_graph: bool) -> None:
             else:
                 entry[1] = Tensor(np.array(grad.data, copy=True))
         pending = ()
+    summed: dict[int, int] = {}  # id(leaf) -> the index in `inplace` of its gradient so far
     for leaf, grad in pending:
         entry = fresh.get(id(leaf))
         if entry is not None:
             entry[1].data += grad.data  # a .grad this backward made: nobody sees it yet
+            if entry[2]:  # PyTorch's engine adds into a first gradient no one else holds in place
+                bump_version(entry[1])
+            entry[2] = True  # (and into the sum it made of a shared one)
         elif leaf.grad is None:
-            fresh[id(leaf)] = [leaf, grad if _unshared(grad) else Tensor(np.array(grad.data, copy=True))]
+            unshared = _unshared(grad)
+            fresh[id(leaf)] = [leaf, grad if unshared else Tensor(np.array(grad.data, copy=True)), unshared]
         else:
-            inplace.append((leaf.grad, grad))
+            k = summed.get(id(leaf))
+            if k is None:
+                summed[id(leaf)] = len(inplace)
+                inplace.append((leaf.grad, grad))
+            else:
+                # As PyTorch's engine: a leaf's gradients from one backward (x of x @ x) are
+                # summed first and added to its .grad once (one rounding, one version).
+                t, g = inplace[k]
+                inplace[k] = (t, Tensor(np.add(g.data, grad.data)))
     plain = True  # every .grad a writable Tensor of the gradient's dtype and shape (a loop: no generator)
     for t, g in inplace:
         if type(t) is not Tensor:
@@ -578,8 +591,8 @@ def _accumulate(pending: list, create_graph: bool) -> None:
             t._vc = [1]
         else:
             vc[0] += 1
-    for leaf, new in fresh.values():
-        leaf.grad = new
+    for entry in fresh.values():
+        entry[0].grad = entry[1]
 
 
 # ---- hooks and retain_grad (x.register_hook(f), y.retain_grad()) ------------------------------
