@@ -1212,7 +1212,9 @@ _NUMPY_TOO_MANY_DIMS = re.compile(r"maximum supported dimension for an ndarray i
 _NUMPY_READ_ONLY = {"output array is read-only", "assignment destination is read-only"}
 
 
-_INPLACE = {"+", "-", "*", "/"}
+# The operators a tensor's augmented assignment runs in place (Tensor.__iadd__ and the rest;
+# `@=` PyTorch runs as `a = a @ b`).
+_INPLACE = {"+", "-", "*", "/", "//", "%", "**", "&", "|", "^", "<<", ">>"}
 _NUMPY_UPDATES = {"+", "-", "*"}  # the updates an in-place NumPy call makes (_fast_update)
 _SEQUENCES = (tuple, list, str, set)  # the Python values with operators of their own
 
