@@ -340,14 +340,28 @@ def refuse_writing_shared_elements(target: np.ndarray) -> None:
 
 def refuse_partial_overlap(target: np.ndarray, source: np.ndarray) -> None:
     """PyTorch refuses a write whose source overlaps the memory written to without being
-    the same elements (`a[1:] = a[:-1]`); it checks contiguous tensors only."""
+    the same elements in the same layout (`a[1:] = a[:-1]`, `y = x.T; y -= x`); it checks
+    only tensors whose elements are dense (a contiguous layout, its dims in any order), as
+    its get_overlap_status does."""
     if source.ndim == 0 or not np.may_share_memory(target, source):
         return
-    if target.flags.c_contiguous and source.flags.c_contiguous and byte_bounds(target) != byte_bounds(source):
+    if _dense(target) and _dense(source) and (byte_bounds(target) != byte_bounds(source)
+                                              or target.strides != source.strides):
         raise TcalcValueError(
             "unsupported operation: some elements of the input tensor and the written-to tensor refer to a "
             "single memory location. Please clone() the tensor before performing the operation.",
             hint="the value is a view of the same memory: write its copy, e.g. a[1:] = a[:-1].clone()")
+
+
+def _dense(a: np.ndarray) -> bool:
+    """Whether the elements of `a` fill its memory without gaps or repeats, in some order
+    of its dims (PyTorch's is_non_overlapping_and_dense)."""
+    expected = a.itemsize
+    for stride, size in sorted((abs(stride), size) for stride, size in zip(a.strides, a.shape) if size != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
 
 
 def refuse_changing_one_of_several_views(x: Tensor, view: Op | None = None) -> None:
