@@ -329,6 +329,11 @@ def _modified_message(node: Node, what: int, extra, current: int, saved_version:
             "torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
+# Views made under no_grad of a tensor that requires grad (or of such a view): PyTorch
+# refuses to change one in place with grad mode on, as the change could not be recorded.
+NO_GRAD_VIEWS: "weakref.WeakSet[Tensor]" = weakref.WeakSet()
+
+
 def apply(op: Op, inputs: tuple, arrays: tuple, cast: np.dtype | None = None, **params) -> Tensor:
     """Run op.forward on `arrays` (the inputs as ndarrays, already promoted) and, when any
     input requires grad and grad mode is on, record the node. `cast`: the dtype the result
@@ -343,6 +348,8 @@ def apply(op: Op, inputs: tuple, arrays: tuple, cast: np.dtype | None = None, **
     result = Tensor(out)
     if op.view:
         result._vc = version_counter(inputs[0])
+        if not _grad_enabled and type(inputs[0]) is Tensor and (inputs[0].requires_grad or inputs[0] in NO_GRAD_VIEWS):
+            NO_GRAD_VIEWS.add(result)
     if _grad_enabled and op.backward is not None:
         for x in inputs:
             if type(x) is Tensor and x.requires_grad:

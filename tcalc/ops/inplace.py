@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
-from ..autograd import Op, apply, is_grad_enabled
+from ..autograd import NO_GRAD_VIEWS, Op, apply, is_grad_enabled
 from ..errors import AutogradError, DTypeError, TcalcTypeError, TcalcValueError
 from ..tensor import Tensor, bump_version
 from . import elementwise, reduce, scans, shape, special, special_functions
@@ -23,6 +23,13 @@ def _check_leaf(x: Tensor) -> None:
     change would reach the leaf behind autograd's back)."""
     if not is_grad_enabled():
         return
+    if x in NO_GRAD_VIEWS:
+        raise AutogradError(
+            "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+            "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify your "
+            "code by moving both the view and the inplace either both inside the no_grad block (if you "
+            "don't want the inplace to be tracked) or both outside (if you want the inplace to be tracked).",
+            hint="make the view and change it in the same mode, or change a clone()")
     refuse_changing_one_of_several_views(x)
     if x.requires_grad and x.is_leaf:
         raise AutogradError(
@@ -403,7 +410,7 @@ def fill_(x, value, _op=FILL):
 
 
 def zero_(x):
-    if type(x) is Tensor and x.grad_fn is None and not x.requires_grad:
+    if type(x) is Tensor and x.grad_fn is None and not x.requires_grad and x not in NO_GRAD_VIEWS:
         # (`w.grad.zero_()`, the common case) nothing for autograd to refuse or record
         writable(x.data).fill(0)
         bump_version(x)
